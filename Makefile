@@ -1,0 +1,39 @@
+# Two commands: `make run` and `make test`. Each sets up .venv on first use.
+PYTHON ?= python3
+VENV ?= .venv
+ifeq ($(OS),Windows_NT)
+  BIN := $(VENV)/Scripts
+else
+  BIN := $(VENV)/bin
+endif
+PY := $(BIN)/python
+
+.PHONY: run test status bench clean
+
+$(BIN)/activate:
+	@$(PYTHON) -c 'import sys; sys.exit("Port Manager needs Python 3.11+, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/activate
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/activate
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run
+	$(PY) main.py
+
+status: $(VENV)/.installed-run
+	$(BIN)/portmanager status
+
+test: $(VENV)/.installed-test
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
+
+bench: $(VENV)/.installed-test
+	$(PY) benchmarks/occupancy.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache

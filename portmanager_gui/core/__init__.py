@@ -1,0 +1,1 @@
+"""The Qt-free core: registry, planner, occupancy, processes, supervisor."""

@@ -1,0 +1,84 @@
+"""OS facts that the lint rules need: ephemeral range, privileged ports, reserved ranges.
+
+Sources:
+- Linux: ``/proc/sys/net/ipv4/ip_local_port_range`` and ``ip_unprivileged_port_start``
+  (kernel ip-sysctl documentation).
+- macOS: ``sysctl net.inet.ip.portrange.first/last`` (default 49152-65535). Since macOS
+  10.14 binding below 1024 needs no root. Control Center's AirPlay Receiver listens on
+  5000 and 7000 from macOS 12.
+- Windows: ``netsh int ipv4 show dynamicport tcp`` (default 49152-65535) and
+  ``netsh int ipv4 show excludedportrange protocol=tcp`` (ranges reserved by Hyper-V,
+  WSL, Docker...). Windows has no privileged ports.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from . import LINUX, MACOS, WINDOWS, current_os
+
+IANA_EPHEMERAL = (49152, 65535)
+
+
+@dataclass(frozen=True)
+class PlatformFacts:
+    os_name: str
+    ephemeral_range: tuple[int, int] = IANA_EPHEMERAL
+    unprivileged_start: int = 0          # ports below this need root/admin; 0 means none
+    excluded_ranges: tuple[tuple[int, int], ...] = ()
+    airplay_ports: tuple[int, ...] = ()
+
+
+def parse_linux_range(text: str) -> tuple[int, int] | None:
+    nums = [int(n) for n in text.split()]
+    return (nums[0], nums[1]) if len(nums) == 2 else None
+
+
+def parse_netsh_dynamic(text: str) -> tuple[int, int] | None:
+    """``Start Port : 49152`` / ``Number of Ports : 16384`` -> (49152, 65535)."""
+    start = re.search(r"Start Port\s*:\s*(\d+)", text)
+    count = re.search(r"Number of Ports\s*:\s*(\d+)", text)
+    if not (start and count):
+        return None
+    first = int(start.group(1))
+    return (first, first + int(count.group(1)) - 1)
+
+
+def parse_netsh_excluded(text: str) -> tuple[tuple[int, int], ...]:
+    """Rows of ``Start Port  End Port`` from ``netsh int ipv4 show excludedportrange``."""
+    return tuple((int(a), int(b)) for a, b in re.findall(r"^\s*(\d+)\s+(\d+)\b", text, re.M))
+
+
+def _run(argv: list[str]) -> str:
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=5, check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""
+
+
+@lru_cache(maxsize=1)
+def current_facts() -> PlatformFacts:
+    """Read the facts of this machine (once per process)."""
+    os_name = current_os()
+    if os_name == LINUX:
+        eph = parse_linux_range(_read("/proc/sys/net/ipv4/ip_local_port_range")) or (32768, 60999)
+        unpriv = _read("/proc/sys/net/ipv4/ip_unprivileged_port_start").strip()
+        return PlatformFacts(LINUX, eph, int(unpriv) if unpriv.isdigit() else 1024)
+    if os_name == MACOS:
+        first = _run(["sysctl", "-n", "net.inet.ip.portrange.first"]).strip()
+        last = _run(["sysctl", "-n", "net.inet.ip.portrange.last"]).strip()
+        eph = (int(first), int(last)) if first.isdigit() and last.isdigit() else IANA_EPHEMERAL
+        return PlatformFacts(MACOS, eph, 0, (), (5000, 7000))
+    dyn = parse_netsh_dynamic(_run(["netsh", "int", "ipv4", "show", "dynamicport", "tcp"]))
+    excl = parse_netsh_excluded(_run(["netsh", "int", "ipv4", "show", "excludedportrange", "protocol=tcp"]))
+    return PlatformFacts(WINDOWS, dyn or IANA_EPHEMERAL, 0, excl)
