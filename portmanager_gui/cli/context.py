@@ -1,0 +1,64 @@
+"""What every subcommand needs: the app's paths, the registry, and one way to fail."""
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from ..core import paths as core_paths
+from ..core import yamlio
+from ..core.registry import Registry, UnknownName
+from ..core.registry_load import RegistryError, load
+
+
+class CliError(Exception):
+    """One line for stderr and an exit code (2 bad input unless said otherwise)."""
+
+    def __init__(self, message: str, code: int = 2):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class Context:
+    paths: core_paths.Paths
+    registry_path: Path
+    explicit_registry: bool = False
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    err: TextIO = field(default_factory=lambda: sys.stderr)
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> "Context":
+        paths = core_paths.resolve()
+        if getattr(args, "registry", None):
+            return cls(paths, Path(args.registry).expanduser(), explicit_registry=True)
+        return cls(paths, paths.registry_file)
+
+    def load_registry(self) -> Registry:
+        """The registry, strictly loaded. The default file is written on first run only."""
+        try:
+            if not self.explicit_registry:
+                yamlio.ensure_default(self.registry_path)
+            return load(self.registry_path)
+        except RegistryError as exc:
+            raise CliError(str(exc)) from None
+
+    def save_registry(self, registry: Registry) -> Path:
+        try:
+            return yamlio.save(registry, self.registry_path)
+        except RegistryError as exc:
+            raise CliError(str(exc)) from None
+        except OSError as exc:
+            raise CliError(f"{self.registry_path}: cannot be written ({exc}); nothing was changed") from None
+
+    def print(self, *parts: object) -> None:
+        print(*parts, file=self.out)
+
+    def warn(self, *parts: object) -> None:
+        print(*parts, file=self.err)
+
+
+def unknown(exc: UnknownName) -> CliError:
+    return CliError(str(exc))

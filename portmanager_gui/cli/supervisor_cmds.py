@@ -1,0 +1,5 @@
+"""Subcommands (being written)."""
+
+
+def register(sub) -> None:
+    return None
