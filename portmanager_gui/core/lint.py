@@ -76,10 +76,13 @@ def lint(reg: Registry, facts: PlatformFacts | None = None) -> list[LintWarning]
                     f"move {b.name} to start at {_suggest_start(reg, b)}"))
         inside = [(n, p, k) for n, p, k in ports if a.contains(p)]
         for name, port, key in inside:
+            fix = f"set {_pool_key(a)}{'' if a.name == 'models' else '.start_port'} to {_suggest_start(reg, a)}"
+            room = min(p for _, p, _ in inside) - a.start_port
+            if room >= max(1, len(a.members)):
+                fix += f", or lower its size to {room}"
             out.append(LintWarning(
                 "range-contains-service", _pool_key(a),
-                f"range {a.range_text} of {a.name} contains port {port} of {name} ({key})",
-                f"set {_pool_key(a)}{'' if a.name == 'models' else '.start_port'} to {_suggest_start(reg, a)}"))
+                f"range {a.range_text} of {a.name} contains port {port} of {name} ({key})", fix))
 
     checks = [(n, p, k) for n, p, k in ports] + [(g.name, g.start_port, _pool_key(g)) for g in pools]
     for name, port, key in checks:

@@ -63,12 +63,12 @@ class _Walker:
             raise self.fail(node, key, "expected a mapping of `key: value` lines")
         out: dict[str, tuple[Node, Node]] = {}
         for knode, vnode in node.value:
+            if isinstance(knode, ScalarNode) and knode.value == "<<":
+                raise self.fail(knode, key, "merge keys (<<) are not supported; write the entries out")
             if not isinstance(knode, ScalarNode) or knode.tag not in (STR_TAG, INT_TAG):
                 raise self.fail(knode, key, "keys must be plain names")
             name = knode.value
             sub = f"{key}.{name}" if key else name
-            if name == "<<":
-                raise self.fail(knode, sub, "merge keys (<<) are not supported; write the entries out")
             if name in out:
                 first = out[name][0].start_mark.line + 1
                 raise self.fail(knode, sub, f"duplicate key (first defined on line {first}); keep one")
