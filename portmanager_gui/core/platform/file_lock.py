@@ -1,0 +1,70 @@
+"""An exclusive lock on a small lock file, so two commands never interleave a state update.
+
+``portmanager start a`` and ``portmanager start b`` (or the desktop app and a script) may
+read-modify-write the state record at the same moment; the lock serialises them.
+
+- POSIX: ``fcntl.flock(fd, LOCK_EX)`` -- an advisory whole-file lock released when the
+  descriptor closes, also when the holder crashes (flock(2)).
+- Windows: ``msvcrt.locking(fd, LK_LOCK, 1)`` on the first byte -- a mandatory byte-range
+  lock; LK_LOCK retries for about 10 s then raises, so we retry it until our own deadline.
+  The lock goes away with the handle when the process ends.
+"""
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from . import WINDOWS, current_os
+
+
+class LockTimeout(TimeoutError):
+    """Another Port Manager process kept the lock for longer than we waited."""
+
+
+@contextmanager
+def locked(path: Path, timeout: float = 30.0, os_name: str | None = None) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (created if missing) for the ``with`` block."""
+    os_name = os_name or current_os()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if os_name == WINDOWS:
+            _lock_windows(fd, timeout, path)
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        if os_name == WINDOWS:
+            _unlock_windows(fd)
+        os.close(fd)  # on POSIX closing the descriptor releases the flock
+
+
+def _lock_windows(fd: int, timeout: float, path: Path) -> None:  # pragma: no cover - Windows only
+    import msvcrt
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise LockTimeout(f"{path} is locked by another Port Manager process; "
+                                  "wait for it to finish and try again") from None
+
+
+def _unlock_windows(fd: int) -> None:  # pragma: no cover - Windows only
+    import msvcrt
+
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    except OSError:
+        pass
