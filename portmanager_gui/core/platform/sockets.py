@@ -1,7 +1,9 @@
 """How to probe a port on each OS without being fooled.
 
 - POSIX: ``SO_REUSEADDR`` on the probe so a TIME_WAIT leftover does not count as taken;
-  Linux and BSD still refuse the bind while anything *listens* there. Each of 127.0.0.1,
+  Linux and BSD still refuse the bind while anything *listens* there. (On Linux a leftover
+  only yields to a socket with SO_REUSEADDR if the old one had it too -- servers set it, so
+  the probe answers what a restarting server will meet.) Each of 127.0.0.1,
   0.0.0.0, ::1 and :: is probed, IPv6 with ``IPV6_V6ONLY`` (the stacks are separate).
 - Windows: ``SO_EXCLUSIVEADDRUSE`` and never ``SO_REUSEADDR`` (which would let the probe
   steal a port another process bound; see "Using SO_REUSEADDR and SO_EXCLUSIVEADDRUSE").
