@@ -1,0 +1,135 @@
+"""The registry and planner commands, run as a user would (in-process and as a real command)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from portmanager_gui.cli import main
+from portmanager_gui.core.defaults import DEFAULT_REGISTRY_YAML
+from tests.children import hold_port
+
+
+def run(capsys, *argv):
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # argparse rejects bad arguments this way
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def registry_file(pm_home):
+    path = pm_home / "config" / "registry.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(DEFAULT_REGISTRY_YAML)
+    return path
+
+
+@pytest.fixture
+def two_held():
+    a, b = hold_port(), hold_port()
+    yield a, b
+    a.stop()
+    b.stop()
+
+
+def _router_registry(tmp_path, ports):
+    path = tmp_path / "r.yaml"
+    path.write_text("services:\n  router:\n    description: Model Router\n"
+                    f"    ports: [{', '.join(map(str, ports))}]\n")
+    return path
+
+
+def test_first_run_writes_the_default_registry(pm_home, capsys):
+    code, out, _ = run(capsys, "check", "router")
+    assert code == 0
+    assert (pm_home / "config" / "registry.yaml").read_text() == DEFAULT_REGISTRY_YAML
+    assert "Port Availability Test" in out
+
+
+def test_check_reports_a_fallback_with_the_documents_line(tmp_path, capsys, two_held):
+    held, _ = two_held
+    free = hold_port()
+    free_port = free.port
+    free.stop()
+    path = _router_registry(tmp_path, [held.port, free_port])
+    code, out, _ = run(capsys, "--registry", str(path), "check")
+    assert code == 0
+    assert f"Port {held.port} is in use, using fallback port {free_port}" in out
+    assert f"Will use fallback port: {free_port}" in out
+
+
+def test_check_with_every_port_taken_prints_the_error_block_and_exits_1(tmp_path, capsys, two_held):
+    a, b = two_held
+    path = _router_registry(tmp_path, [a.port, b.port])
+    code, out, _ = run(capsys, "--registry", str(path), "check", "router")
+    assert code == 1
+    assert "ERROR: All preferred ports are in use!" in out
+    assert f"Tried ports: {a.port}, {b.port}" in out
+    assert "Please free up one of these ports and try again." in out
+
+
+def test_ports_sets_the_list_and_keeps_comments(registry_file, capsys):
+    code, out, _ = run(capsys, "ports", "router", "3791", "3003", "8080")
+    assert code == 0
+    assert "preferred port 3791, fallbacks 3003, 8080" in out
+    text = registry_file.read_text()
+    assert "ports: [3791, 3003, 8080]    # preferred first, then fallbacks" in text
+    assert text.startswith("# Port Manager registry")
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (("ports", "router", "08100"), "'08100' is not a port"),
+    (("ports", "router", "70000"), "is not a port"),
+    (("ports", "router", "3791", "3791"), "listed twice"),
+    (("ports", "nosuch", "3791"), "unknown service or group 'nosuch'"),
+    (("group", "nosuch", "--start", "9000"), "unknown group"),
+    (("group", "large-models", "--start", "65500"), "goes past 65535"),
+    (("url", "nosuch"), "unknown service or group"),
+])
+def test_bad_input_is_one_line_exit_2_and_nothing_written(registry_file, capsys, argv, needle):
+    before = registry_file.read_text()
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert needle in err
+    assert len(err.strip().splitlines()) == 1 or err.startswith("usage:")
+    assert out == ""
+    assert registry_file.read_text() == before
+
+
+def test_a_broken_registry_is_reported_with_file_and_line_and_left_alone(registry_file, capsys):
+    broken = DEFAULT_REGISTRY_YAML.replace("[3791, 3003]", "[3791, 08100]")
+    registry_file.write_text(broken)
+    code, _, err = run(capsys, "ports", "router", "1234")
+    assert code == 2
+    assert f"{registry_file}:12: services.router.ports[1]" in err
+    assert registry_file.read_text() == broken
+
+
+def test_group_range_prints_the_assignment(registry_file, capsys):
+    code, out, _ = run(capsys, "group", "large-models", "--start", "8400", "--size", "50")
+    assert code == 0
+    assert "large-models: ports 8400-8449 (50 ports)" in out
+    assert "model1: 8400" in out and "model2: 8401" in out
+
+
+def test_url_env_and_plan(registry_file, capsys):
+    assert run(capsys, "url", "router")[1].strip() == "http://127.0.0.1:3791/"
+    assert run(capsys, "url", "backend")[1].strip() == "http://127.0.0.1:8203/api"
+    assert run(capsys, "url", "model1")[1].strip() == "http://127.0.0.1:8200/"
+    env = run(capsys, "env")[1].splitlines()
+    assert "ROUTER_PORT=3791" in env and "LLM_ORIGINAL_PORT=8610" in env
+    assert "LARGE_MODELS_MODEL1_PORT=8200" in env
+    code, out, _ = run(capsys, "plan")
+    assert "groups.large-models: range 8200-8299 of large-models contains port 8203 of backend" in out
+    assert "fix:" in out
+
+
+def test_the_command_runs_as_a_module(registry_file):
+    proc = subprocess.run([sys.executable, "-m", "portmanager_gui", "url", "frontend"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "http://127.0.0.1:3000/"
