@@ -48,7 +48,7 @@ class _Entries(dict):
 def _plain(obj: Service | Group, default: Service | Group) -> _Entries:
     """Every field as a plain YAML-ready value; default-valued ones marked as such."""
     out = _Entries()
-    for f in fields(obj):
+    for f in sorted(fields(obj), key=lambda f: f.name != "description"):  # description reads best first
         if f.name == "name" or (f.name == "start_port" and obj.name == UNGROUPED and isinstance(obj, Group)):
             continue
         value = _yamlable(getattr(obj, f.name))
