@@ -1,0 +1,200 @@
+"""Occupancy scan cost on a loaded machine (a benchmark, not a test).
+
+Builds the load: 10 child processes holding 500 listening loopback sockets each, plus one
+child with 2,000 established loopback connection pairs. Then reports medians of:
+
+- project: ``OccupancyScanner.scan`` of a 60-port registry (50 held, 10 free), steady state;
+- psutil:  ``psutil.net_connections('tcp')`` (what a naive scan would call every second);
+- ss:      ``ss -ltnp`` run as a process;
+
+and the CPU share of a 1-second refresh loop under that load. It checks the answers too:
+a new holder and a freed port must show at the very next scan. Every child is killed and
+every socket closed on exit. The last line is one JSON object.
+
+Usage: python benchmarks/occupancy.py [--scans 300] [--loop-seconds 10]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import psutil  # noqa: E402
+
+from portmanager_gui.core.occupancy import OccupancyScanner  # noqa: E402
+from portmanager_gui.core.snapshot import PortStatus  # noqa: E402
+
+HOLDERS, PER_HOLDER, PAIRS = 10, 500, 2000
+REGISTRY_HELD, REGISTRY_FREE = 50, 10
+
+# Children raise their own RLIMIT_NOFILE: 500 (or 4,001) sockets exceed the usual 1,024.
+_PRELUDE = """
+import resource, socket, sys
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+"""
+_HOLDER = _PRELUDE + """
+socks = []
+for _ in range({n}):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(1)
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks), flush=True)
+sys.stdin.read()
+"""
+_PAIRS = _PRELUDE + """
+srv = socket.socket()
+srv.bind(("127.0.0.1", 0))
+srv.listen(4096)
+pairs = []
+for _ in range({n}):
+    c = socket.create_connection(srv.getsockname())
+    a, _ = srv.accept()
+    pairs.append((c, a))
+srv.close()
+print("ready", flush=True)
+sys.stdin.read()
+"""
+
+
+def spawn(code: str) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
+    line = proc.stdout.readline()
+    if not line:
+        raise RuntimeError(f"load child failed to start (exit {proc.wait()})")
+    return proc, line.strip()
+
+
+def free_ports(n: int, exclude: set[int]) -> list[int]:
+    """Ports free now, below the ephemeral range so the load cannot take them later."""
+    out = []
+    for port in range(20000, 30000):
+        if port in exclude:
+            continue
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", port))
+            out.append(port)
+        except OSError:
+            continue
+        finally:
+            s.close()
+        if len(out) == n:
+            return out
+    raise RuntimeError("no free ports in 20000-29999")
+
+
+def median_ms(fn, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+def check_exact(scanner: OccupancyScanner, ports: list[int], probe_port: int) -> str:
+    """A new holder and a freed port must show at the next scan."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", probe_port))
+    s.listen(1)
+    try:
+        info = scanner.scan(ports).info(probe_port)
+        if info.status is not PortStatus.LISTENING or info.holders[0].pid != os.getpid():
+            return f"FAIL: new holder on {probe_port} not seen ({info.status.value})"
+    finally:
+        s.close()
+    if scanner.scan(ports).info(probe_port).status is not PortStatus.FREE:
+        return f"FAIL: freed port {probe_port} not seen as free"
+    return "ok"
+
+
+def loop_cpu(scanner: OccupancyScanner, ports: list[int], seconds: float) -> float:
+    """CPU share (% of one core) of scanning once a second, as the GUI's scanner does."""
+    stop = threading.Event()
+    cpu0, wall0 = time.process_time(), time.monotonic()
+    while time.monotonic() - wall0 < seconds:
+        started = time.monotonic()
+        scanner.scan(ports)
+        stop.wait(max(0.0, 1.0 - (time.monotonic() - started)))
+    return (time.process_time() - cpu0) / (time.monotonic() - wall0) * 100
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scans", type=int, default=300)
+    ap.add_argument("--loop-seconds", type=float, default=10.0)
+    args = ap.parse_args()
+
+    children: list[subprocess.Popen] = []
+    try:
+        held: list[int] = []
+        for _ in range(HOLDERS):
+            proc, line = spawn(_HOLDER.format(n=PER_HOLDER))
+            children.append(proc)
+            held.extend(int(p) for p in line.split()[: REGISTRY_HELD // HOLDERS])
+        proc, _ = spawn(_PAIRS.format(n=PAIRS))
+        children.append(proc)
+        free = free_ports(REGISTRY_FREE + 1, set(held))
+        registry = held + free[:REGISTRY_FREE]
+        total = len(psutil.net_connections("tcp"))
+        print(f"load: {HOLDERS} x {PER_HOLDER} listeners + {PAIRS} established pairs; "
+              f"{total} TCP sockets on the machine")
+
+        scanner = OccupancyScanner()
+        t = time.perf_counter()
+        snap = scanner.scan(registry)
+        cold = (time.perf_counter() - t) * 1000
+        n_held = sum(1 for p in registry if snap.info(p).status is PortStatus.LISTENING)
+        print(f"registry: {len(registry)} ports, {n_held} held; backend {scanner.last_backends}; "
+              f"first (cold) scan {cold:.1f} ms")
+        if n_held != REGISTRY_HELD:
+            print(f"FAIL: expected {REGISTRY_HELD} held ports, saw {n_held}")
+
+        project = median_ms(lambda: scanner.scan(registry), args.scans)
+        psutil_ms = median_ms(lambda: psutil.net_connections("tcp"), 7)
+        ss = shutil.which("ss")
+        ss_ms = median_ms(lambda: subprocess.run([ss, "-ltnp"], capture_output=True, check=False), 7) if ss else None
+        print(f"steady-state scan, median of {args.scans}: {project:.3f} ms")
+        print(f"psutil.net_connections('tcp'), median of 7: {psutil_ms:.1f} ms")
+        print(f"ss -ltnp as a process, median of 7: {ss_ms:.1f} ms" if ss_ms else "ss: not installed")
+        print(f"exactness (new holder / freed port at the next scan): "
+              f"{check_exact(scanner, registry + free[-1:], free[-1])}")
+
+        cpu = loop_cpu(scanner, registry, args.loop_seconds)
+        speedup = psutil_ms / project
+        print(f"1-second refresh loop for {args.loop_seconds:.0f} s: {cpu:.3f} % of one core")
+        print(f"targets: scan <= 5 ms ({'met' if project <= 5 else 'MISSED'}), "
+              f">= 30x cheaper than psutil ({'met' if speedup >= 30 else 'MISSED'}: {speedup:.0f}x), "
+              f"loop <= 1 % ({'met' if cpu <= 1 else 'MISSED'})")
+        scanner.close()
+        print(json.dumps({"project_ms": round(project, 3), "psutil_ms": round(psutil_ms, 2),
+                          "ss_ms": round(ss_ms, 2) if ss_ms else None,
+                          "speedup_vs_psutil": round(speedup, 1), "loop_cpu_percent": round(cpu, 3)}))
+        return 0
+    finally:
+        for proc in children:
+            proc.stdin.close()      # the children exit on EOF
+        for proc in children:
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

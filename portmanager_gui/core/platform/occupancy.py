@@ -1,0 +1,96 @@
+"""OS decisions for occupancy and kill: which backend, which fallback, which pids are off limits.
+
+Pure functions of ``os_name`` and injected facts, so every branch is tested on any machine.
+
+- Linux: the netlink ``sock_diag`` fast path (what ``ss`` uses) sees every socket of the
+  network namespace, with uid and inode; psutil is the portable fallback.
+- macOS: ``psutil.net_connections()`` raises AccessDenied unless run as root (it walks
+  every process). Fall back to asking each process we own (``Process.net_connections``),
+  then ``lsof -nP -iTCP -sTCP:LISTEN`` (which also only lists what we may see). A port
+  the bind probe finds taken with no visible owner is "held by a process you cannot see",
+  never "free".
+- Windows: the TCP table carries every pid without admin rights. PID 4 ("System") is the
+  kernel: a port there belongs to the HTTP.sys driver on behalf of whatever registered a
+  URL (IIS, WinRM, SSRS, a .NET HttpListener...). It cannot be killed; ``netsh http show
+  urlacl`` / ``netsh http show servicestate`` name the registrant.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import LINUX, MACOS, WINDOWS
+
+LINUX_FAST, PSUTIL, PER_PROCESS, LSOF = "linux", "psutil", "per-process", "lsof"
+BACKENDS = (LINUX_FAST, PSUTIL, PER_PROCESS, LSOF)
+
+# Never signalled on any OS: 0 (swapper / kernel_task / System Idle), 1 (init, launchd),
+# 4 (Windows "System"). Each OS adds its own.
+ALWAYS_PROTECTED = frozenset({0, 1, 4})
+_PROTECTED = {LINUX: frozenset({2}),          # kthreadd, parent of every kernel thread
+              MACOS: frozenset(), WINDOWS: frozenset()}
+
+WINDOWS_SYSTEM_PID = 4
+HTTP_SYS_NOTE = ("PID 4 is Windows itself (\"System\"): the HTTP.sys kernel driver listens here for "
+                 "a program that registered this URL; it cannot be killed. Find the program with "
+                 "`netsh http show urlacl` and `netsh http show servicestate`, and stop that instead")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One backend in a fallback chain. ``complete``: its answer covers every process."""
+
+    backend: str
+    complete: bool
+
+
+def backend_chain(os_name: str, requested: str = "auto", has_lsof: bool = True) -> tuple[Step, ...]:
+    """The backends to try in order; the first *complete* one that answers ends the chain.
+
+    Partial steps (per-process, lsof) add what they can see to each other's answers.
+    """
+    if requested != "auto":
+        if requested not in BACKENDS:
+            raise ValueError(f"unknown occupancy backend {requested!r}; use one of: auto, {', '.join(BACKENDS)}")
+        return (Step(requested, requested in (LINUX_FAST, PSUTIL)),)
+    if os_name == LINUX:
+        return (Step(LINUX_FAST, True), Step(PSUTIL, True))
+    if os_name == MACOS:
+        chain = [Step(PSUTIL, True), Step(PER_PROCESS, False)]
+        if has_lsof:
+            chain.append(Step(LSOF, False))
+        return tuple(chain)
+    return (Step(PSUTIL, True),)
+
+
+def protected_pids(os_name: str) -> frozenset[int]:
+    return ALWAYS_PROTECTED | _PROTECTED.get(os_name, frozenset())
+
+
+def holder_note(os_name: str, pid: int) -> str:
+    """What to tell the user about a holder beyond its name (empty for ordinary processes)."""
+    if os_name == WINDOWS and pid == WINDOWS_SYSTEM_PID:
+        return HTTP_SYS_NOTE
+    return ""
+
+
+def hidden_note(os_name: str, owner: str = "") -> str:
+    """Why a taken port shows no process, and what to do to see it."""
+    who = f" (owned by {owner})" if owner else ""
+    how = "run as administrator" if os_name == WINDOWS else "run with sudo"
+    return f"held by a process you cannot see{who}; {how} to see it"
+
+
+def reserved_note(os_name: str) -> str:
+    if os_name == WINDOWS:
+        return ("reserved by Windows (an excluded port range: see "
+                "`netsh int ipv4 show excludedportrange protocol=tcp`)")
+    return "the OS refuses to bind it (a privileged or reserved port)"
+
+
+def same_user(os_name: str, holder_user: str, my_user: str) -> bool:
+    """Whether a holder runs as us. Windows names (DOMAIN\\user) are case-insensitive."""
+    if not holder_user or not my_user:
+        return False
+    if os_name == WINDOWS:
+        return holder_user.casefold() == my_user.casefold()
+    return holder_user == my_user
