@@ -1,5 +1,270 @@
-"""Subcommands (being written)."""
+"""Starting and stopping services: up, start, stop, restart, logs.
+
+``up`` is a foreground supervisor (like ``python app.py`` or ``honcho start``): it prints
+the Model Router document's banner and every fallback warning, watches for crashes, and on
+Ctrl-C / SIGTERM stops everything it started. ``start``/``stop``/``restart`` are one-shot
+commands for scripts; what they start keeps running and is found again through the state
+record by any later command or the desktop app.
+"""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+from ..core.registry import Registry, UnknownName, display_host, format_template
+from ..core.supervisor import Supervisor
+from ..core.supervisor_types import StartOutcome, StopOutcome, SupervisorEvent
+from .context import CliError, Context
+
+RULE = "=" * 60
+POLL_INTERVAL = 0.5
+LIVE_EVENTS = ("crashed", "restarting", "gave_up")  # the rest are printed from the outcomes
 
 
-def register(sub) -> None:
-    return None
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("up", help="start services in the foreground; Ctrl-C stops them all")
+    p.add_argument("names", nargs="*", metavar="NAME|GROUP",
+                   help="services, groups or 'models' (default: everything with a command)")
+    p.set_defaults(func=cmd_up)
+
+    for name, func, helptext in (("start", cmd_start, "start services in the background"),
+                                 ("restart", cmd_restart, "stop, then start again")):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("names", nargs="+", metavar="NAME|GROUP")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("stop", help="stop what Port Manager started (the whole process tree)")
+    p.add_argument("names", nargs="*", metavar="NAME|GROUP")
+    p.add_argument("--all", action="store_true", help="stop everything in the state record")
+    p.set_defaults(func=cmd_stop)
+
+    p = sub.add_parser("logs", help="show a service's log")
+    p.add_argument("name", metavar="NAME", help="a service or model server (pool/model)")
+    p.add_argument("-n", "--lines", type=int, default=50, help="how many of the last lines (default 50)")
+    p.add_argument("-f", "--follow", action="store_true", help="keep printing new lines until Ctrl-C")
+    p.set_defaults(func=cmd_logs)
+
+
+# -- output ------------------------------------------------------------------------------
+
+def _fancy(stream: TextIO) -> bool:
+    return (getattr(stream, "encoding", "") or "").lower().replace("-", "") in ("utf8", "utf8sig")
+
+
+def unit_url(registry: Registry, unit: str, port: int) -> str:
+    if unit in registry.services:
+        return registry.services[unit].url_for(port)
+    pool, _, model = unit.partition("/")
+    group = registry.pool(pool)
+    if group is None:
+        return f"http://127.0.0.1:{port}/"
+    return format_template(group.url, port=port, host=display_host(group.host), model=model)
+
+
+def banner_lines(registry: Registry, unit: str, port: int, fancy: bool) -> list[str]:
+    """The document's banner for a service that has one (``MODEL ROUTER API SERVER``)."""
+    svc = registry.services.get(unit)
+    if svc is None or not svc.banner:
+        return []
+    lines = ["", RULE, svc.banner, RULE, "", f"{'✨ ' if fancy else ''}Server running on port {port}"]
+    endpoints = svc.endpoint_urls(port)
+    if endpoints:
+        lines += ["", "Endpoints:", *(f"  - {label}: {url}" for label, url in endpoints)]
+    return lines + [""]
+
+
+def print_started(ctx: Context, registry: Registry, outcome: StartOutcome, banner: bool) -> None:
+    for line in outcome.warnings:
+        ctx.print(f" {line}")
+    if outcome.port is None:
+        return
+    lines = banner_lines(registry, outcome.unit, outcome.port, _fancy(ctx.out)) if banner else []
+    if lines and not outcome.adopted:
+        for line in lines:
+            ctx.print(line)
+        return
+    verb = "running" if not outcome.adopted else "already running"
+    pid = f", pid {outcome.pid}" if outcome.pid else ""
+    ctx.print(f"{outcome.unit}: {verb} on port {outcome.port}{pid} -- {unit_url(registry, outcome.unit, outcome.port)}")
+
+
+def print_failed(ctx: Context, outcome: StartOutcome) -> None:
+    ctx.warn(outcome.error if "\n" in outcome.error else f"{outcome.unit}: {outcome.error}")
+
+
+def print_stopped(ctx: Context, outcome: StopOutcome) -> None:
+    (ctx.print if outcome.ok else ctx.warn)(outcome.message)
+
+
+def _report_starts(ctx: Context, registry: Registry, outcomes: list[StartOutcome], banner: bool) -> bool:
+    """Print every outcome; the all-taken block is printed once even when it stopped several."""
+    for o in outcomes:
+        if o.ok:
+            print_started(ctx, registry, o, banner)
+    failed = [o for o in outcomes if not o.ok]
+    for o in failed:
+        print_failed(ctx, o)
+    return not failed
+
+
+def _supervisor(ctx: Context, registry: Registry, **kwargs) -> Supervisor:
+    return Supervisor(registry, ctx.paths.ensure(), **kwargs)
+
+
+def _check_names(sup: Supervisor, names: list[str]) -> None:
+    try:
+        for name in names:
+            sup.units(name)
+    except UnknownName as exc:
+        raise CliError(str(exc)) from None
+
+
+# -- up -----------------------------------------------------------------------------------
+
+@contextmanager
+def stop_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGINT, SIGTERM (and SIGHUP, SIGBREAK where they exist) set ``stop`` instead of killing us."""
+    names = ("SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK")
+    sigs = [getattr(signal, n) for n in names if hasattr(signal, n)]
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in sigs:
+            previous[sig] = signal.signal(sig, lambda signum, frame: stop.set())
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def cmd_up(ctx: Context, args: argparse.Namespace, stop: threading.Event | None = None) -> int:
+    registry = ctx.load_registry()
+    stop = stop or threading.Event()
+
+    def on_event(event: SupervisorEvent) -> None:
+        if event.kind in LIVE_EVENTS:
+            ctx.warn(event.message)
+
+    sup = _supervisor(ctx, registry, on_event=on_event, owns_children=True, cancel=stop)
+    names = args.names or sup.default_names()
+    if not names:
+        raise CliError("nothing to start: no service or model group in the registry has a command; "
+                       "add `command: [...]` to one (see the README)")
+    _check_names(sup, names)
+    with stop_signals(stop):
+        outcomes = sup.start_many(names)
+        ok = _report_starts(ctx, registry, outcomes, banner=True)
+        waiting = set(sup.pending_restarts())
+        if not ok and any(not o.ok and o.unit not in waiting for o in outcomes):
+            _shutdown(ctx, sup, quiet_if_empty=True)
+            return 1
+        ctx.print(f"Port Manager is supervising {len([o for o in outcomes if o.ok])} service(s); "
+                  "press Ctrl-C to stop them.")
+        while not stop.wait(POLL_INTERVAL):
+            sup.poll()
+        ctx.print("Stopping...")
+        _shutdown(ctx, sup)
+    return 0
+
+
+def _shutdown(ctx: Context, sup: Supervisor, quiet_if_empty: bool = False) -> None:
+    stopped, left = sup.stop_owned()
+    for outcome in stopped:
+        print_stopped(ctx, outcome)
+    for unit in left:
+        rec = sup.record_for(unit)
+        where = f" on port {rec.port} (pid {rec.pid})" if rec else ""
+        ctx.print(f"{unit}: left running{where}; it was running before `up` started "
+                  f"(stop it with: portmanager stop {unit})")
+    if not stopped and not left and not quiet_if_empty:
+        ctx.print("nothing was running")
+
+
+# -- start / stop / restart -------------------------------------------------------------
+
+def cmd_start(ctx: Context, args: argparse.Namespace) -> int:
+    registry = ctx.load_registry()
+    sup = _supervisor(ctx, registry)
+    _check_names(sup, args.names)
+    return 0 if _report_starts(ctx, registry, sup.start_many(args.names), banner=False) else 1
+
+
+def cmd_stop(ctx: Context, args: argparse.Namespace) -> int:
+    if not args.names and not args.all:
+        raise CliError("name what to stop (a service, a group, 'models') or use --all")
+    registry = ctx.load_registry()
+    sup = _supervisor(ctx, registry)
+    _check_names(sup, args.names)
+    outcomes = sup.stop_all() if args.all else [o for n in args.names for o in sup.stop(n)]
+    if not outcomes:
+        ctx.print("nothing was running")
+    for outcome in outcomes:
+        print_stopped(ctx, outcome)
+    return 0 if all(o.ok for o in outcomes) else 1
+
+
+def cmd_restart(ctx: Context, args: argparse.Namespace) -> int:
+    registry = ctx.load_registry()
+    sup = _supervisor(ctx, registry)
+    _check_names(sup, args.names)
+    for name in args.names:
+        for outcome in sup.stop(name):
+            print_stopped(ctx, outcome)
+    return 0 if _report_starts(ctx, registry, sup.start_many(args.names), banner=False) else 1
+
+
+# -- logs ---------------------------------------------------------------------------------
+
+def cmd_logs(ctx: Context, args: argparse.Namespace, stop: threading.Event | None = None) -> int:
+    registry = ctx.load_registry()
+    sup = _supervisor(ctx, registry)
+    try:
+        units = sup.units(args.name)
+    except UnknownName as exc:
+        raise CliError(str(exc)) from None
+    if len(units) != 1:
+        raise CliError(f"{args.name} has {len(units)} model servers; name one: {', '.join(units) or 'none'}")
+    path = sup.log_path(units[0])
+    if not path.exists() and not args.follow:
+        raise CliError(f"{units[0]} has no log yet ({path}); it is written once the service is started", 1)
+    for line in sup.log_tail(units[0], max(args.lines, 0)):
+        ctx.print(line)
+    if args.follow:
+        stop = stop or threading.Event()
+        with stop_signals(stop):
+            follow(path, ctx.out.write, stop, start_at_end=True)
+    return 0
+
+
+def follow(path: Path, write: Callable[[str], object], stop: threading.Event, interval: float = 0.25,
+           start_at_end: bool = False) -> None:
+    """Print what is appended to ``path`` until ``stop`` is set; survive rotation/truncation."""
+    pos = path.stat().st_size if start_at_end and path.exists() else 0
+    while not stop.is_set():
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            size = 0
+        if size < pos:  # truncated or rotated: the new file starts from the beginning
+            pos = 0
+        if size > pos:
+            with open(path, "rb") as fh:
+                fh.seek(pos)
+                data = fh.read(size - pos)
+            pos += len(data)
+            write(data.decode("utf-8", "replace"))
+            flush = getattr(sys.stdout, "flush", None)
+            if flush:
+                flush()
+            continue
+        stop.wait(interval)
+
+
+__all__ = ["register", "cmd_up", "cmd_start", "cmd_stop", "cmd_restart", "cmd_logs", "follow",
+           "banner_lines", "unit_url"]

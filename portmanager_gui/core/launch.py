@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,13 +36,14 @@ class LaunchResult:
 
 class Launcher:
     def __init__(self, paths: Paths, scanner: Scanner, store: StateStore, owns_children: bool,
-                 registry_path: Path | None, os_name: str):
+                 registry_path: Path | None, os_name: str, cancel: threading.Event | None = None):
         self._paths = paths
         self._scanner = scanner
         self._store = store
         self._owns = owns_children
         self._registry_path = registry_path
         self._os = os_name
+        self._cancel = cancel
 
     def _cwd(self, spec: UnitSpec) -> str | None:
         """A relative ``cwd`` is relative to the registry file's folder."""
@@ -80,7 +82,8 @@ class Launcher:
                                       owner_pid=os.getpid()))
         url = health_url(spec.host, port, spec.health) if spec.health else None
         result = wait_until_running(poll=spawned.popen.poll, root_pid=pid, port=port, scanner=self._scanner,
-                                    health_url=url, timeout=spec.start_timeout, log_path=log, log_offset=offset)
+                                    health_url=url, timeout=spec.start_timeout, log_path=log, log_offset=offset,
+                                    cancel=self._cancel)
         if result.verdict is not Verdict.RUNNING:
             self._undo(spawned, spec)
         return LaunchResult(result, spawned, pid)

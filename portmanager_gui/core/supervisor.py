@@ -58,13 +58,15 @@ class Supervisor:
 
     ``clock`` drives the restart policy (backoff, give-up window); waits for real processes
     use real time. ``owns_children`` (``portmanager up``): on Windows the children's job
-    object ends them when this process ends, however it ends.
+    object ends them when this process ends, however it ends. Setting ``cancel`` abandons
+    a start in progress (the unit being verified is stopped; later ones are not started).
     """
 
     def __init__(self, registry: Registry, paths: Paths, *, scanner: Scanner | None = None,
                  on_event: Callable[[SupervisorEvent], None] | None = None,
                  clock: Callable[[], float] = time.monotonic, probe: Callable[[int], Availability] = probe,
-                 owns_children: bool = False, os_name: str | None = None):
+                 owns_children: bool = False, cancel: threading.Event | None = None,
+                 os_name: str | None = None):
         self._registry = registry
         self._paths = paths
         self._scanner = scanner or default_scanner()
@@ -73,12 +75,15 @@ class Supervisor:
         self._probe = probe
         self._os = os_name or current_os()
         self._store = state.store_for(paths)
-        self._launcher = Launcher(paths, self._scanner, self._store, owns_children, registry.path, self._os)
+        self._cancel = cancel or threading.Event()
+        self._launcher = Launcher(paths, self._scanner, self._store, owns_children, registry.path, self._os,
+                                  self._cancel)
         self._lock = threading.RLock()
         self._children: dict[str, Spawned] = {}        # launched by this object, still watched
         self._adopted: dict[str, str] = {}             # unit -> "ours" | "foreign", watched too
         self._policies: dict[str, RestartPolicy] = {}
         self._pending: dict[str, float] = {}           # unit -> clock() when a restart is due
+        self._start_order: list[str] = []
 
     # -- names --------------------------------------------------------------------------
     @property
@@ -115,6 +120,10 @@ class Supervisor:
             return outcomes
         outcomes = []
         for p in plans:
+            if self._cancel.is_set():
+                outcomes.append(StartOutcome(p.spec.unit, False, None, p.spec.preferred,
+                                             error=f"{p.spec.unit} was not started: cancelled"))
+                continue
             with self._lock:
                 self._pending.pop(p.spec.unit, None)
                 self._policies.pop(p.spec.unit, None)  # a start by hand forgets earlier failures
@@ -173,6 +182,9 @@ class Supervisor:
 
     def _execute(self, plan: _Plan) -> StartOutcome:
         spec = plan.spec
+        with self._lock:
+            if spec.unit not in self._start_order:
+                self._start_order.append(spec.unit)
         if plan.existing is not None:
             rec = plan.existing
             with self._lock:
@@ -245,7 +257,13 @@ class Supervisor:
     def _failed(self, plan: _Plan, result: LaunchResult) -> StartOutcome:
         spec = plan.spec
         v = result.verification
-        if v.verdict is Verdict.EXITED:
+        if self._cancel.is_set():
+            error = f"{spec.unit} was stopped before it was running on port {plan.port}: the start was cancelled"
+            self._emit("failed", spec.unit, plan.port, error)
+            return StartOutcome(spec.unit, False, None, spec.preferred, pid=result.pid, error=error, tried=plan.tried)
+        if v.verdict is Verdict.EXITED and v.detail:
+            why = v.detail
+        elif v.verdict is Verdict.EXITED:
             why = f"{spec.unit} exited with code {v.returncode} before it was running on port {plan.port}"
         elif v.verdict is Verdict.TIMEOUT:
             why = (f"{spec.unit} was not running on port {plan.port} after {spec.start_timeout:g} s "
@@ -349,7 +367,8 @@ class Supervisor:
         with self._lock:
             mine = set(self._children) | set(self._pending) | {u for u, o in self._adopted.items() if o == "ours"}
             foreign = sorted(u for u, o in self._adopted.items() if o == "foreign")
-        return [self._stop_unit(u) for u in sorted(mine)], foreign
+        order = [u for u in self._start_order if u in mine] + sorted(mine - set(self._start_order))
+        return [self._stop_unit(u) for u in reversed(order)], foreign  # last started, first stopped
 
     def _stop_unit(self, unit: str) -> StopOutcome:
         with self._lock:

@@ -147,6 +147,8 @@ def wait_until_running(*, poll: Callable[[], int | None], root_pid: int, port: i
             if answer.ok:
                 return Verification(Verdict.RUNNING)
             last = f"{health_url} did not answer ({answer.error or answer.status})"
-        if now() >= deadline or cancel.is_set():
+        if cancel.is_set():
+            return Verification(Verdict.TIMEOUT, detail="the start was cancelled")
+        if now() >= deadline:
             return Verification(Verdict.TIMEOUT, detail=last)
         cancel.wait(interval)
