@@ -1,0 +1,28 @@
+"""The one exception of the interop package: a file that cannot be imported or updated."""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class InteropError(ValueError):
+    """Bad or foreign input. ``str()`` is the line to show: ``file:line: what, and what to do``."""
+
+    def __init__(self, file: Path | str | None, line: int | None, message: str):
+        self.file = str(file) if file is not None else "<input>"
+        self.line = line
+        self.message = message
+        where = f"{self.file}:{line}" if line else self.file
+        super().__init__(f"{where}: {message}")
+
+
+def read_text(path: Path) -> str:
+    """A file's text with its line endings untouched (a CRLF file stays CRLF when rewritten)."""
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        raise InteropError(path, None, "no such file; check the path") from None
+    except UnicodeDecodeError:
+        raise InteropError(path, None, "is not UTF-8 text; save it as UTF-8 and try again") from None
+    except OSError as exc:
+        raise InteropError(path, None, f"cannot be read ({exc.strerror or exc}); check its permissions") from None

@@ -1,0 +1,92 @@
+"""Carrying a saved registry to every linked file: ``apply_links(registry, paths)``.
+
+Called after each registry save (CLI ``ports``/``group``/``import``, the desktop app's save).
+Each link is handled on its own: a broken or foreign linked file is reported and left
+untouched, the others are still written. A file whose text would not change is not
+rewritten at all -- ClaraCore reloads (and restarts its models) when its config is touched.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from .. import links as links_mod
+from ..links import Link, Links, LinksError
+from ..paths import Paths
+from ..registry import Registry
+from ..yamlio import write_atomic
+from . import exporters
+from .errors import InteropError, read_text
+from .llamaswap_write import write_back
+from .pyexport import Rendered
+
+
+class Status(str, Enum):
+    WRITTEN = "written"
+    UNCHANGED = "unchanged"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class LinkOutcome:
+    link: Link
+    status: Status
+    changes: tuple[str, ...] = ()   # "startPort 8100 -> 8200", "BACKEND_PORT 8203 -> 9000"
+    error: str = ""                 # why nothing was written, naming file:line
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    outcomes: tuple[LinkOutcome, ...] = ()
+    error: str = ""                 # links.json itself could not be read
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and all(o.status is not Status.FAILED for o in self.outcomes)
+
+    @property
+    def written(self) -> tuple[LinkOutcome, ...]:
+        return tuple(o for o in self.outcomes if o.status is Status.WRITTEN)
+
+    @property
+    def failed(self) -> tuple[LinkOutcome, ...]:
+        return tuple(o for o in self.outcomes if o.status is Status.FAILED)
+
+
+def render_link(link: Link, registry: Registry) -> Rendered:
+    """The new text of a linked file. Raises ``InteropError`` when it must not be written."""
+    path = link.path
+    if link.kind == "claracore":
+        return write_back(read_text(path), registry, path)
+    if not path.parent.is_dir():
+        raise InteropError(path, None, f"its folder {path.parent} no longer exists; "
+                           f"remove the link (portmanager link remove {path}) or create the folder")
+    existing = read_text(path) if path.exists() else None
+    return exporters.output(link.kind, registry, existing, str(path))
+
+
+def apply_link(link: Link, registry: Registry, dry_run: bool = False) -> LinkOutcome:
+    try:
+        rendered = render_link(link, registry)
+        current = read_text(link.path) if link.path.exists() else None
+        if rendered.text == current:
+            return LinkOutcome(link, Status.UNCHANGED)
+        if not dry_run:
+            write_atomic(link.path, rendered.text)
+        return LinkOutcome(link, Status.WRITTEN, rendered.changes or ("created",))
+    except InteropError as exc:
+        return LinkOutcome(link, Status.FAILED, error=f"{exc} (not changed)")
+    except OSError as exc:
+        return LinkOutcome(link, Status.FAILED, error=f"{link.path}: cannot be written ({exc.strerror or exc}); "
+                           "check its permissions (not changed)")
+
+
+def apply_links(registry: Registry, paths: Paths, links: Links | None = None,
+                dry_run: bool = False) -> SyncReport:
+    """Write every linked output and write back every linked ClaraCore config."""
+    if links is None:
+        try:
+            links = links_mod.load(paths)
+        except LinksError as exc:
+            return SyncReport(error=str(exc))
+    return SyncReport(tuple(apply_link(link, registry, dry_run) for link in links.items))
