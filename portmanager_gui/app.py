@@ -1,0 +1,212 @@
+"""The desktop app's composition root: builds every object and wires them. Nothing else does.
+
+``main()`` is ``python main.py``, ``portmanager-gui`` and ``make run``. ``build()`` makes the
+same object graph without running the event loop (the GUI benchmark uses it).
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import socket
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QSocketNotifier, QTimer, QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+
+from .core import paths as core_paths
+from .core import processes
+from .core import settings as core_settings
+from .core.occupancy import OccupancyScanner
+from .core.platform import current_os
+from .core.platform.facts import current_facts
+from .core.supervisor import Supervisor
+from .services.controller import Controller
+from .services.registry_store import RegistryStore
+from .services.scanner import Scanner
+from .single_instance import SingleInstance
+from .ui import dialogs
+from .ui.main_window import MainWindow
+from .ui.presenter import Asks, Desktop, Presenter
+from .ui.settings_dialog import ask_settings
+from .ui.tray import Tray, TrayActions
+
+TRAY_WAIT_MS = 5000      # at login the tray host may start after us
+QUIT_WAIT_MS = 20000     # the most Quit waits for the services to stop
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Parts:
+    app: QApplication
+    paths: core_paths.Paths
+    store: RegistryStore
+    scanner: Scanner
+    controller: Controller
+    window: MainWindow
+    presenter: Presenter
+    tray: Tray | None = None
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="portmanager-gui", description="Port Manager tray app")
+    ap.add_argument("--registry", metavar="FILE", help="use this registry file instead of the default one")
+    ap.add_argument("--smoke", action="store_true", help="start, take one snapshot, paint the window, exit 0")
+    ap.add_argument("--show", action="store_true", help="open the window at start (the tray icon still shows)")
+    ap.add_argument("--no-tray", action="store_true", help="never use the tray: the window is the app")
+    return ap.parse_args(argv)
+
+
+def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths) -> Parts:
+    """Every object of the app, wired; nothing started yet."""
+    settings = core_settings.load(paths.settings_file)
+    explicit = bool(args.registry)
+    registry_path = Path(args.registry).expanduser() if explicit else paths.registry_file
+    store = RegistryStore(registry_path, allocations_file=paths.allocations_file, create_default=not explicit)
+    occupancy = OccupancyScanner()
+    kill_scanner = OccupancyScanner()   # its own: a kill runs on another thread than the scans
+    controller = Controller(lambda reg, on_event: Supervisor(reg, paths, on_event=on_event),
+                            plan_kill=lambda port: processes.plan_kill(port, kill_scanner),
+                            kill=lambda plan: processes.kill(plan, scanner=kill_scanner))
+    scanner = Scanner(occupancy.scan, records=controller.records, interval_ms=settings.refresh_ms)
+    window = MainWindow(confirm=lambda title, text: dialogs.ask_yes_no(window, title, text, "Yes", "No"),
+                        facts=current_facts())
+    parts = Parts(app, paths, store, scanner, controller, window, None)  # type: ignore[arg-type]
+    clipboard = QGuiApplication.clipboard()
+    desktop = Desktop(open_url=lambda url: QDesktopServices.openUrl(QUrl(url)),
+                      copy=lambda url: clipboard.setText(url))
+    asks = Asks(confirm=lambda t, x: dialogs.ask_yes_no(window, t, x, "Yes", "No"), kill=dialogs.ask_kill,
+                all_taken=dialogs.ask_all_taken, settings=ask_settings)
+    use_tray = not args.no_tray and not args.smoke
+    tray = None
+    if use_tray:
+        tray = Tray(current_os(), TrayActions(
+            start=lambda n: parts.presenter.start(n), stop=controller.stop,
+            restart=lambda n: parts.presenter.restart(n), open_url=desktop.open_url, copy_url=desktop.copy,
+            kill=controller.plan_kill, show_window=window.bring_to_front,
+            settings=lambda: parts.presenter.edit_settings(), quit=lambda: quit_app(parts)))
+    parts.tray = tray
+    parts.presenter = Presenter(window, tray, scanner, controller, store, settings=settings, asks=asks,
+                                desktop=desktop)
+    parts.presenter.settings_changed.connect(lambda s: core_settings.save(s, paths.settings_file))
+    window.quit_requested.connect(lambda: quit_app(parts))
+    app.aboutToQuit.connect(lambda: shutdown(parts))
+    return parts
+
+
+def start(parts: Parts) -> None:
+    parts.store.load()
+    parts.scanner.start()
+    parts.controller.start_watching()
+
+
+def quit_app(parts: Parts) -> None:
+    """Quit: stop what Port Manager started first, unless the settings say leave them running."""
+    if not parts.presenter.settings.stop_on_quit:
+        parts.app.quit()
+        return
+    if parts.tray is not None:
+        parts.tray.icon.setToolTip("Port Manager: stopping services...")
+    parts.controller.stopped.connect(lambda _n, _o: parts.app.quit())
+    parts.controller.failed.connect(lambda _w, _m: parts.app.quit())
+    parts.controller.stop_all()
+    QTimer.singleShot(QUIT_WAIT_MS, parts.app.quit)
+
+
+def shutdown(parts: Parts) -> None:
+    parts.scanner.stop()
+    parts.controller.stop_watching()
+    parts.scanner.wait_idle(5000)
+    parts.controller.wait_idle(5000)
+    if parts.tray is not None:
+        parts.tray.dispose()
+
+
+def _show_tray_or_window(parts: Parts, args: argparse.Namespace, waited_ms: int = 0) -> None:
+    """Wait briefly for a tray host (login races), then fall back to the window."""
+    if parts.tray is not None and QSystemTrayIcon.isSystemTrayAvailable():
+        parts.tray.show()
+        if args.show:
+            parts.window.bring_to_front()
+        return
+    if parts.tray is not None and waited_ms < TRAY_WAIT_MS:
+        if waited_ms == 0 and args.show:
+            parts.window.bring_to_front()
+        QTimer.singleShot(250, lambda: _show_tray_or_window(parts, args, waited_ms + 250))
+        return
+    parts.window.quit_on_close = True     # no tray: the window is the app
+    parts.window.bring_to_front()
+
+
+def _install_signal_handlers(app: QApplication) -> QSocketNotifier | None:
+    """Ctrl+C / SIGTERM quit cleanly: Python's handler runs when the wakeup fd wakes Qt."""
+    signal.signal(signal.SIGINT, lambda *_: app.quit())
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, lambda *_: app.quit())
+    try:
+        rsock, wsock = socket.socketpair()
+    except OSError:
+        return None
+    wsock.setblocking(False)
+    rsock.setblocking(False)
+    signal.set_wakeup_fd(wsock.fileno())
+    notifier = QSocketNotifier(rsock.fileno(), QSocketNotifier.Type.Read, app)
+    notifier.activated.connect(lambda *_: rsock.recv(64))
+    notifier._socks = (rsock, wsock)  # keep both ends open as long as the notifier lives
+    return notifier
+
+
+def _smoke(parts: Parts) -> None:
+    """Exit 0 once one snapshot has been painted in the window."""
+    done = []
+
+    def painted(rows) -> None:
+        if parts.presenter.snapshot is None or done:
+            return
+        done.append(True)
+        parts.window.bring_to_front()
+        parts.window.repaint()
+        print(f"painted {len(rows)} ports", flush=True)
+        QTimer.singleShot(0, parts.app.quit)
+    parts.presenter.rows_changed.connect(painted)
+    parts.store.load_failed.connect(lambda msg: (print(msg, file=sys.stderr), parts.app.exit(1)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Port Manager")
+    app.setOrganizationName("PortManager")
+    app.setQuitOnLastWindowClosed(False)
+    paths = core_paths.resolve().ensure()
+    single = None
+    if not args.smoke:
+        single = SingleInstance(paths.state_dir / "gui.lock")
+        if not single.acquire():
+            return 0 if single.notify_first() else _already_running(paths)
+    notifier = _install_signal_handlers(app)
+    parts = build(app, args, paths)
+    if single is not None:
+        single.show_requested.connect(parts.window.bring_to_front)
+    if args.smoke:
+        _smoke(parts)
+        parts.window.quit_on_close = True
+    else:
+        _show_tray_or_window(parts, args)
+    start(parts)
+    code = app.exec()
+    if single is not None:
+        single.release()
+    del notifier
+    return code
+
+
+def _already_running(paths: core_paths.Paths) -> int:
+    print(f"Port Manager is already running (lock {paths.state_dir / 'gui.lock'}) but did not answer; "
+          "quit it from its tray icon, or end it, and start again.", file=sys.stderr)
+    return 1

@@ -1,0 +1,163 @@
+"""The registry the app shows and edits, kept in step with the file on disk.
+
+``RegistryStore`` holds the current ``Registry`` value, the exact text it came from and
+the model slots the planner gives it. A QFileSystemWatcher follows the file: editors and
+our own save replace it atomically (a rename), after which the watcher has dropped the
+path, so it watches the folder too and re-adds the file. A change made outside the app is
+loaded at once -- unless the UI holds unsaved edits, in which case nothing is replaced and
+``external_change_conflict`` lets the user choose; a file that no longer loads keeps the
+last good registry and reports ``file:line`` through ``load_failed``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
+
+from ..core import yamlio
+from ..core.planner import ModelSlot, PoolFull, model_slots, read_allocations
+from ..core.registry import Registry
+from ..core.registry_load import RegistryError, parse
+
+DEBOUNCE_MS = 100   # editors write in several steps; look once they are done
+
+
+class RegistryStore(QObject):
+    registry_changed = Signal(object)          # Registry
+    load_failed = Signal(str)                  # "file:line: key: what to do"
+    external_change_conflict = Signal(str)     # the file changed while the UI has unsaved edits
+    saved = Signal(str)                        # path
+    save_failed = Signal(str)
+
+    def __init__(self, path: Path, *, allocations_file: Path | None = None, create_default: bool = True,
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        self.path = Path(path)
+        self.allocations_file = allocations_file
+        self._create_default = create_default
+        self.registry: Registry | None = None
+        self.text: str | None = None
+        self.slots: tuple[ModelSlot, ...] = ()
+        self.problem = ""                      # why the current file is not in use, "" when it is
+        self._dirty = False
+        self._conflict_text: str | None = None
+        self._watcher = QFileSystemWatcher(self)
+        self._watcher.fileChanged.connect(self._schedule)
+        self._watcher.directoryChanged.connect(self._schedule)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.check_disk)
+
+    # -- loading --------------------------------------------------------------------
+    def load(self) -> bool:
+        """First load; writes the default registry when there is none yet (and allowed)."""
+        if self._create_default:
+            try:
+                yamlio.ensure_default(self.path)
+            except OSError as exc:
+                self._fail(f"{self.path}: cannot be created ({exc}); check the folder's permissions")
+                return False
+        self._watch()
+        return self._read(force=True)
+
+    def reload(self) -> bool:
+        """Load the file as it is now, dropping the unsaved-edits guard (the user chose so)."""
+        self._dirty = False
+        return self._read(force=True)
+
+    def allocations(self) -> dict[str, dict[str, int]]:
+        return read_allocations(self.allocations_file)
+
+    def set_dirty(self, dirty: bool) -> None:
+        """The UI has (or no longer has) unsaved edits based on ``self.text``."""
+        self._dirty = dirty
+        if not dirty and self._conflict_text is not None:
+            self._conflict_text = None
+            self.check_disk()
+
+    @property
+    def dirty(self) -> bool:
+        return self._dirty
+
+    def check_disk(self) -> None:
+        self._watch()
+        self._read(force=False)
+
+    def _schedule(self, *_: object) -> None:
+        self._debounce.start()
+
+    def _watch(self) -> None:
+        folder = str(self.path.parent)
+        if self.path.parent.is_dir() and folder not in self._watcher.directories():
+            self._watcher.addPath(folder)
+        if self.path.exists() and str(self.path) not in self._watcher.files():
+            self._watcher.addPath(str(self.path))
+
+    def _read(self, force: bool) -> bool:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            if force or self.registry is not None:
+                self._fail(f"{self.path}: the registry file is missing; save from Port Manager "
+                           "or restore it (a copy is kept as registry.yaml.bak)")
+            return False
+        except OSError as exc:
+            self._fail(f"{self.path}: cannot be read ({exc})")
+            return False
+        if not force and text == self.text:
+            return True
+        if not force and self._dirty:
+            if text != self._conflict_text:
+                self._conflict_text = text
+                self.external_change_conflict.emit(str(self.path))
+            return False
+        try:
+            registry = parse(text, self.path)
+        except RegistryError as exc:
+            self.text = text if self.registry is None else self.text
+            self._fail(f"{exc} (still using the last registry that loaded)" if self.registry else str(exc))
+            return False
+        self._accept(registry, text)
+        return True
+
+    def _accept(self, registry: Registry, text: str) -> None:
+        try:
+            slots = model_slots(registry, self.allocations_file)
+            self.problem = ""
+        except PoolFull as exc:
+            slots, self.problem = (), str(exc)
+        except OSError as exc:   # allocations file not writable: still show the ports
+            slots = model_slots(registry, self.allocations_file, persist=False)
+            self.problem = f"{self.allocations_file}: cannot be written ({exc})"
+        self.registry, self.text, self.slots = registry, text, slots
+        self._conflict_text = None
+        self.registry_changed.emit(registry)
+        if self.problem:
+            self.load_failed.emit(self.problem)
+
+    def _fail(self, message: str) -> None:
+        self.problem = message
+        self.load_failed.emit(message)
+
+    # -- saving ---------------------------------------------------------------------
+    def save(self, registry: Registry, *, overwrite: bool = False) -> bool:
+        """Write ``registry`` atomically; refused if the file changed since it was loaded.
+
+        ``overwrite`` is the user's explicit "keep my version" after a conflict.
+        """
+        try:
+            yamlio.save(registry, self.path, expected_text=None if overwrite else self.text)
+            text = self.path.read_text(encoding="utf-8")
+            saved = parse(text, self.path)
+        except RegistryError as exc:
+            self.save_failed.emit(str(exc))
+            return False
+        except OSError as exc:
+            self.save_failed.emit(f"{self.path}: cannot be written ({exc}); nothing was changed")
+            return False
+        self._dirty = False
+        self._watch()
+        self._accept(saved, text)
+        self.saved.emit(str(self.path))
+        return True

@@ -1,0 +1,1 @@
+"""The widgets: tray, main window, table models, editors and dialogs (no psutil, no file I/O)."""

@@ -1,0 +1,66 @@
+"""The details under the port table: the selected row's holder, command line and log tail."""
+from __future__ import annotations
+
+import html
+import shlex
+from collections.abc import Sequence
+
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+
+from ..core.rows import PortRow, format_uptime
+
+
+def describe_row(row: PortRow) -> str:
+    """Rich text for the selected row."""
+    lines = [f"<b>{html.escape(row.unit)}</b> &middot; port {row.port} ({row.role.value}) &middot; "
+             f"<b>{row.state.value}</b>"]
+    if row.note:
+        lines.append(html.escape(row.note))
+    for h in row.holders:
+        cmd = shlex.join(h.cmdline) if h.cmdline else (h.exe or "(command line not visible)")
+        up = format_uptime(row.uptime_s)
+        lines.append(f"Held by <b>{html.escape(h.name or '?')}</b> pid {h.pid}, user "
+                     f"{html.escape(h.username or '?')}{', up ' + up if up else ''}"
+                     f"{' - ' + html.escape(h.note) if h.note else ''}")
+        lines.append(f"<code>{html.escape(cmd)}</code>")
+    if row.url:
+        lines.append(f"URL: {html.escape(row.url)}")
+    return "<br>".join(lines)
+
+
+class DetailsPane(QWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.summary = QLabel("Select a port to see who holds it and the service's log.")
+        self.summary.setWordWrap(True)
+        self.log_title = QLabel("Log")
+        self.log = QPlainTextEdit()
+        self.log.setReadOnly(True)
+        self.log.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.log.setPlaceholderText("No log yet: Port Manager writes one for each service it starts.")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.log_title)
+        layout.addWidget(self.log, 1)
+        self.unit = ""
+
+    def show_row(self, row: PortRow | None) -> None:
+        if row is None:
+            self.summary.setText("Select a port to see who holds it and the service's log.")
+            self.unit = ""
+            self.log.clear()
+            return
+        self.summary.setText(describe_row(row))
+        if row.unit != self.unit:
+            self.unit = row.unit
+            self.log_title.setText(f"Log of {row.unit}")
+            self.log.clear()
+
+    def show_log(self, unit: str, lines: Sequence[str]) -> None:
+        if unit != self.unit:
+            return
+        self.log.setPlainText("\n".join(line.rstrip("\n") for line in lines))
+        bar = self.log.verticalScrollBar()
+        bar.setValue(bar.maximum())

@@ -1,0 +1,248 @@
+"""The main window: live port table with details, the Services and Groups editors.
+
+It only renders values and emits requests (start, stop, kill, save...); the presenter
+answers them through the services. Closing the window hides it: the app lives in the tray.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMainWindow,
+                               QPushButton, QSplitter, QTableView, QTabWidget, QToolBar, QVBoxLayout, QWidget)
+
+from ..core.planner import ModelSlot
+from ..core.platform.facts import PlatformFacts
+from ..core.registry import Registry
+from ..core.rows import PortRow, RowState
+from ..core.snapshot import Snapshot
+from .details_pane import DetailsPane
+from .edit_panels import GroupsPanel, ServicesPanel
+from .port_table_model import COL_UNIT, COL_URL, ROW_ROLE, PortFilterProxy, PortTableModel
+
+RUNNING = (RowState.OURS, RowState.FALLBACK)
+BANNER_STYLES = {"error": "background:#f8d3d1; color:#5c1a16;", "warn": "background:#fde9b8; color:#4d3800;",
+                 "info": "background:#dbeafe; color:#0f2e55;"}
+
+
+class Banner(QWidget):
+    """A strip above the tabs for problems that need the user (a registry that fails to load...)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.reload_button = QPushButton("Reload from disk (discard my edits)")
+        self.keep_button = QPushButton("Keep my edits")
+        self.close_button = QPushButton("Dismiss")
+        layout = QHBoxLayout(self)
+        layout.addWidget(self.label, 1)
+        for b in (self.reload_button, self.keep_button, self.close_button):
+            layout.addWidget(b)
+        self.close_button.clicked.connect(self.hide)
+        self.setAutoFillBackground(True)
+        self.hide()
+
+    def show_message(self, text: str, kind: str = "error", conflict: bool = False) -> None:
+        self.label.setText(text)
+        self.setStyleSheet(BANNER_STYLES.get(kind, ""))
+        self.reload_button.setVisible(conflict)
+        self.keep_button.setVisible(conflict)
+        self.close_button.setVisible(not conflict)
+        self.show()
+
+
+class MainWindow(QMainWindow):
+    start_requested = Signal(str)
+    stop_requested = Signal(str)
+    restart_requested = Signal(str)
+    kill_requested = Signal(int)
+    open_url_requested = Signal(str)
+    copy_url_requested = Signal(str)
+    refresh_requested = Signal()
+    settings_requested = Signal()
+    save_requested = Signal(object)         # Registry
+    reload_requested = Signal()             # discard edits, load the file as it is on disk
+    keep_edits_requested = Signal()
+    log_requested = Signal(str)             # unit
+    dirty_changed = Signal(bool)
+    quit_requested = Signal()               # the window was closed where there is no tray
+
+    def __init__(self, confirm: Callable[[str, str], bool], facts: PlatformFacts | None = None,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Port Manager")
+        self.quit_on_close = False
+        self.resize(1100, 680)
+        self.model = PortTableModel(self)
+        self.proxy = PortFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(False)
+        self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_URL, QHeaderView.ResizeMode.Stretch)
+        self.table.doubleClicked.connect(lambda _i: self._open_selected())
+        self.table.selectionModel().selectionChanged.connect(self._on_selection)
+        self.details = DetailsPane()
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search ports, services, processes...")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.proxy.setFilterFixedString)
+        self.search.setMaximumWidth(320)
+
+        bar = QToolBar("Actions")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.addToolBar(bar)
+        bar.addWidget(self.search)
+        bar.addSeparator()
+        self.act_refresh = self._action(bar, "Refresh", self.refresh_requested.emit, QKeySequence.StandardKey.Refresh)
+        bar.addSeparator()
+        self.act_start = self._action(bar, "Start", lambda: self._unit_request(self.start_requested))
+        self.act_stop = self._action(bar, "Stop", lambda: self._unit_request(self.stop_requested))
+        self.act_restart = self._action(bar, "Restart", lambda: self._unit_request(self.restart_requested))
+        self.act_kill = self._action(bar, "Kill holder...", self._kill_selected)
+        self.act_open = self._action(bar, "Open", self._open_selected)
+        self.act_copy = self._action(bar, "Copy URL", self._copy_selected, QKeySequence.StandardKey.Copy)
+        bar.addSeparator()
+        self.act_settings = self._action(bar, "Settings...", self.settings_requested.emit)
+
+        ports_tab = QSplitter(Qt.Orientation.Vertical)
+        ports_tab.addWidget(self.table)
+        ports_tab.addWidget(self.details)
+        ports_tab.setStretchFactor(0, 3)
+        ports_tab.setStretchFactor(1, 1)
+        ports_tab.setSizes([460, 180])
+        self.services = ServicesPanel(confirm)
+        self.groups = GroupsPanel(confirm, facts)
+        for panel in (self.services, self.groups):
+            panel.save_requested.connect(self.save_requested)
+            panel.dirty_changed.connect(lambda _d: self.dirty_changed.emit(self.has_unsaved_edits()))
+        self.tabs = QTabWidget()
+        self.tabs.addTab(ports_tab, "Ports")
+        self.tabs.addTab(self.services, "Services")
+        self.tabs.addTab(self.groups, "Groups")
+        self.banner = Banner()
+        self.banner.reload_button.clicked.connect(self._reload_clicked)
+        self.banner.keep_button.clicked.connect(self._keep_clicked)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+        self._update_actions()
+
+    def _action(self, bar: QToolBar, text: str, slot: Callable[[], None], shortcut=None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(lambda _checked=False: slot())
+        bar.addAction(action)
+        return action
+
+    # -- inputs ---------------------------------------------------------------------
+    def set_rows(self, rows: Sequence[PortRow]) -> int:
+        changed = self.model.set_rows(rows)
+        self.details.show_row(self.selected_row())
+        self._update_actions()
+        return changed
+
+    def set_context(self, registry: Registry | None, snapshot: Snapshot | None, slots: Sequence[ModelSlot],
+                    allocations: Mapping[str, Mapping[str, int]], own_pids: frozenset[int] = frozenset()) -> None:
+        self.services.set_context(registry, snapshot, slots, own_pids)
+        self.groups.set_context(registry, snapshot, allocations)
+
+    def show_log(self, unit: str, lines: Sequence[str]) -> None:
+        self.details.show_log(unit, lines)
+
+    def has_unsaved_edits(self) -> bool:
+        return self.services.dirty or self.groups.dirty
+
+    def edit_service(self, name: str) -> None:
+        self.tabs.setCurrentWidget(self.services)
+        self.services.select(name)
+
+    def select_unit(self, unit: str, port: int | None = None) -> bool:
+        for r in range(self.proxy.rowCount()):
+            row = self.proxy.index(r, COL_UNIT).data(ROW_ROLE)
+            if row.unit == unit and (port is None or row.port == port):
+                self.table.selectRow(r)
+                return True
+        return False
+
+    def bring_to_front(self) -> None:
+        self.show()
+        self.setWindowState((self.windowState() & ~Qt.WindowState.WindowMinimized) | Qt.WindowState.WindowActive)
+        self.raise_()
+        self.activateWindow()
+
+    # -- selection and row actions --------------------------------------------------
+    def selected_row(self) -> PortRow | None:
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].data(ROW_ROLE) if rows else None
+
+    def _on_selection(self, _new: QItemSelection, _old: QItemSelection) -> None:
+        row = self.selected_row()
+        previous = self.details.unit
+        self.details.show_row(row)
+        if row is not None and row.unit != previous:
+            self.log_requested.emit(row.unit)
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        row = self.selected_row()
+        running = row is not None and any(r.unit == row.unit and r.state in RUNNING for r in self.model.rows)
+        self.act_start.setEnabled(row is not None and not running)
+        self.act_stop.setEnabled(running)
+        self.act_restart.setEnabled(running)
+        self.act_kill.setEnabled(row is not None and row.state is not RowState.FREE)
+        self.act_open.setEnabled(row is not None and row.url.startswith("http"))
+        self.act_copy.setEnabled(row is not None and bool(row.url))
+
+    def _unit_request(self, signal: Signal) -> None:
+        row = self.selected_row()
+        if row is not None:
+            signal.emit(row.unit)
+
+    def _kill_selected(self) -> None:
+        row = self.selected_row()
+        if row is not None:
+            self.kill_requested.emit(row.port)
+
+    def _open_selected(self) -> None:
+        row = self.selected_row()
+        if row is not None and row.url.startswith("http"):
+            self.open_url_requested.emit(row.url)
+
+    def _copy_selected(self) -> None:
+        row = self.selected_row()
+        if row is not None and row.url:
+            self.copy_url_requested.emit(row.url)
+
+    def _reload_clicked(self) -> None:
+        self.banner.hide()
+        self.reload_requested.emit()
+
+    def _keep_clicked(self) -> None:
+        self.banner.hide()
+        self.keep_edits_requested.emit()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.quit_on_close:          # no tray: closing the window quits
+            event.accept()
+            self.quit_requested.emit()
+            return
+        event.ignore()                  # the app keeps running in the tray; Quit is in its menu
+        self.hide()

@@ -1,0 +1,251 @@
+"""Turns service signals into what the window and tray show, and their requests into work.
+
+It keeps the latest values (registry, slots, snapshot, managed records, failures, fallback
+notes), rebuilds the rows with ``core.rows.build_rows`` and pushes them to the window and
+tray. Questions to the user go through the ``Asks`` functions it is given, so tests answer
+them without a modal loop. It owns no threads and does no I/O.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from ..core import watch
+from ..core.registry import Registry
+from ..core.rows import Managed, PortRow, build_rows
+from ..core.settings import Settings
+from ..core.snapshot import Snapshot
+from .dialogs import AllTakenChoice, AllTakenQuestion, KillQuestion, all_taken_question, kill_question
+from .main_window import MainWindow
+from .tray import Tray
+
+NOTIFY_KINDS = {"fallback": False, "failed": True, "crashed": True, "gave_up": True}
+
+
+@dataclass(frozen=True)
+class Asks:
+    confirm: Callable[[str, str], bool]
+    kill: Callable[[Any, KillQuestion], bool]
+    all_taken: Callable[[Any, AllTakenQuestion], AllTakenChoice]
+    settings: Callable[[Any, Settings], "Settings | None"]
+
+
+@dataclass(frozen=True)
+class Desktop:
+    """Opening URLs and the clipboard (real ones from the app, recorders in tests)."""
+
+    open_url: Callable[[str], None]
+    copy: Callable[[str], None]
+
+
+class Presenter(QObject):
+    rows_changed = Signal(object)          # tuple[PortRow, ...]
+    notified = Signal(str, str)            # title, text (also shown by the tray when there is one)
+    settings_changed = Signal(object)      # Settings
+
+    def __init__(self, window: MainWindow, tray: Tray | None, scanner, controller, store, *,
+                 settings: Settings, asks: Asks, desktop: Desktop, parent: QObject | None = None):
+        super().__init__(parent)
+        self.window, self.tray, self.scanner, self.controller, self.store = window, tray, scanner, controller, store
+        self.settings = settings
+        self.asks, self.desktop = asks, desktop
+        self.registry: Registry | None = None
+        self.snapshot: Snapshot | None = None
+        self.records: tuple[Managed, ...] = ()
+        self.failures: dict[str, str] = {}
+        self.notes: dict[str, str] = {}          # unit -> the fallback sentence
+        self.rows: tuple[PortRow, ...] = ()
+        self._overwrite_next = False
+        self._start_after_kill: dict[int, str] = {}
+        self._event_seen: set[str] = set()       # units whose fallback / failure was already told
+
+        store.registry_changed.connect(self._on_registry)
+        store.load_failed.connect(lambda msg: window.banner.show_message(msg, "error"))
+        store.save_failed.connect(lambda msg: window.banner.show_message(f"Not saved: {msg}", "error"))
+        store.saved.connect(lambda path: window.statusBar().showMessage(f"Saved {path}", 5000))
+        store.external_change_conflict.connect(self._on_conflict)
+        scanner.snapshot_changed.connect(self._on_snapshot)
+        scanner.records_changed.connect(self._on_records)
+        scanner.scan_failed.connect(lambda msg: window.statusBar().showMessage(msg))
+        controller.started.connect(self._on_started)
+        controller.stopped.connect(lambda _n, _o: scanner.refresh())
+        controller.kill_planned.connect(self._on_kill_planned)
+        controller.killed.connect(self._on_killed)
+        controller.log_tail_ready.connect(window.show_log)
+        controller.supervisor_event.connect(self._on_event)
+        controller.failed.connect(self._on_failed)
+
+        window.start_requested.connect(self.start)
+        window.stop_requested.connect(controller.stop)
+        window.restart_requested.connect(self.restart)
+        window.kill_requested.connect(controller.plan_kill)
+        window.open_url_requested.connect(desktop.open_url)
+        window.copy_url_requested.connect(desktop.copy)
+        window.refresh_requested.connect(scanner.refresh)
+        window.settings_requested.connect(self.edit_settings)
+        window.save_requested.connect(self._save)
+        window.reload_requested.connect(store.reload)
+        window.keep_edits_requested.connect(self._keep_edits)
+        window.dirty_changed.connect(store.set_dirty)
+        window.log_requested.connect(controller.request_log_tail)
+
+    # -- requests -------------------------------------------------------------------
+    def start(self, name: str) -> None:
+        self._forget(name)
+        self.controller.start(name)
+
+    def restart(self, name: str) -> None:
+        self._forget(name)
+        self.controller.restart(name)
+
+    def _forget(self, name: str) -> None:
+        units = [u for u in {r.unit for r in self.rows} if u == name or u.startswith(name + "/")]
+        for unit in units:
+            self.failures.pop(unit, None)
+            self.notes.pop(unit, None)
+            self._event_seen.discard(unit)
+
+    def edit_settings(self) -> None:
+        new = self.asks.settings(self.window, self.settings)
+        if new is not None and new != self.settings:
+            self.settings = new
+            self.scanner.set_interval(new.refresh_ms)
+            self.settings_changed.emit(new)
+
+    def _save(self, registry: Registry) -> None:
+        overwrite, self._overwrite_next = self._overwrite_next, False
+        self.store.save(registry, overwrite=overwrite)
+
+    def _keep_edits(self) -> None:
+        self._overwrite_next = True
+        self.window.banner.show_message(
+            "Keeping your edits: saving will replace the registry file's newer content.", "warn")
+
+    # -- incoming values ------------------------------------------------------------
+    def _on_registry(self, registry: Registry) -> None:
+        self.registry = registry
+        self.controller.set_registry(registry)
+        ports = {p for s in registry.services.values() for p in s.ports} | {s.port for s in self.store.slots}
+        self.scanner.set_ports(ports)
+        if not self.store.problem:
+            self.window.banner.hide()
+        self._rebuild()
+        self.scanner.refresh()
+
+    def _on_conflict(self, path: str) -> None:
+        self.window.banner.show_message(
+            f"{path} was changed outside Port Manager while you have unsaved edits here. "
+            "Reload it (your edits are discarded) or keep your edits (saving replaces the file).",
+            "warn", conflict=True)
+
+    def _on_records(self, records) -> None:
+        self.records = tuple(Managed(r.unit, r.pid, r.port, bool(getattr(r, "alive", True))) for r in records)
+
+    def _on_snapshot(self, snapshot: Snapshot) -> None:
+        old, self.snapshot = self.snapshot, snapshot
+        if old is not None and self.settings.notifications and self.settings.watched_port_notifications:
+            for event in watch.diff(old, snapshot):
+                self.notify("Port changed", event.summary())
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        if self.registry is None:
+            return
+        self.rows = build_rows(self.registry, self.store.slots, self.snapshot, self.records, self.failures,
+                               self.notes, now=time.time())
+        self.window.set_rows(self.rows)
+        own = frozenset(r.pid for r in self.records if r.pid is not None)
+        self.window.set_context(self.registry, self.snapshot, self.store.slots, self.store.allocations(), own)
+        if self.tray is not None:
+            self.tray.update(self.registry, self.rows)
+        self.rows_changed.emit(self.rows)
+
+    # -- results --------------------------------------------------------------------
+    def notify(self, title: str, text: str, critical: bool = False) -> None:
+        self.notified.emit(title, text)
+        if self.tray is not None and self.settings.notifications:
+            self.tray.notify(title, text, critical)
+
+    def _on_event(self, event) -> None:
+        if event.kind == "fallback":
+            self.notes[event.unit] = event.message
+        elif event.kind in ("failed", "crashed", "gave_up"):
+            self.failures[event.unit] = event.message.splitlines()[0] if event.message else event.kind
+        elif event.kind == "started":
+            self.failures.pop(event.unit, None)
+        elif event.kind == "stopped":
+            self.notes.pop(event.unit, None)
+            self.failures.pop(event.unit, None)
+        if event.kind in NOTIFY_KINDS:
+            self._event_seen.add(event.unit)
+            title = "Fallback port in use" if event.kind == "fallback" else f"{event.unit} {event.kind.replace('_', ' ')}"
+            self.notify(title, event.message, NOTIFY_KINDS[event.kind])
+        if event.kind != "starting":
+            self._rebuild()
+            self.scanner.refresh()
+
+    def _on_started(self, name: str, outcomes) -> None:
+        for out in outcomes:
+            if out.ok:
+                self.failures.pop(out.unit, None)
+                if out.port != out.preferred and out.unit not in self.notes:
+                    self.notes[out.unit] = next((w for w in out.warnings), "") or \
+                        f"{out.unit} started on fallback port {out.port}"
+                if out.port != out.preferred and out.unit not in self._event_seen:
+                    self.notify("Fallback port in use", self.notes[out.unit])
+            else:
+                self.failures[out.unit] = (out.error.splitlines() or ["failed to start"])[0]
+                if out.port is None and out.tried and all(p for p in out.tried) and self._all_taken(out):
+                    continue
+                if out.unit not in self._event_seen:
+                    self.notify(f"{out.unit} failed to start", out.error or "failed to start", True)
+            self._event_seen.discard(out.unit)
+        self._rebuild()
+        self.scanner.refresh()
+
+    def _all_taken(self, out) -> bool:
+        """The 'all ports taken' question; True when it was asked."""
+        if not out.tried or "in use" not in out.error and "All preferred ports" not in out.error:
+            return False
+        snap = self.snapshot
+        question = all_taken_question(out.unit, out.tried, lambda p: snap.holders(p) if snap else ())
+        choice = self.asks.all_taken(self.window, question)
+        if choice is AllTakenChoice.KILL_AND_START:
+            self._start_after_kill[out.tried[0]] = out.unit
+            self.controller.plan_kill(out.tried[0])
+        elif choice is AllTakenChoice.EDIT_PORTS:
+            self.window.bring_to_front()
+            self.window.edit_service(out.unit)
+        return True
+
+    def _service_of(self, port: int) -> str:
+        return ", ".join(dict.fromkeys(r.unit for r in self.rows if r.port == port))
+
+    def _on_kill_planned(self, port: int, plan) -> None:
+        question = kill_question(plan, self._service_of(port))
+        if self.asks.kill(self.window, question) and question.can_kill:
+            self.controller.kill(port, plan)
+        else:
+            self._start_after_kill.pop(port, None)
+
+    def _on_killed(self, port: int, result) -> None:
+        names = ", ".join(f"{h.name} (pid {h.pid})" for h in result.killed) or "nothing"
+        if result.port_free:
+            self.window.statusBar().showMessage(f"Port {port} is free: stopped {names}", 8000)
+            unit = self._start_after_kill.pop(port, None)
+            if unit:
+                self.start(unit)
+        else:
+            still = ", ".join(f"{h.name} (pid {h.pid})" for h in result.still_holding) or "a process that cannot be seen"
+            why = "; ".join(r.message for r in result.refused)
+            self._start_after_kill.pop(port, None)
+            self.window.banner.show_message(f"Port {port} is still held by {still}. {why}".strip(), "error")
+        self.scanner.refresh()
+
+    def _on_failed(self, what: str, message: str) -> None:
+        self.window.banner.show_message(message, "error")
+        self.notify("Port Manager", message, True)

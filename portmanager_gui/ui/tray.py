@@ -1,0 +1,200 @@
+"""The tray icon and its menu, a function of the latest rows.
+
+``fill_menu`` builds the whole menu from (registry, rows) each time it opens
+(``aboutToShow``), so it never shows stale state; tests call it directly and read the
+actions. The icon shows the overall state and is always set before ``show()``.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction, QIcon
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from ..core.registry import UNGROUPED, Registry
+from ..core.rows import Overall, PortRow, Role, RowState, overall, summary
+from .icons import ROW_DOTS, dot_icon, state_icon
+
+RUNNING = (RowState.OURS, RowState.FALLBACK)
+
+
+@dataclass(frozen=True)
+class TrayActions:
+    """What the menu entries do; the app passes the real ones, tests pass recorders."""
+
+    start: Callable[[str], None]
+    stop: Callable[[str], None]
+    restart: Callable[[str], None]
+    open_url: Callable[[str], None]
+    copy_url: Callable[[str], None]
+    kill: Callable[[int], None]
+    show_window: Callable[[], None]
+    settings: Callable[[], None]
+    quit: Callable[[], None]
+
+
+def _unit_line(unit: str, rows: Sequence[PortRow]) -> tuple[str, RowState, PortRow | None]:
+    """``router - running on :3003 (fallback)``: the unit's state from its rows."""
+    mine = [r for r in rows if r.unit == unit]
+    live = next((r for r in mine if r.state in RUNNING), None)
+    if live is not None:
+        where = f"{live.state.value} :{live.port}" if live.state is RowState.FALLBACK else f"running on :{live.port}"
+        return f"{unit} - {where}", live.state, live
+    failed = next((r for r in mine if r.state is RowState.FAILED), None)
+    if failed is not None:
+        return f"{unit} - failed", RowState.FAILED, failed
+    first = mine[0] if mine else None
+    if first is None:
+        return unit, RowState.FREE, None
+    if first.state is RowState.FOREIGN:
+        return f"{unit} - :{first.port} in use by {first.holder.name if first.holder else '?'}", first.state, first
+    if first.state is RowState.CONFLICT:
+        return f"{unit} - conflict on :{first.port}", first.state, first
+    return f"{unit} - stopped (:{first.port})", RowState.FREE, first
+
+
+def _add(menu: QMenu, text: str, slot: Callable[[], None], enabled: bool = True,
+         icon: QIcon | None = None) -> QAction:
+    action = menu.addAction(text)
+    if icon is not None:
+        action.setIcon(icon)
+    action.setEnabled(enabled)
+    action.triggered.connect(lambda _checked=False: slot())
+    return action
+
+
+def _header(menu: QMenu, text: str) -> None:
+    action = menu.addAction(text)
+    action.setEnabled(False)
+
+
+def _unit_menu(menu: QMenu, name: str, startable: bool, rows: Sequence[PortRow], acts: TrayActions,
+               dots: dict[RowState, QIcon]) -> QMenu:
+    line, state, row = _unit_line(name, rows)
+    sub = menu.addMenu(dots[state], line)
+    running = state in RUNNING
+    why = "" if startable else " (no command in the registry)"
+    _add(sub, "Start" + why, lambda: acts.start(name), startable and not running)
+    _add(sub, "Stop", lambda: acts.stop(name), running)
+    _add(sub, "Restart", lambda: acts.restart(name), startable and running)
+    sub.addSeparator()
+    url = row.url if row is not None and row.url.startswith("http") else ""
+    _add(sub, "Open in browser", lambda: acts.open_url(url), bool(url))
+    _add(sub, "Copy URL", lambda: acts.copy_url(row.url if row else ""), row is not None and bool(row.url))
+    return sub
+
+
+def _pool_menu(menu: QMenu, registry: Registry, pool: str, rows: Sequence[PortRow], acts: TrayActions,
+               dots: dict[RowState, QIcon]) -> QMenu:
+    group = registry.pool(pool)
+    mine = [r for r in rows if r.group == pool]
+    n_running = len({r.unit for r in mine if r.state in RUNNING})
+    state = overall(mine)
+    dot = {Overall.OK: RowState.OURS if n_running else RowState.FREE, Overall.FALLBACK: RowState.FALLBACK,
+           Overall.PROBLEM: RowState.FAILED}[state]
+    title = f"{pool} ({group.range_text if group else ''}) - {n_running}/{len(mine)} running"
+    sub = menu.addMenu(dots[dot], title)
+    startable = bool(group and group.command)
+    _add(sub, "Start group", lambda: acts.start(pool), startable and n_running < len(mine))
+    _add(sub, "Stop group", lambda: acts.stop(pool), n_running > 0)
+    _add(sub, "Restart group", lambda: acts.restart(pool), startable and n_running > 0)
+    for r in mine:
+        sub.addSeparator()
+        _unit_menu(sub, r.unit, startable, rows, acts, dots)
+    return sub
+
+
+def kill_label(row: PortRow) -> str:
+    if row.holder is None:
+        return f"Port :{row.port} held by a process that cannot be seen..."
+    return f"Kill {row.holder.name or '?'} (pid {row.holder.pid}) on :{row.port}..."
+
+
+def fill_menu(menu: QMenu, registry: Registry | None, rows: Sequence[PortRow], acts: TrayActions,
+              dots: dict[RowState, QIcon] | None = None) -> None:
+    """Rebuild ``menu`` from scratch for the current state."""
+    dots = dots or {s: dot_icon(c) for s, c in ROW_DOTS.items()}
+    for sub in menu.findChildren(QMenu):
+        sub.deleteLater()           # clear() keeps submenus alive; they would pile up
+    menu.clear()
+    _header(menu, summary(rows).splitlines()[-1] if rows else "Port Manager: loading...")
+    if registry is not None:
+        menu.addSeparator()
+        _header(menu, "Services")
+        for name, svc in registry.services.items():
+            _unit_menu(menu, name, bool(svc.command), rows, acts, dots)
+        _header(menu, "Model servers")
+        for pool in registry.pools():
+            if pool.members or pool.name != UNGROUPED:
+                _pool_menu(menu, registry, pool.name, rows, acts, dots)
+    taken: dict[int, PortRow] = {}
+    for r in rows:
+        if r.state not in (RowState.FREE, RowState.OURS) and r.holders and r.port not in taken:
+            taken[r.port] = r
+        elif r.state is RowState.CONFLICT and r.port not in taken:
+            taken[r.port] = r
+    if taken:
+        menu.addSeparator()
+        _header(menu, "Ports held by other programs")
+        for port, r in sorted(taken.items()):
+            _add(menu, kill_label(r), lambda p=port: acts.kill(p), icon=dots[r.state])
+    menu.addSeparator()
+    _add(menu, "Open Port Manager", acts.show_window)
+    _add(menu, "Settings...", acts.settings)
+    _add(menu, "Quit", acts.quit)
+
+
+class Tray(QObject):
+    """The system tray icon; ``update`` is called with each new set of rows."""
+
+    activated = Signal()
+
+    def __init__(self, os_name: str, acts: TrayActions, parent: QObject | None = None):
+        super().__init__(parent)
+        self._acts = acts
+        self._icons = {state: state_icon(state, os_name) for state in Overall}
+        self._dots = {s: dot_icon(c) for s, c in ROW_DOTS.items()}
+        self._registry: Registry | None = None
+        self._rows: tuple[PortRow, ...] = ()
+        self.state = Overall.OK
+        self.icon = QSystemTrayIcon(self)
+        self.icon.setIcon(self._icons[Overall.OK])
+        self.icon.setToolTip("Port Manager: loading...")
+        self.menu = QMenu()
+        self.menu.aboutToShow.connect(self.rebuild)
+        self.icon.setContextMenu(self.menu)
+        self.icon.activated.connect(self._on_activated)
+        fill_menu(self.menu, None, (), acts, self._dots)
+
+    def show(self) -> None:
+        self.icon.show()
+
+    def hide(self) -> None:
+        self.icon.hide()
+
+    def update(self, registry: Registry | None, rows: Sequence[PortRow]) -> None:
+        self._registry, self._rows = registry, tuple(rows)
+        state = overall(rows)
+        if state is not self.state:
+            self.state = state
+            self.icon.setIcon(self._icons[state])
+        tip = summary(rows)
+        if tip != self.icon.toolTip():
+            self.icon.setToolTip(tip)
+
+    def rebuild(self) -> None:
+        fill_menu(self.menu, self._registry, self._rows, self._acts, self._dots)
+
+    def notify(self, title: str, text: str, critical: bool = False) -> None:
+        kind = QSystemTrayIcon.MessageIcon.Critical if critical else QSystemTrayIcon.MessageIcon.Warning
+        self.icon.showMessage(title, text, kind, 10000)
+
+    def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
+            self._acts.show_window()
+
+    def dispose(self) -> None:
+        self.icon.hide()
+        self.menu.deleteLater()
