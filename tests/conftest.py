@@ -16,3 +16,35 @@ def pm_home(tmp_path, monkeypatch):
     monkeypatch.setenv("PORTMANAGER_HOME", str(home))
     monkeypatch.delenv("PORTMANAGER_REGISTRY", raising=False)
     return home
+
+
+# Shared child-process fixtures (tests/helpers.py): `listener` starts loopback holders/clients.
+from tests.helpers import listener  # noqa: E402,F401
+
+
+# -- Qt (tests/ui, tests/services): Qt warnings fail the test -----------------------------
+# pytest-qt captures qDebug/qWarning/qCritical for each test (qt_log_capture is on by default);
+# this fixture fails the test when a warning or worse was logged, except for the messages below.
+QT_WARNINGS_IGNORED = (
+    # The offscreen platform plugin cannot do these window-manager requests; harmless there.
+    "This plugin does not support",
+    # Offscreen has no tray host: QSystemTrayIcon says so when a test shows the tray anyway.
+    "QSystemTrayIcon::setVisible: No Icon set",
+)
+
+
+@pytest.fixture(autouse=True)
+def qt_warnings_fail(request):
+    """Turn Qt warnings into test failures for Qt tests (``qtlog`` records them)."""
+    if not any(part in ("ui", "services") for part in request.node.path.parts[-3:-1]):
+        yield
+        return
+    request.getfixturevalue("qapp")      # widgets and pixmaps need the QApplication first
+    qtlog = request.getfixturevalue("qtlog")
+    yield
+    from pytestqt.qt_compat import qt_api
+    bad = [r.message for r in qtlog.records
+           if r.type in (qt_api.QtCore.QtMsgType.QtWarningMsg, qt_api.QtCore.QtMsgType.QtCriticalMsg,
+                         qt_api.QtCore.QtMsgType.QtFatalMsg)
+           and not any(r.message.startswith(i) for i in QT_WARNINGS_IGNORED)]
+    assert not bad, f"Qt warnings during the test: {bad}"

@@ -1,0 +1,95 @@
+"""The tray menu is a function of the rows: built from a snapshot and read back."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QMenu
+
+from portmanager_gui.core.rows import Managed, Overall, build_rows
+from portmanager_gui.ui.tray import Tray, TrayActions, fill_menu
+from tests.ui.factories import holder, registry, slots, snapshot
+
+
+class Recorder:
+    def __init__(self):
+        self.calls: list[tuple] = []
+
+    def actions(self) -> TrayActions:
+        def rec(name):
+            return lambda *a: self.calls.append((name, *a))
+        return TrayActions(*(rec(n) for n in ("start", "stop", "restart", "open_url", "copy_url", "kill",
+                                               "show_window", "settings", "quit")))
+
+
+def _texts(menu: QMenu) -> list[str]:
+    return [a.text() for a in menu.actions()]
+
+
+def _submenu(menu: QMenu, prefix: str) -> QMenu:
+    return next(a.menu() for a in menu.actions() if a.menu() and a.text().startswith(prefix))
+
+
+def test_menu_lists_services_and_kill_entries():
+    rec = Recorder()
+    menu = QMenu()
+    rows = build_rows(registry(), slots(), snapshot({3791: holder(812, "nginx"), 8203: holder(900, "uvicorn")}),
+                      [Managed("router", 4242, 3003)], notes={"router": "Port 3791 is in use by nginx (pid 812); "
+                                                              "Model Router started on fallback port 3003"})
+    fill_menu(menu, registry(), rows, rec.actions())
+    texts = _texts(menu)
+    assert "router - on fallback :3003" in texts
+    assert "Kill nginx (pid 812) on :3791..." in texts
+    assert "Kill uvicorn (pid 900) on :8203..." in texts
+    assert texts[-3:] == ["Open Port Manager", "Settings...", "Quit"]
+    router = _submenu(menu, "router")
+    actions = {a.text(): a for a in router.actions()}
+    assert not actions["Start"].isEnabled() and actions["Stop"].isEnabled()
+    actions["Stop"].trigger()
+    actions["Copy URL"].trigger()
+    next(a for a in menu.actions() if a.text().startswith("Kill nginx")).trigger()
+    assert rec.calls == [("stop", "router"), ("copy_url", "http://127.0.0.1:3003/"), ("kill", 3791)]
+
+
+def test_menu_is_rebuilt_without_piling_up_submenus():
+    rec = Recorder()
+    menu = QMenu()
+    rows = build_rows(registry(), slots(), snapshot())
+    fill_menu(menu, registry(), rows, rec.actions())
+    first = len(_texts(menu))
+    fill_menu(menu, registry(), rows, rec.actions())
+    assert len(_texts(menu)) == first
+    assert not any(t.startswith("Kill") for t in _texts(menu))
+    backend = _submenu(menu, "backend")
+    start = next(a for a in backend.actions() if a.text().startswith("Start"))
+    assert not start.isEnabled() and "no command" in start.text()
+
+
+def test_group_submenu_starts_the_group():
+    rec = Recorder()
+    menu = QMenu()
+    fill_menu(menu, registry(), build_rows(registry(), slots(), snapshot()), rec.actions())
+    group = _submenu(menu, "large-models")
+    assert "0/2 running" in menu.actions()[[a.text() for a in menu.actions()].index(group.title())].text()
+    next(a for a in group.actions() if a.text() == "Start group").trigger()
+    assert rec.calls == [("start", "large-models")]
+
+
+def test_tray_icon_and_tooltip_follow_the_state():
+    tray = Tray("linux", Recorder().actions())
+    reg = registry()
+    tray.update(reg, build_rows(reg, slots(), snapshot()))
+    assert tray.state is Overall.OK and "All good" in tray.icon.toolTip()
+    ok_icon = tray.icon.icon().cacheKey()
+    note = "Port 3791 is in use by nginx (pid 812); Model Router started on fallback port 3003"
+    tray.update(reg, build_rows(reg, slots(), snapshot({3791: holder(812)}), [Managed("router", 1, 3003)],
+                                notes={"router": note}))
+    assert tray.state is Overall.FALLBACK
+    assert note in tray.icon.toolTip()
+    assert tray.icon.icon().cacheKey() != ok_icon
+    tray.rebuild()
+    assert "router - on fallback :3003" in _texts(tray.menu)
+    tray.dispose()
+
+
+def test_mac_icon_is_a_mask():
+    from portmanager_gui.ui.icons import state_icon
+    assert state_icon(Overall.OK, "darwin").isMask()
+    assert not state_icon(Overall.OK, "linux").isMask()
