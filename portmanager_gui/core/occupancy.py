@@ -67,6 +67,7 @@ class OccupancyScanner:
         self._probe = probe or self._default_probe
         self._backends: dict[str, Backend] = dict(backends or {})
         self._dead: set[str] = set()
+        self._saw_everything = False
         self._details: dict[int, tuple[object, Holder | None]] = {}
         self._lock = threading.Lock()
         self.last_backends: tuple[str, ...] = ()
@@ -103,6 +104,7 @@ class OccupancyScanner:
     def _endpoints(self, ports: frozenset[int]) -> list[Endpoint]:
         seen: dict[tuple, Endpoint] = {}
         used: list[str] = []
+        self._saw_everything = False
         for step in self.chain:
             if step.backend in self._dead:
                 continue
@@ -117,6 +119,7 @@ class OccupancyScanner:
             for ep in got:
                 seen.setdefault((ep.port, ep.protocol, ep.address, ep.pid), ep)
             if step.complete:
+                self._saw_everything = True
                 break
         self.last_backends = tuple(used)
         return list(seen.values())
@@ -146,7 +149,7 @@ class OccupancyScanner:
             return PortInfo(port, PortStatus.HIDDEN, (), hidden_text)
         state = self._probe(port)
         if state is Availability.IN_USE:
-            return PortInfo(port, PortStatus.HIDDEN, (), pocc.hidden_note(self.os_name))
+            return PortInfo(port, PortStatus.HIDDEN, (), pocc.busy_note(self.os_name, self._saw_everything))
         if state is Availability.RESERVED:
             return PortInfo(port, PortStatus.RESERVED, (), pocc.reserved_note(self.os_name))
         return PortInfo(port, PortStatus.FREE)

@@ -80,6 +80,18 @@ def hidden_note(os_name: str, owner: str = "") -> str:
     return f"held by a process you cannot see{who}; {how} to see it"
 
 
+def busy_note(os_name: str, saw_everything: bool) -> str:
+    """The bind probe says "in use" but no backend showed a listening socket.
+
+    With a complete view (Linux netlink, psutil's full table) that is a socket that does not
+    listen -- the local end of a connection, or bound without ``listen()``; with a partial
+    view (macOS without root) it is most likely a process we may not see.
+    """
+    if saw_everything:
+        return "in use by a socket that does not listen (a connection's local end, or bound only)"
+    return hidden_note(os_name)
+
+
 def reserved_note(os_name: str) -> str:
     if os_name == WINDOWS:
         return ("reserved by Windows (an excluded port range: see "

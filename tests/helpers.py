@@ -1,0 +1,235 @@
+"""Shared test helpers: a polling wait without sleeps, and real child processes on loopback.
+
+- ``wait_for(cond, timeout, interval)``: poll a condition until it is truthy (returns its
+  value) or fail the test with ``message``. Waits with ``threading.Event().wait`` -- tests
+  never call ``time.sleep``.
+- ``Children``: starts ``sys.executable -c`` children that hold a socket (``listen``), or
+  connect to one (``connect``), prints what they hold, and kills them all in ``close()``.
+  The ``listener`` fixture is a ``Children`` closed after the test, so nothing survives it.
+
+A listener child binds ``host:port`` (port 0: any free port), listens (TCP) or just binds
+(UDP), prints ``<port> <pid>`` and blocks reading stdin. Options: ``reuseport`` (two copies
+can share the port, as llama-server builds with SO_REUSEPORT do), ``ignore_term`` (ignores
+SIGTERM, like a stuck server), ``fork`` (True: forks a grandchild that inherits the socket and
+prints ``<port> <pid> <grandchild pid>``; "later": forks when ``Child.fork()`` asks),
+``user`` (run as another user; needs root).
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import pytest
+
+T = TypeVar("T")
+
+
+def wait_for(cond: Callable[[], T], timeout: float = 10.0, interval: float = 0.02,
+             message: str = "condition") -> T:
+    """Return ``cond()`` as soon as it is truthy; fail the test after ``timeout`` seconds."""
+    pause = threading.Event()
+    deadline = _now() + timeout
+    while True:
+        value = cond()
+        if value:
+            return value
+        if _now() >= deadline:
+            raise AssertionError(f"timed out after {timeout:.1f} s waiting for {message}")
+        pause.wait(interval)
+
+
+def _now() -> float:
+    return time.monotonic()
+
+
+_LISTENER = r"""
+import json, os, signal, socket, sys
+o = json.loads(sys.argv[1])
+if o["ignore_term"]:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+fam = socket.AF_INET6 if ":" in o["host"] else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_DGRAM if o["kind"] == "udp" else socket.SOCK_STREAM)
+if fam == socket.AF_INET6:
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+if o["reuseport"]:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+s.bind((o["host"], o["port"]))
+if o["kind"] == "tcp":
+    s.listen(16)
+line = f"{s.getsockname()[1]} {os.getpid()}"
+if o["fork"] == "later":
+    print(line, flush=True)
+    sys.stdin.readline()       # "fork" from the test
+if o["fork"] and os.fork() == 0:
+    print(f"{line} {os.getpid()}", flush=True)   # the grandchild speaks for both
+    sys.stdin.read()
+    os._exit(0)
+if not o["fork"]:
+    print(line, flush=True)
+sys.stdin.read()
+"""
+
+_CLIENT = r"""
+import socket, sys
+c = socket.create_connection((sys.argv[1], int(sys.argv[2])))
+print(f"{c.getsockname()[1]}", flush=True)
+sys.stdin.read()
+"""
+
+
+@dataclass
+class Child:
+    """A started child: its process, the port it holds (or its local port, for a client)."""
+
+    proc: subprocess.Popen
+    port: int
+    grandchild: int | None = None
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def fork(self) -> int:
+        """For ``fork="later"``: fork now; returns the grandchild's pid once it exists."""
+        self.proc.stdin.write("fork\n")
+        self.proc.stdin.flush()
+        self.grandchild = int(self.proc.stdout.readline().split()[2])
+        return self.grandchild
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+
+@dataclass
+class Children:
+    """Every child a test started; ``close()`` kills them (and forked grandchildren)."""
+
+    started: list[Child] = field(default_factory=list)
+
+    def listen(self, host: str = "127.0.0.1", port: int = 0, kind: str = "tcp", *, reuseport: bool = False,
+               ignore_term: bool = False, fork: bool | str = False, user: str | None = None) -> Child:
+        opts = {"host": host, "port": port, "kind": kind, "reuseport": reuseport,
+                "ignore_term": ignore_term, "fork": fork}
+        return self._start([sys.executable, "-c", _LISTENER, json.dumps(opts)], user)
+
+    def connect(self, port: int, host: str = "127.0.0.1") -> Child:
+        """A client connected to ``host:port``; its ``port`` is the client's own local port."""
+        return self._start([sys.executable, "-c", _CLIENT, host, str(port)], None)
+
+    def _start(self, argv: list[str], user: str | None) -> Child:
+        kwargs = {}
+        if user:
+            kwargs["user"] = user
+            argv = [python_for_others(), *argv[1:]]
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, **kwargs)
+        line = proc.stdout.readline().split()      # blocks until the child holds its socket
+        if not line:
+            proc.kill()
+            proc.wait()
+            raise RuntimeError(f"child {argv[3:]} failed to start (exit {proc.returncode})")
+        child = Child(proc, int(line[0]), int(line[2]) if len(line) > 2 else None)
+        self.started.append(child)
+        return child
+
+    def close(self) -> None:
+        for child in self.started:
+            if child.proc.poll() is None:
+                child.proc.kill()
+            child.proc.wait(timeout=10)
+            if child.grandchild is not None:      # orphaned now: init (or a subreaper) reaps it
+                _kill_if_ours(child.grandchild)
+            for stream in (child.proc.stdin, child.proc.stdout):
+                stream.close()
+        self.started.clear()
+
+
+def _kill_if_ours(pid: int) -> None:
+    """Kill a forked grandchild, unless its pid already went to an unrelated process."""
+    import psutil
+    try:
+        proc = psutil.Process(pid)
+        if sys.executable in proc.cmdline() or os.path.basename(sys.executable) in proc.name():
+            proc.send_signal(signal.SIGKILL)
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return
+    wait_for(lambda: not _running(proc), message=f"grandchild {pid} to end")
+
+
+def _running(proc) -> bool:
+    import psutil
+    try:
+        return proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+@pytest.fixture
+def listener():
+    """A ``Children`` for the test; every child it started is killed afterwards."""
+    children = Children()
+    yield children
+    children.close()
+
+
+def free_port_pair() -> tuple[int, int]:
+    """Two free ports where the first's digits are a prefix of the second's (3000 / 30001).
+
+    For "kill 3000 must not touch 30001": P and P*10+d, both free right now.
+    """
+    for _ in range(200):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        short = s.getsockname()[1] // 10     # a 4-digit port keeps 5-digit siblings valid
+        s.close()
+        for long in (short * 10 + d for d in range(10)):
+            if 1024 <= short and long <= 65535 and _free(short) and _free(long):
+                return short, long
+    raise RuntimeError("no free prefix port pair found")
+
+
+def _free(port: int) -> bool:
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def python_for_others() -> str:
+    """An interpreter another user may run (a venv under /root is out of its reach)."""
+    import shutil
+    for candidate in (sys.executable, shutil.which("python3"), "/usr/bin/python3"):
+        if candidate and _world_runnable(os.path.realpath(candidate)):
+            return candidate
+    pytest.skip("no Python interpreter that another user may run")
+
+
+def _world_runnable(path: str) -> bool:
+    parts = path.split(os.sep)
+    for i in range(2, len(parts) + 1):
+        try:
+            mode = os.stat(os.sep.join(parts[:i]) or os.sep).st_mode
+        except OSError:
+            return False
+        if not mode & 0o001:
+            return False
+    return True
+
+
+def is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+__all__ = ["wait_for", "Children", "Child", "listener", "free_port_pair", "is_root"]
