@@ -17,9 +17,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
+from ..core import logfiles
 from ..core.registry import Registry, UnknownName, display_host, format_template
 from ..core.supervisor import Supervisor
 from ..core.supervisor_types import StartOutcome, StopOutcome, SupervisorEvent
+from ..core.units import expand
 from .context import CliError, Context
 
 RULE = "=" * 60
@@ -151,8 +153,11 @@ def cmd_up(ctx: Context, args: argparse.Namespace, stop: threading.Event | None 
         if event.kind in LIVE_EVENTS:
             ctx.warn(event.message)
 
-    sup = _supervisor(ctx, registry, on_event=on_event, owns_children=True, cancel=stop)
-    names = args.names or sup.default_names()
+    with _supervisor(ctx, registry, on_event=on_event, owns_children=True, cancel=stop) as sup:
+        return _up(ctx, registry, sup, args.names or sup.default_names(), stop)
+
+
+def _up(ctx: Context, registry: Registry, sup: Supervisor, names: list[str], stop: threading.Event) -> int:
     if not names:
         raise CliError("nothing to start: no service or model group in the registry has a command; "
                        "add `command: [...]` to one (see the README)")
@@ -160,6 +165,10 @@ def cmd_up(ctx: Context, args: argparse.Namespace, stop: threading.Event | None 
     with stop_signals(stop):
         outcomes = sup.start_many(names)
         ok = _report_starts(ctx, registry, outcomes, banner=True)
+        if stop.is_set():  # Ctrl-C while starting: undo what did start
+            ctx.print("Stopping...")
+            _shutdown(ctx, sup, quiet_if_empty=True)
+            return 130
         waiting = set(sup.pending_restarts())
         if not ok and any(not o.ok and o.unit not in waiting for o in outcomes):
             _shutdown(ctx, sup, quiet_if_empty=True)
@@ -190,18 +199,18 @@ def _shutdown(ctx: Context, sup: Supervisor, quiet_if_empty: bool = False) -> No
 
 def cmd_start(ctx: Context, args: argparse.Namespace) -> int:
     registry = ctx.load_registry()
-    sup = _supervisor(ctx, registry)
-    _check_names(sup, args.names)
-    return 0 if _report_starts(ctx, registry, sup.start_many(args.names), banner=False) else 1
+    with _supervisor(ctx, registry) as sup:
+        _check_names(sup, args.names)
+        return 0 if _report_starts(ctx, registry, sup.start_many(args.names), banner=False) else 1
 
 
 def cmd_stop(ctx: Context, args: argparse.Namespace) -> int:
     if not args.names and not args.all:
         raise CliError("name what to stop (a service, a group, 'models') or use --all")
     registry = ctx.load_registry()
-    sup = _supervisor(ctx, registry)
-    _check_names(sup, args.names)
-    outcomes = sup.stop_all() if args.all else [o for n in args.names for o in sup.stop(n)]
+    with _supervisor(ctx, registry) as sup:
+        _check_names(sup, args.names)
+        outcomes = sup.stop_all() if args.all else [o for n in args.names for o in sup.stop(n)]
     if not outcomes:
         ctx.print("nothing was running")
     for outcome in outcomes:
@@ -211,29 +220,29 @@ def cmd_stop(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_restart(ctx: Context, args: argparse.Namespace) -> int:
     registry = ctx.load_registry()
-    sup = _supervisor(ctx, registry)
-    _check_names(sup, args.names)
-    for name in args.names:
-        for outcome in sup.stop(name):
-            print_stopped(ctx, outcome)
-    return 0 if _report_starts(ctx, registry, sup.start_many(args.names), banner=False) else 1
+    with _supervisor(ctx, registry) as sup:
+        _check_names(sup, args.names)
+        for name in args.names:
+            for outcome in sup.stop(name):
+                print_stopped(ctx, outcome)
+        return 0 if _report_starts(ctx, registry, sup.start_many(args.names), banner=False) else 1
 
 
 # -- logs ---------------------------------------------------------------------------------
 
 def cmd_logs(ctx: Context, args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     registry = ctx.load_registry()
-    sup = _supervisor(ctx, registry)
+    paths = ctx.paths
     try:
-        units = sup.units(args.name)
+        units = expand(registry, args.name, paths.allocations_file)
     except UnknownName as exc:
         raise CliError(str(exc)) from None
     if len(units) != 1:
         raise CliError(f"{args.name} has {len(units)} model servers; name one: {', '.join(units) or 'none'}")
-    path = sup.log_path(units[0])
+    path = logfiles.log_path(paths, units[0])
     if not path.exists() and not args.follow:
         raise CliError(f"{units[0]} has no log yet ({path}); it is written once the service is started", 1)
-    for line in sup.log_tail(units[0], max(args.lines, 0)):
+    for line in logfiles.tail(path, max(args.lines, 0)):
         ctx.print(line)
     if args.follow:
         stop = stop or threading.Event()

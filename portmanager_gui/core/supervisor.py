@@ -69,6 +69,7 @@ class Supervisor:
                  os_name: str | None = None):
         self._registry = registry
         self._paths = paths
+        self._own_scanner = scanner is None
         self._scanner = scanner or default_scanner()
         self._on_event = on_event
         self._clock = clock
@@ -84,6 +85,25 @@ class Supervisor:
         self._policies: dict[str, RestartPolicy] = {}
         self._pending: dict[str, float] = {}           # unit -> clock() when a restart is due
         self._start_order: list[str] = []
+
+    def close(self) -> None:
+        """Release what this object holds (the scanner it made; Windows job handles).
+
+        Children keep running: stop them first if that is wanted.
+        """
+        with self._lock:
+            children = list(self._children.values())
+        for spawned in children:
+            if spawned.job is not None:  # pragma: no cover - Windows only
+                spawned.job.close()
+        if self._own_scanner and hasattr(self._scanner, "close"):
+            self._scanner.close()
+
+    def __enter__(self) -> "Supervisor":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # -- names --------------------------------------------------------------------------
     @property

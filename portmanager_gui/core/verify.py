@@ -33,48 +33,9 @@ class Scanner(Protocol):
     def scan(self, ports: Iterable[int]) -> Snapshot: ...
 
 
-class PsutilListenScanner:
-    """Who listens on the given TCP ports, from ``psutil.net_connections`` (a portable floor).
-
-    Used only until/unless ``core.occupancy.OccupancyScanner`` is importable.
-    """
-
-    def scan(self, ports: Iterable[int]) -> Snapshot:
-        wanted = set(ports)
-        found: dict[int, list[Holder]] = {}
-        hidden: set[int] = set()
-        try:
-            conns = psutil.net_connections(kind="tcp")
-        except psutil.AccessDenied:
-            conns = []
-        for c in conns:
-            if c.status != psutil.CONN_LISTEN or not c.laddr or c.laddr.port not in wanted:
-                continue
-            if c.pid is None:
-                hidden.add(c.laddr.port)
-                continue
-            try:
-                proc = psutil.Process(c.pid)
-                name, ctime = proc.name(), proc.create_time()
-            except psutil.Error:
-                name, ctime = "", None
-            found.setdefault(c.laddr.port, []).append(Holder(c.pid, name, create_time=ctime,
-                                                             addresses=(c.laddr.ip,)))
-        infos = {}
-        for port in wanted:
-            holders = tuple({h.pid: h for h in found.get(port, [])}.values())
-            if holders:
-                infos[port] = PortInfo(port, PortStatus.LISTENING, holders)
-            elif port in hidden:
-                infos[port] = PortInfo(port, PortStatus.HIDDEN, note="held by a process we cannot see")
-        return Snapshot(time.time(), infos)
-
-
 def default_scanner() -> Scanner:
-    try:
-        from .occupancy import OccupancyScanner  # the full engine, when present
-    except ImportError:
-        return PsutilListenScanner()
+    from .occupancy import OccupancyScanner  # local: keeps this module light to import
+
     return OccupancyScanner(backend="auto")
 
 
