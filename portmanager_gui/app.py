@@ -61,8 +61,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return ap.parse_args(argv)
 
 
-def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths) -> Parts:
-    """Every object of the app, wired; nothing started yet."""
+def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, *,
+          asks: Asks | None = None, desktop: Desktop | None = None) -> Parts:
+    """Every object of the app, wired; nothing started yet.
+
+    ``asks`` and ``desktop`` replace the modal questions and the browser/clipboard (tests).
+    """
     settings = core_settings.load(paths.settings_file)
     explicit = bool(args.registry)
     registry_path = Path(args.registry).expanduser() if explicit else paths.registry_file
@@ -77,10 +81,10 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths) 
                         facts=current_facts())
     parts = Parts(app, paths, store, scanner, controller, window, None)  # type: ignore[arg-type]
     clipboard = QGuiApplication.clipboard()
-    desktop = Desktop(open_url=lambda url: QDesktopServices.openUrl(QUrl(url)),
-                      copy=lambda url: clipboard.setText(url))
-    asks = Asks(confirm=lambda t, x: dialogs.ask_yes_no(window, t, x, "Yes", "No"), kill=dialogs.ask_kill,
-                all_taken=dialogs.ask_all_taken, settings=ask_settings)
+    desktop = desktop or Desktop(open_url=lambda url: QDesktopServices.openUrl(QUrl(url)),
+                                 copy=lambda url: clipboard.setText(url))
+    asks = asks or Asks(confirm=lambda t, x: dialogs.ask_yes_no(window, t, x, "Yes", "No"),
+                        kill=dialogs.ask_kill, all_taken=dialogs.ask_all_taken, settings=ask_settings)
     use_tray = not args.no_tray and not args.smoke
     tray = None
     if use_tray:
@@ -94,7 +98,6 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths) 
                                 desktop=desktop)
     parts.presenter.settings_changed.connect(lambda s: core_settings.save(s, paths.settings_file))
     window.quit_requested.connect(lambda: quit_app(parts))
-    app.aboutToQuit.connect(lambda: shutdown(parts))
     return parts
 
 
@@ -191,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0 if single.notify_first() else _already_running(paths)
     notifier = _install_signal_handlers(app)
     parts = build(app, args, paths)
+    app.aboutToQuit.connect(lambda: shutdown(parts))
     if single is not None:
         single.show_requested.connect(parts.window.bring_to_front)
     if args.smoke:

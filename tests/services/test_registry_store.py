@@ -1,0 +1,66 @@
+"""The registry store: live reload, unsaved edits never lost, last good registry kept."""
+from __future__ import annotations
+
+from portmanager_gui.core.defaults import DEFAULT_REGISTRY_YAML
+from portmanager_gui.services.registry_store import RegistryStore
+
+
+def _store(qtbot, tmp_path, text=DEFAULT_REGISTRY_YAML) -> RegistryStore:
+    path = tmp_path / "registry.yaml"
+    path.write_text(text, encoding="utf-8")
+    store = RegistryStore(path, allocations_file=tmp_path / "alloc.json", create_default=False)
+    with qtbot.waitSignal(store.registry_changed, timeout=2000):
+        assert store.load()
+    return store
+
+
+def _edit_on_disk(store: RegistryStore, old: str, new: str) -> None:
+    text = store.path.read_text(encoding="utf-8")
+    assert old in text
+    tmp = store.path.with_suffix(".tmp")
+    tmp.write_text(text.replace(old, new), encoding="utf-8")
+    tmp.replace(store.path)       # an atomic replace, as editors and our own save do
+
+
+def test_external_change_is_loaded(qtbot, tmp_path):
+    store = _store(qtbot, tmp_path)
+    assert store.slots and store.registry.services["router"].ports == (3791, 3003)
+    for n in (1, 2):   # twice: the watcher must follow the file after each atomic replace
+        with qtbot.waitSignal(store.registry_changed, timeout=5000):
+            _edit_on_disk(store, "[3791, 300%d]" % (n + 2), "[3791, 300%d]" % (n + 3))
+        assert store.registry.services["router"].ports == (3791, 3003 + n)
+
+
+def test_broken_file_keeps_last_good_registry(qtbot, tmp_path):
+    store = _store(qtbot, tmp_path)
+    good = store.registry
+    with qtbot.waitSignal(store.load_failed, timeout=5000) as sig:
+        _edit_on_disk(store, "[3791, 3003]", "[3791, '3003']")
+    assert "registry.yaml:" in sig.args[0] and "still using the last registry" in sig.args[0]
+    assert store.registry is good
+
+
+def test_unsaved_edits_are_not_replaced(qtbot, tmp_path):
+    store = _store(qtbot, tmp_path)
+    store.set_dirty(True)
+    edited = store.registry.with_service_ports("router", (3791, 3010))
+    with qtbot.waitSignal(store.external_change_conflict, timeout=5000):
+        _edit_on_disk(store, "[3791, 3003]", "[3791, 3004]")
+    assert store.registry.services["router"].ports == (3791, 3003)
+    with qtbot.waitSignal(store.save_failed, timeout=2000) as sig:
+        assert not store.save(edited)
+    assert "changed on disk" in sig.args[0]
+    assert "[3791, 3004]" in store.path.read_text(encoding="utf-8")     # the other change survived
+    with qtbot.waitSignal(store.saved, timeout=2000):
+        assert store.save(edited, overwrite=True)                          # the user chose "keep mine"
+    assert store.registry.services["router"].ports == (3791, 3010) and not store.dirty
+
+
+def test_save_writes_atomically_and_keeps_comments(qtbot, tmp_path):
+    store = _store(qtbot, tmp_path)
+    with qtbot.waitSignal(store.saved, timeout=2000):
+        assert store.save(store.registry.with_group_range("large-models", 8400))
+    text = store.path.read_text(encoding="utf-8")
+    assert "start_port: 8400" in text and "# Port Manager registry" in text
+    assert store.registry.groups["large-models"].start_port == 8400
+    assert {s.port for s in store.slots if s.pool == "large-models"} == {8400, 8401}

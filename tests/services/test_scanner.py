@@ -1,0 +1,60 @@
+"""The scanner: real scans off the GUI thread, delivered as signals; never two at once."""
+from __future__ import annotations
+
+import threading
+
+from portmanager_gui.core.occupancy import OccupancyScanner
+from portmanager_gui.core.snapshot import PortStatus, Snapshot
+from portmanager_gui.services.scanner import Scanner
+
+
+def test_real_scan_sees_a_listener(qtbot, listener):
+    child = listener.listen()
+    occ = OccupancyScanner()
+    scanner = Scanner(occ.scan, interval_ms=60000)
+    scanner.set_ports([child.port])
+    with qtbot.waitSignal(scanner.snapshot_changed, timeout=10000) as sig:
+        scanner.start()
+    info = sig.args[0].info(child.port)
+    assert info.status is PortStatus.LISTENING and info.holders[0].pid == child.pid
+    scanner.stop()
+    scanner.wait_idle()
+    occ.close()
+
+
+def test_scans_never_overlap_and_run_off_the_gui_thread(qtbot):
+    gate = threading.Event()
+    running, threads = [], []
+
+    def scan(ports):
+        running.append(1)
+        threads.append(threading.get_ident())
+        assert len(running) == 1, "two scans at once"
+        gate.wait(10)
+        running.pop()
+        return Snapshot(0.0)
+
+    scanner = Scanner(scan, records=lambda: ["rec"], interval_ms=60000)
+    got = []
+    scanner.snapshot_changed.connect(got.append)
+    records = []
+    scanner.records_changed.connect(records.append)
+    scanner.refresh()
+    scanner.refresh()          # asked while busy: folded into one more scan
+    scanner.refresh()
+    assert scanner.busy
+    gate.set()
+    qtbot.waitUntil(lambda: len(got) == 2 and not scanner.busy, timeout=10000)
+    assert records == [["rec"], ["rec"]]
+    assert threading.get_ident() not in threads
+
+
+def test_scan_failure_is_reported(qtbot):
+    def scan(ports):
+        raise OSError("netlink said no")
+
+    scanner = Scanner(scan, interval_ms=60000)
+    with qtbot.waitSignal(scanner.scan_failed, timeout=5000) as sig:
+        scanner.refresh()
+    assert "netlink said no" in sig.args[0]
+    assert not scanner.busy

@@ -1,0 +1,72 @@
+"""A real foreign process on the router's preferred port: the start falls back, visibly."""
+from __future__ import annotations
+
+import pytest
+
+from portmanager_gui import app as gui_app
+from portmanager_gui.core.rows import RowState
+from portmanager_gui.ui.dialogs import AllTakenChoice
+from portmanager_gui.ui.port_table_model import COL_STATE
+from tests.supervisor_helpers import free_ports
+from tests.ui import desk
+
+
+@pytest.fixture
+def parts_for(qapp, tmp_path):
+    made = []
+
+    def make(ports, answers):
+        parts = desk.build(qapp, desk.router_registry(tmp_path / "registry.yaml", ports), answers)
+        made.append(parts)
+        gui_app.start(parts)
+        return parts
+
+    yield make
+    for parts in made:
+        desk.close(parts)
+
+
+def test_start_on_fallback_is_visible_everywhere(qtbot, listener, parts_for):
+    foreign = listener.listen()                     # stands in for whatever holds 3791
+    fallback = free_ports(1)[0]
+    answers = desk.Answers()
+    parts = parts_for([foreign.port, fallback], answers)
+    notes = []
+    parts.presenter.notified.connect(lambda title, text: notes.append(text))
+    qtbot.waitUntil(lambda: (r := desk.row(parts, "router", foreign.port)) and r.state is RowState.FOREIGN,
+                    timeout=10000)
+
+    parts.presenter.start("router")
+    qtbot.waitUntil(lambda: desk.row(parts, "router", fallback).state is RowState.FALLBACK, timeout=40000)
+
+    expected = f"Port {foreign.port} is in use by "
+    row = desk.row(parts, "router", fallback)
+    assert row.note.startswith(expected) and row.note.endswith(f"started on fallback port {fallback}")
+    assert f"(pid {foreign.pid})" in row.note
+    i = parts.window.model.row_for("router", fallback)
+    assert parts.window.model.index(i, COL_STATE).data() == "on fallback"
+    assert row.note in parts.window.model.index(i, COL_STATE).data(3)       # the row's tooltip
+    assert row.note in parts.tray.icon.toolTip()
+    assert parts.tray.state.value == "fallback"
+    assert any(n == row.note for n in notes)
+
+    parts.controller.stop("router")
+    qtbot.waitUntil(lambda: desk.row(parts, "router", fallback).state is RowState.FREE, timeout=20000)
+    assert parts.tray.state.value == "ok"
+
+
+def test_all_ports_taken_asks_with_the_holders(qtbot, listener, parts_for):
+    a, b = listener.listen(), listener.listen()
+    answers = desk.Answers(all_taken=AllTakenChoice.EDIT_PORTS)
+    parts = parts_for([a.port, b.port], answers)
+    qtbot.waitUntil(lambda: parts.presenter.snapshot is not None
+                    and bool(parts.presenter.snapshot.info(b.port).holders), timeout=10000)
+    parts.presenter.start("router")
+    qtbot.waitUntil(lambda: bool(answers.asked), timeout=20000)
+    question = answers.asked[0]
+    assert [p for p, _ in question.tried] == [a.port, b.port]
+    assert f"pid {a.pid}" in question.tried[0][1] and f"pid {b.pid}" in question.tried[1][1]
+    assert f"Tried ports: {a.port}, {b.port}" in question.text
+    assert parts.window.tabs.currentWidget() is parts.window.services      # "Edit ports" opened the editor
+    assert parts.window.services.current() == "router"
+    assert desk.row(parts, "router", a.port).state is RowState.FAILED
