@@ -1,0 +1,107 @@
+"""What runs first when Port Manager is double-clicked: ``main.py``, ``main.pyw`` or the bundle.
+
+Three jobs before the desktop app starts:
+
+- Without a console (``pythonw``, a windowed bundle on Windows) ``sys.stdout`` and
+  ``sys.stderr`` are None and the first ``print`` or traceback would crash the app. They
+  become the null device and a per-run error log in the logs folder.
+- A bundle has no Python of its own for ``{python}`` in the registry: the supervisor runs
+  ``<bundle executable> -m portmanager_gui.demo router ...``. Inside a bundle that argv
+  runs the module, so the default registry's demo servers (and ``-m portmanager_gui``,
+  the ``portmanager`` command) work there too. Only this package's modules are accepted.
+- A plain Python without the dependencies gets a message saying how to install them --
+  in a dialog when there is no console to print it to.
+"""
+from __future__ import annotations
+
+import os
+import runpy
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from .core import paths, resources
+
+PACKAGE = "portmanager_gui"
+DEPENDENCIES = {"PySide6", "shiboken6", "psutil", "platformdirs", "ruamel"}
+ERROR_LOG = "gui-errors.log"
+
+
+def quiet_stdio() -> None:
+    """Give a console-less process a stdout and stderr that cannot fail."""
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+    if sys.stderr is None:
+        sys.stderr = _error_log() or open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+
+
+def _error_log() -> TextIO | None:
+    """The last run's tracebacks, in the logs folder (rewritten each start, so it never grows)."""
+    try:
+        log_dir = paths.resolve().log_dir
+        log_dir.mkdir(parents=True, exist_ok=True)
+        return open(log_dir / ERROR_LOG, "w", encoding="utf-8", buffering=1)  # noqa: SIM115
+    except OSError:
+        return None
+
+
+def module_request(argv: Sequence[str], frozen: bool) -> tuple[str, list[str]] | None:
+    """``[exe, "-m", "portmanager_gui.demo", args...]`` in a bundle -> (module, args)."""
+    if not frozen or len(argv) < 3 or argv[1] != "-m":
+        return None
+    return argv[2], list(argv[3:])
+
+
+def run_module(module: str, args: Sequence[str]) -> int:
+    """Run one of our modules as ``python -m`` would."""
+    if module != PACKAGE and not module.startswith(PACKAGE + "."):
+        print(f"Port Manager's bundle runs only its own modules ({PACKAGE}...), not {module!r}.",
+              file=sys.stderr)
+        return 2
+    sys.argv = [sys.argv[0], *args]
+    runpy.run_module(module, run_name="__main__", alter_sys=True)
+    return 0
+
+
+def missing_dependency_text(name: str, python: str, source_root: str) -> str:
+    return (f"Port Manager cannot start: the Python package '{name}' is not installed for\n"
+            f"{python}.\n\nInstall Port Manager and what it needs with:\n"
+            f'  "{python}" -m pip install -e "{source_root}"\n\n'
+            "or download the Port Manager app, which needs no Python.")
+
+
+def _tell(text: str, has_console: bool) -> None:
+    if has_console:
+        print(text, file=sys.stderr)
+        return
+    try:  # no console to print to: a dialog from the standard library, if this Python has Tk
+        import tkinter
+        from tkinter import messagebox
+
+        root = tkinter.Tk()
+        root.withdraw()
+        messagebox.showerror("Port Manager", text)
+        root.destroy()
+    except Exception:  # noqa: BLE001 - nothing else left to tell the user with
+        print(text, file=sys.stderr)
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """The double-click entry: returns the process exit code."""
+    has_console = sys.stdout is not None and sys.stderr is not None
+    quiet_stdio()
+    given = argv
+    argv = list(sys.argv if given is None else given)
+    request = module_request(argv, resources.is_frozen())
+    if request:
+        return run_module(*request)
+    try:
+        from .app import main
+    except ModuleNotFoundError as exc:
+        top = (exc.name or "").split(".")[0]
+        if top not in DEPENDENCIES:
+            raise
+        python = sys.executable
+        _tell(missing_dependency_text(top, python, str(resources.SOURCE_ROOT)), has_console)
+        return 1
+    return main() if given is None else main(argv[1:])
