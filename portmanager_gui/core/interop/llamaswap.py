@@ -67,7 +67,8 @@ class LlamaSwapConfig:
 
 def _port(value: Any, file: Path | str, line: int | None, key: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
-        raise InteropError(file, line, f"{key}: {value!r} is not a port; write a number between 1 and 65535")
+        hint = "; write it without quotes" if isinstance(value, str) and value.isdigit() else ""
+        raise InteropError(file, line, f"{key}: {value!r} is not a port{hint} (a number between 1 and 65535)")
     return value
 
 

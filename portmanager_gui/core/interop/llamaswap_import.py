@@ -16,7 +16,7 @@ from ..registry import DEFAULT_GROUP_SIZE, Group, Registry, Service
 from .errors import InteropError
 from .llamaswap import CLARACORE_DEFAULT_LISTEN, CLARACORE_DEFAULT_START, LlamaSwapConfig, load
 from .naming import safe_name
-from .result import Finding, ImportResult, StartPortClash
+from .result import Finding, ImportResult, StartPortClash, moved
 
 CLARACORE = "claracore"
 CLARACORE_DESCRIPTION = "ClaraCore / llama-swap proxy web UI and API"
@@ -44,8 +44,14 @@ def _member_names(cfg: LlamaSwapConfig, names: list[str], findings: list[Finding
 
 
 def _next_block(reg: Registry, size: int) -> int:
-    end = max((g.end_port for g in reg.pools()), default=CLARACORE_DEFAULT_START - 1)
-    return (end // 100 + 1) * 100 if (end // 100 + 1) * 100 + size - 1 <= 65535 else CLARACORE_DEFAULT_START
+    """The first block of ``size`` ports on a 100 boundary from 8100 that nothing uses."""
+    ranges = [(g.start_port, g.end_port) for g in reg.pools()]
+    service_ports = {p for s in reg.services.values() for p in s.ports}
+    for start in range(CLARACORE_DEFAULT_START, 65536 - size + 1, 100):
+        end = start + size - 1
+        if all(end < a or start > b for a, b in ranges) and not any(start <= p <= end for p in service_ports):
+            return start
+    return CLARACORE_DEFAULT_START
 
 
 def _sized(group: Group, file: str, line: int | None) -> Group:
@@ -69,7 +75,7 @@ def _with_listen(reg: Registry, cfg: LlamaSwapConfig, findings: list[Finding]) -
         return reg.with_service(Service(CLARACORE, (cfg.listen_port,), CLARACORE_DESCRIPTION))
     if svc.preferred == cfg.listen_port:
         return reg
-    return reg.with_service_ports(CLARACORE, (cfg.listen_port, *(p for p in svc.ports if p != cfg.listen_port)))
+    return reg.with_service_ports(CLARACORE, moved(svc.ports, cfg.listen_port))
 
 
 def import_config(cfg: LlamaSwapConfig, registry: Registry) -> ImportResult:

@@ -77,6 +77,11 @@ class PortEntry:
     description: str = ""
 
 
+def moved(ports: tuple[int, ...], preferred: int) -> tuple[int, ...]:
+    """The preferred port replaced, fallbacks kept (the old preferred port is not one)."""
+    return (preferred, *(p for p in ports[1:] if p != preferred))
+
+
 def apply_entries(registry: Registry, entries: Iterable[PortEntry], file: Path | str) -> tuple[Registry, list[Finding]]:
     """Merge ``entries`` into ``registry``. Two keys naming one service is an error."""
     seen: dict[str, PortEntry] = {}
@@ -96,5 +101,5 @@ def apply_entries(registry: Registry, entries: Iterable[PortEntry], file: Path |
         if svc is None:
             reg = reg.with_service(Service(name=e.name, ports=(e.port,), description=e.description))
         elif svc.preferred != e.port:
-            reg = reg.with_service_ports(e.name, (e.port, *(p for p in svc.ports if p != e.port)))
+            reg = reg.with_service_ports(e.name, moved(svc.ports, e.port))
     return reg, findings

@@ -1,0 +1,79 @@
+"""Container names for ports published by Docker, from real-format `docker ps` output."""
+from __future__ import annotations
+
+import sys
+
+from portmanager_gui.core.interop import docker
+
+from conftest import FIXTURES
+
+
+def _runner(result, calls):
+    def run(argv, timeout):
+        calls.append((list(argv), timeout))
+        return result
+    return run
+
+
+def test_parse_fixture_output():
+    ports = docker.parse_ps((FIXTURES / "docker_ps.jsonl").read_text())
+    assert ports[(6379, "tcp")].container == "avatar-stack-redis-1"
+    assert ports[(6379, "tcp")].host_ip == "127.0.0.1"
+    assert ports[(9090, "tcp")].target == 19530
+    assert ports[(9091, "tcp")].container == "avatar-stack-milvus-1"
+    assert ports[(11434, "tcp")].container == "ollama"
+    assert (8053, "udp") in ports and ports[(8054, "udp")].target == 54   # a published range
+    assert (9000, "tcp") not in ports                                     # exposed, not published
+
+
+def test_published_ports_when_the_engine_answers():
+    calls = []
+    out = (FIXTURES / "docker_ps.jsonl").read_text()
+    result = docker.published_ports(which=lambda n: "/usr/bin/docker",
+                                    run=_runner(docker.CommandResult(0, out), calls))
+    assert result.available and result.container_for(6379) == "avatar-stack-redis-1"
+    assert result.container_for(1) is None
+    assert calls == [(["/usr/bin/docker", "ps", "--format", "{{json .}}"], 3.0)]
+
+
+def test_no_docker_client():
+    calls = []
+    result = docker.published_ports(which=lambda n: None, run=_runner(None, calls))
+    assert not result.available and "not installed" in result.reason and calls == []
+
+
+def test_client_without_engine():
+    err = "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n"
+    result = docker.published_ports(which=lambda n: "docker", run=_runner(docker.CommandResult(1, "", err), []))
+    assert not result.available
+    assert result.reason == f"the Docker engine is not reachable ({err.strip()})"
+
+
+def test_engine_that_does_not_answer():
+    result = docker.published_ports(which=lambda n: "docker", run=_runner(docker.CommandResult(None), []))
+    assert not result.available and "did not answer within 3 s" in result.reason
+
+
+def test_real_runner_with_a_real_child():
+    ok = docker.run_command([sys.executable, "-c", "print('hi')"], 30)
+    assert (ok.returncode, ok.stdout) == (0, "hi\n")
+    missing = docker.run_command(["/nonexistent/docker"], 30)
+    assert missing.returncode == 127
+
+
+def test_real_runner_timeout():
+    code = "import threading; threading.Event().wait()"  # blocks until run_command's timeout kills it
+    slow = docker.run_command([sys.executable, "-c", code], 0.5)
+    assert slow.returncode is None
+
+
+def test_forwarder_names():
+    assert docker.is_forwarder("docker-proxy") and docker.is_forwarder("com.docker.backend")
+    assert not docker.is_forwarder("redis-server")
+
+
+def test_cleanly_reports_on_this_machine():
+    # Whatever this machine has (no docker, a client without engine, or a running engine),
+    # the answer is a value, never an exception.
+    result = docker.published_ports(timeout=10)
+    assert result.available or result.reason

@@ -1,0 +1,39 @@
+"""links.json: which files follow the registry."""
+from __future__ import annotations
+
+import pytest
+
+from portmanager_gui.core import links
+from portmanager_gui.core.paths import resolve
+
+
+def test_round_trip_and_one_role_per_file(tmp_path):
+    paths = resolve()
+    assert links.load(paths) == links.Links()
+    cfg = tmp_path / "config.yaml"
+    ls = links.Links().with_link(links.Link("claracore", cfg)).with_link(links.Link("json", tmp_path / "p.json"))
+    links.save(paths, ls)
+    assert links.load(paths) == ls
+    again = ls.with_link(links.Link("python", cfg))
+    assert [x.kind for x in again.items] == ["json", "python"]
+    assert again.without(cfg).items == (links.Link("json", tmp_path / "p.json"),)
+
+
+def test_relative_paths_are_made_absolute(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert links.normalize("sub/x.py") == tmp_path / "sub" / "x.py"
+
+
+@pytest.mark.parametrize("text, words", [
+    ("{not json", ":1: not valid JSON"),
+    ('{"version": 1, "links": [{"kind": "yaml", "path": "/x"}]}', "links[0] needs a kind"),
+    ('{"version": 2, "links": []}', "version 2"),
+    ("[]", "expected"),
+])
+def test_damaged_file_is_reported(text, words):
+    paths = resolve()
+    links.links_file(paths).parent.mkdir(parents=True)
+    links.links_file(paths).write_text(text)
+    with pytest.raises(links.LinksError) as exc:
+        links.load(paths)
+    assert words in str(exc.value) and "links.json" in str(exc.value)

@@ -1,0 +1,79 @@
+"""ports_config.py output: a fresh module that imports, and in-place updates that keep the user's file."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from portmanager_gui.core.interop import pyconst, pyexport
+from portmanager_gui.core.interop.errors import InteropError
+
+from conftest import FIXTURES
+
+
+def _import_in_subprocess(folder, code):
+    """Import the generated module in a fresh interpreter and return what ``code`` prints as JSON."""
+    done = subprocess.run([sys.executable, "-c", f"import json, ports_config as m; print(json.dumps({code}))"],
+                          cwd=folder, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_fresh_module_imports_and_has_the_document_helpers(tmp_path, registry):
+    (tmp_path / "ports_config.py").write_text(pyexport.render(registry))
+    got = _import_in_subprocess(tmp_path, "[m.BACKEND_PORT, m.get_backend_url(), m.get_llm_url(use_optimized=True), "
+                                          "m.get_llm_url(use_optimized=False), m.get_avatar_manager_url(), "
+                                          "m.get_redis_url()]")
+    assert got == [8203, "http://localhost:8203", "http://localhost:8611", "http://localhost:8610",
+                   "http://localhost:8607", "redis://localhost:6379"]
+
+
+def test_fresh_module_is_readable_by_the_importer(registry):
+    module = pyconst.parse(pyexport.render(registry))
+    assert len(module.ports) == len(registry.services)
+    assert "get_llm_url" in module.helpers
+
+
+def test_update_changes_only_the_numbers_and_keeps_the_users_names(registry):
+    text = (FIXTURES / "project/ports_config.py").read_text()
+    new = registry.with_service_ports("backend", (9000,)).with_service_ports("llm-original", (8710,))
+    out = pyexport.update(text, new)
+    before, after = text.splitlines(), out.text.splitlines()
+    changed = [(a, b) for a, b in zip(before, after) if a != b]
+    assert changed == [("BACKEND_PORT = 8203  # Backend API service", "BACKEND_PORT = 9000  # Backend API service"),
+                       ("LLM_PORT_ORIGINAL = 8610  # LLM service (original)",
+                        "LLM_PORT_ORIGINAL = 8710  # LLM service (original)")]
+    assert out.changes[:2] == ("BACKEND_PORT 8203 -> 9000", "LLM_PORT_ORIGINAL 8610 -> 8710")
+
+
+def test_update_appends_services_the_file_lacks_and_still_imports(tmp_path, registry):
+    text = (FIXTURES / "project/ports_config.py").read_text()
+    out = pyexport.update(text, registry)
+    assert out.text.startswith(text)
+    tail = out.text[len(text):]
+    assert pyexport.ADDED_MARK in tail and "ROUTER_PORT = 3791" in tail and "CLARACORE_PORT = 5800" in tail
+    assert "def get_backend_url" not in tail  # the user's own helper is kept, not duplicated
+    (tmp_path / "ports_config.py").write_text(out.text)
+    got = _import_in_subprocess(tmp_path, "[m.get_router_url(), m.get_backend_url(), m.LLM_PORT_ORIGINAL]")
+    assert got == ["http://localhost:3791", "http://localhost:8203", 8610]
+
+
+def test_update_is_stable(registry):
+    once = pyexport.update((FIXTURES / "project/ports_config.py").read_text(), registry).text
+    twice = pyexport.update(once, registry)
+    assert twice.text == once and twice.changes == ()
+
+
+def test_update_keeps_crlf_line_endings(registry):
+    text = "BACKEND_PORT = 8203\r\nHOST = 'x'\r\n"
+    out = pyexport.update(text, registry.with_service_ports("backend", (9000,)))
+    assert out.text.startswith("BACKEND_PORT = 9000\r\nHOST = 'x'\r\n")
+    assert "\n" not in out.text.replace("\r\n", "")
+
+
+def test_update_of_a_file_with_code_is_refused(registry):
+    with pytest.raises(InteropError) as exc:
+        pyexport.update("import os\nBACKEND_PORT = 1\n", registry, "ports_config.py")
+    assert exc.value.line == 1
