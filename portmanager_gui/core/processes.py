@@ -16,6 +16,8 @@ itself and its ancestors, other users' processes, owners we cannot identify.
 from __future__ import annotations
 
 import shlex
+import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -299,22 +301,45 @@ def _signal_and_wait(procs: list[psutil.Process], timeout: float, force: bool) -
     for proc in procs:
         try:
             # psutil refuses (NoSuchProcess) if the pid was reused since ``proc`` was made.
-            proc.kill() if force else proc.terminate()
+            if force:
+                proc.kill()
+            else:
+                proc.terminate()
             signalled.append(proc)
-        except psutil.NoSuchProcess:
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
-        except psutil.AccessDenied:
-            continue
-    _, alive = psutil.wait_procs(signalled, timeout=timeout)
+    alive = _wait_ended(signalled, timeout)
     forced = []
     for proc in alive:
         try:
             proc.kill()
             forced.append(proc.pid)
-        except psutil.NoSuchProcess:
-            pass
-        except psutil.AccessDenied:
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
-    _, still = psutil.wait_procs(alive, timeout=KILL_GRACE)
-    still_pids = {p.pid for p in still}
-    return [p.pid for p in signalled if p.pid not in still_pids], forced
+    still = {p.pid for p in _wait_ended(alive, KILL_GRACE)}
+    return [p.pid for p in signalled if p.pid not in still], forced
+
+
+def _wait_ended(procs: list[psutil.Process], timeout: float) -> list[psutil.Process]:
+    """Wait until each process has ended; return those still running after ``timeout``.
+
+    A zombie counts as ended: its sockets are closed, and reaping it is its parent's job
+    (psutil.wait_procs would wait for the reaping of processes that are not our children).
+    """
+    pause = threading.Event()
+    deadline = time.monotonic() + timeout
+    alive = list(procs)
+    while True:
+        alive = [p for p in alive if not _ended(p)]
+        if not alive or time.monotonic() >= deadline:
+            return alive
+        pause.wait(0.02)
+
+
+def _ended(proc: psutil.Process) -> bool:
+    try:
+        return not proc.is_running() or proc.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+    except psutil.AccessDenied:
+        return False
