@@ -18,7 +18,7 @@ from ..core.interop.detect import KINDS as IMPORT_KINDS
 from ..core.interop.detect import LABELS, guess_kind, import_file
 from ..core.interop.errors import InteropError, read_text
 from ..core.interop.result import ImportResult
-from ..core.interop.sync import SyncReport, apply_link, apply_links
+from ..core.interop.sync import SyncReport, apply_link, apply_links, backup_path
 from ..core.links import Link, LinksError
 from ..core.registry import UNGROUPED, Group, Registry
 from ..core.yamlio import write_atomic
@@ -200,7 +200,9 @@ def cmd_export(ctx: Context, args: argparse.Namespace) -> int:
         ctx.print(f"{path} is already up to date")
     else:
         try:
-            write_atomic(path, rendered.text)
+            if existing is not None:
+                write_atomic(backup_path(ctx.paths.state_dir / "backups", path), existing, backup=False)
+            write_atomic(path, rendered.text, backup=False)
         except OSError as exc:
             raise CliError(f"{path}: cannot be written ({exc.strerror or exc}); nothing was changed", 1) from None
         ctx.print(f"Wrote {path}: {'; '.join(rendered.changes) or 'created'}")
@@ -221,6 +223,9 @@ def _load_links(ctx: Context) -> links_mod.Links:
 def _add_link(ctx: Context, link: Link) -> None:
     links = _load_links(ctx)
     previous = links.find(link.path)
+    if previous == link:
+        ctx.print(f"{link.path} is already linked as {link.kind}.")
+        return
     links_mod.save(ctx.paths, links.with_link(link))
     again = " (was " + previous.kind + ")" if previous and previous.kind != link.kind else ""
     ctx.print(f"Linked {link.path} as {link.kind}{again}: it is rewritten on every registry save.")

@@ -85,4 +85,6 @@ def output(fmt: str, registry: Registry, existing: str | None, file: str = "") -
     if existing and existing.strip() and fmt == "env":
         return dotenv.update(existing, registry, file or ".env")
     text = render(fmt, registry)
-    return Rendered(text, () if text == existing else ("regenerated",))
+    if text == existing:
+        return Rendered(text)
+    return Rendered(text, ("created",) if existing is None else ("regenerated",))

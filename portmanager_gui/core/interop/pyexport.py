@@ -103,7 +103,7 @@ def update(text: str, registry: Registry, file: str = "ports_config.py") -> Rend
                  *_helpers(registry, missing, helpers)]
         if out and not out.endswith(("\n", "\r")):
             out += newline
-        out += newline + newline.join(block) + newline
+        out += newline * 2 + newline.join(block) + newline  # PEP 8: two blank lines after a function
         changes += [f"added {constant_name(n)} = {registry.services[n].preferred}" for n in missing]
     parse(out, file)  # never write a file we could not read back
     return Rendered(out, tuple(changes))

@@ -4,11 +4,14 @@ Called after each registry save (CLI ``ports``/``group``/``import``, the desktop
 Each link is handled on its own: a broken or foreign linked file is reported and left
 untouched, the others are still written. A file whose text would not change is not
 rewritten at all -- ClaraCore reloads (and restarts its models) when its config is touched.
+The previous version of each rewritten file is kept in ``state_dir/backups``.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
 
 from .. import links as links_mod
 from ..links import Link, Links, LinksError
@@ -65,14 +68,24 @@ def render_link(link: Link, registry: Registry) -> Rendered:
     return exporters.output(link.kind, registry, existing, str(path))
 
 
-def apply_link(link: Link, registry: Registry, dry_run: bool = False) -> LinkOutcome:
+def backup_path(backup_dir: Path, path: Path) -> Path:
+    """Where the previous version of a linked file is kept: Port Manager's state folder, not
+    the user's project (a ``config.yaml.bak`` there would show up in their ``git status``)."""
+    digest = hashlib.sha1(str(path).encode("utf-8")).hexdigest()[:10]
+    return backup_dir / f"{path.name}.{digest}.bak"
+
+
+def apply_link(link: Link, registry: Registry, dry_run: bool = False,
+               backup_dir: Path | None = None) -> LinkOutcome:
     try:
         rendered = render_link(link, registry)
         current = read_text(link.path) if link.path.exists() else None
         if rendered.text == current:
             return LinkOutcome(link, Status.UNCHANGED)
         if not dry_run:
-            write_atomic(link.path, rendered.text)
+            if current is not None and backup_dir is not None:
+                write_atomic(backup_path(backup_dir, link.path), current, backup=False)
+            write_atomic(link.path, rendered.text, backup=False)
         return LinkOutcome(link, Status.WRITTEN, rendered.changes or ("created",))
     except InteropError as exc:
         return LinkOutcome(link, Status.FAILED, error=f"{exc} (not changed)")
@@ -89,4 +102,5 @@ def apply_links(registry: Registry, paths: Paths, links: Links | None = None,
             links = links_mod.load(paths)
         except LinksError as exc:
             return SyncReport(error=str(exc))
-    return SyncReport(tuple(apply_link(link, registry, dry_run) for link in links.items))
+    backups = paths.state_dir / "backups"
+    return SyncReport(tuple(apply_link(link, registry, dry_run, backups) for link in links.items))

@@ -43,7 +43,8 @@ def test_json_output(registry):
 
 def test_output_regenerates_js_and_reports_unchanged(registry):
     first = exporters.output("js", registry, None)
-    assert first.changes == ("regenerated",)
+    assert first.changes == ("created",)
+    assert exporters.output("js", registry, "old").changes == ("regenerated",)
     assert exporters.output("js", registry, first.text).changes == ()
 
 

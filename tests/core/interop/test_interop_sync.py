@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 
 from portmanager_gui.core import links
-from portmanager_gui.core.interop.sync import Status, apply_links
+from portmanager_gui.core.interop.sync import Status, apply_links, backup_path
 from portmanager_gui.core.paths import resolve
 
 
@@ -36,6 +36,10 @@ def test_one_change_reaches_every_linked_file(tmp_path, fixture_copy, registry):
     assert "export BACKEND_PORT=9000" in env.read_text()
     assert "export const BACKEND_PORT = 9000;" in js.read_text()
     assert '"port": 9000' in (tmp_path / "ports.json").read_text()
+    # The previous versions are kept in Port Manager's state folder, not beside the user's files.
+    assert not list(tmp_path.glob("*.bak"))
+    kept = backup_path(resolve().state_dir / "backups", py).read_text()
+    assert "BACKEND_PORT = 8203" in kept
 
 
 def test_unchanged_files_are_not_rewritten(tmp_path, fixture_copy, registry):
