@@ -1,5 +1,187 @@
-"""Subcommands (being written)."""
+"""Live occupancy subcommands: ``status [--json] [NAME...]`` and ``kill PORT``.
+
+``status`` shows every registry port -- each service's candidates (preferred, fallback) and
+each model server's slot -- with who holds it right now. ``kill`` stops the processes
+listening on exactly one port, after a confirmation, with the safety rules of
+``core.processes`` (exit 3 when refused).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+
+from ..core import processes
+from ..core.occupancy import OccupancyScanner
+from ..core.planner import PoolFull, model_slots
+from ..core.registry import Registry, UnknownName
+from ..core.snapshot import Holder, PortInfo, Protocol, Snapshot
+from .context import CliError, Context
+from .registry_cmds import port_arg
+
+EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 3
 
 
-def register(sub) -> None:
-    return None
+@dataclass(frozen=True)
+class StatusRow:
+    unit: str           # service name, or "pool/model"
+    kind: str           # "service" or "model"
+    role: str           # preferred / fallback / model slot / pool start
+    port: int
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("status", help="who holds each registry port right now")
+    p.add_argument("names", nargs="*", metavar="NAME", help="services, groups or models (default: all)")
+    p.add_argument("--json", action="store_true", help="the whole snapshot as JSON")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("kill", help="stop the processes listening on a port (asks first)")
+    p.add_argument("port", type=port_arg, metavar="PORT")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--force", action="store_true", help="SIGKILL at once instead of SIGTERM first")
+    p.add_argument("--timeout", type=_seconds, default=5.0, metavar="S",
+                   help="seconds to wait after SIGTERM before SIGKILL (default 5)")
+    p.set_defaults(func=cmd_kill)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a timeout; give seconds between 0 and 3600")
+    return value
+
+
+# -- status ---------------------------------------------------------------------------------
+
+def status_rows(reg: Registry, names: list[str], allocations_file=None) -> list[StatusRow]:
+    """The registry's ports as rows, filtered by service / group / model names."""
+    rows: list[StatusRow] = []
+    for svc in reg.services.values():
+        rows.extend(StatusRow(svc.name, "service", "preferred" if i == 0 else "fallback", port)
+                    for i, port in enumerate(svc.ports))
+    try:
+        slots = model_slots(reg, allocations_file, persist=False)
+        rows.extend(StatusRow(s.unit, "model", "model slot", s.port) for s in slots)
+    except PoolFull:
+        rows.extend(StatusRow(g.name, "model", "pool start", g.start_port) for g in reg.pools())
+    if not names:
+        return rows
+    unknown = [n for n in names if not any(_matches(r, n) for r in rows) and reg.pool(n) is None]
+    if unknown:
+        raise CliError(str(UnknownName(unknown[0], reg)))
+    return [r for r in rows if any(_matches(r, n) for n in names)]
+
+
+def _matches(row: StatusRow, name: str) -> bool:
+    if row.unit == name:
+        return True
+    pool, _, model = row.unit.partition("/")
+    return row.kind == "model" and name in (pool, model)
+
+
+def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
+    reg = ctx.load_registry()
+    rows = status_rows(reg, args.names, ctx.paths.allocations_file)
+    with OccupancyScanner() as scanner:
+        snap = scanner.scan(r.port for r in rows)
+    if args.json:
+        ctx.print(json.dumps({**snapshot_json(snap), "rows": [
+            {"unit": r.unit, "kind": r.kind, "role": r.role, "port": r.port,
+             "status": snap.info(r.port).status.value} for r in rows]}, indent=2))
+        return EXIT_OK
+    table = [("SERVICE/GROUP", "ROLE", "PORT", "STATE", "PID", "NAME", "USER", "ADDRESSES")]
+    for row in rows:
+        info = snap.info(row.port)
+        lead = (row.unit, row.role, str(row.port), info.status.value)
+        if not info.holders:
+            table.append((*lead, "-", "-", "-", "-"))
+        for i, h in enumerate(info.holders):
+            table.append((*(lead if i == 0 else ("", "", "", "")), str(h.pid), h.name or "?",
+                          h.username or "?", _addresses(h)))
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    for line in table:
+        ctx.print("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip())
+    notes = _notes(snap, sorted({r.port for r in rows}))
+    if notes:
+        ctx.print("")
+        for note in notes:
+            ctx.print(note)
+    return EXIT_OK
+
+
+def _addresses(holder: Holder) -> str:
+    text = ",".join(holder.addresses)
+    return text + " (udp)" if holder.protocol is Protocol.UDP else text
+
+
+def _notes(snap: Snapshot, ports: list[int]) -> list[str]:
+    out = []
+    for port in ports:
+        info = snap.info(port)
+        if info.note:
+            out.append(f"Port {port}: {info.note}")
+        for h in info.holders:
+            if h.note:
+                out.append(f"Port {port}: {h.note}")
+    return out
+
+
+def holder_json(h: Holder) -> dict:
+    return {"pid": h.pid, "name": h.name, "exe": h.exe, "cmdline": list(h.cmdline), "username": h.username,
+            "create_time": h.create_time, "addresses": list(h.addresses), "protocol": h.protocol.value,
+            "note": h.note}
+
+
+def snapshot_json(snap: Snapshot) -> dict:
+    def port(info: PortInfo) -> dict:
+        return {"status": info.status.value, "note": info.note, "holders": [holder_json(h) for h in info.holders]}
+    return {"taken_at": snap.taken_at, "ports": {str(p): port(i) for p, i in sorted(snap.ports.items())}}
+
+
+# -- kill -----------------------------------------------------------------------------------
+
+def cmd_kill(ctx: Context, args: argparse.Namespace) -> int:
+    port = args.port
+    with OccupancyScanner() as scanner:
+        plan = processes.plan_kill(port, scanner)
+        if plan.free:
+            ctx.print(f"Port {port} is free; nothing to kill.")
+            return EXIT_OK
+        if plan.refused:
+            for r in plan.refused:
+                ctx.warn(f"portmanager: refused: {r.message}")
+            ctx.warn(f"Nothing was killed; port {port} stays held.")
+            return EXIT_REFUSED
+        ctx.print(f"Listening on port {port}:")
+        for h in plan.targets:
+            ctx.print(f"  {processes.describe(h)}  [{_addresses(h)}]")
+        if not args.yes and not _confirm(ctx, f"Stop {len(plan.targets)} process(es) to free port {port}? [y/N] "):
+            ctx.print("Nothing was killed.")
+            return EXIT_FAILED
+        result = processes.kill(plan, timeout=args.timeout, force=args.force, scanner=scanner)
+    forced = {h.pid for h in result.forced}
+    for h in result.killed:
+        how = f" (killed: it ignored SIGTERM for {args.timeout:g} s)" if h.pid in forced else ""
+        ctx.print(f"Stopped {h.describe()}{how}.")
+    for h in result.gone:
+        ctx.print(f"{h.describe()} had already exited.")
+    for r in result.refused:
+        ctx.warn(f"portmanager: refused: {r.message}")
+    if result.port_free:
+        ctx.print(f"Port {port} is free now.")
+        return EXIT_REFUSED if result.refused else EXIT_OK
+    holders = ", ".join(h.describe() for h in result.still_holding) or result.note or result.status.value
+    ctx.warn(f"Port {port} is still held by: {holders}")
+    return EXIT_REFUSED if result.refused else EXIT_FAILED
+
+
+def _confirm(ctx: Context, prompt: str) -> bool:
+    ctx.out.write(prompt)
+    ctx.out.flush()
+    answer = sys.stdin.readline()
+    return answer.strip().lower() in ("y", "yes")

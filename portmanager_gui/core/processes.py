@@ -87,6 +87,7 @@ def process_holder(pid: int, os_name: str | None = None, fallback_name: str = ""
 def describe(holder: Holder) -> str:
     """One line for a confirmation: ``python3 (pid 1234, user alice): python3 -m http.server``."""
     cmd = shlex.join(holder.cmdline) if holder.cmdline else (holder.exe or "")
+    cmd = cmd.replace("\r", "\\r").replace("\n", "\\n")     # one line, even for `python -c` scripts
     user = f", user {holder.username}" if holder.username else ""
     return f"{holder.name or '?'} (pid {holder.pid}{user})" + (f": {cmd}" if cmd else "")
 
