@@ -1,13 +1,15 @@
 """docker-compose.yml: published ports in short and long syntax."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from portmanager_gui.core.interop import compose
 from portmanager_gui.core.interop.changes import ChangeKind
 from portmanager_gui.core.interop.errors import InteropError
 
-from conftest import FIXTURES
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "interop"
 
 
 def test_fixture_published_ports(registry):

@@ -1,13 +1,15 @@
 """Which importer a file goes to."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from portmanager_gui.core.defaults import DEFAULT_REGISTRY_YAML
 from portmanager_gui.core.interop.detect import guess_kind, import_file
 from portmanager_gui.core.interop.errors import InteropError
 
-from conftest import FIXTURES
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "interop"
 
 
 @pytest.mark.parametrize("rel, kind", [

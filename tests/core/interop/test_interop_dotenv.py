@@ -1,13 +1,15 @@
 """.env import and output: KEY=value lines, quotes and comments kept."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from portmanager_gui.core.interop import dotenv
 from portmanager_gui.core.interop.changes import ChangeKind
 from portmanager_gui.core.interop.errors import InteropError
 
-from conftest import FIXTURES
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "interop"
 
 
 def test_port_lines_of_the_fixture(registry):

@@ -1,13 +1,15 @@
 """llama-swap / ClaraCore config.yaml import: ports, groups, ${PORT} models, the 5800 migration case."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from portmanager_gui.core.interop import llamaswap, llamaswap_import
 from portmanager_gui.core.interop.changes import ChangeKind
 from portmanager_gui.core.interop.errors import InteropError
 
-from conftest import FIXTURES
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "interop"
 
 
 def test_document_config_is_read():

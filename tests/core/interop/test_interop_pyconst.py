@@ -1,13 +1,15 @@
 """ports_config.py import: parsed with ast, never run; names mapped onto the registry."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from portmanager_gui.core.interop import pyconst
 from portmanager_gui.core.interop.changes import ChangeKind
 from portmanager_gui.core.interop.errors import InteropError
 
-from conftest import FIXTURES
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "interop"
 
 
 def test_document_module_is_read_with_its_constant_names():

@@ -1,13 +1,15 @@
 """Write-back of startPort into a ClaraCore config: byte-exact except the numbers."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from portmanager_gui.core.interop import llamaswap
 from portmanager_gui.core.interop.errors import InteropError
 from portmanager_gui.core.interop.llamaswap_write import write_back
 
-from conftest import FIXTURES
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "interop"
 
 
 def _changed_lines(a: str, b: str):
