@@ -18,7 +18,7 @@ from ..core.interop.detect import KINDS as IMPORT_KINDS
 from ..core.interop.detect import LABELS, guess_kind, import_file
 from ..core.interop.errors import InteropError, read_text
 from ..core.interop.result import ImportResult
-from ..core.interop.sync import SyncReport, apply_link, apply_links, backup_path
+from ..core.interop.sync import Status, SyncReport, apply_link, apply_links, backup_path
 from ..core.links import Link, LinksError
 from ..core.registry import UNGROUPED, Group, Registry
 from ..core.yamlio import write_atomic
@@ -86,9 +86,9 @@ def print_sync(ctx: Context, report: SyncReport, dry_run: bool = False) -> None:
         ctx.warn(f"ERROR: {report.error}")
     for o in report.outcomes:
         label = f"{o.link.path} ({o.link.kind})"
-        if o.status.value == "written":
+        if o.status is Status.WRITTEN:
             ctx.print(f"{'Would update' if dry_run else 'Updated'} {label}: {'; '.join(o.changes)}")
-        elif o.status.value == "failed":
+        elif o.status is Status.FAILED:
             ctx.warn(f"ERROR: {o.error}")
 
 
@@ -249,7 +249,7 @@ def cmd_link_add(ctx: Context, args: argparse.Namespace) -> int:
         raise CliError(f"{exc} (not linked)") from None
     _add_link(ctx, link)
     pending = apply_link(link, ctx.load_registry(), dry_run=True)
-    if pending.status.value == "written":
+    if pending.status is Status.WRITTEN:
         ctx.print(f"On the next save (or `portmanager link sync`): {'; '.join(pending.changes)}")
     return 0
 
@@ -275,14 +275,14 @@ def cmd_link_list(ctx: Context, args: argparse.Namespace) -> int:
     ok = True
     for link in links.items:
         outcome = apply_link(link, reg, dry_run=True)
-        if outcome.status.value == "failed":
+        if outcome.status is Status.FAILED:
             state, ok = f"ERROR: {outcome.error}", False
-        elif outcome.status.value == "written":
+        elif outcome.status is Status.WRITTEN:
             state = "out of step, next save writes: " + "; ".join(outcome.changes)
         else:
             state = "in step"
         ctx.print(f"{link.kind:10} {link.path}\n{'':10} {state}")
-        if link.kind == "claracore" and outcome.status.value != "failed":
+        if link.kind == "claracore" and outcome.status is not Status.FAILED:
             _warn_clash(ctx, link, reg)
     return 0 if ok else 1
 
