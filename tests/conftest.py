@@ -48,3 +48,7 @@ def qt_warnings_fail(request):
                          qt_api.QtCore.QtMsgType.QtFatalMsg)
            and not any(r.message.startswith(i) for i in QT_WARNINGS_IGNORED)]
     assert not bad, f"Qt warnings during the test: {bad}"
+
+# Supervisor fixtures (tests/supervisor_helpers.py): `make_supervisor` builds Supervisors that are
+# stopped afterwards; `no_leftovers` fails a test that leaves one of its processes alive.
+from tests.supervisor_helpers import make_supervisor, no_leftovers  # noqa: E402,F401

@@ -242,19 +242,21 @@ def cmd_logs(ctx: Context, args: argparse.Namespace, stop: threading.Event | Non
     path = logfiles.log_path(paths, units[0])
     if not path.exists() and not args.follow:
         raise CliError(f"{units[0]} has no log yet ({path}); it is written once the service is started", 1)
+    start = logfiles.size(path)  # before the tail is read: no line falls between tail and follow
     for line in logfiles.tail(path, max(args.lines, 0)):
         ctx.print(line)
     if args.follow:
         stop = stop or threading.Event()
         with stop_signals(stop):
-            follow(path, ctx.out.write, stop, start_at_end=True)
+            follow(path, ctx.out.write, stop, start=start)
     return 0
 
 
 def follow(path: Path, write: Callable[[str], object], stop: threading.Event, interval: float = 0.25,
-           start_at_end: bool = False) -> None:
-    """Print what is appended to ``path`` until ``stop`` is set; survive rotation/truncation."""
-    pos = path.stat().st_size if start_at_end and path.exists() else 0
+           start: int = 0) -> None:
+    """Print what is appended to ``path`` after byte ``start`` until ``stop`` is set;
+    a file that shrank (rotated, truncated) is followed from its beginning."""
+    pos = start
     while not stop.is_set():
         try:
             size = path.stat().st_size

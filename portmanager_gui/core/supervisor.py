@@ -16,42 +16,25 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
 
 from . import logfiles, state
 from . import supervisor_text as text
-from .health import check as health_check
-from .health import health_url
 from .launch import Launcher, LaunchResult
 from .paths import Paths
-from .planner import select_port
 from .platform import WINDOWS, current_os
-from .platform.process_tree import Spawned, group_members, stop_tree
+from .platform.process_tree import Spawned
 from .probe import Availability, probe
-from .registry import Registry, Service
+from .registry import Registry
 from .restart_policy import RestartPolicy
+from .start_plan import Plan, StartPlanner
 from .state import ManagedRecord
+from .stopping import UnitStopper
 from .supervisor_types import StartOutcome, StopOutcome, SupervisorEvent
 from .units import UnitSpec, default_names, expand, specs
 from .verify import Scanner, Verdict, default_scanner
-
-PORT_RELEASE_WAIT = 5.0
-
-
-@dataclass
-class _Plan:
-    spec: UnitSpec
-    port: int | None = None
-    skipped: list[text.Skipped] = field(default_factory=list)
-    tried: tuple[int, ...] = ()
-    error: str = ""
-    existing: ManagedRecord | None = None     # ours, still running
-    adopt_pid: int | None = None              # someone else's copy answering the health path
-    adopt_port: int | None = None
-
 
 class Supervisor:
     """Starts and stops units; see the module docstring.
@@ -77,6 +60,8 @@ class Supervisor:
         self._os = os_name or current_os()
         self._store = state.store_for(paths)
         self._cancel = cancel or threading.Event()
+        self._stopper = UnitStopper(self._store, self._scanner, self._os, self._grace)
+        self._planner = StartPlanner(registry, self._store, self._scanner, probe, self._stopper.clear_leftover)
         self._launcher = Launcher(paths, self._scanner, self._store, owns_children, registry.path, self._os,
                                   self._cancel)
         self._lock = threading.RLock()
@@ -127,7 +112,7 @@ class Supervisor:
             units += [u for u in self.units(name) if u not in units]
         unit_specs = specs(self._registry, units, self._paths.allocations_file)
         claimed: set[int] = set()
-        plans = [self._plan(spec, claimed) for spec in unit_specs]
+        plans = [self._planner.plan(spec, claimed) for spec in unit_specs]
         blocked = [p for p in plans if p.error]
         if blocked:
             names_ = ", ".join(p.spec.unit for p in blocked)
@@ -150,57 +135,7 @@ class Supervisor:
             outcomes.append(self._execute(p))
         return outcomes
 
-    def _plan(self, spec: UnitSpec, claimed: set[int]) -> _Plan:
-        if not spec.command:
-            return _Plan(spec, error=text.no_command(spec.unit))
-        rec = self._store.get(spec.unit)
-        if rec is not None and rec.alive:
-            claimed.add(rec.port)
-            return _Plan(spec, port=rec.port, existing=rec)
-        if rec is not None:
-            self._clear_leftover(rec)
-        adopt = self._find_adoptable(spec)
-        if adopt is not None:
-            claimed.add(adopt[0])
-            return _Plan(spec, adopt_port=adopt[0], adopt_pid=adopt[1], port=adopt[0])
-        return self._select(spec, spec.candidates, claimed)
-
-    def _select(self, spec: UnitSpec, ports: Iterable[int], claimed: set[int],
-                skipped: list[text.Skipped] | None = None, tried: tuple[int, ...] = ()) -> _Plan:
-        def probe_(port: int) -> Availability:
-            return Availability.IN_USE if port in claimed else self._probe(port)
-
-        sel = select_port(Service(name=spec.unit, ports=spec.candidates), probe_, ports)
-        skipped = list(skipped or []) + self._describe_skipped(sel.skipped)
-        tried = tried + tuple(p for p, _ in sel.tried)
-        if sel.port is None:
-            return _Plan(spec, skipped=skipped, tried=tried, error=text.all_taken(tried, skipped, spec.unit))
-        claimed.add(sel.port)
-        return _Plan(spec, port=sel.port, skipped=skipped, tried=tried)
-
-    def _describe_skipped(self, skipped: Iterable[tuple[int, Availability]]) -> list[text.Skipped]:
-        skipped = list(skipped)
-        snap = self._scanner.scan([p for p, _ in skipped]) if skipped else None
-        out = []
-        for port, availability in skipped:
-            holders = snap.info(port).holders if snap else ()
-            out.append(text.Skipped(port, holders[0] if holders else None, availability))
-        return out
-
-    def _find_adoptable(self, spec: UnitSpec) -> tuple[int, int | None] | None:
-        """A port of ``spec`` held by something answering its health path as this service."""
-        if not spec.health:
-            return None
-        # A model server is adopted only on its own slot: another model answers /health too.
-        ports = spec.candidates if spec.unit in self._registry.services else spec.candidates[:1]
-        snap = self._scanner.scan(ports)
-        for port in ports:
-            info = snap.info(port)
-            if info.taken and health_check(health_url(spec.host, port, spec.health), timeout=2.0).ok:
-                return port, (info.holders[0].pid if info.holders else None)
-        return None
-
-    def _execute(self, plan: _Plan) -> StartOutcome:
+    def _execute(self, plan: Plan) -> StartOutcome:
         spec = plan.spec
         with self._lock:
             if spec.unit not in self._start_order:
@@ -238,7 +173,7 @@ class Supervisor:
         self._emit("started", spec.unit, port, msg)
         return StartOutcome(spec.unit, True, port, spec.preferred, adopted=True, pid=pid, warnings=(msg,))
 
-    def _launch(self, plan: _Plan) -> StartOutcome:
+    def _launch(self, plan: Plan) -> StartOutcome:
         spec = plan.spec
         while True:
             assert plan.port is not None
@@ -252,13 +187,13 @@ class Supervisor:
             lost = text.Skipped(plan.port, holder)
             rest = [p for p in spec.candidates if p not in plan.tried]
             claimed = {plan.port}
-            plan = self._select(spec, rest, claimed, plan.skipped + [lost], plan.tried)
+            plan = self._planner.select(spec, rest, claimed, plan.skipped + [lost], plan.tried)
             if plan.error:
                 self._emit("failed", spec.unit, None, plan.error)
                 return StartOutcome(spec.unit, False, None, spec.preferred, tuple((s.port, s.describe()) for s in plan.skipped),
                                     error=plan.error, tried=plan.tried)
 
-    def _started(self, plan: _Plan, result: LaunchResult) -> StartOutcome:
+    def _started(self, plan: Plan, result: LaunchResult) -> StartOutcome:
         spec, port = plan.spec, plan.port
         assert port is not None
         with self._lock:
@@ -274,7 +209,7 @@ class Supervisor:
         return StartOutcome(spec.unit, True, port, spec.preferred, tuple((s.port, s.describe()) for s in plan.skipped),
                             pid=pid, warnings=tuple(warnings), tried=plan.tried)
 
-    def _failed(self, plan: _Plan, result: LaunchResult) -> StartOutcome:
+    def _failed(self, plan: Plan, result: LaunchResult) -> StartOutcome:
         spec = plan.spec
         v = result.verification
         if self._cancel.is_set():
@@ -314,7 +249,7 @@ class Supervisor:
                 del self._children[unit]
             rec = self._store.get(unit)
             if rec is not None and rec.pid == spawned.popen.pid:
-                self._clear_leftover(rec)
+                self._stopper.clear_leftover(rec)
             self._crashed(unit, rec.port if rec else None, f"exited with code {rc}", rc)
         for unit in adopted:
             rec = self._store.get(unit)
@@ -323,7 +258,7 @@ class Supervisor:
                     if self._adopted.pop(unit, None) is None:
                         continue
                 if rec is not None:
-                    self._clear_leftover(rec)
+                    self._stopper.clear_leftover(rec)
                 self._crashed(unit, rec.port if rec else None, "ended", None)
         now = self._clock()
         with self._lock:
@@ -336,7 +271,7 @@ class Supervisor:
             except LookupError:
                 continue  # no longer in the registry
             self._emit("restarting", unit, None, f"restarting {unit} now")
-            self._execute(self._plan(spec, set()))
+            self._execute(self._planner.plan(spec, set()))
 
     def _crashed(self, unit: str, port: int | None, how: str, rc: int | None) -> None:
         tail = self.log_tail(unit, 10)
@@ -395,74 +330,16 @@ class Supervisor:
             self._pending.pop(unit, None)
             spawned = self._children.pop(unit, None)
             self._adopted.pop(unit, None)
-        rec = self._store.get(unit)
-        if rec is None:
-            self._reap(spawned)
-            return StopOutcome(unit, True, None, None, f"{unit} is not running")
-        grace = self._grace(unit)
-        leader = psutil.Process(rec.pid) if rec.alive else None
-        pgid = rec.pid if self._group_is_ours(rec) else None
-        if leader is None and not (pgid is not None and group_members(pgid)):
-            self._store.remove(unit, rec.pid)
-            self._reap(spawned)
-            return StopOutcome(unit, True, rec.pid, rec.port, f"{unit} was not running any more (pid {rec.pid} had ended)")
-        result = stop_tree(leader, pgid=pgid, grace=grace, job=spawned.job if spawned else None, os_name=self._os)
-        self._reap(spawned)
-        free = self._wait_released(rec.port, set(result.signalled) | {rec.pid})
-        self._store.remove(unit, rec.pid)
-        forced = " (it ignored the request to stop and was killed)" if result.forced else ""
-        msg = f"stopped {unit} (pid {rec.pid}){forced}; port {rec.port} is " + ("free" if free else "still held")
-        ok = free and not result.survivors
-        if result.survivors:
-            msg += f"; could not end pid {', '.join(map(str, result.survivors))}"
-        self._emit("stopped", unit, rec.port, msg)
-        return StopOutcome(unit, ok, rec.pid, rec.port, msg)
-
-    def _group_is_ours(self, rec: ManagedRecord) -> bool:
-        """POSIX: may we signal the process group ``rec.pid``? Only if we created it, and the
-        pid was not reused (the kernel does not reuse a pid while its group exists)."""
-        if self._os == WINDOWS or not rec.own_group:
-            return False
-        try:
-            return abs(psutil.Process(rec.pid).create_time() - rec.create_time) <= state.CREATE_TIME_TOLERANCE
-        except psutil.NoSuchProcess:
-            return True
-        except psutil.Error:
-            return False
-
-    def _clear_leftover(self, rec: ManagedRecord) -> None:
-        """A record whose leader is gone: end what is left of its group, forget it."""
-        pgid = rec.pid if self._group_is_ours(rec) else None
-        if pgid is not None and group_members(pgid):
-            stop_tree(None, pgid=pgid, grace=self._grace(rec.unit), os_name=self._os)
-        self._store.remove(rec.unit, rec.pid)
+        outcome = self._stopper.stop(unit, spawned)
+        if outcome.pid is not None:
+            self._emit("stopped", unit, outcome.port, outcome.message)
+        return outcome
 
     def _grace(self, unit: str) -> float:
         try:
             return specs(self._registry, [unit], self._paths.allocations_file)[0].stop_timeout
         except LookupError:
             return 10.0
-
-    def _wait_released(self, port: int, pids: set[int]) -> bool:
-        deadline = time.monotonic() + PORT_RELEASE_WAIT
-        waiter = threading.Event()
-        while True:
-            holders = self._scanner.scan([port]).info(port).holders
-            if not any(h.pid in pids for h in holders):
-                return True
-            if time.monotonic() > deadline:
-                return False
-            waiter.wait(0.05)
-
-    @staticmethod
-    def _reap(spawned: Spawned | None) -> None:
-        if spawned is not None:
-            try:
-                spawned.popen.wait(timeout=5)
-            except Exception:  # noqa: BLE001 - already reaped by psutil, or stuck: nothing more to do
-                pass
-            if spawned.job is not None:  # pragma: no cover - Windows only
-                spawned.job.close()
 
     # -- records and logs ---------------------------------------------------------------
     def records(self) -> list[ManagedRecord]:

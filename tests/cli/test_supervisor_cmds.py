@@ -13,13 +13,12 @@ from portmanager_gui.core import paths as core_paths
 from portmanager_gui.core.probe import Availability, probe
 from portmanager_gui.core.state import StateStore
 from tests.helpers import wait_for
-from tests.supervisor_helpers import (  # noqa: F401 - fixtures
+from tests.supervisor_helpers import (
     LineReader,
     cli_argv,
     fake_command,
     flow,
     free_ports,
-    no_leftovers,
     service_yaml,
     write_registry,
 )
@@ -157,7 +156,7 @@ def test_follow_prints_appended_lines_and_survives_truncation(tmp_path):
     log.write_text("old\n")
     got: list[str] = []
     stop = threading.Event()
-    thread = threading.Thread(target=follow, args=(log, got.append, stop, 0.01, True))
+    thread = threading.Thread(target=follow, args=(log, got.append, stop, 0.01, log.stat().st_size))
     thread.start()
     try:
         with open(log, "a") as fh:

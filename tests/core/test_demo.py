@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from tests.supervisor_helpers import LineReader, free_ports, no_leftovers, write_registry  # noqa: F401
+from tests.supervisor_helpers import LineReader, free_ports, write_registry
 
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 

@@ -12,13 +12,11 @@ from portmanager_gui.core.probe import Availability, probe
 from portmanager_gui.core.registry import UnknownName
 from portmanager_gui.core.state import running_port
 from tests.helpers import wait_for
-from tests.supervisor_helpers import (  # noqa: F401 - fixtures
+from tests.supervisor_helpers import (
     FAKE,
     fake_command,
     free_ports,
     make_registry,
-    make_supervisor,
-    no_leftovers,
     service_yaml,
 )
 

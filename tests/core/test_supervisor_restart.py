@@ -5,13 +5,11 @@ import psutil
 
 from portmanager_gui.core.restart_policy import RestartPolicy
 from tests.helpers import wait_for
-from tests.supervisor_helpers import (  # noqa: F401 - fixtures
+from tests.supervisor_helpers import (
     FakeClock,
     fake_command,
     free_ports,
     make_registry,
-    make_supervisor,
-    no_leftovers,
     service_yaml,
 )
 
