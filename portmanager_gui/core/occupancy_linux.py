@@ -14,6 +14,7 @@ processes when not root) stay unknown: the endpoint has ``pid=None`` and its soc
 """
 from __future__ import annotations
 
+import errno
 import os
 import socket
 import struct
@@ -146,17 +147,24 @@ class NetlinkSockets:
             try:
                 rows = self._dump(family, proto, state)
             except OSError as exc:
-                raise BackendUnavailable(f"sock_diag dump failed: {exc}") from exc
+                if proto != socket.IPPROTO_UDP:
+                    raise BackendUnavailable(f"sock_diag dump failed: {exc}") from exc
+                # No udp_diag module in this kernel: the UDP tables are small, read them.
+                rows = proc_net_rows(self.proc_net(family), state, ports)
             # The kernel filter is an optimisation: the port test is repeated here.
             out.extend((kind, p, a, u, i) for p, a, u, i in rows if p in ports)
         return out
+
+    @staticmethod
+    def proc_net(family: int) -> str:
+        return "/proc/net/udp" if family == socket.AF_INET else "/proc/net/udp6"
 
     def _dump(self, family: int, proto: int, state: int) -> list[tuple[int, str, int, int]]:
         bytecode = self._filter if self._use_filter else b""
         try:
             return self._request(family, proto, state, bytecode)
-        except OSError:
-            if not bytecode:
+        except OSError as exc:
+            if not bytecode or exc.errno != errno.EINVAL:
                 raise
             self._use_filter = False   # an old kernel without INET_DIAG_BC_S_EQ: filter here
             return self._request(family, proto, state, b"")
@@ -172,6 +180,32 @@ class NetlinkSockets:
             rows.extend(chunk)
             if done or n == 0:
                 return rows
+
+
+def proc_net_rows(path: str, state: int, ports: frozenset[int]) -> list[tuple[int, str, int, int]]:
+    """(port, address, uid, inode) rows of /proc/net/{udp,udp6,tcp,tcp6} in ``state`` on ``ports``."""
+    rows = []
+    try:
+        with open(path, encoding="ascii") as f:
+            lines = f.read().splitlines()[1:]
+    except OSError:
+        return rows
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 10 or int(fields[3], 16) != state:
+            continue
+        addr_hex, _, port_hex = fields[1].partition(":")
+        port = int(port_hex, 16)
+        if port in ports:
+            rows.append((port, _proc_net_address(addr_hex), int(fields[7]), int(fields[9])))
+    return rows
+
+
+def _proc_net_address(text: str) -> str:
+    """/proc/net writes each 32-bit word of the address in host (little-endian) order."""
+    raw = bytes.fromhex(text)
+    words = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+    return socket.inet_ntop(socket.AF_INET if len(raw) == 4 else socket.AF_INET6, words)
 
 
 def _socket_link(inode: int) -> str:

@@ -56,8 +56,11 @@ class PortRow:
     state: RowState
     url: str
     holders: tuple[Holder, ...] = ()
-    uptime_s: float | None = None
+    since: float | None = None  # the holder's start (epoch seconds): uptime is computed when shown
     note: str = ""              # the sentence to show in a tooltip / details pane
+
+    def uptime(self, now: float) -> float | None:
+        return now - self.since if self.since is not None else None
 
     @property
     def key(self) -> tuple[str, int]:
@@ -108,7 +111,7 @@ def build_rows(registry: Registry, slots: Sequence[ModelSlot], snapshot: Snapsho
         for i, port in enumerate(dict.fromkeys(svc.ports)):
             role = Role.PREFERRED if i == 0 else Role.FALLBACK
             rows.append(_row(name, "", port, role, svc.url_for(port), snap, by_unit, by_pid, claims,
-                             failures, notes, now))
+                             failures, notes, now, svc.preferred))
     for slot in slots:
         group = registry.pool(slot.pool)
         url = format_template(group.url, port=slot.port, host=display_host(group.host), model=slot.model) \
@@ -120,7 +123,7 @@ def build_rows(registry: Registry, slots: Sequence[ModelSlot], snapshot: Snapsho
 
 def _row(unit: str, group: str, port: int, role: Role, url: str, snap: Snapshot,
          by_unit: dict[str, Managed], by_pid: dict[int, Managed], claims: dict[int, list[str]],
-         failures: Mapping[str, str], notes: Mapping[str, str], now: float) -> PortRow:
+         failures: Mapping[str, str], notes: Mapping[str, str], now: float, preferred: int | None = None) -> PortRow:
     info = snap.info(port)
     holders = info.holders
     mine = by_unit.get(unit)
@@ -130,6 +133,11 @@ def _row(unit: str, group: str, port: int, role: Role, url: str, snap: Snapshot,
     if mine is not None and mine.port == port:
         state = RowState.FALLBACK if role is Role.FALLBACK else RowState.OURS
         note = notes.get(unit, "") if state is RowState.FALLBACK else ""
+        if state is RowState.FALLBACK and not note and preferred is not None:
+            # Until the supervisor's own sentence arrives (it names the service's title).
+            taken = snap.holders(preferred)
+            by = f" by {taken[0].describe()}" if taken else ""
+            note = f"Port {preferred} is in use{by}; {unit} started on fallback port {port}"
     elif owners - {unit}:
         state = RowState.CONFLICT
         note = f"port {port} is held by {', '.join(sorted(owners - {unit}))}, started by Port Manager"
@@ -151,8 +159,8 @@ def _row(unit: str, group: str, port: int, role: Role, url: str, snap: Snapshot,
     if not note and info.note:
         note = info.note
     holder = holders[0] if holders else None
-    uptime = now - holder.create_time if holder and holder.create_time else None
-    return PortRow(unit, group, port, role, state, url, holders, uptime, note)
+    since = holder.create_time if holder and holder.create_time else None
+    return PortRow(unit, group, port, role, state, url, holders, since, note)
 
 
 def overall(rows: Iterable[PortRow]) -> Overall:
@@ -182,13 +190,14 @@ def summary(rows: Sequence[PortRow]) -> str:
 
 
 def format_uptime(seconds: float | None) -> str:
+    """Minutes at most: the table refreshes this column once a minute, not every scan."""
     if seconds is None or seconds < 0:
         return ""
     s = int(seconds)
     if s < 60:
-        return f"{s}s"
+        return "<1m"
     if s < 3600:
-        return f"{s // 60}m {s % 60:02d}s"
+        return f"{s // 60}m"
     if s < 86400:
         return f"{s // 3600}h {s % 3600 // 60:02d}m"
     return f"{s // 86400}d {s % 86400 // 3600}h"

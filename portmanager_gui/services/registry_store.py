@@ -39,6 +39,7 @@ class RegistryStore(QObject):
         self.text: str | None = None
         self.slots: tuple[ModelSlot, ...] = ()
         self.problem = ""                      # why the current file is not in use, "" when it is
+        self._allocations: dict[str, dict[str, int]] = {}
         self._dirty = False
         self._conflict_text: str | None = None
         self._watcher = QFileSystemWatcher(self)
@@ -67,7 +68,8 @@ class RegistryStore(QObject):
         return self._read(force=True)
 
     def allocations(self) -> dict[str, dict[str, int]]:
-        return read_allocations(self.allocations_file)
+        """The remembered model-slot ports, as read when the registry was last accepted."""
+        return self._allocations
 
     def set_dirty(self, dirty: bool) -> None:
         """The UI has (or no longer has) unsaved edits based on ``self.text``."""
@@ -131,6 +133,7 @@ class RegistryStore(QObject):
             slots = model_slots(registry, self.allocations_file, persist=False)
             self.problem = f"{self.allocations_file}: cannot be written ({exc})"
         self.registry, self.text, self.slots = registry, text, slots
+        self._allocations = read_allocations(self.allocations_file)
         self._conflict_text = None
         self.registry_changed.emit(registry)
         if self.problem:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import shlex
+import time
 from collections.abc import Sequence
 
 from PySide6.QtGui import QFontDatabase
@@ -19,7 +20,7 @@ def describe_row(row: PortRow) -> str:
         lines.append(html.escape(row.note))
     for h in row.holders:
         cmd = shlex.join(h.cmdline) if h.cmdline else (h.exe or "(command line not visible)")
-        up = format_uptime(row.uptime_s)
+        up = format_uptime(row.uptime(time.time()))
         lines.append(f"Held by <b>{html.escape(h.name or '?')}</b> pid {h.pid}, user "
                      f"{html.escape(h.username or '?')}{', up ' + up if up else ''}"
                      f"{' - ' + html.escape(h.note) if h.note else ''}")

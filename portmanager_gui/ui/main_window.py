@@ -89,8 +89,11 @@ class MainWindow(QMainWindow):
         self.table.verticalHeader().hide()
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(COL_URL, QHeaderView.ResizeMode.Stretch)
+        # Not ResizeToContents: that measures every cell on every dataChanged (a scan a second).
+        # Columns are fitted once per new set of rows instead.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        self.model.modelReset.connect(self._fit_columns)
         self.table.doubleClicked.connect(lambda _i: self._open_selected())
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.details = DetailsPane()
@@ -143,6 +146,10 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self._update_actions()
+
+    def _fit_columns(self) -> None:
+        for col in range(self.model.columnCount() - 1):
+            self.table.resizeColumnToContents(col)
 
     def _action(self, bar: QToolBar, text: str, slot: Callable[[], None], shortcut=None) -> QAction:
         action = QAction(text, self)

@@ -21,11 +21,12 @@ COL_UNIT, COL_PORT, COL_ROLE, COL_STATE, COL_HOLDER, COL_PID, COL_USER, COL_UPTI
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1       # the PortRow itself
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2      # numbers sort as numbers
 HIGHLIGHT_S = 1.5
+UPTIME_REFRESH_MS = 30000
 
 _Index = QModelIndex | QPersistentModelIndex
 
 
-def _display(row: PortRow, column: int) -> str:
+def _display(row: PortRow, column: int, now: float) -> str:
     h = row.holder
     if column == COL_UNIT:
         return row.unit
@@ -45,7 +46,7 @@ def _display(row: PortRow, column: int) -> str:
     if column == COL_USER:
         return h.username if h else ""
     if column == COL_UPTIME:
-        return format_uptime(row.uptime_s)
+        return format_uptime(row.uptime(now))
     if column == COL_URL:
         return row.url
     return ""
@@ -61,8 +62,9 @@ def _tooltip(row: PortRow) -> str:
 
 
 class PortTableModel(QAbstractTableModel):
-    def __init__(self, parent: QObject | None = None, clock=time.monotonic):
+    def __init__(self, parent: QObject | None = None, clock=time.monotonic, wall=time.time):
         super().__init__(parent)
+        self._wall = wall
         self._rows: list[PortRow] = []
         self._index: dict[tuple[str, int], int] = {}
         self._highlight: dict[tuple[str, int], float] = {}
@@ -73,6 +75,12 @@ class PortTableModel(QAbstractTableModel):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._expire_highlights)
+        # Uptime is shown in minutes, so one repaint of that column a while suffices; rows
+        # themselves stay equal between scans and cost nothing.
+        self._uptime_timer = QTimer(self)
+        self._uptime_timer.setInterval(UPTIME_REFRESH_MS)
+        self._uptime_timer.timeout.connect(self._refresh_uptime)
+        self._uptime_timer.start()
 
     # -- Qt model API ---------------------------------------------------------------
     def rowCount(self, parent: _Index = QModelIndex()) -> int:
@@ -92,15 +100,15 @@ class PortTableModel(QAbstractTableModel):
             return None
         row, col = self._rows[index.row()], index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return _display(row, col)
+            return _display(row, col, self._wall())
         if role == SORT_ROLE:
             if col == COL_PORT:
                 return row.port
             if col == COL_PID:
                 return row.holder.pid if row.holder else -1
             if col == COL_UPTIME:
-                return row.uptime_s if row.uptime_s is not None else -1.0
-            return _display(row, col)
+                return -(row.since or float("inf"))
+            return _display(row, col, self._wall())
         if role == ROW_ROLE:
             return row
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -169,6 +177,11 @@ class PortTableModel(QAbstractTableModel):
             if i is not None:
                 self.dataChanged.emit(self.index(i, 0), self.index(i, self.columnCount() - 1))
         self._arm()
+
+    def _refresh_uptime(self) -> None:
+        if self._rows:
+            self.dataChanged.emit(self.index(0, COL_UPTIME), self.index(len(self._rows) - 1, COL_UPTIME),
+                                  [Qt.ItemDataRole.DisplayRole])
 
     def highlighted(self) -> set[tuple[str, int]]:
         return set(self._highlight)

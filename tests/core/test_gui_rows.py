@@ -18,7 +18,7 @@ def test_states():
                               notes={"router": "on fallback because nginx"}, now=2000.0))
     assert rows[("router", 3791)].state is RowState.FOREIGN and rows[("router", 3791)].role is Role.PREFERRED
     assert rows[("router", 3003)].state is RowState.FALLBACK and rows[("router", 3003)].note == "on fallback because nginx"
-    assert rows[("backend", 8203)].state is RowState.FOREIGN and rows[("backend", 8203)].uptime_s == 100.0
+    assert rows[("backend", 8203)].state is RowState.FOREIGN and rows[("backend", 8203)].uptime(2000.0) == 100.0
     assert rows[("redis", 6379)].state is RowState.CONFLICT
     assert rows[("large-models/model1", 8210)].state is RowState.FAILED
     assert rows[("models/my-model", 8100)].state is RowState.FREE and rows[("models/my-model", 8100)].role is Role.MODEL

@@ -38,10 +38,13 @@ def test_start_on_fallback_is_visible_everywhere(qtbot, listener, parts_for):
 
     parts.presenter.start("router")
     qtbot.waitUntil(lambda: desk.row(parts, "router", fallback).state is RowState.FALLBACK, timeout=40000)
+    assert desk.row(parts, "router", fallback).note.startswith(f"Port {foreign.port} is in use by ")
+    qtbot.waitUntil(lambda: bool(notes), timeout=40000)       # the supervisor's own sentence
 
     expected = f"Port {foreign.port} is in use by "
     row = desk.row(parts, "router", fallback)
-    assert row.note.startswith(expected) and row.note.endswith(f"started on fallback port {fallback}")
+    assert row.note.startswith(expected)
+    assert row.note.endswith(f"; Model Router started on fallback port {fallback}")
     assert f"(pid {foreign.pid})" in row.note
     i = parts.window.model.row_for("router", fallback)
     assert parts.window.model.index(i, COL_STATE).data() == "on fallback"
