@@ -4,8 +4,10 @@ Every test that holds a port does it in a real child process on 127.0.0.1 / ::1.
 """
 from __future__ import annotations
 
+import json
 import os
 import socket
+import subprocess
 import sys
 
 import psutil
@@ -17,7 +19,7 @@ from portmanager_gui.core.occupancy_base import BackendUnavailable, Endpoint
 from portmanager_gui.core.platform import MACOS
 from portmanager_gui.core.probe import Availability
 from portmanager_gui.core.snapshot import PortStatus, Protocol
-from tests.helpers import is_root, wait_for
+from tests.helpers import is_root, python_for_others, wait_for
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the netlink fast path is Linux-only")
 BACKENDS = ["linux", "psutil"] if sys.platform.startswith("linux") else ["psutil"]
@@ -223,3 +225,45 @@ def test_a_holder_that_exited_before_its_details_were_read_is_dropped():
 def test_unknown_backend_name_is_refused():
     with pytest.raises(ValueError, match="unknown occupancy backend"):
         OccupancyScanner("nope")
+
+
+_AS_OTHER_USER = r"""
+import json, sys
+from portmanager_gui.core.occupancy import OccupancyScanner
+from portmanager_gui.cli import main
+port = int(sys.argv[1])
+out = {}
+for name in sys.argv[2:]:
+    with OccupancyScanner(name) as scanner:
+        for _ in range(5):
+            info = scanner.scan([port]).info(port)
+        fast = scanner._backends.get("linux")
+        out[name] = [info.status.value, info.note, len(info.holders), fast.full_scans if fast else None]
+sys.stdout = open("/dev/null", "w")
+sys.stderr = open("/dev/null", "w")
+out["kill"] = main(["kill", str(port), "--yes"])
+sys.__stdout__.write(json.dumps(out))
+"""
+
+
+@pytest.mark.skipif(not is_root(), reason="running a scan as another user needs root")
+def test_a_user_who_is_not_root_sees_roots_holder_as_hidden_and_cannot_kill_it(listener, tmp_path):
+    held = listener.listen("127.0.0.1")                  # a root process
+    python = python_for_others()
+    same = subprocess.run([python, "-c", "import sys; print(sys.version_info[:2] == %r)" % (sys.version_info[:2],)],
+                          capture_output=True, text=True, user="nobody", check=False).stdout.strip()
+    if same != "True":
+        pytest.skip("no interpreter of this Python version that another user may run")
+    site = [p for p in sys.path if p.endswith("site-packages")]
+    env = {"PYTHONPATH": os.pathsep.join([os.getcwd(), *site]), "PORTMANAGER_HOME": str(tmp_path / "nobody")}
+    done = subprocess.run([python, "-c", _AS_OTHER_USER, str(held.port), *BACKENDS], capture_output=True,
+                          text=True, user="nobody", env=env, cwd="/", timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    for name in BACKENDS:
+        status, note, holders, _ = seen[name]
+        assert (status, holders) == ("hidden", 0) and "cannot see" in note
+    if "linux" in seen:
+        assert "owned by root" in seen["linux"][1]
+        assert seen["linux"][3] == 1        # an owner we may not see does not cost a full /proc walk per scan
+    assert seen["kill"] == 3 and held.alive()

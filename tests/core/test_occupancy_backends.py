@@ -142,3 +142,17 @@ def test_lsof_output_is_parsed_by_family_and_port():
         (501, "llama-server", "127.0.0.1", 8100), (501, "llama-server", "::", 8100), (777, "node", "::1", 3000)]
     assert lsof_argv([3001, 3000], Protocol.TCP) == ["lsof", "-nP", "-iTCP:3000,3001", "-sTCP:LISTEN", "-Fpctn"]
     assert lsof_argv([53], Protocol.UDP)[2] == "-iUDP:53"
+
+
+@linux_only
+def test_proc_net_fallback_reads_the_same_udp_sockets_as_netlink(listener):
+    v4 = listener.listen("127.0.0.1", kind="udp")
+    v6 = listener.listen("::1", kind="udp")
+    ports = frozenset({v4.port, v6.port})
+    net = ol.NetlinkSockets()
+    try:
+        for family, path in ((socket.AF_INET, "/proc/net/udp"), (socket.AF_INET6, "/proc/net/udp6")):
+            from_netlink = net._request(family, socket.IPPROTO_UDP, ol.TCP_CLOSE, ol.port_filter(ports))
+            assert sorted(ol.proc_net_rows(path, ol.TCP_CLOSE, ports)) == sorted(from_netlink) != []
+    finally:
+        net.close()
