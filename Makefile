@@ -8,7 +8,7 @@ else
 endif
 PY := $(BIN)/python
 
-.PHONY: run test status bench clean
+.PHONY: run test status bench clean package package-test
 
 $(BIN)/activate:
 	@$(PYTHON) -c 'import sys; sys.exit("Port Manager needs Python 3.11+, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -37,3 +37,22 @@ bench: $(VENV)/.installed-test
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache
+
+# The double-click app for this OS (packaging/): dist/PortManager/ on Linux, dist/PortManager.app
+# on macOS. Windows: packaging\build_windows.ps1. `package-test` runs the bundle's smoke test.
+ifeq ($(shell uname -s 2>/dev/null),Darwin)
+  PACKAGE_SCRIPT := packaging/build_macos.sh
+else
+  PACKAGE_SCRIPT := packaging/build_linux.sh
+endif
+
+$(VENV)/.installed-package: pyproject.toml | $(BIN)/activate
+	$(PY) -m pip install --quiet -e '.[package]'
+	@touch $@ $(VENV)/.installed-run
+
+package: $(VENV)/.installed-package
+	PYTHON=$(PY) bash $(PACKAGE_SCRIPT)
+
+package-test: $(VENV)/.installed-package
+	PYTHON=$(PY) PORTMANAGER_NO_ARCHIVE=1 bash $(PACKAGE_SCRIPT)
+	$(PY) packaging/smoke_test.py
