@@ -17,7 +17,7 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_REFUSED = 0, 1, 2, 3
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import occupancy_cmds, registry_cmds, supervisor_cmds
+    from . import interop_cmds, occupancy_cmds, registry_cmds, supervisor_cmds
 
     parser = argparse.ArgumentParser(
         prog="portmanager",
@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="registry file to use (default: registry.yaml in the config folder)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for module in (registry_cmds, occupancy_cmds, supervisor_cmds):
+    for module in (registry_cmds, occupancy_cmds, supervisor_cmds, interop_cmds):
         module.register(sub)
     return parser
 

@@ -45,13 +45,19 @@ class Context:
         except RegistryError as exc:
             raise CliError(str(exc)) from None
 
-    def save_registry(self, registry: Registry) -> Path:
+    def save_registry(self, registry: Registry, old: Registry | None = None) -> Path:
+        """Save atomically, then bring every linked file up to date and list what to restart."""
         try:
-            return yamlio.save(registry, self.registry_path)
+            path = yamlio.save(registry, self.registry_path)
         except RegistryError as exc:
             raise CliError(str(exc)) from None
         except OSError as exc:
             raise CliError(f"{self.registry_path}: cannot be written ({exc}); nothing was changed") from None
+        if old is not None:
+            from .interop_cmds import after_save  # interop_cmds imports this module
+
+            after_save(self, old, registry)
+        return path
 
     def print(self, *parts: object) -> None:
         print(*parts, file=self.out)

@@ -152,7 +152,7 @@ def cmd_ports(ctx: Context, args: argparse.Namespace) -> int:
     if dupes:
         raise CliError(f"port {dupes[0]} is listed twice for {args.name}; list each port once")
     new = reg.with_service_ports(args.name, tuple(args.ports))
-    path = ctx.save_registry(new)
+    path = ctx.save_registry(new, old=reg)
     ports = new.services[args.name].ports
     fallbacks = ", ".join(str(p) for p in ports[1:]) or "none"
     ctx.print(f"{args.name}: preferred port {ports[0]}, fallbacks {fallbacks} (saved to {path})")
@@ -176,7 +176,7 @@ def cmd_group(ctx: Context, args: argparse.Namespace) -> int:
         slots = model_slots(new, ctx.paths.allocations_file, persist=False)
     except PoolFull as exc:
         raise CliError(str(exc)) from None
-    path = ctx.save_registry(new)
+    path = ctx.save_registry(new, old=reg)
     model_slots(new, ctx.paths.allocations_file)
     g = new.pool(args.name)
     ctx.print(f"{args.name}: ports {g.range_text} ({g.size} ports) (saved to {path})")

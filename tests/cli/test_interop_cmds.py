@@ -192,7 +192,9 @@ def test_link_add_remove_sync(project):
     assert code == 0 and "Linked" in out
     code, _, err = run("link", "add", "claracore", str(FIXTURES / "foreign" / "workflow.yaml"))
     assert code == 2 and "not linked" in err
-    run("group", "large-models", "--start", "8400")  # the lead's command; sync is wired there later
+    code, out, _ = run("group", "large-models", "--start", "8400")  # every save syncs the links
+    assert code == 0 and "startPort: 8400  # Large models" in cfg.read_text()
+    cfg.write_text(cfg.read_text().replace("startPort: 8400  # Large models", "startPort: 8200  # Large models"))
     code, out, _ = run("link", "sync", "--dry-run")
     assert "Would update" in out and "startPort: 8200" in cfg.read_text()
     code, out, _ = run("link", "sync")
