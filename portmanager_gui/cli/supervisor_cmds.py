@@ -91,6 +91,8 @@ def print_started(ctx: Context, registry: Registry, outcome: StartOutcome, banne
         for line in lines:
             ctx.print(line)
         return
+    if outcome.adopted and outcome.warnings:
+        return  # the warning line already says where it runs
     verb = "running" if not outcome.adopted else "already running"
     pid = f", pid {outcome.pid}" if outcome.pid else ""
     ctx.print(f"{outcome.unit}: {verb} on port {outcome.port}{pid} -- {unit_url(registry, outcome.unit, outcome.port)}")
