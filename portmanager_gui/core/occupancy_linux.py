@@ -227,28 +227,33 @@ class InodeOwners:
         pids = self._list_pids()
         new_pids = pids - self._pids
         self._pids = pids
-        owners: dict[int, dict[int, int]] = {}
+        # Inodes learned by scans of other port sets stay tracked (a one-port kill plan
+        # between two registry scans must not cost the next one a full walk).
+        tracked = inodes | set(self._owners) | self._unseen
+        fresh: dict[int, dict[int, int]] = {}
         missing = False
         for inode in inodes:
             cached = self._owners.get(inode)
             if cached is None:
-                if inode not in self._unseen:
-                    missing = True
+                missing = missing or inode not in self._unseen
                 continue
-            alive = {pid: fd for pid, fd in cached.items() if self._holds(pid, fd, inode)}
-            if not alive:
+            fresh[inode] = {pid: fd for pid, fd in cached.items() if self._holds(pid, fd, inode)}
+            if not fresh[inode]:
                 missing = True     # every known holder let go: someone else may hold it now
-            owners[inode] = alive
         if missing:
-            owners = self._scan(pids, inodes)
-            self._unseen = {i for i in inodes if not owners.get(i)}
+            found = self._scan(pids, tracked)
+            self._unseen = {i for i in tracked - set(found) if i in inodes or i in self._unseen}
+            self._owners = found
             self.full_scans += 1
-        elif new_pids and inodes:
-            for inode, found in self._scan(new_pids, inodes).items():
-                owners.setdefault(inode, {}).update(found)
-                self._unseen.discard(inode)
-        self._owners = {i: o for i, o in owners.items() if o}
-        self._unseen &= inodes
+        else:
+            # A process new since the last scan may have inherited a known socket (fork).
+            found = self._scan(new_pids, tracked) if new_pids and tracked else {}
+            owners = {i: o for i, o in self._owners.items() if i not in inodes and not pids.isdisjoint(o)}
+            owners.update({i: o for i, o in fresh.items() if o})
+            for inode, holders in found.items():
+                owners.setdefault(inode, {}).update(holders)
+            self._owners = owners
+            self._unseen -= set(found)
         return {i: tuple(sorted(self._owners.get(i, {}))) for i in inodes}
 
     def _list_pids(self) -> set[int]:

@@ -148,6 +148,20 @@ def test_linux_steady_state_reads_proc_fds_only_on_a_miss(listener):
         assert backend.full_scans == 2
 
 
+@linux_only
+def test_linux_cache_survives_scans_of_other_port_sets(listener):
+    """A fork seen first by a one-port scan (a kill plan) still shows in the next registry scan."""
+    shared = listener.listen("127.0.0.1", fork="later")
+    other = listener.listen("127.0.0.1")
+    both = [shared.port, other.port]
+    with OccupancyScanner("linux") as scanner:
+        scanner.scan(both)
+        grandchild = shared.fork()
+        assert [h.pid for h in scanner.scan([other.port]).holders(other.port)] == [other.pid]
+        assert sorted(h.pid for h in scanner.scan(both).holders(shared.port)) == sorted([shared.pid, grandchild])
+        assert scanner._backends["linux"].full_scans == 1
+
+
 def test_free_port_and_a_client_port_are_not_listening(listener):
     child = listener.listen("127.0.0.1")
     client = listener.connect(child.port)
