@@ -20,9 +20,10 @@ def make_icons():
     return module
 
 
-@pytest.fixture(scope="module")
-def qt_app(make_icons):
-    return make_icons.QGuiApplication.instance() or make_icons.QGuiApplication([])
+@pytest.fixture
+def qt_app(qapp):
+    """pytest-qt's QApplication: a QGuiApplication made here would break later widget tests."""
+    return qapp
 
 
 def _png_size(path: Path) -> tuple[int, int]:
