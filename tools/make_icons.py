@@ -28,7 +28,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QByteArray, QRectF, Qt  # noqa: E402
-from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter  # noqa: E402
+from PySide6.QtGui import QGuiApplication, QImage, QPainter  # noqa: E402
 from PySide6.QtSvg import QSvgRenderer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1] / "resources"
@@ -155,7 +155,7 @@ def image_difference(a: QImage, b: QImage) -> float:
         return float("inf")
     a = a.convertToFormat(QImage.Format.Format_RGBA8888)
     b = b.convertToFormat(QImage.Format.Format_RGBA8888)
-    return float(max((abs(x - y) for x, y in zip(bytes(a.constBits()), bytes(b.constBits()))), default=0))
+    return float(max((abs(x - y) for x, y in zip(bytes(a.constBits()), bytes(b.constBits()), strict=True)), default=0))
 
 
 def check(root: ET.Element, out: Path, tolerance: float = 24.0) -> list[str]:
