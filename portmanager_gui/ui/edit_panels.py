@@ -33,12 +33,16 @@ def _side(list_widget: QListWidget, *rows: QWidget | QHBoxLayout) -> QWidget:
     return box
 
 
+LIST_STYLE = "QListWidget::item { padding: 3px 4px; }"
+
+
 class _Panel(QWidget):
     save_requested = Signal(object)      # Registry
     dirty_changed = Signal(bool)
 
     def __init__(self, confirm: Confirm, parent: QWidget | None = None):
         super().__init__(parent)
+        self.setStyleSheet(LIST_STYLE)
         self._confirm = confirm
         self._registry: Registry | None = None
         self._dirty = False

@@ -75,6 +75,9 @@ class GroupEditor(QWidget):
         self.start.setRange(1, 65535)
         self.size = QSpinBox()
         self.size.setRange(1, 65535)
+        for spin in (self.start, self.size):
+            spin.setMaximumWidth(140)
+        self.name.setMaximumWidth(320)
         self.range_label = QLabel()
         self.members = QListWidget()
         self.members.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
@@ -87,6 +90,7 @@ class GroupEditor(QWidget):
         self.table = QTableView()
         self.table.setModel(self.assignment)
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.setMaximumHeight(150)
         self.messages = QLabel()

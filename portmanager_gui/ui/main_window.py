@@ -19,7 +19,8 @@ from ..core.rows import PortRow, RowState
 from ..core.snapshot import Snapshot
 from .details_pane import DetailsPane
 from .edit_panels import GroupsPanel, ServicesPanel
-from .port_table_model import COL_UNIT, COL_URL, ROW_ROLE, PortFilterProxy, PortTableModel
+from .port_table_model import (COL_HOLDER, COL_PID, COL_STATE, COL_UNIT, COL_USER, ROW_ROLE, PortFilterProxy,
+                               PortTableModel)
 
 RUNNING = (RowState.OURS, RowState.FALLBACK)
 BANNER_STYLES = {"error": "background:#f8d3d1; color:#5c1a16;", "warn": "background:#fde9b8; color:#4d3800;",
@@ -87,6 +88,7 @@ class MainWindow(QMainWindow):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(False)
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         # Not ResizeToContents: that measures every cell on every dataChanged (a scan a second).
@@ -94,6 +96,8 @@ class MainWindow(QMainWindow):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         self.model.modelReset.connect(self._fit_columns)
+        # The state column is as wide as its longest word, whatever the rows say now.
+        self.table.setColumnWidth(COL_STATE, self.fontMetrics().horizontalAdvance("on fallback") + 48)
         self.table.doubleClicked.connect(lambda _i: self._open_selected())
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.details = DetailsPane()
@@ -145,11 +149,16 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.banner)
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
+        self.summary = QLabel()
+        self.statusBar().addPermanentWidget(self.summary)
         self._update_actions()
 
-    def _fit_columns(self) -> None:
-        for col in range(self.model.columnCount() - 1):
-            self.table.resizeColumnToContents(col)
+    def _fit_columns(self, columns: Sequence[int] | None = None) -> None:
+        grow_only = columns is not None
+        for col in columns if columns is not None else range(self.model.columnCount() - 1):
+            if col != COL_STATE:
+                width = max(self.table.sizeHintForColumn(col), self.table.horizontalHeader().sectionSizeHint(col))
+                self.table.setColumnWidth(col, max(width, self.table.columnWidth(col)) if grow_only else width)
 
     def _action(self, bar: QToolBar, text: str, slot: Callable[[], None], shortcut=None) -> QAction:
         action = QAction(text, self)
@@ -162,6 +171,8 @@ class MainWindow(QMainWindow):
     # -- inputs ---------------------------------------------------------------------
     def set_rows(self, rows: Sequence[PortRow]) -> int:
         changed = self.model.set_rows(rows)
+        if changed > 0:     # a new holder may need a wider column; never narrower (no jumping)
+            self._fit_columns((COL_HOLDER, COL_PID, COL_USER))
         self.details.show_row(self.selected_row())
         self._update_actions()
         return changed
@@ -170,6 +181,10 @@ class MainWindow(QMainWindow):
                     allocations: Mapping[str, Mapping[str, int]], own_pids: frozenset[int] = frozenset()) -> None:
         self.services.set_context(registry, snapshot, slots, own_pids)
         self.groups.set_context(registry, snapshot, allocations)
+
+    def set_summary(self, text: str) -> None:
+        """The overall state, e.g. "Port Manager: 2 running, 3 ports held by other programs"."""
+        self.summary.setText(text)
 
     def show_log(self, unit: str, lines: Sequence[str]) -> None:
         self.details.show_log(unit, lines)

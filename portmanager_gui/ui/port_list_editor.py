@@ -7,6 +7,7 @@ Errors disable Save; warnings are shown but allowed.
 """
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
@@ -21,6 +22,16 @@ from ..core.snapshot import Snapshot
 
 ERROR_BG = QColor("#f8d3d1")
 WARN_BG = QColor("#fdf1cf")
+
+
+def _messages_html(check: PortListCheck) -> str:
+    """Errors in red (they block Save), warnings in amber (shown, allowed)."""
+    lines = [f'<span style="color:#b03a2e">Error: {html.escape(m)}</span>' for m in check.errors]
+    for e in check.entries:
+        label = html.escape(e.text or "(empty)")
+        lines += [f'<span style="color:#b03a2e">Error - {label}: {html.escape(m)}</span>' for m in e.errors]
+        lines += [f'<span style="color:#8a6100">Note - {label}: {html.escape(m)}</span>' for m in e.warnings]
+    return "<br>".join(lines) if lines else '<span style="color:#2e7d32">All ports look fine.</span>'
 
 
 class PortListEditor(QWidget):
@@ -42,7 +53,7 @@ class PortListEditor(QWidget):
         self.hint = QLabel("First port is preferred; the others are fallbacks, tried in order. "
                            "Double-click to edit, drag to reorder.")
         self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: palette(mid);")
+        self.hint.setStyleSheet("color: #555;")
         self.list = QListWidget()
         self.list.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self.list.setDefaultDropAction(Qt.DropAction.MoveAction)
@@ -53,7 +64,7 @@ class PortListEditor(QWidget):
         self.list.model().rowsMoved.connect(self._revalidate)
         self.messages = QLabel()
         self.messages.setWordWrap(True)
-        self.messages.setTextFormat(Qt.TextFormat.PlainText)
+        self.messages.setTextFormat(Qt.TextFormat.RichText)
 
         self.add_button = QPushButton("Add")
         self.remove_button = QPushButton("Remove")
@@ -188,9 +199,7 @@ class PortListEditor(QWidget):
             color = ERROR_BG if entry.errors else WARN_BG if entry.warnings else None
             item.setBackground(QBrush(color) if color else QBrush())
         self.list.blockSignals(blocker)
-        msgs = self.check.messages()
-        self.messages.setText("\n".join(msgs) if msgs else "All ports look fine.")
-        self.messages.setStyleSheet("color: #b03a2e;" if not self.check.ok else "")
+        self.messages.setText(_messages_html(self.check))
         self.save_button.setEnabled(self.check.ok and self.is_dirty())
         self.revert_button.setEnabled(self.is_dirty())
         self.edited.emit()

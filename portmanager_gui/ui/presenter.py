@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Signal
 
 from ..core import watch
 from ..core.registry import Registry
-from ..core.rows import Managed, PortRow, build_rows
+from ..core.rows import Managed, PortRow, build_rows, summary
 from ..core.settings import Settings
 from ..core.snapshot import Snapshot
 from .dialogs import AllTakenChoice, AllTakenQuestion, KillQuestion, all_taken_question, kill_question
@@ -158,6 +158,8 @@ class Presenter(QObject):
         self.rows = build_rows(self.registry, self.store.slots, self.snapshot, self.records, self.failures,
                                self.notes, now=time.time())
         self.window.set_rows(self.rows)
+        lines = summary(self.rows).splitlines()
+        self.window.set_summary(lines[0] + (f" - {len(lines) - 1} to look at" if lines[-1] != "All good" else " - all good"))
         own = frozenset(r.pid for r in self.records if r.pid is not None)
         self.window.set_context(self.registry, self.snapshot, self.store.slots, self.store.allocations(), own)
         if self.tray is not None:

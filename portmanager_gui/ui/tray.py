@@ -35,7 +35,7 @@ class TrayActions:
     quit: Callable[[], None]
 
 
-def _unit_line(unit: str, rows: Sequence[PortRow]) -> tuple[str, RowState, PortRow | None]:
+def _unit_line(unit: str, rows: Sequence[PortRow], startable: bool = True) -> tuple[str, RowState, PortRow | None]:
     """``router - running on :3003 (fallback)``: the unit's state from its rows."""
     mine = [r for r in rows if r.unit == unit]
     live = next((r for r in mine if r.state in RUNNING), None)
@@ -52,6 +52,8 @@ def _unit_line(unit: str, rows: Sequence[PortRow]) -> tuple[str, RowState, PortR
         return f"{unit} - :{first.port} in use by {first.holder.name if first.holder else '?'}", first.state, first
     if first.state is RowState.CONFLICT:
         return f"{unit} - conflict on :{first.port}", first.state, first
+    if not startable:       # Port Manager does not run it: say what the port is, not "stopped"
+        return f"{unit} - :{first.port} free", RowState.FREE, first
     return f"{unit} - stopped (:{first.port})", RowState.FREE, first
 
 
@@ -72,7 +74,7 @@ def _header(menu: QMenu, text: str) -> None:
 
 def _unit_menu(menu: QMenu, name: str, startable: bool, rows: Sequence[PortRow], acts: TrayActions,
                dots: dict[RowState, QIcon]) -> QMenu:
-    line, state, row = _unit_line(name, rows)
+    line, state, row = _unit_line(name, rows, startable)
     sub = menu.addMenu(dots[state], line)
     running = state in RUNNING
     why = "" if startable else " (no command in the registry)"
@@ -131,7 +133,7 @@ def fill_menu(menu: QMenu, registry: Registry | None, rows: Sequence[PortRow], a
                 _pool_menu(menu, registry, pool.name, rows, acts, dots)
     taken: dict[int, PortRow] = {}
     for r in rows:
-        if r.state not in (RowState.FREE, RowState.OURS) and r.holders and r.port not in taken:
+        if r.state not in (RowState.FREE, RowState.OURS, RowState.FALLBACK) and r.holders and r.port not in taken:
             taken[r.port] = r
         elif r.state is RowState.CONFLICT and r.port not in taken:
             taken[r.port] = r
