@@ -9,8 +9,8 @@ Three jobs before the desktop app starts:
   ``<bundle executable> -m portmanager_gui.demo router ...``. Inside a bundle that argv
   runs the module, so the default registry's demo servers (and ``-m portmanager_gui``,
   the ``portmanager`` command) work there too. Only this package's modules are accepted.
-- A plain Python without the dependencies gets a message saying how to install them --
-  in a dialog when there is no console to print it to.
+- A plain Python without the dependencies gets a message saying how to install them, in a
+  dialog too: a double-clicked script's console window closes before anyone reads it.
 """
 from __future__ import annotations
 
@@ -71,10 +71,10 @@ def missing_dependency_text(name: str, python: str, source_root: str) -> str:
 
 
 def _tell(text: str, has_console: bool) -> None:
+    """Print it, and show it in a dialog: a double-clicked main.py's console closes at exit."""
     if has_console:
         print(text, file=sys.stderr)
-        return
-    try:  # no console to print to: a dialog from the standard library, if this Python has Tk
+    try:  # a dialog from the standard library, where this Python has Tk and there is a display
         import tkinter
         from tkinter import messagebox
 
@@ -82,8 +82,9 @@ def _tell(text: str, has_console: bool) -> None:
         root.withdraw()
         messagebox.showerror("Port Manager", text)
         root.destroy()
-    except Exception:  # noqa: BLE001 - nothing else left to tell the user with
-        print(text, file=sys.stderr)
+    except Exception:  # noqa: BLE001 - printing above (or the error log) is all that is left
+        if not has_console:
+            print(text, file=sys.stderr)
 
 
 def run(argv: Sequence[str] | None = None) -> int:
