@@ -82,3 +82,14 @@ def test_double_click_scripts_call_the_entry(script):
     text = (REPO / script).read_text(encoding="utf-8")
     assert "from portmanager_gui.entry import run" in text
     assert "raise SystemExit(run())" in text
+
+
+def test_a_missing_dependency_is_explained_not_a_traceback(tmp_path):
+    # PySide6 blocked as if not installed; tkinter blocked so no dialog can wait for a click
+    code = ("import sys; sys.modules['PySide6'] = None; sys.modules['tkinter'] = None\n"
+            "from portmanager_gui.entry import run\n"
+            "raise SystemExit(run(['main.py']))\n")
+    done = _child(code, tmp_path)
+    assert done.returncode == 1
+    assert "'PySide6' is not installed" in done.stderr and "-m pip install -e" in done.stderr
+    assert "Traceback" not in done.stderr
