@@ -14,7 +14,7 @@ from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from ..core.registry import UNGROUPED, Registry
-from ..core.rows import Overall, PortRow, Role, RowState, overall, summary
+from ..core.rows import Overall, PortRow, RowState, overall, summary
 from .icons import ROW_DOTS, dot_icon, state_icon
 
 RUNNING = (RowState.OURS, RowState.FALLBACK)
