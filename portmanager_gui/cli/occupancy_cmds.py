@@ -12,7 +12,8 @@ import json
 import sys
 from dataclasses import dataclass
 
-from ..core import processes
+from ..core import processes, state
+from ..core.interop import docker
 from ..core.occupancy import OccupancyScanner
 from ..core.planner import PoolFull, model_slots
 from ..core.registry import Registry, UnknownName
@@ -89,19 +90,28 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
     rows = status_rows(reg, args.names, ctx.paths.allocations_file)
     with OccupancyScanner() as scanner:
         snap = scanner.scan(r.port for r in rows)
+    managed = {(r.unit, r.port): r for r in state.store_for(ctx.paths).records() if r.alive}
+    containers = _containers(snap)
     if args.json:
         ctx.print(json.dumps({**snapshot_json(snap), "rows": [
             {"unit": r.unit, "kind": r.kind, "role": r.role, "port": r.port,
-             "status": snap.info(r.port).status.value} for r in rows]}, indent=2))
+             "status": snap.info(r.port).status.value,
+             "managed_pid": managed[(r.unit, r.port)].pid if (r.unit, r.port) in managed else None,
+             "container": containers.get(r.port)} for r in rows]}, indent=2))
         return EXIT_OK
     table = [("SERVICE/GROUP", "ROLE", "PORT", "STATE", "PID", "NAME", "USER", "ADDRESSES")]
     for row in rows:
         info = snap.info(row.port)
-        lead = (row.unit, row.role, str(row.port), info.status.value)
+        ours = (row.unit, row.port) in managed
+        label = "ours" if ours and info.holders else info.status.value
+        lead = (row.unit, row.role, str(row.port), label)
         if not info.holders:
             table.append((*lead, "-", "-", "-", "-"))
         for i, h in enumerate(info.holders):
-            table.append((*(lead if i == 0 else ("", "", "", "")), str(h.pid), h.name or "?",
+            name = h.name or "?"
+            if row.port in containers:
+                name += f" [container {containers[row.port]}]"
+            table.append((*(lead if i == 0 else ("", "", "", "")), str(h.pid), name,
                           h.username or "?", _addresses(h)))
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
     for line in table:
@@ -112,6 +122,15 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
         for note in notes:
             ctx.print(note)
     return EXIT_OK
+
+
+def _containers(snap: Snapshot) -> dict[int, str]:
+    """Port -> container name for ports held by Docker's forwarder (asks Docker only then)."""
+    forwarded = [p for p, info in snap.ports.items() if any(docker.is_forwarder(h.name) for h in info.holders)]
+    if not forwarded:
+        return {}
+    published = docker.published_ports()
+    return {p: name for p in forwarded if (name := published.container_for(p))}
 
 
 def _addresses(holder: Holder) -> str:

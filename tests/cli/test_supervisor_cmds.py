@@ -107,6 +107,9 @@ def test_children_of_a_killed_supervisor_stay_ours_and_stop_ends_them(tmp_path, 
         records = {r.unit: r for r in _store().records()}
         assert set(records) == {"router", "large-models/model1"}
         assert all(r.alive and r.owner_pid == proc.pid for r in records.values())
+        status = _run(registry, "status", "router")
+        row = next(line for line in status.stdout.splitlines() if line.startswith("router") and str(p) in line)
+        assert row.split()[:5] == ["router", "preferred", str(p), "ours", str(records["router"].pid)], row
         result = _run(registry, "stop", "router", "large-models")
         assert result.returncode == 0, result.stderr
         assert f"stopped router (pid {records['router'].pid}); port {p} is free" in result.stdout
