@@ -20,6 +20,7 @@ from .health import health_url
 from .paths import Paths
 from .platform import WINDOWS
 from .platform.process_tree import Spawned, spawn, stop_tree
+from .platform.search_path import CommandNotFound, resolve_command, search_path_value
 from .state import ManagedRecord, StateStore
 from .units import UnitSpec, argv_for, child_env
 from .verify import Scanner, Verdict, Verification, wait_until_running
@@ -58,12 +59,21 @@ class Launcher:
         log = logfiles.log_path(self._paths, spec.unit)
         logfiles.rotate_if_large(log)
         argv = argv_for(spec, port)
+        env = child_env(spec, port, registry_path=self._registry_path)
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
         output = logfiles.open_for_child(log, f"=== {stamp} Port Manager: starting {spec.unit} on port {port}: "
                                               f"{shlex.join(argv)}")
         offset = logfiles.size(log)
         try:
-            spawned = spawn(argv, cwd=self._cwd(spec), env=child_env(spec, port, registry_path=self._registry_path),
+            # Apps started from Finder/Explorer get a minimal PATH: look in the usual bin folders too.
+            argv[0] = resolve_command(argv[0], self._os, env, service=spec.unit)
+            env["PATH"] = search_path_value(self._os, env, Path.home())
+        except CommandNotFound as exc:
+            output.write((str(exc) + "\n").encode())
+            output.close()
+            return LaunchResult(Verification(Verdict.EXITED, detail=str(exc)))
+        try:
+            spawned = spawn(argv, cwd=self._cwd(spec), env=env,
                             output=output, kill_on_close=self._owns, os_name=self._os)
         except OSError as exc:
             detail = (f"{spec.unit}: cannot run {argv[0]!r} ({exc.strerror or exc}); check the command "

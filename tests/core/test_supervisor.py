@@ -260,3 +260,12 @@ def test_unknown_names_and_missing_commands(tmp_path, make_supervisor):
     assert not out.ok and "has no command" in out.error
     [stopped] = sup.stop("router")
     assert stopped.ok and "not running" in stopped.message
+
+
+def test_a_missing_command_says_which_folders_were_searched(tmp_path, make_supervisor):
+    [p] = free_ports(1)
+    reg = make_registry(tmp_path, service_yaml("router", [p], ["no-such-server-xyz", "--port", "{port}"]))
+    [out] = make_supervisor(reg).start("router")
+    assert not out.ok
+    assert "no-such-server-xyz" in out.error and "/usr/local/bin" in out.error
+    assert probe(p) is Availability.FREE
