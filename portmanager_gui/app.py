@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 from .core import paths as core_paths
 from .core import processes
 from .core import settings as core_settings
+from .core.platform import autostart
 from .core.occupancy import OccupancyScanner
 from .core.platform import current_os
 from .core.platform.facts import current_facts
@@ -96,12 +97,29 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
     parts.tray = tray
     parts.presenter = Presenter(window, tray, scanner, controller, store, settings=settings, asks=asks,
                                 desktop=desktop)
-    parts.presenter.settings_changed.connect(lambda s: core_settings.save(s, paths.settings_file))
+    parts.presenter.settings_changed.connect(lambda s: _apply_settings(parts, s))
     window.quit_requested.connect(lambda: quit_app(parts))
     return parts
 
 
+def _apply_settings(parts: Parts, settings: core_settings.Settings) -> None:
+    """Keep the settings file, and the OS's start-at-login entry, in step with the settings."""
+    core_settings.save(settings, parts.paths.settings_file)
+    _sync_autostart(parts, settings)
+
+
+def _sync_autostart(parts: Parts, settings: core_settings.Settings) -> None:
+    try:
+        if settings.start_at_login or autostart.is_enabled(autostart.current_entry()):
+            autostart.set_enabled(settings.start_at_login)
+    except autostart.AutostartError as exc:
+        parts.presenter.notify("Start at login", str(exc), critical=True)
+
+
 def start(parts: Parts) -> None:
+    # Rewritten at each start so the entry follows the app when it was moved.
+    if parts.presenter.settings.start_at_login:
+        _sync_autostart(parts, parts.presenter.settings)
     parts.store.load()
     parts.scanner.start()
     parts.controller.start_watching()
