@@ -12,7 +12,8 @@ A listener child binds ``host:port`` (port 0: any free port), listens (TCP) or j
 can share the port, as llama-server builds with SO_REUSEPORT do), ``ignore_term`` (ignores
 SIGTERM, like a stuck server), ``fork`` (True: forks a grandchild that inherits the socket and
 prints ``<port> <pid> <grandchild pid>``; "later": forks when ``Child.fork()`` asks),
-``user`` (run as another user; needs root).
+``user`` (run as another user; needs root), ``reuseaddr`` (SO_REUSEADDR, as real servers
+set it), ``accept`` (accept connections and print ``accepted`` for each: ``wait_accepted``).
 """
 from __future__ import annotations
 
@@ -62,9 +63,18 @@ if fam == socket.AF_INET6:
     s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
 if o["reuseport"]:
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+if o["reuseaddr"]:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((o["host"], o["port"]))
 if o["kind"] == "tcp":
     s.listen(16)
+if o["accept"]:
+    import threading
+    def serve(conns=[]):  # accepted connections stay open until the child ends
+        while True:
+            conns.append(s.accept())
+            print("accepted", flush=True)
+    threading.Thread(target=serve, daemon=True).start()
 line = f"{s.getsockname()[1]} {os.getpid()}"
 if o["fork"] == "later":
     print(line, flush=True)
@@ -108,6 +118,16 @@ class Child:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
+    def wait_accepted(self) -> None:
+        """For ``accept=True``: block until the child has accepted one more connection."""
+        assert self.proc.stdout.readline().strip() == "accepted"
+
+    def stop(self) -> None:
+        """Kill the child now (``Children.close()`` does it for every child at the end)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=10)
+
 
 @dataclass
 class Children:
@@ -116,9 +136,10 @@ class Children:
     started: list[Child] = field(default_factory=list)
 
     def listen(self, host: str = "127.0.0.1", port: int = 0, kind: str = "tcp", *, reuseport: bool = False,
-               ignore_term: bool = False, fork: bool | str = False, user: str | None = None) -> Child:
+               ignore_term: bool = False, fork: bool | str = False, user: str | None = None,
+               reuseaddr: bool = False, accept: bool = False) -> Child:
         opts = {"host": host, "port": port, "kind": kind, "reuseport": reuseport,
-                "ignore_term": ignore_term, "fork": fork}
+                "ignore_term": ignore_term, "fork": fork, "reuseaddr": reuseaddr, "accept": accept}
         return self._start([sys.executable, "-c", _LISTENER, json.dumps(opts)], user)
 
     def connect(self, port: int, host: str = "127.0.0.1") -> Child:

@@ -8,7 +8,7 @@ import pytest
 
 from portmanager_gui.cli import main
 from portmanager_gui.core.defaults import DEFAULT_REGISTRY_YAML
-from tests.children import hold_port
+from tests.helpers import free_port_pair
 
 
 def run(capsys, *argv):
@@ -29,11 +29,8 @@ def registry_file(pm_home):
 
 
 @pytest.fixture
-def two_held():
-    a, b = hold_port(), hold_port()
-    yield a, b
-    a.stop()
-    b.stop()
+def two_held(listener):
+    return listener.listen(), listener.listen()
 
 
 def _router_registry(tmp_path, ports):
@@ -52,9 +49,7 @@ def test_first_run_writes_the_default_registry(pm_home, capsys):
 
 def test_check_reports_a_fallback_with_the_documents_line(tmp_path, capsys, two_held):
     held, _ = two_held
-    free = hold_port()
-    free_port = free.port
-    free.stop()
+    free_port = free_port_pair()[0]
     path = _router_registry(tmp_path, [held.port, free_port])
     code, out, _ = run(capsys, "--registry", str(path), "check")
     assert code == 0

@@ -15,21 +15,11 @@ from portmanager_gui.core.platform.sockets import (
     probe_options,
 )
 from portmanager_gui.core.probe import Availability, probe
-from tests.children import hold_port
 
 
 @pytest.fixture
-def held():
-    children = []
-
-    def _hold(host="127.0.0.1", port=0, kind="tcp"):
-        child = hold_port(host, port, kind)
-        children.append(child)
-        return child
-
-    yield _hold
-    for child in children:
-        child.stop()
+def held(listener):
+    return listener.listen
 
 
 def _has_ipv6() -> bool:
@@ -65,7 +55,7 @@ def test_a_udp_socket_does_not_take_a_tcp_port(held):
 def test_time_wait_leftovers_do_not_count(held):
     import psutil
 
-    child = held()
+    child = held(reuseaddr=True, accept=True)  # as real servers do
     client = socket.create_connection(("127.0.0.1", child.port))
     child.wait_accepted()
     child.stop()          # the server side closes first, so *its* port goes to TIME_WAIT
