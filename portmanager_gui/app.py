@@ -20,16 +20,19 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 from .core import paths as core_paths
 from .core import processes
 from .core import settings as core_settings
+from .core.container_names import ContainerNames
 from .core.platform import autostart
 from .core.occupancy import OccupancyScanner
 from .core.platform import current_os
 from .core.platform.facts import current_facts
 from .core.supervisor import Supervisor
 from .services.controller import Controller
+from .services.interop_worker import InteropWorker
 from .services.registry_store import RegistryStore
 from .services.scanner import Scanner
 from .single_instance import SingleInstance
 from .ui import dialogs
+from .ui.interop_presenter import InteropAsks, InteropPresenter
 from .ui.main_window import MainWindow
 from .ui.presenter import Asks, Desktop, Presenter
 from .ui.settings_dialog import ask_settings
@@ -51,6 +54,7 @@ class Parts:
     window: MainWindow
     presenter: Presenter
     tray: Tray | None = None
+    interop: InteropPresenter | None = None
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -63,10 +67,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, *,
-          asks: Asks | None = None, desktop: Desktop | None = None) -> Parts:
+          asks: Asks | None = None, desktop: Desktop | None = None,
+          interop_asks: InteropAsks | None = None) -> Parts:
     """Every object of the app, wired; nothing started yet.
 
-    ``asks`` and ``desktop`` replace the modal questions and the browser/clipboard (tests).
+    ``asks``, ``interop_asks`` and ``desktop`` replace the modal questions and the
+    browser/clipboard (tests).
     """
     settings = core_settings.load(paths.settings_file)
     explicit = bool(args.registry)
@@ -77,7 +83,9 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
     controller = Controller(lambda reg, on_event: Supervisor(reg, paths, on_event=on_event),
                             plan_kill=lambda port: processes.plan_kill(port, kill_scanner),
                             kill=lambda plan: processes.kill(plan, scanner=kill_scanner))
-    scanner = Scanner(occupancy.scan, records=controller.records, interval_ms=settings.refresh_ms)
+    containers = ContainerNames()       # asks Docker only when docker-proxy holds a port
+    scanner = Scanner(lambda ports: containers(occupancy.scan(ports)), records=controller.records,
+                      interval_ms=settings.refresh_ms)
     window = MainWindow(confirm=lambda title, text: dialogs.ask_yes_no(window, title, text, "Yes", "No"),
                         facts=current_facts())
     parts = Parts(app, paths, store, scanner, controller, window, None)  # type: ignore[arg-type]
@@ -98,6 +106,8 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
     parts.presenter = Presenter(window, tray, scanner, controller, store, settings=settings, asks=asks,
                                 desktop=desktop)
     parts.presenter.settings_changed.connect(lambda s: _apply_settings(parts, s))
+    parts.interop = InteropPresenter(window, store, InteropWorker(paths, parent=window), scanner,
+                                     parts.presenter.restart, asks=interop_asks)
     window.quit_requested.connect(lambda: quit_app(parts))
     return parts
 
@@ -121,6 +131,8 @@ def start(parts: Parts) -> None:
     if parts.presenter.settings.start_at_login:
         _sync_autostart(parts, parts.presenter.settings)
     parts.store.load()
+    if parts.interop is not None:
+        parts.interop.start()
     parts.scanner.start()
     parts.controller.start_watching()
 
@@ -143,6 +155,8 @@ def shutdown(parts: Parts) -> None:
     parts.controller.stop_watching()
     parts.scanner.wait_idle(5000)
     parts.controller.wait_idle(5000)
+    if parts.interop is not None:
+        parts.interop.worker.wait_idle(5000)
     if parts.tray is not None:
         parts.tray.dispose()
 

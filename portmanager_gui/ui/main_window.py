@@ -21,6 +21,7 @@ from .details_pane import DetailsPane
 from .edit_panels import GroupsPanel, ServicesPanel
 from .port_table_model import (COL_HOLDER, COL_PID, COL_STATE, COL_UNIT, COL_USER, ROW_ROLE, PortFilterProxy,
                                PortTableModel)
+from .restart_banner import RestartBanner
 
 RUNNING = (RowState.OURS, RowState.FALLBACK)
 BANNER_STYLES = {"error": "background:#f8d3d1; color:#5c1a16;", "warn": "background:#fde9b8; color:#4d3800;",
@@ -70,6 +71,8 @@ class MainWindow(QMainWindow):
     log_requested = Signal(str)             # unit
     dirty_changed = Signal(bool)
     quit_requested = Signal()               # the window was closed where there is no tray
+    import_requested = Signal()             # "Import...": ports from a ClaraCore config, ports_config.py, .env
+    links_requested = Signal()              # "Linked files...": the files kept in step with the registry
 
     def __init__(self, confirm: Callable[[str, str], bool], facts: PlatformFacts | None = None,
                  parent: QWidget | None = None):
@@ -123,6 +126,8 @@ class MainWindow(QMainWindow):
         self.act_open = self._action(bar, "Open", self._open_selected)
         self.act_copy = self._action(bar, "Copy URL", self._copy_selected, QKeySequence.StandardKey.Copy)
         bar.addSeparator()
+        self.act_import = self._action(bar, "Import...", self.import_requested.emit)
+        self.act_links = self._action(bar, "Linked files...", self.links_requested.emit)
         self.act_settings = self._action(bar, "Settings...", self.settings_requested.emit)
 
         ports_tab = QSplitter(Qt.Orientation.Vertical)
@@ -147,6 +152,8 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.banner)
+        self.restart_banner = RestartBanner()
+        layout.addWidget(self.restart_banner)
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self.summary = QLabel()

@@ -1,0 +1,131 @@
+"""Imports and linked files, off the GUI thread: the desktop side of "modify once, apply everywhere".
+
+``InteropWorker`` runs the core's interop functions on one single-thread pool -- so a link
+added by an import and the sync after a save never race on ``links.json`` -- and answers
+with signals carrying the core's values: ``ImportResult``, ``SyncReport``, ``Links`` and the
+dry-run ``LinkOutcome`` of each link (``unchanged`` = in step). Bad input becomes the core's
+``file:line: message`` text; nothing is written when an import cannot be read.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from ..core import links as links_mod
+from ..core.interop import detect, sync
+from ..core.interop.errors import InteropError
+from ..core.links import Link, Links, LinksError
+from ..core.paths import Paths
+from ..core.registry import Registry
+
+log = logging.getLogger(__name__)
+
+
+class _Relay(QObject):
+    result = Signal(object, object)     # done callback, value
+    error = Signal(object, str)         # error callback, message
+
+
+class _Job(QRunnable):
+    def __init__(self, fn: Callable[[], Any], done: Callable[[Any], None], fail: Callable[[str], None],
+                 relay: _Relay):
+        super().__init__()
+        self._fn, self._done, self._fail, self._relay = fn, done, fail, relay
+
+    def run(self) -> None:
+        try:
+            value = self._fn()
+        except (InteropError, LinksError) as exc:      # bad input: the message says file:line and what to do
+            self._relay.error.emit(self._fail, str(exc))
+            return
+        except OSError as exc:
+            self._relay.error.emit(self._fail, f"{getattr(exc, 'filename', None) or 'a file'}: "
+                                               f"{exc.strerror or exc}; check the path and its permissions")
+            return
+        except Exception as exc:  # a bug must reach the user, never kill the worker thread
+            log.exception("interop job failed")
+            self._relay.error.emit(self._fail, f"{type(exc).__name__}: {exc}")
+            return
+        self._relay.result.emit(self._done, value)
+
+
+class InteropWorker(QObject):
+    imported = Signal(object)          # ImportResult
+    import_failed = Signal(str)        # "file:line: what is wrong (nothing was written)"
+    synced = Signal(object)            # SyncReport of a real sync (after a save)
+    links_loaded = Signal(object)      # Links
+    links_listed = Signal(object)      # tuple[LinkOutcome, ...] of a dry run: in step / out of step / broken
+    links_failed = Signal(str)         # links.json could not be read or written
+
+    def __init__(self, paths: Paths, *, import_file: Callable[..., Any] = detect.import_file,
+                 apply_links: Callable[..., sync.SyncReport] = sync.apply_links, parent: QObject | None = None):
+        super().__init__(parent)
+        self.paths = paths
+        self._import_file = import_file
+        self._apply_links = apply_links
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._relay = _Relay(self)
+        self._relay.result.connect(lambda done, value: done(value))
+        self._relay.error.connect(lambda fail, message: fail(message))
+        self._pending = 0
+
+    @property
+    def busy(self) -> bool:
+        return self._pending > 0
+
+    def wait_idle(self, ms: int = 10000) -> bool:
+        """Block until the worker is idle (shutdown and tests only)."""
+        return self._pool.waitForDone(ms)
+
+    # -- requests -------------------------------------------------------------------
+    def import_file(self, path: str | Path, registry: Registry, kind: str | None = None) -> None:
+        """Read ``path`` into a preview of ``registry`` after the import; writes nothing."""
+        target = links_mod.normalize(path)
+        self._submit(lambda: self._import_file(target, registry, kind), self.imported.emit,
+                     lambda msg: self.import_failed.emit(f"{msg} (nothing was written)"))
+
+    def sync(self, registry: Registry, add: Link | None = None) -> None:
+        """Write every linked file from ``registry``; ``add`` is linked first (an import's checkbox)."""
+        def work() -> sync.SyncReport:
+            if add is not None:
+                try:
+                    links_mod.save(self.paths, links_mod.load(self.paths).with_link(add))
+                except (LinksError, OSError) as exc:
+                    return sync.SyncReport(error=f"{add.path} was not linked: {exc}")
+            return self._apply_links(registry, self.paths)
+        self._submit(work, self.synced.emit, self.links_failed.emit)
+
+    def load_links(self) -> None:
+        self._submit(lambda: links_mod.load(self.paths), self.links_loaded.emit, self.links_failed.emit)
+
+    def list_links(self, registry: Registry) -> None:
+        """Each link's dry-run outcome against ``registry`` (nothing is written)."""
+        self._submit(lambda: self._dry_run(registry), self.links_listed.emit, self.links_failed.emit)
+
+    def remove_link(self, path: str | Path, registry: Registry) -> None:
+        """Stop updating ``path`` (the file itself is kept), then list the links again."""
+        def work() -> tuple[sync.LinkOutcome, ...]:
+            links_mod.save(self.paths, links_mod.load(self.paths).without(Path(path)))
+            return self._dry_run(registry)
+        self._submit(work, self.links_listed.emit, self.links_failed.emit)
+
+    # -- plumbing -------------------------------------------------------------------
+    def _dry_run(self, registry: Registry) -> tuple[sync.LinkOutcome, ...]:
+        links: Links = links_mod.load(self.paths)
+        self._relay.result.emit(self.links_loaded.emit, links)
+        return tuple(sync.apply_link(link, registry, dry_run=True) for link in links.items)
+
+    def _submit(self, fn: Callable[[], Any], done: Callable[[Any], None], fail: Callable[[str], None]) -> None:
+        self._pending += 1
+
+        def finished(callback: Callable[[Any], None]) -> Callable[[Any], None]:
+            def call(value: Any) -> None:
+                self._pending -= 1
+                callback(value)
+            return call
+        self._pool.start(_Job(fn, finished(done), finished(fail), self._relay))

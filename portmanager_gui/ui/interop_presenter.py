@@ -1,0 +1,191 @@
+"""Import, linked files and "restart what moved" in the desktop app, wired between the views
+and the services.
+
+- Import: the window's "Import..." asks for a file, the worker reads it off the GUI thread,
+  the preview dialog shows the changes; only Apply saves (through ``RegistryStore``) and,
+  with "Keep this file linked", adds the link. Bad input is shown as ``file:line: message``.
+- Every save made in the app is followed by a sync of the linked files (off the GUI thread);
+  what was written goes to the status bar, a link that could not be written to the banner.
+- Every registry change (a save here, or the CLI editing the file) lists the running units
+  whose port moved in the window's restart strip; its buttons restart through ``restart``.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject
+
+from ..core.interop.changes import changed_units
+from ..core.links import Link, Links
+from ..core.registry import Registry
+from .import_dialog import ImportAction, ImportChoice, ask_import_path, ask_import_preview
+from .links_dialog import LinksDialog
+
+# The import kinds Port Manager can also write back (a compose file is only read).
+LINK_KIND_OF_IMPORT = {"claracore": "claracore", "python": "python", "env": "env"}
+STATUS_MS = 10000
+
+
+@dataclass(frozen=True)
+class InteropAsks:
+    """The modal questions (real dialogs in the app, recorders in tests)."""
+
+    import_path: Callable[[Any], "str | None"] = ask_import_path
+    import_preview: Callable[[Any, Any, bool], ImportChoice] = ask_import_preview
+
+
+class InteropPresenter(QObject):
+    def __init__(self, window, store, worker, scanner, restart: Callable[[str], None], *,
+                 asks: InteropAsks | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.window, self.store, self.worker, self.restart = window, store, worker, restart
+        self.asks = asks or InteropAsks()
+        self.registry: Registry | None = None      # the last registry seen (the "old" of a change)
+        self.running: tuple[str, ...] = ()         # units Port Manager runs now
+        self.links = Links()
+        self.links_dialog: LinksDialog | None = None
+        self._link_after_save: Link | None = None
+
+        window.import_requested.connect(self.ask_import)
+        window.links_requested.connect(self.show_links)
+        window.restart_banner.restart_requested.connect(self._restart)
+        window.restart_banner.restart_all_requested.connect(self._restart_all)
+        store.registry_changed.connect(self._on_registry)
+        store.saved.connect(self._on_saved)
+        scanner.records_changed.connect(self._on_records)
+        worker.imported.connect(self._on_imported)
+        worker.import_failed.connect(self._on_import_failed)
+        worker.synced.connect(self._on_synced)
+        worker.links_loaded.connect(self._on_links)
+        worker.links_listed.connect(self._on_listed)
+        worker.links_failed.connect(self._on_links_failed)
+
+    def start(self) -> None:
+        """Read links.json once (off the GUI thread): it tells who reads a linked config.js."""
+        self.worker.load_links()
+
+    # -- import ---------------------------------------------------------------------
+    def ask_import(self) -> None:
+        if self.store.registry is None:
+            self.window.banner.show_message("Import: the registry has not loaded yet; fix it first.", "error")
+            return
+        if self.window.has_unsaved_edits():
+            self.window.banner.show_message("Import: save or discard your edits in the Services and Groups "
+                                            "tabs first (the import is saved right away).", "warn")
+            return
+        path = self.asks.import_path(self.window)
+        if path:
+            self.window.statusBar().showMessage(f"Reading {path}...")
+            self.worker.import_file(path, self.store.registry)
+
+    def import_file(self, path: str) -> None:
+        """Import ``path`` without asking for it (tests, drag and drop)."""
+        if self.store.registry is not None:
+            self.worker.import_file(path, self.store.registry)
+
+    def _on_imported(self, result) -> None:
+        self.window.statusBar().clearMessage()
+        link_kind = LINK_KIND_OF_IMPORT.get(result.kind)
+        choice = self.asks.import_preview(self.window, result, link_kind is not None)
+        if choice.action is ImportAction.CANCEL:
+            self.window.statusBar().showMessage(f"Import of {result.source} cancelled: nothing was written", STATUS_MS)
+            return
+        final = result.with_clash_fixed() if choice.action is ImportAction.FIX_AND_APPLY else result
+        link = Link(link_kind, result.source) if choice.link and link_kind else None
+        if self.store.registry != final.base:
+            self.window.banner.show_message(f"Import of {result.source}: the registry changed while the preview "
+                                            "was open; nothing was written. Import the file again.", "warn")
+            return
+        if final.changes:
+            self._link_after_save = link    # the sync right after the save links it first
+            if not self.store.save(final.registry):
+                self._link_after_save = None
+        elif link is not None:
+            self.worker.sync(self.store.registry, add=link)
+        else:
+            self.window.statusBar().showMessage(f"{result.source}: the registry already has these ports", STATUS_MS)
+
+    def _on_import_failed(self, message: str) -> None:
+        self.window.statusBar().clearMessage()
+        self.window.banner.show_message(f"Import failed: {message}", "error")
+
+    # -- linked files -----------------------------------------------------------------
+    def _on_saved(self, _path: str) -> None:
+        link, self._link_after_save = self._link_after_save, None
+        if self.store.registry is not None:
+            self.worker.sync(self.store.registry, add=link)
+
+    def _on_synced(self, report) -> None:
+        if not report.error:
+            self.links = Links(tuple(o.link for o in report.outcomes))
+        problems = ([report.error] if report.error else []) + [o.error for o in report.failed]
+        if problems:
+            self.window.banner.show_message("Linked file not updated: " + "\n".join(problems), "warn")
+        if report.written:
+            done = "; ".join(f"{o.link.path.name} ({', '.join(o.changes)})" for o in report.written)
+            self.window.statusBar().showMessage(f"Updated linked files: {done}", STATUS_MS)
+        elif report.outcomes and not problems:
+            self.window.statusBar().showMessage("Linked files are in step with the registry", STATUS_MS)
+        if self.links_dialog is not None and self.links_dialog.isVisible():
+            self._list_links()
+
+    def _on_links(self, links: Links) -> None:
+        self.links = links
+
+    def show_links(self) -> None:
+        if self.links_dialog is None:
+            self.links_dialog = LinksDialog(self.window)
+            self.links_dialog.remove_requested.connect(self._remove_link)
+            self.links_dialog.refresh_requested.connect(self._list_links)
+        self.links_dialog.show()
+        self.links_dialog.raise_()
+        self._list_links()
+
+    def _list_links(self) -> None:
+        if self.store.registry is None:
+            self._on_links_failed("The registry has not loaded yet; fix it to see the linked files.")
+            return
+        self.worker.list_links(self.store.registry)
+
+    def _remove_link(self, path: str) -> None:
+        if self.store.registry is not None:
+            self.worker.remove_link(path, self.store.registry)
+
+    def _on_listed(self, outcomes) -> None:
+        if self.links_dialog is not None:
+            self.links_dialog.set_links(outcomes)
+
+    def _on_links_failed(self, message: str) -> None:
+        if self.links_dialog is not None and self.links_dialog.isVisible():
+            self.links_dialog.set_error(message)
+        else:
+            self.window.banner.show_message(f"Linked files: {message}", "warn")
+
+    # -- restarts ---------------------------------------------------------------------
+    def _on_records(self, records) -> None:
+        self.running = tuple(r.unit for r in records if getattr(r, "alive", True))
+
+    def _consumers(self, registry: Registry) -> tuple[str, ...]:
+        """The frontend reads a linked config.js: it needs a restart whenever a port moved."""
+        return ("frontend",) if self.links.of_kind("js") and "frontend" in registry.services else ()
+
+    def _on_registry(self, registry: Registry) -> None:
+        old, self.registry = self.registry, registry
+        if old is None or old == registry:
+            return
+        units = changed_units(old, registry, self.running, consumers=self._consumers(registry))
+        if units:
+            banner = self.window.restart_banner
+            banner.show_units([*banner.units, *units])
+
+    def _restart(self, unit: str) -> None:
+        self.window.restart_banner.remove(unit)
+        self.restart(unit)
+
+    def _restart_all(self) -> None:
+        units = self.window.restart_banner.units
+        self.window.restart_banner.clear()
+        for unit in units:
+            self.restart(unit)
