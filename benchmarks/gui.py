@@ -31,7 +31,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import psutil  # noqa: E402
 
-from benchmarks.occupancy import HOLDERS, PAIRS, PER_HOLDER, _HOLDER, _PAIRS, free_ports, spawn  # noqa: E402
+from benchmarks.occupancy import HOLDERS, PAIRS, PER_HOLDER, _HOLDER, free_ports, loaded_machine, spawn  # noqa: E402
 
 HELD, FREE = 50, 10
 DEMO = '["{python}", "-m", "portmanager_gui.demo", "router", "--host", "{host}", "--port", "{port}"]'
@@ -159,16 +159,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--idle-seconds", type=float, default=10.0)
     args = ap.parse_args()
-    children: list[subprocess.Popen] = []
     home = tempfile.TemporaryDirectory(prefix="pm-gui-bench-")
-    try:
-        held: list[int] = []
-        for _ in range(HOLDERS):
-            proc, line = spawn(_HOLDER.format(n=PER_HOLDER))
-            children.append(proc)
-            held.extend(int(p) for p in line.split()[: HELD // HOLDERS])
-        proc, _ = spawn(_PAIRS.format(n=PAIRS))
-        children.append(proc)
+    with loaded_machine(HELD) as (held, children), home:
         free = free_ports(FREE + 3, set(held))
         victim, victim_port = spawn(_HOLDER.format(n=1))
         children.append(victim)
@@ -195,18 +187,6 @@ def main() -> int:
         print(json.dumps({"start_s": round(start_s, 3), "rss_mb": round(rss, 1),
                           "idle_cpu_percent": round(cpu, 2), "max_stall_ms": round(worst, 1)}))
         return 0
-    finally:
-        for proc in children:
-            if proc.poll() is None:
-                proc.stdin.close()
-        for proc in children:
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            proc.stdout.close()
-        home.cleanup()
 
 
 if __name__ == "__main__":

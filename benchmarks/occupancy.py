@@ -16,6 +16,7 @@ Usage: python benchmarks/occupancy.py [--scans 300] [--loop-seconds 10]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -25,6 +26,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -132,21 +134,43 @@ def loop_cpu(scanner: OccupancyScanner, ports: list[int], seconds: float) -> flo
     return (time.process_time() - cpu0) / (time.monotonic() - wall0) * 100
 
 
+@contextlib.contextmanager
+def loaded_machine(held: int) -> Iterator[tuple[list[int], list[subprocess.Popen]]]:
+    """The loaded machine: HOLDERS x PER_HOLDER listeners plus PAIRS established pairs.
+
+    Yields ``held`` of the listening ports (spread over the holders) and the list of child
+    processes (a caller may append its own; all of them are ended on exit).
+    """
+    children: list[subprocess.Popen] = []
+    try:
+        ports: list[int] = []
+        for _ in range(HOLDERS):
+            proc, line = spawn(_HOLDER.format(n=PER_HOLDER))
+            children.append(proc)
+            ports.extend(int(p) for p in line.split()[: held // HOLDERS])
+        proc, _ = spawn(_PAIRS.format(n=PAIRS))
+        children.append(proc)
+        yield ports, children
+    finally:
+        for proc in children:
+            if proc.poll() is None:
+                proc.stdin.close()      # the children exit on EOF
+        for proc in children:
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scans", type=int, default=300)
     ap.add_argument("--loop-seconds", type=float, default=10.0)
     args = ap.parse_args()
 
-    children: list[subprocess.Popen] = []
-    try:
-        held: list[int] = []
-        for _ in range(HOLDERS):
-            proc, line = spawn(_HOLDER.format(n=PER_HOLDER))
-            children.append(proc)
-            held.extend(int(p) for p in line.split()[: REGISTRY_HELD // HOLDERS])
-        proc, _ = spawn(_PAIRS.format(n=PAIRS))
-        children.append(proc)
+    with loaded_machine(REGISTRY_HELD) as (held, _children):
         free = free_ports(REGISTRY_FREE + 1, set(held))
         registry = held + free[:REGISTRY_FREE]
         total = len(psutil.net_connections("tcp"))
@@ -188,16 +212,6 @@ def main() -> int:
                           "speedup_vs_psutil": round(speedup, 1), "loop_cpu_percent": round(cpu, 3),
                           "project_cpu_ms": round(project_cpu, 3)}))
         return 0
-    finally:
-        for proc in children:
-            proc.stdin.close()      # the children exit on EOF
-        for proc in children:
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            proc.stdout.close()
 
 
 if __name__ == "__main__":
