@@ -94,8 +94,8 @@ class ImportDialog(QDialog):
         self.apply_button = buttons.addButton("Apply", QDialogButtonBox.ButtonRole.AcceptRole)
         self.fix_button = QPushButton(f"Fix start port ({result.clash.fix_port}) and apply"
                                       if result.clash is not None else "Fix start port and apply")
-        self.fix_button.setVisible(result.clash is not None)
         buttons.addButton(self.fix_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.fix_button.setVisible(result.clash is not None)     # after addButton, which shows it
         self.cancel_button = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.apply_button.clicked.connect(lambda: self._choose(ImportAction.APPLY))
         self.fix_button.clicked.connect(lambda: self._choose(ImportAction.FIX_AND_APPLY))
