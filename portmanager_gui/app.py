@@ -225,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
         if not single.acquire():
             return 0 if single.notify_first() else _already_running(paths)
     notifier = _install_signal_handlers(app)
+    if not args.registry and not paths.registry_file.exists():
+        args.show = True      # first run: show the window, not only a new icon in the tray
     parts = build(app, args, paths)
     app.aboutToQuit.connect(lambda: shutdown(parts))
     if single is not None:
