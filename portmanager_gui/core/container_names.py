@@ -28,7 +28,7 @@ class ContainerNames:
     Not thread-safe: one instance per scanning thread (the scanner's single worker).
     """
 
-    def __init__(self, published: Callable[[], docker.DockerPorts] = docker.published_ports, *,
+    def __init__(self, published: Callable[[], docker.DockerPorts] | None = None, *,
                  max_age_s: float = MAX_AGE_S, clock: Callable[[], float] = time.monotonic):
         self._published = published
         self._max_age_s = max_age_s
@@ -52,7 +52,8 @@ class ContainerNames:
                         for h in info.holders if docker.is_forwarder(h.name))
         now = self._clock()
         if key != self._key or now - self._asked_at >= self._max_age_s:
-            self._ports = self._published()
+            # Looked up here, not bound at import: tests stand in for Docker via the module.
+            self._ports = (self._published or docker.published_ports)()
             self._key, self._asked_at = key, now
             self.queries += 1
         if not self._ports.available:

@@ -1,0 +1,94 @@
+"""A port held by Docker's forwarder is shown with the container's name, in the table and details.
+
+The forwarder is a real loopback listener whose process name is ``docker-proxy`` (set with
+``prctl``, Linux); Docker's answer is the real-format ``docker ps`` fixture pointed at it.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from portmanager_gui import app as gui_app
+from portmanager_gui.core import paths as core_paths
+from portmanager_gui.core.interop import docker
+from portmanager_gui.ui.port_table_model import COL_HOLDER
+from tests.ui import desk
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="names the process with prctl")
+
+FORWARDER = r"""
+import ctypes, socket, sys
+ctypes.CDLL(None).prctl(15, b"docker-proxy", 0, 0, 0)   # PR_SET_NAME: what psutil reports as its name
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen()
+print(s.getsockname()[1], flush=True)
+sys.stdin.read()
+"""
+
+
+@pytest.fixture
+def forwarder():
+    proc = subprocess.Popen([sys.executable, "-c", FORWARDER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
+    try:
+        yield int(proc.stdout.readline())
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=10)
+        proc.stdout.close()
+
+
+def test_docker_proxy_holder_shows_the_container(qtbot, qapp, tmp_path, forwarder, monkeypatch):
+    asked = []
+    row_json = {"Names": "avatar-stack-web-1", "Ports": f"127.0.0.1:{forwarder}->80/tcp"}
+
+    def published():
+        asked.append(True)
+        return docker.DockerPorts(True, "", docker.parse_ps(json.dumps(row_json)))
+
+    monkeypatch.setattr(docker, "published_ports", published)
+    registry = tmp_path / "registry.yaml"
+    registry.write_text(f"version: 1\nservices:\n  web:\n    ports: [{forwarder}]\n", encoding="utf-8")
+    answers = desk.Answers()
+    parts = gui_app.build(qapp, gui_app.parse_args(["--registry", str(registry), "--no-tray"]),
+                          core_paths.resolve().ensure(), asks=answers.asks(), desktop=answers.desktop())
+    parts.scanner.set_interval(200)
+    gui_app.start(parts)
+    try:
+        name = "docker-proxy (container avatar-stack-web-1)"
+        qtbot.waitUntil(lambda: (r := desk.row(parts, "web", forwarder)) is not None and r.holder is not None
+                        and r.holder.name == name, timeout=10000)
+        i = parts.window.model.row_for("web", forwarder)
+        assert parts.window.model.index(i, COL_HOLDER).data() == name
+        assert parts.window.select_unit("web", forwarder)
+        assert f"Held by <b>{name}</b>" in parts.window.details.summary.text()
+        scans = [0]
+        parts.scanner.snapshot_changed.connect(lambda _s: scans.__setitem__(0, scans[0] + 1))
+        qtbot.waitUntil(lambda: scans[0] >= 3, timeout=10000)
+        assert len(asked) == 1          # the same forwarder: Docker is not asked again on each scan
+    finally:
+        desk.close(parts)
+
+
+def test_no_forwarder_no_docker_query(qtbot, qapp, tmp_path, listener, monkeypatch):
+    asked = []
+    monkeypatch.setattr(docker, "published_ports", lambda: asked.append(True) or docker.DockerPorts(False))
+    child = listener.listen()
+    registry = tmp_path / "registry.yaml"
+    registry.write_text(f"version: 1\nservices:\n  web:\n    ports: [{child.port}]\n", encoding="utf-8")
+    answers = desk.Answers()
+    parts = gui_app.build(qapp, gui_app.parse_args(["--registry", str(registry), "--no-tray"]),
+                          core_paths.resolve().ensure(), asks=answers.asks(), desktop=answers.desktop())
+    gui_app.start(parts)
+    try:
+        qtbot.waitUntil(lambda: (r := desk.row(parts, "web", child.port)) is not None and r.holder is not None,
+                        timeout=10000)
+        assert desk.row(parts, "web", child.port).holder.name != "docker-proxy"
+        assert asked == []
+    finally:
+        desk.close(parts)
