@@ -75,7 +75,8 @@ class LinksDialog(QDialog):
                 item = QTableWidgetItem(text)
                 item.setToolTip(state if col == 2 else text)
                 if col == 2 and state != "in step":
-                    item.setForeground(Qt.GlobalColor.darkRed if state.startswith("cannot") else Qt.GlobalColor.darkYellow)
+                    broken = state.startswith("cannot")
+                    item.setForeground(Qt.GlobalColor.darkRed if broken else Qt.GlobalColor.darkYellow)
                 self.table.setItem(row, col, item)
         self.table.resizeColumnToContents(0)
         self.table.resizeColumnToContents(1)
