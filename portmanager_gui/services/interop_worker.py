@@ -16,13 +16,24 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from ..core import links as links_mod
-from ..core.interop import detect, sync
 from ..core.interop.errors import InteropError
 from ..core.links import Link, Links, LinksError
 from ..core.paths import Paths
 from ..core.registry import Registry
 
 log = logging.getLogger(__name__)
+
+
+def _detect():
+    # Imported on first use, on the worker thread: the readers and writers of every format
+    # cost memory and start time that an app which never imports should not pay.
+    from ..core.interop import detect
+    return detect
+
+
+def _sync():
+    from ..core.interop import sync
+    return sync
 
 
 class _Relay(QObject):
@@ -61,8 +72,8 @@ class InteropWorker(QObject):
     links_listed = Signal(object)      # tuple[LinkOutcome, ...] of a dry run: in step / out of step / broken
     links_failed = Signal(str)         # links.json could not be read or written
 
-    def __init__(self, paths: Paths, *, import_file: Callable[..., Any] = detect.import_file,
-                 apply_links: Callable[..., sync.SyncReport] = sync.apply_links, parent: QObject | None = None):
+    def __init__(self, paths: Paths, *, import_file: Callable[..., Any] | None = None,
+                 apply_links: Callable[..., Any] | None = None, parent: QObject | None = None):
         super().__init__(parent)
         self.paths = paths
         self._import_file = import_file
@@ -86,18 +97,19 @@ class InteropWorker(QObject):
     def import_file(self, path: str | Path, registry: Registry, kind: str | None = None) -> None:
         """Read ``path`` into a preview of ``registry`` after the import; writes nothing."""
         target = links_mod.normalize(path)
-        self._submit(lambda: self._import_file(target, registry, kind), self.imported.emit,
+        self._submit(lambda: (self._import_file or _detect().import_file)(target, registry, kind), self.imported.emit,
                      lambda msg: self.import_failed.emit(f"{msg} (nothing was written)"))
 
     def sync(self, registry: Registry, add: Link | None = None) -> None:
         """Write every linked file from ``registry``; ``add`` is linked first (an import's checkbox)."""
-        def work() -> sync.SyncReport:
+        def work() -> Any:
+            sync = _sync()
             if add is not None:
                 try:
                     links_mod.save(self.paths, links_mod.load(self.paths).with_link(add))
                 except (LinksError, OSError) as exc:
                     return sync.SyncReport(error=f"{add.path} was not linked: {exc}")
-            return self._apply_links(registry, self.paths)
+            return (self._apply_links or sync.apply_links)(registry, self.paths)
         self._submit(work, self.synced.emit, self.links_failed.emit)
 
     def load_links(self) -> None:
@@ -109,16 +121,16 @@ class InteropWorker(QObject):
 
     def remove_link(self, path: str | Path, registry: Registry) -> None:
         """Stop updating ``path`` (the file itself is kept), then list the links again."""
-        def work() -> tuple[sync.LinkOutcome, ...]:
+        def work() -> tuple[Any, ...]:
             links_mod.save(self.paths, links_mod.load(self.paths).without(Path(path)))
             return self._dry_run(registry)
         self._submit(work, self.links_listed.emit, self.links_failed.emit)
 
     # -- plumbing -------------------------------------------------------------------
-    def _dry_run(self, registry: Registry) -> tuple[sync.LinkOutcome, ...]:
+    def _dry_run(self, registry: Registry) -> tuple[Any, ...]:
         links: Links = links_mod.load(self.paths)
         self._relay.result.emit(self.links_loaded.emit, links)
-        return tuple(sync.apply_link(link, registry, dry_run=True) for link in links.items)
+        return tuple(_sync().apply_link(link, registry, dry_run=True) for link in links.items)
 
     def _submit(self, fn: Callable[[], Any], done: Callable[[Any], None], fail: Callable[[str], None]) -> None:
         self._pending += 1

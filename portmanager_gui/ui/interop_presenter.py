@@ -13,27 +13,40 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
 
 from ..core.interop.changes import changed_units
 from ..core.links import Link, Links
 from ..core.registry import Registry
-from .import_dialog import ImportAction, ImportChoice, ask_import_path, ask_import_preview
-from .links_dialog import LinksDialog
+
+if TYPE_CHECKING:
+    from .import_dialog import ImportChoice
+    from .links_dialog import LinksDialog
 
 # The import kinds Port Manager can also write back (a compose file is only read).
 LINK_KIND_OF_IMPORT = {"claracore": "claracore", "python": "python", "env": "env"}
 STATUS_MS = 10000
 
 
+# The dialogs are imported when first shown: their widget types cost memory at start.
+def _ask_import_path(parent: Any) -> "str | None":
+    from .import_dialog import ask_import_path
+    return ask_import_path(parent)
+
+
+def _ask_import_preview(parent: Any, result: Any, can_link: bool) -> "ImportChoice":
+    from .import_dialog import ask_import_preview
+    return ask_import_preview(parent, result, can_link)
+
+
 @dataclass(frozen=True)
 class InteropAsks:
     """The modal questions (real dialogs in the app, recorders in tests)."""
 
-    import_path: Callable[[Any], "str | None"] = ask_import_path
-    import_preview: Callable[[Any, Any, bool], ImportChoice] = ask_import_preview
+    import_path: Callable[[Any], "str | None"] = _ask_import_path
+    import_preview: Callable[[Any, Any, bool], "ImportChoice"] = _ask_import_preview
 
 
 class InteropPresenter(QObject):
@@ -45,7 +58,7 @@ class InteropPresenter(QObject):
         self.registry: Registry | None = None      # the last registry seen (the "old" of a change)
         self.running: tuple[str, ...] = ()         # units Port Manager runs now
         self.links = Links()
-        self.links_dialog: LinksDialog | None = None
+        self.links_dialog: "LinksDialog | None" = None
         self._link_after_save: Link | None = None
 
         window.import_requested.connect(self.ask_import)
@@ -86,6 +99,7 @@ class InteropPresenter(QObject):
             self.worker.import_file(path, self.store.registry)
 
     def _on_imported(self, result) -> None:
+        from .import_dialog import ImportAction
         self.window.statusBar().clearMessage()
         link_kind = LINK_KIND_OF_IMPORT.get(result.kind)
         choice = self.asks.import_preview(self.window, result, link_kind is not None)
@@ -136,6 +150,7 @@ class InteropPresenter(QObject):
 
     def show_links(self) -> None:
         if self.links_dialog is None:
+            from .links_dialog import LinksDialog
             self.links_dialog = LinksDialog(self.window)
             self.links_dialog.remove_requested.connect(self._remove_link)
             self.links_dialog.refresh_requested.connect(self._list_links)
