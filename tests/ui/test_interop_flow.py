@@ -172,6 +172,9 @@ def test_moved_port_of_a_running_service_offers_a_restart(qtbot, make_app):
     assert banner.isHidden()
     qtbot.waitUntil(lambda: (r := desk.row(parts, "router", moved_to)) is not None and r.state is RowState.OURS,
                     timeout=40000)
+    # Stopped here, not by the fixture: the supervisor's "stopped" event must reach a live window.
+    parts.controller.stop("router")
+    qtbot.waitUntil(lambda: desk.row(parts, "router", moved_to).state is RowState.FREE, timeout=20000)
 
 
 def test_linked_files_view_shows_state_and_removes_a_link(qtbot, make_app, tmp_path):
