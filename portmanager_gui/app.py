@@ -155,6 +155,7 @@ def shutdown(parts: Parts) -> None:
     parts.controller.stop_watching()
     parts.scanner.wait_idle(5000)
     parts.controller.wait_idle(5000)
+    parts.store.wait_saved()              # a save asked for just before quitting still lands
     if parts.interop is not None:
         parts.interop.worker.wait_idle(5000)
     if parts.tray is not None:

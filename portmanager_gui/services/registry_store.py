@@ -10,6 +10,7 @@ last good registry and reports ``file:line`` through ``load_failed``.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
@@ -28,6 +29,7 @@ class RegistryStore(QObject):
     external_change_conflict = Signal(str)     # the file changed while the UI has unsaved edits
     saved = Signal(str)                        # path
     save_failed = Signal(str)
+    _save_done = Signal(object)                # (Registry | None, text | None, error)
 
     def __init__(self, path: Path, *, allocations_file: Path | None = None, create_default: bool = True,
                  parent: QObject | None = None):
@@ -49,6 +51,8 @@ class RegistryStore(QObject):
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
         self._debounce.timeout.connect(self.check_disk)
+        self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="registry-save")
+        self._save_done.connect(self._on_save_done)   # queued: emitted by the saver thread
 
     # -- loading --------------------------------------------------------------------
     def load(self) -> bool:
@@ -144,23 +148,35 @@ class RegistryStore(QObject):
         self.load_failed.emit(message)
 
     # -- saving ---------------------------------------------------------------------
-    def save(self, registry: Registry, *, overwrite: bool = False) -> bool:
-        """Write ``registry`` atomically; refused if the file changed since it was loaded.
+    def save(self, registry: Registry, *, overwrite: bool = False) -> None:
+        """Write ``registry`` atomically, off the GUI thread; ``saved`` or ``save_failed`` follows.
 
-        ``overwrite`` is the user's explicit "keep my version" after a conflict.
+        Refused if the file changed since it was loaded, unless ``overwrite`` (the user's
+        explicit "keep my version" after a conflict). Saves run one at a time, in order.
         """
+        expected = None if overwrite else self.text
+        self._saver.submit(self._save_in_worker, registry, expected)
+
+    def wait_saved(self, timeout_s: float = 10.0) -> None:
+        """Block until every requested save has been written (quit, tests)."""
+        self._saver.submit(lambda: None).result(timeout_s)
+
+    def _save_in_worker(self, registry: Registry, expected: str | None) -> None:
         try:
-            yamlio.save(registry, self.path, expected_text=None if overwrite else self.text)
+            yamlio.save(registry, self.path, expected_text=expected)
             text = self.path.read_text(encoding="utf-8")
-            saved = parse(text, self.path)
+            self._save_done.emit((parse(text, self.path), text, ""))
         except RegistryError as exc:
-            self.save_failed.emit(str(exc))
-            return False
+            self._save_done.emit((None, None, str(exc)))
         except OSError as exc:
-            self.save_failed.emit(f"{self.path}: cannot be written ({exc}); nothing was changed")
-            return False
+            self._save_done.emit((None, None, f"{self.path}: cannot be written ({exc}); nothing was changed"))
+
+    def _on_save_done(self, result: tuple) -> None:
+        saved, text, error = result
+        if error:
+            self.save_failed.emit(error)
+            return
         self._dirty = False
         self._watch()
         self._accept(saved, text)
         self.saved.emit(str(self.path))
-        return True

@@ -59,6 +59,7 @@ class Scanner(QObject):
         self._busy = False
         self._again = False
         self._running = False
+        self._stopped = False          # stop() was called: no more scans, even when asked
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         self._relay = _Relay(self)
@@ -87,15 +88,17 @@ class Scanner(QObject):
 
     def start(self) -> None:
         """Scan now and then every interval."""
-        self._running = True
+        self._running, self._stopped = True, False
         self.refresh()
 
     def stop(self) -> None:
-        self._running = False
+        self._running, self._stopped = False, True
         self._timer.stop()
 
     def refresh(self) -> None:
-        """Scan as soon as possible (right after the scan in progress, if any)."""
+        """Scan as soon as possible (right after the scan in progress, if any); not once stopped."""
+        if self._stopped:
+            return
         if self._busy:
             self._again = True
             return

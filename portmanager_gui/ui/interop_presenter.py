@@ -67,6 +67,7 @@ class InteropPresenter(QObject):
         window.restart_banner.restart_all_requested.connect(self._restart_all)
         store.registry_changed.connect(self._on_registry)
         store.saved.connect(self._on_saved)
+        store.save_failed.connect(lambda _msg: setattr(self, "_link_after_save", None))
         scanner.records_changed.connect(self._on_records)
         worker.imported.connect(self._on_imported)
         worker.import_failed.connect(self._on_import_failed)
@@ -114,8 +115,7 @@ class InteropPresenter(QObject):
             return
         if final.changes:
             self._link_after_save = link    # the sync right after the save links it first
-            if not self.store.save(final.registry):
-                self._link_after_save = None
+            self.store.save(final.registry)
         elif link is not None:
             self.worker.sync(self.store.registry, add=link)
         else:

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from PySide6.QtCore import QCoreApplication
+
 from portmanager_gui import app as gui_app
 from portmanager_gui.core import paths as core_paths
 from portmanager_gui.core.rows import PortRow
@@ -64,6 +66,8 @@ def close(parts: gui_app.Parts) -> None:
     parts.controller.wait_idle(60000)
     parts.controller.supervisor().stop_all()     # nothing the test started survives it
     gui_app.shutdown(parts)
+    parts.store.wait_saved()
+    QCoreApplication.processEvents()             # queued "stopped"/"saved" reach a live window first
     parts.window.deleteLater()
 
 

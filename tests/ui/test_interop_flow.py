@@ -163,7 +163,8 @@ def test_moved_port_of_a_running_service_offers_a_restart(qtbot, make_app):
     banner = parts.window.restart_banner
     assert banner.isHidden()
 
-    parts.window.save_requested.emit(parts.store.registry.with_service_ports("router", (moved_to, fallback)))
+    with qtbot.waitSignal(parts.store.saved, timeout=10000):   # saves run off the GUI thread
+        parts.window.save_requested.emit(parts.store.registry.with_service_ports("router", (moved_to, fallback)))
     assert not banner.isHidden()
     assert banner.label.text().startswith("Ports changed: router needs a restart")
     assert list(banner.unit_buttons) == ["router"]
