@@ -19,12 +19,11 @@ from ..core.interop.detect import LABELS, guess_kind, import_file
 from ..core.interop.errors import InteropError, read_text
 from ..core.interop.result import ImportResult
 from ..core.interop.sync import Status, SyncReport, apply_link, apply_links, backup_path
-from ..core.links import Link, LinksError
+from ..core.links import LINK_KIND_OF_IMPORT, Link, LinksError
 from ..core.registry import UNGROUPED, Group, Registry
 from ..core.yamlio import write_atomic
 from .context import CliError, Context
 
-LINK_KIND_OF_IMPORT = {"claracore": "claracore", "python": "python", "env": "env"}
 _MARKS = {ChangeKind.ADD_SERVICE: "+", ChangeKind.ADD_GROUP: "+"}
 
 

@@ -21,6 +21,10 @@ from .yamlio import write_atomic
 KINDS = ("claracore", "python", "js", "env", "json")
 LINKS_VERSION = 1
 
+# Import kinds that can stay linked (written back on every save), and their link kind.
+# A docker-compose file is import-only.
+LINK_KIND_OF_IMPORT = {"claracore": "claracore", "python": "python", "env": "env"}
+
 
 class LinksError(ValueError):
     """``links.json`` cannot be used; ``str()`` names the file and line."""

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject
 
 from ..core.interop.changes import changed_units
-from ..core.links import Link, Links
+from ..core.links import LINK_KIND_OF_IMPORT, Link, Links
 from ..core.registry import Registry
 
 if TYPE_CHECKING:
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from .links_dialog import LinksDialog
 
 # The import kinds Port Manager can also write back (a compose file is only read).
-LINK_KIND_OF_IMPORT = {"claracore": "claracore", "python": "python", "env": "env"}
 STATUS_MS = 10000
 
 
