@@ -5,11 +5,18 @@ of 127.0.0.1 sent through a corporate proxy would ask the wrong machine.
 """
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+@lru_cache(maxsize=1)
+def _opener() -> Any:
+    # Imported on first use: urllib pulls in ssl and email (megabytes the idle tray app
+    # would carry without ever starting a service).
+    import urllib.request
+
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def probe_host(bind_host: str) -> str:
@@ -38,8 +45,10 @@ class HealthAnswer:
 
 def check(url: str, timeout: float = 2.0) -> HealthAnswer:
     """GET ``url``: ok when it answers 2xx (llama-server answers 503 while loading a model)."""
+    import urllib.error
+
     try:
-        with _OPENER.open(url, timeout=timeout) as resp:
+        with _opener().open(url, timeout=timeout) as resp:
             body = resp.read(4096).decode("utf-8", "replace")
             return HealthAnswer(200 <= resp.status < 300, resp.status, body)
     except urllib.error.HTTPError as exc:
