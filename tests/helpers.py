@@ -253,4 +253,20 @@ def is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-__all__ = ["wait_for", "Children", "Child", "listener", "free_port_pair", "is_root"]
+def run_cli(capsys, *argv: str, stdin: str | None = None, monkeypatch=None) -> tuple[int, str, str]:
+    """Run the ``portmanager`` command in-process: (exit code, stdout, stderr)."""
+    import io
+
+    from portmanager_gui.cli import main
+
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:      # argparse rejects bad arguments this way
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+__all__ = ["run_cli", "wait_for", "Children", "Child", "listener", "free_port_pair", "is_root"]

@@ -1,7 +1,6 @@
 """``portmanager status`` and ``portmanager kill``, run as a user would, against real processes."""
 from __future__ import annotations
 
-import io
 import json
 import os
 import socket
@@ -10,19 +9,10 @@ import sys
 
 import pytest
 
-from portmanager_gui.cli import main
-from tests.helpers import is_root, wait_for
+from tests.helpers import is_root, run_cli, wait_for
 
 
-def run(capsys, *argv, stdin: str | None = None, monkeypatch=None):
-    if stdin is not None:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:      # argparse rejects bad arguments this way
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli
 
 
 def free_port() -> int:

@@ -6,18 +6,11 @@ import sys
 
 import pytest
 
-from portmanager_gui.cli import main
 from portmanager_gui.core.defaults import DEFAULT_REGISTRY_YAML
-from tests.helpers import free_port_pair
+from tests.helpers import free_port_pair, run_cli
 
 
-def run(capsys, *argv):
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse rejects bad arguments this way
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli
 
 
 @pytest.fixture
