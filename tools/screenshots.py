@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from portmanager_gui import app as gui_app  # noqa: E402
 from portmanager_gui.core import paths as core_paths  # noqa: E402
+from portmanager_gui.ui import dialogs  # noqa: E402
 from portmanager_gui.ui.dialogs import AllTakenChoice  # noqa: E402
 from portmanager_gui.ui.presenter import Asks, Desktop  # noqa: E402
 
@@ -51,7 +52,8 @@ def main() -> int:
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for port in (3791, 6379)]
     qapp = QApplication(sys.argv[:1])
     qapp.setQuitOnLastWindowClosed(False)
-    asks = Asks(confirm=lambda *_: True, kill=lambda *_: False, all_taken=lambda *_: AllTakenChoice.CANCEL,
+    asked: list = []
+    asks = Asks(confirm=lambda *_: True, kill=lambda _parent, question: asked.append(question) or False, all_taken=lambda *_: AllTakenChoice.CANCEL,
                 settings=lambda *_: None)
     parts = gui_app.build(qapp, gui_app.parse_args([]), core_paths.resolve().ensure(), asks=asks,
                           desktop=Desktop(lambda u: None, lambda u: None))
@@ -108,6 +110,14 @@ def main() -> int:
         screen.grabWindow(0).copy(left, 0, sub.right() - left + 20, max(menu.bottom(), sub.bottom()) + 20) \
             .save(str(OUT / "tray-menu-router.png"))
         parts.tray.menu.hide()
+
+        parts.controller.plan_kill(3791)          # what "Kill python (pid N) on :3791..." does
+        wait(qapp, lambda: bool(asked))
+        box, _kill = dialogs.kill_box(None, asked[0])
+        box.show()
+        pause(qapp, 400)
+        box.grab().save(str(OUT / "kill-confirm.png"))
+        box.close()
         print("\n".join(str(p) for p in sorted(OUT.glob("*.png"))))
         return 0
     finally:

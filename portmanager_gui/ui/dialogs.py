@@ -24,13 +24,23 @@ if TYPE_CHECKING:
 class KillQuestion:
     title: str
     text: str
-    details: str
+    details: str           # each holder: name, pid, user and full command line
     can_kill: bool
 
 
 def _holder_lines(h: Holder) -> list[str]:
     cmd = shlex.join(h.cmdline) if h.cmdline else (h.exe or "(command line not visible)")
     return [f"{h.name or '?'}  (pid {h.pid}, user {h.username or '?'})", f"    {cmd}"]
+
+
+def _shown(holders, limit: int = 160) -> str:
+    """The holders as the dialog shows them; a long command line is cut (Details has it all)."""
+    out = []
+    for h in holders:
+        name, cmd = _holder_lines(h)
+        cmd = cmd.strip()
+        out.append(f"{name}\n{cmd if len(cmd) <= limit else cmd[:limit - 1] + '…'}")
+    return "\n".join(out)
 
 
 def kill_question(plan: "KillPlan", service: str = "") -> KillQuestion:
@@ -48,8 +58,8 @@ def kill_question(plan: "KillPlan", service: str = "") -> KillQuestion:
         lines.append(f"    cannot be killed: {r.message}")
     if plan.can_kill:
         who = ", ".join(f"{h.name or '?'} (pid {h.pid})" for h in plan.targets)
-        text = (f"Kill {who} on port {port}{owner}?\n\nIt is asked to stop first and killed "
-                "if it does not stop within 5 seconds. Unsaved work in it is lost.")
+        text = (f"Kill {who} on port {port}{owner}?\n\n{_shown(plan.targets)}\n\nIt is asked to stop first "
+                "and killed if it does not stop within 5 seconds. Unsaved work in it is lost.")
         return KillQuestion(f"Kill the holder of port {port}?", text, "\n".join(lines), True)
     if plan.targets:
         text = (f"Port {port}{owner} is held by processes Port Manager may not kill, so killing the others "
@@ -62,6 +72,13 @@ def kill_question(plan: "KillPlan", service: str = "") -> KillQuestion:
 
 def ask_kill(parent: QWidget | None, question: KillQuestion) -> bool:
     """Show the confirmation; True when the user chose Kill."""
+    box, kill = kill_box(parent, question)
+    box.exec()
+    return kill is not None and box.clickedButton() is kill
+
+
+def kill_box(parent: QWidget | None, question: KillQuestion) -> tuple[QMessageBox, object]:
+    """The confirmation box and its Kill button (None when the holder cannot be killed)."""
     box = QMessageBox(parent)
     box.setWindowTitle(question.title)
     box.setText(question.text)
@@ -75,8 +92,7 @@ def ask_kill(parent: QWidget | None, question: KillQuestion) -> bool:
         box.setIcon(QMessageBox.Icon.Information)
         kill = None
         box.addButton(QMessageBox.StandardButton.Close)
-    box.exec()
-    return kill is not None and box.clickedButton() is kill
+    return box, kill
 
 
 class AllTakenChoice(str, Enum):

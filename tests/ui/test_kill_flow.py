@@ -1,6 +1,8 @@
 """Killing a port holder from the tray: plan, confirmation (answered by the test), kill."""
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from portmanager_gui import app as gui_app
@@ -47,6 +49,7 @@ def test_kill_confirmed_frees_the_port(qtbot, held):
     assert question.can_kill
     assert f"(pid {child.pid})" in question.text and f"port {child.port} (registered to web)" in question.text
     assert "user " in question.details and "-c" in question.details        # user and command line shown
+    assert f"(pid {child.pid}, user " in question.text and sys.executable in question.text
 
 
 def test_kill_declined_leaves_it_running(qtbot, held):
