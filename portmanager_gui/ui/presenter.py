@@ -56,6 +56,7 @@ class Presenter(QObject):
         self.registry: Registry | None = None
         self.snapshot: Snapshot | None = None
         self.records: tuple[Managed, ...] = ()
+        self._records_new = False          # records changed since the last rebuild
         self.failures: dict[str, str] = {}
         self.notes: dict[str, str] = {}          # unit -> the fallback sentence
         self.rows: tuple[PortRow, ...] = ()
@@ -143,18 +144,23 @@ class Presenter(QObject):
             "warn", conflict=True)
 
     def _on_records(self, records) -> None:
-        self.records = tuple(Managed(r.unit, r.pid, r.port, bool(getattr(r, "alive", True))) for r in records)
+        new = tuple(Managed(r.unit, r.pid, r.port, bool(getattr(r, "alive", True))) for r in records)
+        if new != self.records:
+            self.records, self._records_new = new, True
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
         old, self.snapshot = self.snapshot, snapshot
         if old is not None and self.settings.notifications and self.settings.watched_port_notifications:
             for event in watch.diff(old, snapshot):
                 self.notify("Port changed", event.summary())
+        if old is not None and old.ports == snapshot.ports and not self._records_new:
+            return     # the usual idle refresh: nothing to redo (uptimes tick in the model)
         self._rebuild()
 
     def _rebuild(self) -> None:
         if self.registry is None:
             return
+        self._records_new = False
         self.rows = build_rows(self.registry, self.store.slots, self.snapshot, self.records, self.failures,
                                self.notes, now=time.time())
         self.window.set_rows(self.rows)
