@@ -28,8 +28,6 @@ from tests.helpers import listener  # noqa: E402,F401
 QT_WARNINGS_IGNORED = (
     # The offscreen platform plugin cannot do these window-manager requests; harmless there.
     "This plugin does not support",
-    # Offscreen has no tray host: QSystemTrayIcon says so when a test shows the tray anyway.
-    "QSystemTrayIcon::setVisible: No Icon set",
 )
 
 
