@@ -30,7 +30,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for module in (registry_cmds, occupancy_cmds, supervisor_cmds, interop_cmds):
         module.register(sub)
+    _accept_registry_anywhere(parser)
     return parser
+
+
+def _accept_registry_anywhere(parser: argparse.ArgumentParser) -> None:
+    """``--registry FILE`` also after the command (``portmanager status --registry x.yaml``)."""
+    for action in parser._actions:  # argparse offers no public walk over subcommands
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        for child in action.choices.values():
+            child.add_argument("--registry", metavar="FILE", default=argparse.SUPPRESS,
+                               help="registry file to use")
+            _accept_registry_anywhere(child)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

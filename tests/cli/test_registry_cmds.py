@@ -121,3 +121,9 @@ def test_the_command_runs_as_a_module(registry_file):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "http://127.0.0.1:3000/"
+
+
+def test_registry_option_before_or_after_the_command(tmp_path, capsys):
+    path = _router_registry(tmp_path, [39111])
+    assert run(capsys, "--registry", str(path), "url", "router")[1].strip() == "http://127.0.0.1:39111/"
+    assert run(capsys, "url", "router", "--registry", str(path))[1].strip() == "http://127.0.0.1:39111/"
