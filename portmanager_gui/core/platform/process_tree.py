@@ -187,8 +187,11 @@ class TreeStop:
 
 
 def group_members(pgid: int, pids: Callable[[], Iterable[int]] = psutil.pids,
-                  getpgid: Callable[[int], int] = os.getpgid) -> list[int]:
+                  getpgid: Callable[[int], int] | None = None) -> list[int]:
     """Every pid whose process group is ``pgid`` (POSIX)."""
+    # Looked up here, not as a default value: Windows' os has no getpgid, and a default
+    # would be evaluated when this module is imported there.
+    getpgid = getpgid or os.getpgid  # type: ignore[attr-defined]
     out = []
     for pid in pids():
         try:
