@@ -20,10 +20,10 @@ class Availability(str, Enum):
 
 
 def probe(port: int, os_name: str | None = None,
-          addresses: tuple[tuple[int, str], ...] = ps.PROBE_ADDRESSES) -> Availability:
+          addresses: tuple[tuple[int, str], ...] | None = None) -> Availability:
     """Try to bind ``port`` on each address in turn; the first refusal decides."""
     os_name = os_name or current_os()
-    for family, addr in addresses:
+    for family, addr in addresses or ps.probe_addresses(os_name):
         try:
             sock = socket.socket(family, socket.SOCK_STREAM)
         except OSError:

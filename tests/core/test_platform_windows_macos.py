@@ -61,3 +61,64 @@ def test_group_members_still_defaults_to_the_real_getpgid():
 
     me = os.getpid()
     assert me in pt.group_members(os.getpgid(me), pids=lambda: [me])
+
+
+# -- the Windows bind probe --------------------------------------------------------------
+
+WSAEACCES, WSAEADDRINUSE = 10013, 10048
+
+
+def _winsock(holder: tuple[str, str] | None, excluded: bool = False):
+    """A socket class answering bind() as Winsock does for a probe with SO_EXCLUSIVEADDRUSE
+    ("Using SO_REUSEADDR and SO_EXCLUSIVEADDRUSE", second bind = SO_EXCLUSIVEADDRUSE):
+    a wildcard bind is INUSE against every holder; a specific bind is DENIED (WSAEACCES) when
+    the holder has the wildcard with SO_EXCLUSIVEADDRUSE, INUSE on the same address, and
+    succeeds (same user's CHECK) against a plain wildcard holder. ``holder``: (address,
+    "exclusive" | "default")."""
+    class FakeSocket:
+        options: list[int] = []
+
+        def __init__(self, family, kind):
+            self.family = family
+
+        def setsockopt(self, level, name, value):
+            FakeSocket.options.append(name)
+
+        def bind(self, addr):
+            host = addr[0]
+            if excluded:
+                raise OSError(WSAEACCES, "An attempt was made to access a socket in a way forbidden")
+            if holder is None or (":" in host) != (":" in holder[0]):
+                return
+            if host in ("0.0.0.0", "::") or host == holder[0]:
+                raise OSError(WSAEADDRINUSE, "Only one usage of each socket address is normally permitted")
+            if holder[0] in ("0.0.0.0", "::") and holder[1] == "exclusive":
+                raise OSError(WSAEACCES, "An attempt was made to access a socket in a way forbidden")
+
+        def close(self):
+            pass
+
+    return FakeSocket
+
+
+@pytest.mark.parametrize("holder, expected", [
+    (("0.0.0.0", "exclusive"), Availability.IN_USE),   # was "reserved": 127.0.0.1 was probed first
+    (("::", "exclusive"), Availability.IN_USE),
+    (("0.0.0.0", "default"), Availability.IN_USE),
+    (("127.0.0.1", "default"), Availability.IN_USE),
+    (("::1", "exclusive"), Availability.IN_USE),
+    (None, Availability.FREE),
+])
+def test_windows_probe_tells_an_exclusive_holder_from_a_reserved_port(monkeypatch, holder, expected):
+    fake = _winsock(holder)
+    fake.options = []
+    monkeypatch.setattr(socket, "SO_EXCLUSIVEADDRUSE", -5, raising=False)   # ~SO_REUSEADDR in winsock2.h
+    monkeypatch.setattr(socket, "socket", fake)
+    assert probe(5000, os_name=WINDOWS) is expected
+    assert socket.SO_REUSEADDR not in fake.options and -5 in fake.options
+
+
+def test_windows_probe_calls_an_excluded_range_reserved(monkeypatch):
+    monkeypatch.setattr(socket, "SO_EXCLUSIVEADDRUSE", -5, raising=False)
+    monkeypatch.setattr(socket, "socket", _winsock(None, excluded=True))
+    assert probe(50000, os_name=WINDOWS) is Availability.RESERVED

@@ -8,6 +8,12 @@
 - Windows: ``SO_EXCLUSIVEADDRUSE`` and never ``SO_REUSEADDR`` (which would let the probe
   steal a port another process bound; see "Using SO_REUSEADDR and SO_EXCLUSIVEADDRUSE").
   WSAEACCES (10013) means the port is in an excluded range or reserved: not "in use".
+  The wildcard of each family is probed before its loopback: an exclusive bind to a
+  *specific* address is refused with WSAEACCES when another socket holds the wildcard with
+  SO_EXCLUSIVEADDRUSE, while an exclusive *wildcard* bind gets WSAEADDRINUSE against every
+  holder (the table in "Using SO_REUSEADDR and SO_EXCLUSIVEADDRUSE"). So WSAEACCES from the
+  wildcard probe means "reserved", and the loopback probe only runs when nothing holds the
+  wildcard.
 """
 from __future__ import annotations
 
@@ -33,6 +39,14 @@ PROBE_ADDRESSES = (
 )
 
 
+def probe_addresses(os_name: str) -> tuple[tuple[int, str], ...]:
+    """The addresses to probe, in order (Windows: each wildcard first, see the module docstring)."""
+    if os_name == WINDOWS:
+        return ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET, "127.0.0.1"),
+                (socket.AF_INET6, "::"), (socket.AF_INET6, "::1"))
+    return PROBE_ADDRESSES
+
+
 def classify_bind_error(os_name: str, code: int | None) -> str:
     """What a failed probe bind means: in_use, reserved, unavailable (skip) or other."""
     return _CODES.get(os_name, _CODES[LINUX]).get(code or 0, OTHER)
@@ -56,5 +70,5 @@ def apply_probe_options(sock: socket.socket, os_name: str) -> None:
         sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
 
 
-__all__ = ["classify_bind_error", "probe_options", "apply_probe_options", "error_code",
+__all__ = ["classify_bind_error", "probe_options", "probe_addresses", "apply_probe_options", "error_code",
            "PROBE_ADDRESSES", "IN_USE", "RESERVED", "UNAVAILABLE", "OTHER", "errno"]
