@@ -122,3 +122,68 @@ def test_windows_probe_calls_an_excluded_range_reserved(monkeypatch):
     monkeypatch.setattr(socket, "SO_EXCLUSIVEADDRUSE", -5, raising=False)
     monkeypatch.setattr(socket, "socket", _winsock(None, excluded=True))
     assert probe(50000, os_name=WINDOWS) is Availability.RESERVED
+
+
+# -- Windows facts from netsh -------------------------------------------------------------
+
+NETSH_DYNAMIC_EN = ("\nProtocol tcp Dynamic Port Range\n---------------------------------\n"
+                    "Start Port      : 10000\nNumber of Ports : 2000\n\n")
+NETSH_DYNAMIC_DE = ("\nProtokoll tcp Dynamischer Portbereich\n---------------------------------\n"
+                    "Startport       : 10000\nAnzahl der Ports: 2000\n\n")
+NETSH_EXCLUDED = ("\nProtocol tcp Port Exclusion Ranges\n\nStart Port    End Port\n----------    --------\n"
+                  "      5357        5357\n     50000       50059     *\n\n* - Administered port exclusions.\n\n")
+
+
+@pytest.fixture
+def windows_netsh(monkeypatch):
+    """current_facts() on "Windows", with netsh answered from ``outputs``; records each call."""
+    calls: list[tuple[list[str], dict]] = []
+    outputs = {"dynamicport": NETSH_DYNAMIC_EN, "excludedportrange": NETSH_EXCLUDED}
+
+    def fake_run(argv, **kwargs):
+        calls.append((argv, kwargs))
+        return subprocess.CompletedProcess(argv, 0, stdout=outputs[argv[4]], stderr="")
+
+    monkeypatch.setattr(pf, "current_os", lambda: WINDOWS)
+    monkeypatch.setattr(pf.subprocess, "run", fake_run)
+    pf.current_facts.cache_clear()
+    yield calls, outputs
+    pf.current_facts.cache_clear()
+
+
+def test_windows_facts_run_netsh_without_a_console_window(windows_netsh):
+    calls, _ = windows_netsh
+    facts = pf.current_facts()
+    assert facts.ephemeral_range == (10000, 11999)
+    assert facts.excluded_ranges == ((5357, 5357), (50000, 50059))
+    assert [argv[0] for argv, _ in calls] == ["netsh", "netsh"]
+    # The windowed app has no console: without CREATE_NO_WINDOW each netsh flashes one up.
+    assert all(kw.get("creationflags") == 0x08000000 for _, kw in calls)
+    assert all(kw.get("errors") == "replace" for _, kw in calls)
+
+
+def test_windows_facts_read_a_translated_netsh(windows_netsh):
+    _, outputs = windows_netsh
+    outputs["dynamicport"] = NETSH_DYNAMIC_DE
+    assert pf.current_facts().ephemeral_range == (10000, 11999)
+
+
+def test_netsh_parsers_refuse_what_they_cannot_read():
+    assert pf.parse_netsh_dynamic("") is None
+    assert pf.parse_netsh_dynamic("Ok.\n") is None
+    assert pf.parse_netsh_dynamic("a : 1\nb : 2\nc : 3\n") is None
+
+
+def test_posix_facts_commands_get_no_windows_only_flags(monkeypatch):
+    seen = []
+    monkeypatch.setattr(pf.subprocess, "run",
+                        lambda argv, **kw: seen.append(kw) or subprocess.CompletedProcess(argv, 0, "49152\n", ""))
+    pf._run(["sysctl", "-n", "net.inet.ip.portrange.first"])   # creationflags raises ValueError on POSIX
+    assert "creationflags" not in seen[0]
+
+
+def test_command_output_in_another_code_page_does_not_raise():
+    # netsh writes the OEM code page (0x81 is "ü" in cp850), text=True decodes with another one.
+    script = "import sys; sys.stdout.buffer.write(b'Portausschl\\x81sse\\nStart Port : 7\\n')"
+    out = pf._run([sys.executable, "-c", script])
+    assert "Start Port : 7" in out

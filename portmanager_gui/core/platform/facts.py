@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import LINUX, MACOS, WINDOWS, current_os
+from .process_tree import CREATE_NO_WINDOW
 
 IANA_EPHEMERAL = (49152, 65535)
 
@@ -38,13 +39,21 @@ def parse_linux_range(text: str) -> tuple[int, int] | None:
 
 
 def parse_netsh_dynamic(text: str) -> tuple[int, int] | None:
-    """``Start Port : 49152`` / ``Number of Ports : 16384`` -> (49152, 65535)."""
+    """``Start Port : 49152`` / ``Number of Ports : 16384`` -> (49152, 65535).
+
+    netsh translates its labels ("Startport", "Anzahl der Ports"...); without the English
+    ones, the two ``label : number`` lines, start first, are read instead.
+    """
     start = re.search(r"Start Port\s*:\s*(\d+)", text)
     count = re.search(r"Number of Ports\s*:\s*(\d+)", text)
-    if not (start and count):
-        return None
-    first = int(start.group(1))
-    return (first, first + int(count.group(1)) - 1)
+    if start and count:
+        first, number = int(start.group(1)), int(count.group(1))
+    else:
+        values = re.findall(r"^[^:\n]*\S[^:\n]*:\s*(\d+)\s*$", text, re.M)
+        if len(values) != 2:
+            return None
+        first, number = int(values[0]), int(values[1])
+    return (first, first + number - 1)
 
 
 def parse_netsh_excluded(text: str) -> tuple[tuple[int, int], ...]:
@@ -52,9 +61,14 @@ def parse_netsh_excluded(text: str) -> tuple[tuple[int, int], ...]:
     return tuple((int(a), int(b)) for a, b in re.findall(r"^\s*(\d+)\s+(\d+)\b", text, re.M))
 
 
-def _run(argv: list[str]) -> str:
+def _run(argv: list[str], os_name: str = LINUX) -> str:
+    # Windows: the windowed app has no console, so a console program (netsh) would get a
+    # console window flashing up unless CREATE_NO_WINDOW is given; and netsh writes the OEM
+    # code page, which the ANSI decoding of text=True can fail on: replace, the numbers are ASCII.
+    extra = {"creationflags": CREATE_NO_WINDOW} if os_name == WINDOWS else {}
     try:
-        return subprocess.run(argv, capture_output=True, text=True, timeout=5, check=False).stdout
+        return subprocess.run(argv, capture_output=True, text=True, errors="replace", timeout=5, check=False,
+                              stdin=subprocess.DEVNULL, **extra).stdout
     except (OSError, subprocess.SubprocessError):
         return ""
 
@@ -79,6 +93,6 @@ def current_facts() -> PlatformFacts:
         last = _run(["sysctl", "-n", "net.inet.ip.portrange.last"]).strip()
         eph = (int(first), int(last)) if first.isdigit() and last.isdigit() else IANA_EPHEMERAL
         return PlatformFacts(MACOS, eph, 0, (), (5000, 7000))
-    dyn = parse_netsh_dynamic(_run(["netsh", "int", "ipv4", "show", "dynamicport", "tcp"]))
-    excl = parse_netsh_excluded(_run(["netsh", "int", "ipv4", "show", "excludedportrange", "protocol=tcp"]))
+    dyn = parse_netsh_dynamic(_run(["netsh", "int", "ipv4", "show", "dynamicport", "tcp"], WINDOWS))
+    excl = parse_netsh_excluded(_run(["netsh", "int", "ipv4", "show", "excludedportrange", "protocol=tcp"], WINDOWS))
     return PlatformFacts(WINDOWS, dyn or IANA_EPHEMERAL, 0, excl)
