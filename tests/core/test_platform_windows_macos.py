@@ -246,3 +246,21 @@ def test_job_sets_kill_on_close_assigns_terminates_and_closes(kernel32):
 def test_a_detached_job_sets_no_limits(kernel32):
     pt.Job(kill_on_close=False)
     assert [c[0] for c in kernel32.last.calls] == ["CreateJobObjectW"]
+
+
+# -- macOS facts from sysctl --------------------------------------------------------------
+
+def test_macos_facts(monkeypatch):
+    answers = {"net.inet.ip.portrange.first": "49000\n", "net.inet.ip.portrange.last": "60000\n"}
+    monkeypatch.setattr(pf, "current_os", lambda: "darwin")
+    monkeypatch.setattr(pf.subprocess, "run",
+                        lambda argv, **kw: subprocess.CompletedProcess(argv, 0, answers[argv[2]], ""))
+    pf.current_facts.cache_clear()
+    try:
+        facts = pf.current_facts()
+    finally:
+        pf.current_facts.cache_clear()
+    assert facts.ephemeral_range == (49000, 60000)
+    assert facts.airplay_ports == (5000, 7000)
+    # Mojave's change covers only wildcard binds: 127.0.0.1:80 is still refused without root.
+    assert facts.unprivileged_start == 1024

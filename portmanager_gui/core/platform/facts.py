@@ -4,7 +4,9 @@ Sources:
 - Linux: ``/proc/sys/net/ipv4/ip_local_port_range`` and ``ip_unprivileged_port_start``
   (kernel ip-sysctl documentation).
 - macOS: ``sysctl net.inet.ip.portrange.first/last`` (default 49152-65535). Since macOS
-  10.14 binding below 1024 needs no root. Control Center's AirPlay Receiver listens on
+  10.14 a port below 1024 needs no root only on the wildcard address (0.0.0.0, ::); a
+  specific one -- 127.0.0.1, where services listen by default -- still needs root, so
+  1024 is where unprivileged ports start. Control Center's AirPlay Receiver listens on
   5000 and 7000 from macOS 12.
 - Windows: ``netsh int ipv4 show dynamicport tcp`` (default 49152-65535) and
   ``netsh int ipv4 show excludedportrange protocol=tcp`` (ranges reserved by Hyper-V,
@@ -92,7 +94,7 @@ def current_facts() -> PlatformFacts:
         first = _run(["sysctl", "-n", "net.inet.ip.portrange.first"]).strip()
         last = _run(["sysctl", "-n", "net.inet.ip.portrange.last"]).strip()
         eph = (int(first), int(last)) if first.isdigit() and last.isdigit() else IANA_EPHEMERAL
-        return PlatformFacts(MACOS, eph, 0, (), (5000, 7000))
+        return PlatformFacts(MACOS, eph, 1024, (), (5000, 7000))
     dyn = parse_netsh_dynamic(_run(["netsh", "int", "ipv4", "show", "dynamicport", "tcp"], WINDOWS))
     excl = parse_netsh_excluded(_run(["netsh", "int", "ipv4", "show", "excludedportrange", "protocol=tcp"], WINDOWS))
     return PlatformFacts(WINDOWS, dyn or IANA_EPHEMERAL, 0, excl)
