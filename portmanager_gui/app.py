@@ -24,9 +24,9 @@ from .core.container_names import ContainerNames
 from .core.platform import autostart
 from .core.occupancy import OccupancyScanner
 from .core.platform import current_os
-from .core.platform.facts import current_facts
 from .core.supervisor import Supervisor
 from .services.controller import Controller
+from .services.facts_loader import FactsLoader
 from .services.interop_worker import InteropWorker
 from .services.registry_store import RegistryStore
 from .services.scanner import Scanner
@@ -55,6 +55,7 @@ class Parts:
     presenter: Presenter
     tray: Tray | None = None
     interop: InteropPresenter | None = None
+    facts: FactsLoader | None = None
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -86,9 +87,10 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
     containers = ContainerNames()       # asks Docker only when docker-proxy holds a port
     scanner = Scanner(lambda ports: containers(occupancy.scan(ports)), records=controller.records,
                       interval_ms=settings.refresh_ms)
-    window = MainWindow(confirm=lambda title, text: dialogs.ask_yes_no(window, title, text, "Yes", "No"),
-                        facts=current_facts())
+    window = MainWindow(confirm=lambda title, text: dialogs.ask_yes_no(window, title, text, "Yes", "No"))
     parts = Parts(app, paths, store, scanner, controller, window, None)  # type: ignore[arg-type]
+    parts.facts = FactsLoader(parent=window)
+    parts.facts.loaded.connect(window.set_facts)
     clipboard = QGuiApplication.clipboard()
     desktop = desktop or Desktop(open_url=lambda url: QDesktopServices.openUrl(QUrl(url)),
                                  copy=lambda url: clipboard.setText(url))
@@ -131,6 +133,8 @@ def start(parts: Parts) -> None:
     if parts.presenter.settings.start_at_login:
         _sync_autostart(parts, parts.presenter.settings)
     parts.store.load()
+    if parts.facts is not None:
+        parts.facts.start()
     if parts.interop is not None:
         parts.interop.start()
     parts.scanner.start()

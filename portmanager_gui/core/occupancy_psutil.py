@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import shutil
 import socket
-import subprocess
 from collections.abc import Iterable
 
 import psutil
 
 from .occupancy_base import BackendUnavailable, Endpoint
+from .platform.commands import run_command
 from .snapshot import Protocol
 
 _TYPES = {socket.SOCK_STREAM: Protocol.TCP, socket.SOCK_DGRAM: Protocol.UDP}
@@ -134,10 +134,9 @@ class LsofBackend:
         for protocol in (Protocol.TCP, Protocol.UDP):
             argv = lsof_argv(ports, protocol)
             argv[0] = self._lsof
-            try:
-                # lsof exits 1 when nothing matches: not an error.
-                done = subprocess.run(argv, capture_output=True, text=True, timeout=10, check=False)
-            except (OSError, subprocess.SubprocessError) as exc:
-                raise BackendUnavailable(f"lsof failed: {exc}") from exc
+            done = run_command(argv, 10)
+            # lsof exits 1 when nothing matches: not an error.
+            if done.returncode is None or done.returncode == 127:
+                raise BackendUnavailable(f"lsof failed: {done.stderr or 'it did not answer within 10 s'}")
             out.extend(parse_lsof(done.stdout, protocol, ports))
         return out

@@ -61,7 +61,8 @@ class GroupEditor(QWidget):
 
     def __init__(self, parent: QWidget | None = None, facts: PlatformFacts | None = None):
         super().__init__(parent)
-        self._facts = facts
+        # Until the OS facts arrive (read off the GUI thread), lint without OS-specific rules.
+        self._facts = facts or PlatformFacts(os_name="")
         self._registry: Registry | None = None
         self._snapshot: Snapshot | None = None
         self._allocations: Mapping[str, Mapping[str, int]] = {}
@@ -220,6 +221,10 @@ class GroupEditor(QWidget):
         if self._original and self._original != self.preview.group.name and self._original in reg.groups:
             reg = reg.without_group(self._original)
         self.save_requested.emit(reg.with_group(self.preview.group), self._original)
+
+    def set_facts(self, facts: PlatformFacts) -> None:
+        self._facts = facts
+        self._revalidate()
 
     def _revalidate(self, *_: object) -> None:
         if self._loading:

@@ -176,6 +176,10 @@ class MainWindow(QMainWindow):
         return action
 
     # -- inputs ---------------------------------------------------------------------
+    def set_facts(self, facts: PlatformFacts) -> None:
+        """The OS facts (ephemeral range, reserved ports...) for the editors' warnings."""
+        self.groups.editor.set_facts(facts)
+
     def set_rows(self, rows: Sequence[PortRow]) -> int:
         changed = self.model.set_rows(rows)
         if changed > 0:     # a new holder may need a wider column; never narrower (no jumping)

@@ -7,12 +7,12 @@ import ctypes
 import socket
 import subprocess
 import sys
-import textwrap
 import types
 
 import pytest
 
 from portmanager_gui.core.platform import WINDOWS
+from portmanager_gui.core.platform import commands
 from portmanager_gui.core.platform import facts as pf
 from portmanager_gui.core.platform import process_tree as pt
 from portmanager_gui.core.probe import Availability, probe
@@ -145,7 +145,7 @@ def windows_netsh(monkeypatch):
         return subprocess.CompletedProcess(argv, 0, stdout=outputs[argv[4]], stderr="")
 
     monkeypatch.setattr(pf, "current_os", lambda: WINDOWS)
-    monkeypatch.setattr(pf.subprocess, "run", fake_run)
+    monkeypatch.setattr(commands.subprocess, "run", fake_run)
     pf.current_facts.cache_clear()
     yield calls, outputs
     pf.current_facts.cache_clear()
@@ -176,7 +176,7 @@ def test_netsh_parsers_refuse_what_they_cannot_read():
 
 def test_posix_facts_commands_get_no_windows_only_flags(monkeypatch):
     seen = []
-    monkeypatch.setattr(pf.subprocess, "run",
+    monkeypatch.setattr(commands.subprocess, "run",
                         lambda argv, **kw: seen.append(kw) or subprocess.CompletedProcess(argv, 0, "49152\n", ""))
     pf._run(["sysctl", "-n", "net.inet.ip.portrange.first"])   # creationflags raises ValueError on POSIX
     assert "creationflags" not in seen[0]
@@ -253,7 +253,7 @@ def test_a_detached_job_sets_no_limits(kernel32):
 def test_macos_facts(monkeypatch):
     answers = {"net.inet.ip.portrange.first": "49000\n", "net.inet.ip.portrange.last": "60000\n"}
     monkeypatch.setattr(pf, "current_os", lambda: "darwin")
-    monkeypatch.setattr(pf.subprocess, "run",
+    monkeypatch.setattr(commands.subprocess, "run",
                         lambda argv, **kw: subprocess.CompletedProcess(argv, 0, answers[argv[2]], ""))
     pf.current_facts.cache_clear()
     try:

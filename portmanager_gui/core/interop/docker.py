@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+
+from ..platform.commands import CommandResult, run_command
 
 DOCKER_PS = ("ps", "--format", "{{json .}}")
 # The processes that hold a published port for Docker: docker-proxy (Linux), Docker
@@ -25,26 +26,7 @@ FORWARDERS = frozenset({"docker-proxy", "com.docker.backend", "com.docker.backen
 _MAPPING = re.compile(r"(?:(?P<ip>.*):)?(?P<host>\d+)(?:-(?P<host_end>\d+))?->(?P<target>\d+)(?:-\d+)?/(?P<proto>\w+)")
 
 
-@dataclass(frozen=True)
-class CommandResult:
-    returncode: int | None   # None: it did not finish in time
-    stdout: str = ""
-    stderr: str = ""
-
-
 Runner = Callable[[Sequence[str], float], CommandResult]
-
-
-def run_command(argv: Sequence[str], timeout: float) -> CommandResult:
-    """Run ``argv`` (no shell) and capture its output; never raises for a missing program."""
-    try:
-        done = subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL, check=False)
-    except subprocess.TimeoutExpired:
-        return CommandResult(None)
-    except OSError as exc:
-        return CommandResult(127, "", str(exc))
-    return CommandResult(done.returncode, done.stdout, done.stderr)
 
 
 @dataclass(frozen=True)

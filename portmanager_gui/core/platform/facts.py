@@ -15,13 +15,12 @@ Sources:
 from __future__ import annotations
 
 import re
-import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from . import LINUX, MACOS, WINDOWS, current_os
-from .process_tree import CREATE_NO_WINDOW
+from .commands import run_command
 
 IANA_EPHEMERAL = (49152, 65535)
 
@@ -64,15 +63,7 @@ def parse_netsh_excluded(text: str) -> tuple[tuple[int, int], ...]:
 
 
 def _run(argv: list[str], os_name: str = LINUX) -> str:
-    # Windows: the windowed app has no console, so a console program (netsh) would get a
-    # console window flashing up unless CREATE_NO_WINDOW is given; and netsh writes the OEM
-    # code page, which the ANSI decoding of text=True can fail on: replace, the numbers are ASCII.
-    extra = {"creationflags": CREATE_NO_WINDOW} if os_name == WINDOWS else {}
-    try:
-        return subprocess.run(argv, capture_output=True, text=True, errors="replace", timeout=5, check=False,
-                              stdin=subprocess.DEVNULL, **extra).stdout
-    except (OSError, subprocess.SubprocessError):
-        return ""
+    return run_command(argv, 5, os_name).stdout
 
 
 def _read(path: str) -> str:

@@ -33,10 +33,10 @@ from typing import IO, Any
 import psutil
 
 from . import WINDOWS, current_os
+from .commands import CREATE_NO_WINDOW
 
 # winbase.h / winnt.h values (documented constants; subprocess lacks them off Windows).
 CREATE_NEW_PROCESS_GROUP = 0x00000200
-CREATE_NO_WINDOW = 0x08000000
 JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE = 0x00002000
 JOB_OBJECT_EXTENDED_LIMIT_INFORMATION_CLASS = 9
 PROTECTED_PIDS = frozenset({0, 1, 4})   # idle, init/launchd, Windows System

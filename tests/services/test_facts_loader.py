@@ -1,0 +1,38 @@
+"""The OS facts are read off the GUI thread and arrive as a signal."""
+from __future__ import annotations
+
+import threading
+
+from portmanager_gui.core.platform.facts import PlatformFacts
+from portmanager_gui.services.facts_loader import FactsLoader
+
+
+def test_facts_are_read_on_another_thread_and_delivered_on_this_one(qtbot):
+    read_on = []
+    facts = PlatformFacts("windows", (10000, 11999))
+
+    def read():
+        read_on.append(threading.current_thread())
+        return facts
+
+    loader = FactsLoader(read)
+    got = []
+    loader.loaded.connect(lambda f: got.append((f, threading.current_thread())))
+    with qtbot.waitSignal(loader.loaded, timeout=5000):
+        loader.start()
+    qtbot.waitUntil(lambda: bool(got), timeout=5000)
+    assert read_on[0] is not threading.main_thread()
+    assert got == [(facts, threading.main_thread())]
+
+
+def test_the_group_editor_uses_the_facts_once_they_arrive(qtbot):
+    from portmanager_gui.ui.group_editor import GroupEditor
+    from tests.ui.factories import registry, snapshot
+
+    editor = GroupEditor()
+    qtbot.addWidget(editor)
+    editor.set_context(registry(), snapshot({}), {})
+    editor.load("large-models")
+    assert "excluded port range" not in editor.messages.text()   # no OS rules until the facts are read
+    editor.set_facts(PlatformFacts("windows", (49152, 65535), 0, ((8150, 8299),)))
+    assert "Windows excluded port range 8150-8299" in editor.messages.text()
