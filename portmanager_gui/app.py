@@ -14,16 +14,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QSocketNotifier, QTimer, QUrl
-from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from .core import paths as core_paths
 from .core import processes
 from .core import settings as core_settings
 from .core.container_names import ContainerNames
-from .core.platform import autostart
 from .core.occupancy import OccupancyScanner
-from .core.platform import current_os
+from .core.platform import autostart, current_os
+from .core.resources import resource_path
+from .core.rows import Overall
 from .core.supervisor import Supervisor
 from .services.controller import Controller
 from .services.facts_loader import FactsLoader
@@ -31,7 +32,7 @@ from .services.interop_worker import InteropWorker
 from .services.registry_store import RegistryStore
 from .services.scanner import Scanner
 from .single_instance import SingleInstance
-from .ui import dialogs
+from .ui import dialogs, icons
 from .ui.interop_presenter import InteropAsks, InteropPresenter
 from .ui.main_window import MainWindow
 from .ui.presenter import Asks, Desktop, Presenter
@@ -56,6 +57,26 @@ class Parts:
     tray: Tray | None = None
     interop: InteropPresenter | None = None
     facts: FactsLoader | None = None
+
+
+def load_tray_icons(os_name: str) -> dict[Overall, QIcon]:
+    """The tray's state icons, from the files tools/make_icons.py made of resources/icon.svg."""
+    out = {}
+    for state in Overall:
+        names, mask = icons.tray_icon_files(state, os_name)
+        icon = QIcon()
+        for name in names:
+            icon.addFile(str(resource_path("tray", name)))
+        icon.setIsMask(mask)
+        out[state] = icon
+    return out
+
+
+def app_icon() -> QIcon:
+    icon = QIcon()
+    for size in (16, 32, 48, 64, 128, 256):
+        icon.addFile(str(resource_path("icons", f"portmanager-{size}.png")))
+    return icon
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -103,7 +124,8 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
             start=lambda n: parts.presenter.start(n), stop=controller.stop,
             restart=lambda n: parts.presenter.restart(n), open_url=desktop.open_url, copy_url=desktop.copy,
             kill=controller.plan_kill, show_window=window.bring_to_front,
-            settings=lambda: parts.presenter.edit_settings(), quit=lambda: quit_app(parts)))
+            settings=lambda: parts.presenter.edit_settings(), quit=lambda: quit_app(parts)),
+            load_tray_icons(current_os()))
     parts.tray = tray
     parts.presenter = Presenter(window, tray, scanner, controller, store, settings=settings, asks=asks,
                                 desktop=desktop)
@@ -223,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("Port Manager")
     app.setOrganizationName("PortManager")
     app.setQuitOnLastWindowClosed(False)
+    app.setWindowIcon(app_icon())
     paths = core_paths.resolve().ensure()
     single = None
     if not args.smoke:

@@ -1,14 +1,14 @@
-"""State icons painted with QPainter, and the colours the table uses for each row state.
+"""Colours and icons of the row states and of the tray.
 
-No image files: the tray icon is a rounded "plug" badge whose dot carries the overall state
-(green all good, amber a service on a fallback port, red a conflict or a failure). On macOS
-the menu bar wants a template ("mask") image that the system tints for light and dark
-bars, so there the state is drawn as a shape instead of a colour.
+The tray icon is the app's "plug" badge whose corner mark carries the overall state (green
+tick all good, amber "!" a service on a fallback port, red cross a conflict or a failure).
+On macOS the menu bar wants a template ("mask") image that the system tints for light and
+dark bars, so there the state is a shape, not a colour.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPen, QPixmap
 
 from ..core.platform import MACOS
 from ..core.rows import Overall, RowState
@@ -32,68 +32,21 @@ ROW_FOREGROUNDS = {
 }
 HIGHLIGHT = QColor("#bfe0ff")      # a row whose holder just changed
 
-SIZES = (16, 22, 32, 44, 64)
+# The tray icons themselves are files made from resources/icon.svg (tools/make_icons.py);
+# app.py loads them and hands them to the tray, so this module stays free of file access.
+TRAY_FILE_STATE = {Overall.OK: "ok", Overall.FALLBACK: "fallback", Overall.PROBLEM: "conflict"}
+TRAY_SIZES = (16, 22, 24, 32, 44, 48, 64)
 
 
-def _paint_badge(p: QPainter, size: int, color: QColor) -> None:
-    s = float(size)
-    body = QRectF(s * 0.08, s * 0.08, s * 0.84, s * 0.84)
-    p.setPen(QPen(QColor("#1b2733"), max(1.0, s / 22)))
-    p.setBrush(QBrush(QColor("#34495e")))
-    p.drawRoundedRect(body, s * 0.2, s * 0.2)
-    # two prongs of a plug: "ports"
-    p.setPen(Qt.PenStyle.NoPen)
-    p.setBrush(QBrush(QColor("#ecf0f1")))
-    w, h = s * 0.12, s * 0.3
-    p.drawRoundedRect(QRectF(s * 0.27, s * 0.2, w, h), w / 3, w / 3)
-    p.drawRoundedRect(QRectF(s * 0.61 - w, s * 0.2, w, h), w / 3, w / 3)
-    # the state dot
-    r = s * 0.2
-    centre = QPointF(s * 0.68, s * 0.7)
-    p.setPen(QPen(QColor("#ffffff"), max(1.0, s / 16)))
-    p.setBrush(QBrush(color))
-    p.drawEllipse(centre, r, r)
+def tray_icon_files(state: Overall, os_name: str) -> tuple[tuple[str, ...], bool]:
+    """(file names under resources/tray, is it a mask icon) for ``state`` on ``os_name``.
 
-
-def _paint_mask(p: QPainter, size: int, state: Overall) -> None:
-    """Black on transparent; macOS tints it. The state is a shape: none, '!' or a cross."""
-    s = float(size)
-    black = QColor(0, 0, 0)
-    p.setPen(QPen(black, max(1.0, s / 12)))
-    p.setBrush(Qt.BrushStyle.NoBrush)
-    p.drawRoundedRect(QRectF(s * 0.12, s * 0.12, s * 0.76, s * 0.76), s * 0.18, s * 0.18)
-    p.setPen(Qt.PenStyle.NoPen)
-    p.setBrush(QBrush(black))
-    w, h = s * 0.1, s * 0.26
-    p.drawRect(QRectF(s * 0.3, s * 0.24, w, h))
-    p.drawRect(QRectF(s * 0.6, s * 0.24, w, h))
-    if state is Overall.OK:
-        return
-    path = QPainterPath()
-    if state is Overall.FALLBACK:
-        path.addEllipse(QPointF(s * 0.5, s * 0.68), s * 0.09, s * 0.09)
-    else:
-        path.addRect(QRectF(s * 0.22, s * 0.62, s * 0.56, s * 0.12))
-    p.drawPath(path)
-
-
-def state_icon(state: Overall, os_name: str) -> QIcon:
-    """The tray icon for ``state``; a mask icon on macOS."""
-    icon = QIcon()
-    for size in SIZES:
-        pix = QPixmap(size, size)
-        pix.fill(Qt.GlobalColor.transparent)
-        p = QPainter(pix)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        if os_name == MACOS:
-            _paint_mask(p, size, state)
-        else:
-            _paint_badge(p, size, STATE_COLORS[state])
-        p.end()
-        icon.addPixmap(pix)
+    macOS gets the black "Template" images, which the menu bar tints for light and dark.
+    """
+    name = TRAY_FILE_STATE[state]
     if os_name == MACOS:
-        icon.setIsMask(True)
-    return icon
+        return (f"tray-{name}Template.png", f"tray-{name}Template@2x.png"), True
+    return tuple(f"tray-{name}-{size}.png" for size in TRAY_SIZES), False
 
 
 def dot_icon(color: QColor, size: int = 12) -> QIcon:

@@ -6,7 +6,7 @@ actions. The icon shows the overall state and is always set before ``show()``.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from ..core.registry import UNGROUPED, Registry
 from ..core.rows import Overall, PortRow, RowState, overall, summary
-from .icons import ROW_DOTS, dot_icon, state_icon
+from .icons import ROW_DOTS, dot_icon
 
 RUNNING = (RowState.OURS, RowState.FALLBACK)
 
@@ -153,10 +153,11 @@ class Tray(QObject):
 
     activated = Signal()
 
-    def __init__(self, os_name: str, acts: TrayActions, parent: QObject | None = None):
+    def __init__(self, os_name: str, acts: TrayActions, icons: Mapping[Overall, QIcon],
+                 parent: QObject | None = None):
         super().__init__(parent)
         self._acts = acts
-        self._icons = {state: state_icon(state, os_name) for state in Overall}
+        self._icons = dict(icons)     # one per overall state (see icons.tray_icon_files)
         self._dots = {s: dot_icon(c) for s, c in ROW_DOTS.items()}
         self._registry: Registry | None = None
         self._rows: tuple[PortRow, ...] = ()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMenu
 
+from portmanager_gui.app import load_tray_icons
 from portmanager_gui.core.rows import Managed, Overall, build_rows
 from portmanager_gui.ui.tray import Tray, TrayActions, fill_menu
 from tests.ui.factories import holder, registry, slots, snapshot
@@ -73,7 +74,7 @@ def test_group_submenu_starts_the_group():
 
 
 def test_tray_icon_and_tooltip_follow_the_state():
-    tray = Tray("linux", Recorder().actions())
+    tray = Tray("linux", Recorder().actions(), load_tray_icons("linux"))
     reg = registry()
     tray.update(reg, build_rows(reg, slots(), snapshot()))
     assert tray.state is Overall.OK and "All good" in tray.icon.toolTip()
@@ -89,7 +90,9 @@ def test_tray_icon_and_tooltip_follow_the_state():
     tray.dispose()
 
 
-def test_mac_icon_is_a_mask():
-    from portmanager_gui.ui.icons import state_icon
-    assert state_icon(Overall.OK, "darwin").isMask()
-    assert not state_icon(Overall.OK, "linux").isMask()
+def test_tray_icons_come_from_the_generated_files_and_are_a_mask_on_macos():
+    mac, linux = load_tray_icons("darwin"), load_tray_icons("linux")
+    assert all(mac[state].isMask() and not linux[state].isMask() for state in Overall)
+    assert all(not icon.isNull() for icon in (*mac.values(), *linux.values()))
+    assert len(linux[Overall.OK].availableSizes()) == 7 and mac[Overall.PROBLEM].availableSizes()
+    assert len({icon.cacheKey() for icon in linux.values()}) == 3
