@@ -107,6 +107,9 @@ class Controller(QObject):
 
     def records(self) -> list[Any]:
         """Managed records; called on the scanner's worker thread."""
+        with self._lock:
+            if self._registry is None:
+                return []           # no registry loaded (yet): nothing can have been started
         return list(self.supervisor().records())
 
     def start_watching(self) -> None:

@@ -65,7 +65,7 @@ class Presenter(QObject):
         self._event_seen: set[str] = set()       # units whose fallback / failure was already told
 
         store.registry_changed.connect(self._on_registry)
-        store.load_failed.connect(lambda msg: window.banner.show_message(msg, "error"))
+        store.load_failed.connect(self._on_load_failed)
         store.save_failed.connect(lambda msg: window.banner.show_message(f"Not saved: {msg}", "error"))
         store.saved.connect(lambda path: window.statusBar().showMessage(f"Saved {path}", 5000))
         store.external_change_conflict.connect(self._on_conflict)
@@ -137,6 +137,13 @@ class Presenter(QObject):
         self._rebuild()
         self.scanner.refresh()
 
+    def _on_load_failed(self, message: str) -> None:
+        self.window.banner.show_message(message, "error")
+        if self.tray is not None:
+            self.tray.update(self.registry, self.rows, problem=message)
+        if self.registry is None:
+            self.window.bring_to_front()    # nothing loaded at all: the error must be seen
+
     def _on_conflict(self, path: str) -> None:
         self.window.banner.show_message(
             f"{path} was changed outside Port Manager while you have unsaved edits here. "
@@ -169,7 +176,7 @@ class Presenter(QObject):
         own = frozenset(r.pid for r in self.records if r.pid is not None)
         self.window.set_context(self.registry, self.snapshot, self.store.slots, self.store.allocations(), own)
         if self.tray is not None:
-            self.tray.update(self.registry, self.rows)
+            self.tray.update(self.registry, self.rows, problem=self.store.problem)
         self.rows_changed.emit(self.rows)
 
     # -- results --------------------------------------------------------------------

@@ -177,13 +177,16 @@ class Tray(QObject):
     def hide(self) -> None:
         self.icon.hide()
 
-    def update(self, registry: Registry | None, rows: Sequence[PortRow]) -> None:
+    def update(self, registry: Registry | None, rows: Sequence[PortRow], problem: str = "") -> None:
+        """``problem``: why the registry file is not in use right now ("" when it is)."""
         self._registry, self._rows = registry, tuple(rows)
-        state = overall(rows)
+        state = Overall.PROBLEM if problem else overall(rows)
         if state is not self.state:
             self.state = state
             self.icon.setIcon(self._icons[state])
-        tip = summary(rows)
+        tip = summary(rows) if registry is not None else "Port Manager"
+        if problem:
+            tip += f"\nThe registry does not load: {problem}"
         if tip != self.icon.toolTip():
             self.icon.setToolTip(tip)
 

@@ -64,7 +64,8 @@ def build(qapp, registry: Path, answers: Answers) -> gui_app.Parts:
 
 def close(parts: gui_app.Parts) -> None:
     parts.controller.wait_idle(60000)
-    parts.controller.supervisor().stop_all()     # nothing the test started survives it
+    if parts.store.registry is not None:
+        parts.controller.supervisor().stop_all()  # nothing the test started survives it
     gui_app.shutdown(parts)
     parts.store.wait_saved()
     QCoreApplication.processEvents()             # queued "stopped"/"saved" reach a live window first
