@@ -24,7 +24,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/activate
 	@touch $@ $(VENV)/.installed-run
 
 run: $(VENV)/.installed-run
-	$(PY) main.py
+	$(PY) main.py --show
 
 status: $(VENV)/.installed-run
 	$(BIN)/portmanager status
