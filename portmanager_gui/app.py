@@ -182,6 +182,8 @@ def shutdown(parts: Parts) -> None:
     parts.scanner.wait_idle(5000)
     parts.controller.wait_idle(5000)
     parts.store.wait_saved()              # a save asked for just before quitting still lands
+    if parts.facts is not None:
+        parts.facts.wait_idle(5000)
     if parts.interop is not None:
         parts.interop.worker.wait_idle(5000)
     if parts.tray is not None:

@@ -5,12 +5,12 @@ too long for the GUI thread at start-up. The result arrives as ``loaded(Platform
 """
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
 from ..core.platform.facts import PlatformFacts, current_facts
+from .background import Background
 
 
 class FactsLoader(QObject):
@@ -19,7 +19,10 @@ class FactsLoader(QObject):
     def __init__(self, read: Callable[[], PlatformFacts] = current_facts, parent: QObject | None = None):
         super().__init__(parent)
         self._read = read
+        self._worker = Background(self)
 
     def start(self) -> None:
-        # A queued delivery: ``loaded`` is emitted on the reader thread, received on the GUI thread.
-        threading.Thread(target=lambda: self.loaded.emit(self._read()), name="os-facts", daemon=True).start()
+        self._worker.run(self._read, self.loaded.emit)
+
+    def wait_idle(self, ms: int = 10000) -> bool:
+        return self._worker.wait_idle(ms)

@@ -10,7 +10,6 @@ last good registry and reports ``file:line`` through ``load_failed``.
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
@@ -19,6 +18,7 @@ from ..core import yamlio
 from ..core.planner import ModelSlot, PoolFull, model_slots, read_allocations
 from ..core.registry import Registry
 from ..core.registry_load import RegistryError, parse
+from .background import Background
 
 DEBOUNCE_MS = 100   # editors write in several steps; look once they are done
 
@@ -29,7 +29,6 @@ class RegistryStore(QObject):
     external_change_conflict = Signal(str)     # the file changed while the UI has unsaved edits
     saved = Signal(str)                        # path
     save_failed = Signal(str)
-    _save_done = Signal(object)                # (Registry | None, text | None, error)
 
     def __init__(self, path: Path, *, allocations_file: Path | None = None, create_default: bool = True,
                  parent: QObject | None = None):
@@ -51,8 +50,7 @@ class RegistryStore(QObject):
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
         self._debounce.timeout.connect(self.check_disk)
-        self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="registry-save")
-        self._save_done.connect(self._on_save_done)   # queued: emitted by the saver thread
+        self._saver = Background(self)           # saves run off the GUI thread, one at a time
 
     # -- loading --------------------------------------------------------------------
     def load(self) -> bool:
@@ -155,21 +153,21 @@ class RegistryStore(QObject):
         explicit "keep my version" after a conflict). Saves run one at a time, in order.
         """
         expected = None if overwrite else self.text
-        self._saver.submit(self._save_in_worker, registry, expected)
+        self._saver.run(lambda: self._save_in_worker(registry, expected), self._on_save_done)
 
-    def wait_saved(self, timeout_s: float = 10.0) -> None:
+    def wait_saved(self, ms: int = 10000) -> bool:
         """Block until every requested save has been written (quit, tests)."""
-        self._saver.submit(lambda: None).result(timeout_s)
+        return self._saver.wait_idle(ms)
 
-    def _save_in_worker(self, registry: Registry, expected: str | None) -> None:
+    def _save_in_worker(self, registry: Registry, expected: str | None) -> tuple:
         try:
             yamlio.save(registry, self.path, expected_text=expected)
             text = self.path.read_text(encoding="utf-8")
-            self._save_done.emit((parse(text, self.path), text, ""))
+            return parse(text, self.path), text, ""
         except RegistryError as exc:
-            self._save_done.emit((None, None, str(exc)))
+            return None, None, str(exc)
         except OSError as exc:
-            self._save_done.emit((None, None, f"{self.path}: cannot be written ({exc}); nothing was changed"))
+            return None, None, f"{self.path}: cannot be written ({exc}); nothing was changed"
 
     def _on_save_done(self, result: tuple) -> None:
         saved, text, error = result

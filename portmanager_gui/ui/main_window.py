@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMainWindow,
-                               QPushButton, QSplitter, QTableView, QTabWidget, QToolBar, QVBoxLayout, QWidget)
+                               QPushButton, QSplitter, QStyle, QTableView, QTabWidget, QToolBar, QVBoxLayout, QWidget)
 
 from ..core.planner import ModelSlot
 from ..core.platform.facts import PlatformFacts
@@ -167,6 +167,17 @@ class MainWindow(QMainWindow):
                 width = max(self.table.sizeHintForColumn(col), self.table.horizontalHeader().sectionSizeHint(col))
                 self.table.setColumnWidth(col, max(width, self.table.columnWidth(col)) if grow_only else width)
 
+    def _grow_columns(self, columns: Sequence[int]) -> None:
+        """Widen ``columns`` to fit their text. Measures strings with the font metrics: asking
+        the view for size hints lays out every cell, tens of ms on the GUI thread per refresh."""
+        metrics = self.table.fontMetrics()
+        pad = 2 * self.table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 12
+        for col in columns:
+            texts = (self.model.index(r, col).data() or "" for r in range(self.model.rowCount()))
+            width = max((metrics.horizontalAdvance(str(t)) for t in texts), default=0) + pad
+            if width > self.table.columnWidth(col):
+                self.table.setColumnWidth(col, width)
+
     def _action(self, bar: QToolBar, text: str, slot: Callable[[], None], shortcut=None) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
@@ -183,7 +194,7 @@ class MainWindow(QMainWindow):
     def set_rows(self, rows: Sequence[PortRow]) -> int:
         changed = self.model.set_rows(rows)
         if changed > 0:     # a new holder may need a wider column; never narrower (no jumping)
-            self._fit_columns((COL_HOLDER, COL_PID, COL_USER))
+            self._grow_columns((COL_HOLDER, COL_PID, COL_USER))
         self.details.show_row(self.selected_row())
         self._update_actions()
         return changed
