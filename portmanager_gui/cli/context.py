@@ -45,19 +45,20 @@ class Context:
         except RegistryError as exc:
             raise CliError(str(exc)) from None
 
-    def save_registry(self, registry: Registry, old: Registry | None = None) -> Path:
-        """Save atomically, then bring every linked file up to date and list what to restart."""
+    def save_registry(self, registry: Registry) -> Path:
+        """Save atomically (then call ``sync_links``: every save updates the linked files)."""
         try:
-            path = yamlio.save(registry, self.registry_path)
+            return yamlio.save(registry, self.registry_path)
         except RegistryError as exc:
             raise CliError(str(exc)) from None
         except OSError as exc:
             raise CliError(f"{self.registry_path}: cannot be written ({exc}); nothing was changed") from None
-        if old is not None:
-            from .interop_cmds import after_save  # interop_cmds imports this module
 
-            after_save(self, old, registry)
-        return path
+    def sync_links(self, old: Registry, new: Registry) -> None:
+        """Bring every linked file up to date and list the running services to restart."""
+        from .interop_cmds import after_save  # interop_cmds imports this module
+
+        after_save(self, old, new)
 
     def print(self, *parts: object) -> None:
         print(*parts, file=self.out)

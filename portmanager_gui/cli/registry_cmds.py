@@ -152,11 +152,12 @@ def cmd_ports(ctx: Context, args: argparse.Namespace) -> int:
     if dupes:
         raise CliError(f"port {dupes[0]} is listed twice for {args.name}; list each port once")
     new = reg.with_service_ports(args.name, tuple(args.ports))
-    path = ctx.save_registry(new, old=reg)
+    path = ctx.save_registry(new)
     ports = new.services[args.name].ports
     fallbacks = ", ".join(str(p) for p in ports[1:]) or "none"
     ctx.print(f"{args.name}: preferred port {ports[0]}, fallbacks {fallbacks} (saved to {path})")
     _print_related_warnings(ctx, new, f"services.{args.name}")
+    ctx.sync_links(reg, new)
     return 0
 
 
@@ -176,7 +177,7 @@ def cmd_group(ctx: Context, args: argparse.Namespace) -> int:
         slots = model_slots(new, ctx.paths.allocations_file, persist=False)
     except PoolFull as exc:
         raise CliError(str(exc)) from None
-    path = ctx.save_registry(new, old=reg)
+    path = ctx.save_registry(new)
     model_slots(new, ctx.paths.allocations_file)
     g = new.pool(args.name)
     ctx.print(f"{args.name}: ports {g.range_text} ({g.size} ports) (saved to {path})")
@@ -184,6 +185,7 @@ def cmd_group(ctx: Context, args: argparse.Namespace) -> int:
         if slot.pool == args.name:
             ctx.print(f"  {slot.model}: {slot.port}")
     _print_related_warnings(ctx, new, "start_port" if args.name == "models" else f"groups.{args.name}")
+    ctx.sync_links(reg, new)
     return 0
 
 
