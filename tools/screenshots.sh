@@ -2,7 +2,8 @@
 # Screenshots of the real app for the README: window, tray menu, editors -> docs/screenshots/.
 # Runs the app on a private Xvfb display with a tray host (trayer), in a private
 # PORTMANAGER_HOME, so nothing of the user's own registry or services is touched.
-# Needs: apt-get install -y xvfb trayer xdotool imagemagick
+# Needs: apt-get install -y xvfb trayer xdotool imagemagick x11-xserver-utils \
+#        libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1   (the last three: Qt's xcb plugin)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
