@@ -13,13 +13,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, Signal
 
 from ..core import links as links_mod
 from ..core.interop.errors import InteropError
 from ..core.links import Link, Links, LinksError
 from ..core.paths import Paths
 from ..core.registry import Registry
+from .background import Background
 
 log = logging.getLogger(__name__)
 
@@ -36,32 +37,15 @@ def _sync():
     return sync
 
 
-class _Relay(QObject):
-    result = Signal(object, object)     # done callback, value
-    error = Signal(object, str)         # error callback, message
-
-
-class _Job(QRunnable):
-    def __init__(self, fn: Callable[[], Any], done: Callable[[Any], None], fail: Callable[[str], None],
-                 relay: _Relay):
-        super().__init__()
-        self._fn, self._done, self._fail, self._relay = fn, done, fail, relay
-
-    def run(self) -> None:
-        try:
-            value = self._fn()
-        except (InteropError, LinksError) as exc:      # bad input: the message says file:line and what to do
-            self._relay.error.emit(self._fail, str(exc))
-            return
-        except OSError as exc:
-            self._relay.error.emit(self._fail, f"{getattr(exc, 'filename', None) or 'a file'}: "
-                                               f"{exc.strerror or exc}; check the path and its permissions")
-            return
-        except Exception as exc:  # a bug must reach the user, never kill the worker thread
-            log.exception("interop job failed")
-            self._relay.error.emit(self._fail, f"{type(exc).__name__}: {exc}")
-            return
-        self._relay.result.emit(self._done, value)
+def _describe(exc: Exception) -> str:
+    """The user's text for a failed job: bad input says file:line and what to do."""
+    if isinstance(exc, (InteropError, LinksError)):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return (f"{getattr(exc, 'filename', None) or 'a file'}: "
+                f"{exc.strerror or exc}; check the path and its permissions")
+    log.exception("interop job failed")      # a bug must reach the user, never kill the worker
+    return f"{type(exc).__name__}: {exc}"
 
 
 class InteropWorker(QObject):
@@ -78,11 +62,7 @@ class InteropWorker(QObject):
         self.paths = paths
         self._import_file = import_file
         self._apply_links = apply_links
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
-        self._relay = _Relay(self)
-        self._relay.result.connect(lambda done, value: done(value))
-        self._relay.error.connect(lambda fail, message: fail(message))
+        self._worker = Background(self, describe=_describe)
         self._pending = 0
 
     @property
@@ -91,7 +71,7 @@ class InteropWorker(QObject):
 
     def wait_idle(self, ms: int = 10000) -> bool:
         """Block until the worker is idle (shutdown and tests only)."""
-        return self._pool.waitForDone(ms)
+        return self._worker.wait_idle(ms)
 
     # -- requests -------------------------------------------------------------------
     def import_file(self, path: str | Path, registry: Registry, kind: str | None = None) -> None:
@@ -129,7 +109,7 @@ class InteropWorker(QObject):
     # -- plumbing -------------------------------------------------------------------
     def _dry_run(self, registry: Registry) -> tuple[Any, ...]:
         links: Links = links_mod.load(self.paths)
-        self._relay.result.emit(self.links_loaded.emit, links)
+        self._worker.post(self.links_loaded.emit, links)
         return tuple(_sync().apply_link(link, registry, dry_run=True) for link in links.items)
 
     def _submit(self, fn: Callable[[], Any], done: Callable[[Any], None], fail: Callable[[str], None]) -> None:
@@ -140,4 +120,4 @@ class InteropWorker(QObject):
                 self._pending -= 1
                 callback(value)
             return call
-        self._pool.start(_Job(fn, finished(done), finished(fail), self._relay))
+        self._worker.run(fn, finished(done), finished(fail))
