@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -201,31 +201,48 @@ def listener():
     children.close()
 
 
+def _below_ephemeral() -> int:
+    """The first port of the OS ephemeral range: outgoing connections take their local
+    port from there at any moment, so a port a test reserves, releases and binds again later
+    must come from below it, or a health check's client socket may grab it in between."""
+    from portmanager_gui.core.platform.facts import current_facts
+    return current_facts().ephemeral_range[0]
+
+
+def free_ports(n: int) -> list[int]:
+    """``n`` distinct ports, free right now on every loopback/wildcard address, chosen at
+    random below the ephemeral range (see ``_below_ephemeral``)."""
+    from portmanager_gui.core.probe import is_free
+
+    top = min(_below_ephemeral(), 65536) - 1
+    rng = random.Random()
+    out: list[int] = []
+    for _ in range(2000):
+        port = rng.randint(15000, top)
+        if port not in out and is_free(port):
+            out.append(port)
+            if len(out) == n:
+                return out
+    raise RuntimeError(f"no {n} free ports found between 15000 and {top}")
+
+
 def free_port_pair() -> tuple[int, int]:
     """Two free ports where the first's digits are a prefix of the second's (3000 / 30001).
 
-    For "kill 3000 must not touch 30001": P and P*10+d, both free right now.
+    For "kill 3000 must not touch 30001": P and P*10+d, both free right now and below the
+    ephemeral range.
     """
-    for _ in range(200):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        short = s.getsockname()[1] // 10     # a 4-digit port keeps 5-digit siblings valid
-        s.close()
-        for long in (short * 10 + d for d in range(10)):
-            if 1024 <= short and long <= 65535 and _free(short) and _free(long):
-                return short, long
+    from portmanager_gui.core.probe import is_free
+
+    top = min(_below_ephemeral(), 65536) - 1
+    rng = random.Random()
+    for _ in range(2000):
+        short = rng.randint(1500, top // 10)
+        long = short * 10 + rng.randint(0, 9)
+        if long <= top and is_free(short) and is_free(long):
+            return short, long
     raise RuntimeError("no free prefix port pair found")
 
-
-def _free(port: int) -> bool:
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", port))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
 
 
 def python_for_others() -> str:
@@ -269,4 +286,4 @@ def run_cli(capsys, *argv: str, stdin: str | None = None, monkeypatch=None) -> t
     return code, out, err
 
 
-__all__ = ["run_cli", "wait_for", "Children", "Child", "listener", "free_port_pair", "is_root"]
+__all__ = ["free_ports", "run_cli", "wait_for", "Children", "Child", "listener", "free_port_pair", "is_root"]

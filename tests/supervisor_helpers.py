@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import queue
-import socket
 import subprocess
 import sys
 import threading
@@ -21,24 +20,10 @@ from portmanager_gui.core import paths as core_paths
 from portmanager_gui.core.registry import Registry
 from portmanager_gui.core.registry_load import load
 from portmanager_gui.core.supervisor import Supervisor
-from tests.helpers import wait_for
+from tests.helpers import free_ports, wait_for  # noqa: F401 (free_ports: re-exported for the supervisor tests)
 
 FAKE = Path(__file__).with_name("fake_service.py")
 MARKERS = (str(FAKE), "portmanager_gui.demo", "portmanager_gui")
-
-
-def free_ports(n: int) -> list[int]:
-    """``n`` distinct ports that were free a moment ago (all bound at once, then released)."""
-    socks = []
-    try:
-        for _ in range(n):
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
 
 
 def flow(items: list[str]) -> str:

@@ -9,18 +9,14 @@ import sys
 
 import pytest
 
-from tests.helpers import is_root, run_cli, wait_for
+from tests.helpers import free_ports, is_root, run_cli, wait_for
 
 
 run = run_cli
 
 
 def free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    return free_ports(1)[0]
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from portmanager_gui.core.defaults import DEFAULT_REGISTRY_YAML
-from tests.helpers import free_port_pair, run_cli
+from tests.helpers import free_ports, run_cli
 
 
 run = run_cli
@@ -42,7 +42,7 @@ def test_first_run_writes_the_default_registry(pm_home, capsys):
 
 def test_check_reports_a_fallback_with_the_documents_line(tmp_path, capsys, two_held):
     held, _ = two_held
-    free_port = free_port_pair()[0]
+    free_port = free_ports(1)[0]
     path = _router_registry(tmp_path, [held.port, free_port])
     code, out, _ = run(capsys, "--registry", str(path), "check")
     assert code == 0

@@ -19,7 +19,7 @@ from portmanager_gui.core.occupancy_base import BackendUnavailable, Endpoint
 from portmanager_gui.core.platform import MACOS
 from portmanager_gui.core.probe import Availability
 from portmanager_gui.core.snapshot import PortStatus, Protocol
-from tests.helpers import is_root, python_for_others, wait_for
+from tests.helpers import free_ports, is_root, python_for_others, wait_for
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the netlink fast path is Linux-only")
 BACKENDS = ["linux", "psutil"] if sys.platform.startswith("linux") else ["psutil"]
@@ -165,10 +165,7 @@ def test_linux_cache_survives_scans_of_other_port_sets(listener):
 def test_free_port_and_a_client_port_are_not_listening(listener):
     child = listener.listen("127.0.0.1")
     client = listener.connect(child.port)
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    free = s.getsockname()[1]
-    s.close()
+    free = free_ports(1)[0]
     snap = occupancy.scan([free, client.port])
     assert snap.info(free).status is PortStatus.FREE
     # The client's local port cannot be bound by a server, yet nobody listens there.

@@ -14,7 +14,7 @@ from portmanager_gui.core.occupancy_base import Endpoint
 from portmanager_gui.core.probe import Availability
 from portmanager_gui.core.processes import KillPlan, Reason, describe, kill, plan_kill
 from portmanager_gui.core.snapshot import Holder, PortStatus, Protocol
-from tests.helpers import free_port_pair, is_root, wait_for
+from tests.helpers import free_port_pair, free_ports, is_root, wait_for
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="POSIX signals (Windows has no SIGTERM to ignore)")
 
@@ -152,11 +152,7 @@ def test_an_owner_we_cannot_see_is_refused():
 
 
 def test_free_port_plan_and_bad_calls(scanner):
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
+    port = free_ports(1)[0]
     plan = plan_kill(port, scanner)
     assert plan == KillPlan(port, PortStatus.FREE) and plan.free and not plan.can_kill
     with pytest.raises(ValueError, match="port="):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from portmanager_gui import app as gui_app
 from portmanager_gui.core.rows import Overall
-from tests.helpers import free_port_pair
+from tests.helpers import free_ports
 from tests.ui.desk import Answers, build, close, router_registry
 
 
 def test_a_broken_registry_is_shown_and_left_alone_until_fixed(qtbot, qapp, tmp_path):
-    port = free_port_pair()[0]
+    port = free_ports(1)[0]
     path = router_registry(tmp_path / "registry.yaml", [port])
     good = path.read_text()
     broken = good.replace(f"ports: [{port}]", f"ports: [{port}, 08100]")

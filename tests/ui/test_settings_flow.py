@@ -6,7 +6,7 @@ from dataclasses import replace
 from portmanager_gui import app as gui_app
 from portmanager_gui.core import settings as core_settings
 from portmanager_gui.core.settings import Settings
-from tests.helpers import free_port_pair
+from tests.helpers import free_ports
 from tests.ui.desk import Answers, build, close, router_registry
 
 
@@ -14,7 +14,7 @@ def test_start_at_login_toggle_writes_and_removes_the_xdg_autostart_entry(qapp, 
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     entry = tmp_path / "xdg" / "autostart" / "PortManager.desktop"
     answers = Answers()
-    parts = build(qapp, router_registry(tmp_path / "r.yaml", [free_port_pair()[0]]), answers)
+    parts = build(qapp, router_registry(tmp_path / "r.yaml", [free_ports(1)[0]]), answers)
     gui_app.start(parts)
     try:
         chosen = replace(parts.presenter.settings, start_at_login=True, refresh_s=5.0)
