@@ -31,7 +31,15 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import psutil  # noqa: E402
 
-from benchmarks.occupancy import HOLDERS, PAIRS, PER_HOLDER, _HOLDER, free_ports, loaded_machine, spawn  # noqa: E402
+from benchmarks.occupancy import (  # noqa: E402
+    _HOLDER,
+    HOLDERS,
+    PAIRS,
+    PER_HOLDER,
+    free_ports,
+    loaded_machine,
+    spawn,
+)
 
 HELD, FREE = 50, 10
 DEMO = '["{python}", "-m", "portmanager_gui.demo", "router", "--host", "{host}", "--port", "{port}"]'

@@ -33,8 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import psutil  # noqa: E402
 
-from portmanager_gui.core.occupancy import OccupancyScanner  # noqa: E402
-from portmanager_gui.core.snapshot import PortStatus  # noqa: E402
+from portmanager_gui.core.occupancy.scan import OccupancyScanner  # noqa: E402
+from portmanager_gui.core.occupancy.snapshot import PortStatus  # noqa: E402
 
 HOLDERS, PER_HOLDER, PAIRS = 10, 500, 2000
 REGISTRY_HELD, REGISTRY_FREE = 50, 10

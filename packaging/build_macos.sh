@@ -19,7 +19,7 @@ if ! "$PY" -c 'import PyInstaller' 2>/dev/null; then
 fi
 
 VERSION=$("$PY" -c 'from portmanager_gui import __version__; print(__version__)')
-BUNDLE_ID=$("$PY" -c 'from portmanager_gui.core.identity import BUNDLE_ID; print(BUNDLE_ID)')
+BUNDLE_ID=$("$PY" -c 'from portmanager_gui.core.app_names import BUNDLE_ID; print(BUNDLE_ID)')
 "$PY" -m PyInstaller --noconfirm --log-level WARN \
     --distpath dist --workpath build/pyinstaller packaging/PortManager.spec
 

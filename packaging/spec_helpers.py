@@ -2,7 +2,7 @@
 
 No PyInstaller imports here: the spec passes these values to Analysis/EXE/COLLECT/BUNDLE,
 and tests/packaging/test_spec.py checks them for each OS without building anything.
-Names, bundle id and version come from ``portmanager_gui.core.identity`` (the package).
+Names, bundle id and version come from ``portmanager_gui.core.app_names`` (the package).
 """
 from __future__ import annotations
 

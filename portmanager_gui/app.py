@@ -18,14 +18,14 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from .core import paths as core_paths
-from .core import processes
 from .core import settings as core_settings
-from .core.container_names import ContainerNames
-from .core.occupancy import OccupancyScanner
+from .core.kill import policy as processes
+from .core.occupancy.container_names import ContainerNames
+from .core.occupancy.scan import OccupancyScanner
 from .core.platform import autostart, current_os
+from .core.port_rows import Overall
 from .core.resources import resource_path
-from .core.rows import Overall
-from .core.supervisor import Supervisor
+from .core.supervisor.supervisor import Supervisor
 from .services.controller import Controller
 from .services.facts_loader import FactsLoader
 from .services.interop_worker import InteropWorker

@@ -12,9 +12,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .core import lookup, paths, state, yamlio
-from .core.registry import Registry
-from .core.registry_load import load
+from .core import paths
+from .core.ports import lookup
+from .core.registry import save as yamlio
+from .core.registry.load import load
+from .core.registry.model import Registry
+from .core.supervisor import records as state
 
 REGISTRY_ENV = "PORTMANAGER_REGISTRY"
 

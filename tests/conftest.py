@@ -21,7 +21,6 @@ def pm_home(tmp_path, monkeypatch):
 # Shared child-process fixtures (tests/helpers.py): `listener` starts loopback holders/clients.
 from tests.helpers import listener  # noqa: E402,F401
 
-
 # -- Qt (tests/ui, tests/services): Qt warnings fail the test -----------------------------
 # pytest-qt captures qDebug/qWarning/qCritical for each test (qt_log_capture is on by default);
 # this fixture fails the test when a warning or worse was logged, except for the messages below.

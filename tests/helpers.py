@@ -212,7 +212,7 @@ def _below_ephemeral() -> int:
 def free_ports(n: int) -> list[int]:
     """``n`` distinct ports, free right now on every loopback/wildcard address, chosen at
     random below the ephemeral range (see ``_below_ephemeral``)."""
-    from portmanager_gui.core.probe import is_free
+    from portmanager_gui.core.ports.probe import is_free
 
     top = min(_below_ephemeral(), 65536) - 1
     rng = random.Random()
@@ -232,7 +232,7 @@ def free_port_pair() -> tuple[int, int]:
     For "kill 3000 must not touch 30001": P and P*10+d, both free right now and below the
     ephemeral range.
     """
-    from portmanager_gui.core.probe import is_free
+    from portmanager_gui.core.ports.probe import is_free
 
     top = min(_below_ephemeral(), 65536) - 1
     rng = random.Random()

@@ -17,9 +17,9 @@ import psutil
 import pytest
 
 from portmanager_gui.core import paths as core_paths
-from portmanager_gui.core.registry import Registry
-from portmanager_gui.core.registry_load import load
-from portmanager_gui.core.supervisor import Supervisor
+from portmanager_gui.core.registry.load import load
+from portmanager_gui.core.registry.model import Registry
+from portmanager_gui.core.supervisor.supervisor import Supervisor
 from tests.helpers import free_ports, wait_for  # noqa: F401 (free_ports: re-exported for the supervisor tests)
 
 FAKE = Path(__file__).with_name("fake_service.py")

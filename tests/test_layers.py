@@ -41,3 +41,67 @@ def test_services_import_only_qtcore(path):
 def test_views_never_touch_processes_or_sockets(path):
     banned = {"psutil", "subprocess", "socket", "shutil"}
     assert not {n.split(".")[0] for n in _imports(path)} & banned, path
+
+
+# -- no import circles, lazy (function-level) imports included ------------------------------
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(PKG.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _package_imports(path: Path, modules: set[str]) -> set[str]:
+    """The package's modules that ``path`` imports anywhere (relative imports resolved)."""
+    me = _module_name(path)
+    package = me if path.name == "__init__.py" else me.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            candidates = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".")
+            if node.level:
+                base = base[: len(base) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            candidates = [target] + [f"{target}.{a.name}" for a in node.names]
+        else:
+            continue
+        found.update(c for c in candidates if c in modules and c != me)
+    return found
+
+
+def test_no_import_circles():
+    files = sorted(PKG.rglob("*.py"))
+    modules = {_module_name(f) for f in files}
+    graph = {_module_name(f): _package_imports(f, modules) for f in files}
+    # A package's __init__ is imported by each of its modules implicitly; edges into an
+    # __init__ that imports nothing back are harmless, so only real edges are followed.
+    state: dict[str, int] = {}
+    stack: list[str] = []
+    circles: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                circles.append(stack[stack.index(nxt):] + [nxt])
+            elif nxt not in state:
+                visit(nxt)
+        stack.pop()
+        state[node] = 2
+
+    for mod in sorted(graph):
+        if mod not in state:
+            visit(mod)
+    assert not circles, "import circles:\n" + "\n".join(" -> ".join(c) for c in circles)
+
+
+def test_core_top_floor_is_small():
+    top = sorted(p.name for p in (PKG / "core").glob("*.py"))
+    assert len(top) <= 10, top

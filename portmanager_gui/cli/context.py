@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import TextIO
 
 from ..core import paths as core_paths
-from ..core import yamlio
-from ..core.registry import Registry, UnknownName
-from ..core.registry_load import RegistryError, load
+from ..core.registry import save as yamlio
+from ..core.registry.load import RegistryError, load
+from ..core.registry.model import Registry, UnknownName
 
 
 class CliError(Exception):
@@ -46,19 +46,13 @@ class Context:
             raise CliError(str(exc)) from None
 
     def save_registry(self, registry: Registry) -> Path:
-        """Save atomically (then call ``sync_links``: every save updates the linked files)."""
+        """Save atomically (then ``save_path.after_save``: every save updates the linked files)."""
         try:
             return yamlio.save(registry, self.registry_path)
         except RegistryError as exc:
             raise CliError(str(exc)) from None
         except OSError as exc:
             raise CliError(f"{self.registry_path}: cannot be written ({exc}); nothing was changed") from None
-
-    def sync_links(self, old: Registry, new: Registry) -> None:
-        """Bring every linked file up to date and list the running services to restart."""
-        from .interop_cmds import after_save  # interop_cmds imports this module
-
-        after_save(self, old, new)
 
     def print(self, *parts: object) -> None:
         print(*parts, file=self.out)

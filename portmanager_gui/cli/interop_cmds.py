@@ -11,18 +11,19 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..core import links as links_mod
 from ..core.interop import exporters, llamaswap
-from ..core.interop.changes import ChangeKind, changed_units
+from ..core.interop import links as links_mod
+from ..core.interop.changes import ChangeKind
 from ..core.interop.detect import KINDS as IMPORT_KINDS
 from ..core.interop.detect import LABELS, guess_kind, import_file
 from ..core.interop.errors import InteropError, read_text
+from ..core.interop.links import LINK_KIND_OF_IMPORT, Link, LinksError
 from ..core.interop.result import ImportResult
 from ..core.interop.sync import Status, SyncReport, apply_link, apply_links, backup_path
-from ..core.links import LINK_KIND_OF_IMPORT, Link, LinksError
-from ..core.registry import UNGROUPED, Group, Registry
-from ..core.yamlio import write_atomic
+from ..core.registry.model import UNGROUPED, Group, Registry
+from ..core.registry.save import write_atomic
 from .context import CliError, Context
+from .save_path import after_save, print_sync
 
 _MARKS = {ChangeKind.ADD_SERVICE: "+", ChangeKind.ADD_GROUP: "+"}
 
@@ -60,53 +61,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     q = lsub.add_parser("sync", help="write every linked file now")
     q.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
     q.set_defaults(func=cmd_link_sync)
-
-
-# -- the save path ------------------------------------------------------------------------
-
-def running_units(ctx: Context) -> list[str]:
-    """Units Port Manager started (or adopted) that are alive now."""
-    from ..core import state
-
-    return [r.unit for r in state.store_for(ctx.paths).records() if r.alive]
-
-
-def _consumers(ctx: Context, registry: Registry) -> tuple[str, ...]:
-    """The frontend reads config.js: it needs a restart when a linked config.js changed."""
-    try:
-        has_js = bool(links_mod.load(ctx.paths).of_kind("js"))
-    except LinksError:
-        has_js = False
-    return ("frontend",) if has_js and "frontend" in registry.services else ()
-
-
-def print_sync(ctx: Context, report: SyncReport, dry_run: bool = False) -> None:
-    if report.error:
-        ctx.warn(f"ERROR: {report.error}")
-    for o in report.outcomes:
-        label = f"{o.link.path} ({o.link.kind})"
-        if o.status is Status.WRITTEN:
-            ctx.print(f"{'Would update' if dry_run else 'Updated'} {label}: {'; '.join(o.changes)}")
-        elif o.status is Status.FAILED:
-            ctx.warn(f"ERROR: {o.error}")
-
-
-def print_restarts(ctx: Context, old: Registry, new: Registry) -> list[str]:
-    units = changed_units(old, new, running_units(ctx), consumers=_consumers(ctx, new))
-    if units:
-        ctx.print("")
-        ctx.print("These running services use a port that changed; restart them to apply it:")
-        for unit in units:
-            ctx.print(f"  portmanager restart {unit}")
-    return units
-
-
-def after_save(ctx: Context, old: Registry, new: Registry) -> SyncReport:
-    """Call after every registry save: rewrite linked files, offer restarts. Never raises."""
-    report = apply_links(new, ctx.paths)
-    print_sync(ctx, report)
-    print_restarts(ctx, old, new)
-    return report
 
 
 # -- import -------------------------------------------------------------------------------

@@ -12,12 +12,14 @@ import json
 import sys
 from dataclasses import dataclass
 
-from ..core import processes, state
 from ..core.interop import docker
-from ..core.occupancy import OccupancyScanner
-from ..core.planner import PoolFull, model_slots
-from ..core.registry import Registry, UnknownName
-from ..core.snapshot import Holder, PortInfo, Protocol, Snapshot
+from ..core.kill import policy as processes
+from ..core.occupancy import process_info
+from ..core.occupancy.scan import OccupancyScanner
+from ..core.occupancy.snapshot import Holder, PortInfo, Protocol, Snapshot
+from ..core.ports.selection import PoolFull, model_slots
+from ..core.registry.model import Registry, UnknownName
+from ..core.supervisor import records as state
 from .context import CliError, Context
 from .registry_cmds import port_arg
 
@@ -178,7 +180,7 @@ def cmd_kill(ctx: Context, args: argparse.Namespace) -> int:
             return EXIT_REFUSED
         ctx.print(f"Listening on port {port}:")
         for h in plan.targets:
-            ctx.print(f"  {processes.describe(h)}  [{_addresses(h)}]")
+            ctx.print(f"  {process_info.describe(h)}  [{_addresses(h)}]")
         if not args.yes and not _confirm(ctx, f"Stop {len(plan.targets)} process(es) to free port {port}? [y/N] "):
             ctx.print("Nothing was killed.")
             return EXIT_FAILED

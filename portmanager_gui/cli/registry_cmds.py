@@ -5,11 +5,17 @@ import argparse
 import re
 import sys
 
-from ..core import lookup, preflight
-from ..core.planner import PoolFull, all_taken_lines, fallback_warning, model_slots
-from ..core.probe import Availability
-from ..core.registry import Registry, UnknownName
+from ..core.ports import lookup, preflight
+from ..core.ports.probe import Availability
+from ..core.ports.selection import (
+    PoolFull,
+    all_taken_lines,
+    fallback_warning,
+    model_slots,
+)
+from ..core.registry.model import Registry, UnknownName
 from .context import CliError, Context
+from .save_path import after_save
 
 RULE, THIN = "=" * 60, "-" * 60
 _PORT_ARG = re.compile(r"[1-9][0-9]{0,4}")
@@ -157,7 +163,7 @@ def cmd_ports(ctx: Context, args: argparse.Namespace) -> int:
     fallbacks = ", ".join(str(p) for p in ports[1:]) or "none"
     ctx.print(f"{args.name}: preferred port {ports[0]}, fallbacks {fallbacks} (saved to {path})")
     _print_related_warnings(ctx, new, f"services.{args.name}")
-    ctx.sync_links(reg, new)
+    after_save(ctx, reg, new)
     return 0
 
 
@@ -185,12 +191,12 @@ def cmd_group(ctx: Context, args: argparse.Namespace) -> int:
         if slot.pool == args.name:
             ctx.print(f"  {slot.model}: {slot.port}")
     _print_related_warnings(ctx, new, "start_port" if args.name == "models" else f"groups.{args.name}")
-    ctx.sync_links(reg, new)
+    after_save(ctx, reg, new)
     return 0
 
 
 def _print_related_warnings(ctx: Context, reg: Registry, key: str) -> None:
-    from ..core.lint import lint
+    from ..core.registry.lint import lint
 
     for w in lint(reg):
         if w.key.startswith(key) or key in w.message:
@@ -198,7 +204,7 @@ def _print_related_warnings(ctx: Context, reg: Registry, key: str) -> None:
 
 
 def _running_port(ctx: Context):
-    from ..core import state
+    from ..core.supervisor import records as state
 
     return lambda unit: state.running_port(ctx.paths, unit)
 

@@ -17,11 +17,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from ..core import logfiles
-from ..core.registry import Registry, UnknownName, display_host, format_template
-from ..core.supervisor import Supervisor
-from ..core.supervisor_types import StartOutcome, StopOutcome, SupervisorEvent
-from ..core.units import expand
+from ..core.registry.model import Registry, UnknownName, display_host, format_template
+from ..core.supervisor import logfiles
+from ..core.supervisor.supervisor import Supervisor
+from ..core.supervisor.types import StartOutcome, StopOutcome, SupervisorEvent
+from ..core.supervisor.unit_spec import expand
 from .context import CliError, Context
 
 RULE = "=" * 60

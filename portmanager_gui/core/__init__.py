@@ -1,1 +1,1 @@
-"""The Qt-free core: registry, planner, occupancy, processes, supervisor."""
+"""The Qt-free core, in wings: registry, ports, occupancy, kill, supervisor, interop, platform."""

@@ -12,12 +12,14 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..core import lookup, paths, state
-from ..core.defaults import DEFAULT_REGISTRY_YAML
-from ..core.health import check, health_url
-from ..core.planner import model_slots
-from ..core.registry import Registry, display_host
-from ..core.registry_load import RegistryError, load, parse
+from ..core import paths
+from ..core.ports import lookup
+from ..core.ports.selection import model_slots
+from ..core.registry.defaults import DEFAULT_REGISTRY_YAML
+from ..core.registry.load import RegistryError, load, parse
+from ..core.registry.model import Registry, display_host
+from ..core.supervisor import records as state
+from ..core.supervisor.health import check, health_url
 from .http_base import JsonHandler, Server, serve
 
 RULE = "=" * 60

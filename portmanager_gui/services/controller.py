@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
-from ..core.registry import Registry
+from ..core.registry.model import Registry
 
 log = logging.getLogger(__name__)
 

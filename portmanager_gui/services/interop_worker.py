@@ -15,11 +15,11 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from ..core import links as links_mod
+from ..core.interop import links as links_mod
 from ..core.interop.errors import InteropError
-from ..core.links import Link, Links, LinksError
+from ..core.interop.links import Link, Links, LinksError
 from ..core.paths import Paths
-from ..core.registry import Registry
+from ..core.registry.model import Registry
 from .background import Background
 
 log = logging.getLogger(__name__)

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
-from ..core import yamlio
-from ..core.planner import ModelSlot, PoolFull, model_slots, read_allocations
-from ..core.registry import Registry
-from ..core.registry_load import RegistryError, parse
+from ..core.ports.selection import ModelSlot, PoolFull, model_slots, read_allocations
+from ..core.registry import save as yamlio
+from ..core.registry.load import RegistryError, parse
+from ..core.registry.model import Registry
 from .background import Background
 
 DEBOUNCE_MS = 100   # editors write in several steps; look once they are done

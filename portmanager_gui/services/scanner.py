@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
-from ..core.snapshot import Snapshot
+from ..core.occupancy.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 

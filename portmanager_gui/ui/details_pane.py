@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
-from ..core.rows import PortRow, format_uptime
+from ..core.port_rows import PortRow, format_uptime
 
 
 def describe_row(row: PortRow) -> str:

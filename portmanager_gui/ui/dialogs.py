@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from ..core.snapshot import Holder
+from ..core.occupancy.snapshot import Holder
 
 if TYPE_CHECKING:
-    from ..core.processes import KillPlan
+    from ..core.kill.policy import KillPlan
 
 
 @dataclass(frozen=True)

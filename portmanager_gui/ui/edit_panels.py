@@ -9,14 +9,22 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QListWidget, QPushButton, QSplitter,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ..core.edits import parse_port
-from ..core.planner import ModelSlot
+from ..core.occupancy.snapshot import Snapshot
 from ..core.platform.facts import PlatformFacts
-from ..core.registry import UNGROUPED, Registry, Service
-from ..core.snapshot import Snapshot
+from ..core.ports.selection import ModelSlot
+from ..core.registry.edit_checks import parse_port
+from ..core.registry.model import UNGROUPED, Registry, Service
 from .group_editor import GroupEditor
 from .port_list_editor import PortListEditor
 

@@ -8,15 +8,33 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QListWidget, QListWidgetItem, QPushButton, QSpinBox, QTableView, QVBoxLayout,
-                               QWidget)
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ..core.edits import GroupPreview, preview_group
+from ..core.occupancy.snapshot import Snapshot
 from ..core.platform.facts import PlatformFacts
-from ..core.registry import DEFAULT_GROUP_SIZE, UNGROUPED, Registry
-from ..core.snapshot import Snapshot
+from ..core.registry.edit_checks import GroupPreview, preview_group
+from ..core.registry.model import DEFAULT_GROUP_SIZE, UNGROUPED, Registry
 
 _Index = QModelIndex | QPersistentModelIndex
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPen, QPixmap
 
 from ..core.platform import MACOS
-from ..core.rows import Overall, RowState
+from ..core.port_rows import Overall, RowState
 
 STATE_COLORS = {
     Overall.OK: QColor("#2e9d4f"),

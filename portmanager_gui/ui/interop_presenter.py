@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject
 
 from ..core.interop.changes import changed_units
-from ..core.links import LINK_KIND_OF_IMPORT, Link, Links
-from ..core.registry import Registry
+from ..core.interop.links import LINK_KIND_OF_IMPORT, Link, Links
+from ..core.registry.model import Registry
 
 if TYPE_CHECKING:
     from .import_dialog import ImportChoice

@@ -9,18 +9,40 @@ from collections.abc import Callable, Mapping, Sequence
 
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMainWindow,
-                               QPushButton, QSplitter, QStyle, QTableView, QTabWidget, QToolBar, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPushButton,
+    QSplitter,
+    QStyle,
+    QTableView,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ..core.planner import ModelSlot
+from ..core.occupancy.snapshot import Snapshot
 from ..core.platform.facts import PlatformFacts
-from ..core.registry import Registry
-from ..core.rows import PortRow, RowState
-from ..core.snapshot import Snapshot
+from ..core.port_rows import PortRow, RowState
+from ..core.ports.selection import ModelSlot
+from ..core.registry.model import Registry
 from .details_pane import DetailsPane
 from .edit_panels import GroupsPanel, ServicesPanel
-from .port_table_model import (COL_HOLDER, COL_PID, COL_STATE, COL_UNIT, COL_USER, ROW_ROLE, PortFilterProxy,
-                               PortTableModel)
+from .port_table_model import (
+    COL_HOLDER,
+    COL_PID,
+    COL_STATE,
+    COL_UNIT,
+    COL_USER,
+    ROW_ROLE,
+    PortFilterProxy,
+    PortTableModel,
+)
 from .restart_banner import RestartBanner
 
 RUNNING = (RowState.OURS, RowState.FALLBACK)

@@ -12,13 +12,21 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
-                               QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ..core.edits import PortListCheck, check_port_list
-from ..core.planner import ModelSlot
-from ..core.registry import Registry
-from ..core.snapshot import Snapshot
+from ..core.occupancy.snapshot import Snapshot
+from ..core.ports.selection import ModelSlot
+from ..core.registry.edit_checks import PortListCheck, check_port_list
+from ..core.registry.model import Registry
 
 ERROR_BG = QColor("#f8d3d1")
 WARN_BG = QColor("#fdf1cf")

@@ -9,11 +9,18 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex,
-                            QSortFilterProxyModel, Qt, QTimer)
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QBrush, QFont
 
-from ..core.rows import PortRow, RowState, changed_keys, format_uptime
+from ..core.port_rows import PortRow, RowState, changed_keys, format_uptime
 from .icons import HIGHLIGHT, ROW_BACKGROUNDS, ROW_DOTS, ROW_FOREGROUNDS, dot_icon
 
 COLUMNS = ("Service / group", "Port", "Role", "State", "Holder", "PID", "User", "Uptime", "URL")

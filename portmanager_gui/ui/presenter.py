@@ -14,12 +14,18 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from ..core import watch
-from ..core.registry import Registry
-from ..core.rows import Managed, PortRow, build_rows, summary
+from ..core.occupancy import snapshot_diff as watch
+from ..core.occupancy.snapshot import Snapshot
+from ..core.port_rows import Managed, PortRow, build_rows, summary
+from ..core.registry.model import Registry
 from ..core.settings import Settings
-from ..core.snapshot import Snapshot
-from .dialogs import AllTakenChoice, AllTakenQuestion, KillQuestion, all_taken_question, kill_question
+from .dialogs import (
+    AllTakenChoice,
+    AllTakenQuestion,
+    KillQuestion,
+    all_taken_question,
+    kill_question,
+)
 from .main_window import MainWindow
 from .tray import Tray
 

@@ -13,8 +13,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from ..core.registry import UNGROUPED, Registry
-from ..core.rows import Overall, PortRow, RowState, overall, summary
+from ..core.port_rows import Overall, PortRow, RowState, overall, summary
+from ..core.registry.model import UNGROUPED, Registry
 from .icons import ROW_DOTS, dot_icon
 
 RUNNING = (RowState.OURS, RowState.FALLBACK)

@@ -12,11 +12,12 @@ import psutil
 import pytest
 
 from portmanager_gui import cli
-from portmanager_gui.cli import interop_cmds
+from portmanager_gui.cli import interop_cmds, save_path
 from portmanager_gui.cli.context import CliError, Context
-from portmanager_gui.core import links, state
+from portmanager_gui.core.interop import links
 from portmanager_gui.core.paths import resolve
-from portmanager_gui.core.registry_load import load
+from portmanager_gui.core.registry.load import load
+from portmanager_gui.core.supervisor import records as state
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "interop"
 
@@ -93,7 +94,7 @@ def test_done_when_import_both_change_once_every_file_follows(project, running_b
     old = ctx.load_registry()
     new = old.with_service_ports("backend", (9000,)).with_group_range("large-models", 8400)
     ctx.save_registry(new)
-    report = interop_cmds.after_save(ctx, old, new)
+    report = save_path.after_save(ctx, old, new)
     out = ctx.out.getvalue()
 
     assert report.ok, ctx.err.getvalue()

@@ -11,7 +11,6 @@ import pytest
 
 from tests.helpers import free_ports, is_root, run_cli, wait_for
 
-
 run = run_cli
 
 

@@ -6,9 +6,8 @@ import sys
 
 import pytest
 
-from portmanager_gui.core.defaults import DEFAULT_REGISTRY_YAML
+from portmanager_gui.core.registry.defaults import DEFAULT_REGISTRY_YAML
 from tests.helpers import free_ports, run_cli
-
 
 run = run_cli
 

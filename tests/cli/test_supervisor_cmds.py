@@ -10,8 +10,8 @@ import pytest
 
 from portmanager_gui.cli.supervisor_cmds import follow
 from portmanager_gui.core import paths as core_paths
-from portmanager_gui.core.probe import Availability, probe
-from portmanager_gui.core.state import StateStore
+from portmanager_gui.core.ports.probe import Availability, probe
+from portmanager_gui.core.supervisor.records import StateStore
 from tests.helpers import wait_for
 from tests.supervisor_helpers import (
     LineReader,

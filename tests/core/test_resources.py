@@ -7,7 +7,11 @@ from pathlib import Path
 import pytest
 
 from portmanager_gui.core import resources
-from portmanager_gui.core.resources import ResourceMissing, resource_path, resources_root
+from portmanager_gui.core.resources import (
+    ResourceMissing,
+    resource_path,
+    resources_root,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 

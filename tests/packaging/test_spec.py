@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import portmanager_gui
-from portmanager_gui.core import identity
+from portmanager_gui.core import app_names
 from portmanager_gui.core.platform.autostart import desktop_exec
 
 REPO = Path(__file__).resolve().parents[2]
@@ -38,7 +38,7 @@ smoke = _load("smoke_test", PKG / "smoke_test.py")
 
 def test_one_version_everywhere():
     pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
-    assert pyproject["project"]["version"] == portmanager_gui.__version__ == identity.VERSION
+    assert pyproject["project"]["version"] == portmanager_gui.__version__ == app_names.VERSION
     assert any(d.startswith("pyinstaller>=") for d in pyproject["project"]["optional-dependencies"]["package"])
     assert not any(d.lower().startswith(("pyinstaller", "pillow")) for d in pyproject["project"]["dependencies"])
 
@@ -78,9 +78,9 @@ def test_windows_version_info_carries_the_package_version_and_names():
 
 
 def test_info_plist_makes_a_menu_bar_app():
-    plist = helpers.info_plist("1.4.0", identity.BUNDLE_ID, "Port Manager")
+    plist = helpers.info_plist("1.4.0", app_names.BUNDLE_ID, "Port Manager")
     assert plist["LSUIElement"] is True
-    assert plist["CFBundleIdentifier"] == identity.BUNDLE_ID
+    assert plist["CFBundleIdentifier"] == app_names.BUNDLE_ID
     assert plist["CFBundleShortVersionString"] == "1.4.0" and plist["CFBundleVersion"] == "1.4.0"
     assert plist["CFBundleDisplayName"] == "Port Manager"
 
@@ -151,7 +151,7 @@ def test_spec_on_windows_sets_icon_and_generated_version_file(tmp_path, monkeypa
     version_file = Path(exe["version"])
     assert version_file.parent == tmp_path / "work"
     assert version_file.read_text(encoding="utf-8") == helpers.windows_version_info(
-        portmanager_gui.__version__, "Port Manager", "PortManager", identity.DESCRIPTION)
+        portmanager_gui.__version__, "Port Manager", "PortManager", app_names.DESCRIPTION)
     assert "BUNDLE" not in parts
 
 
@@ -161,7 +161,7 @@ def test_spec_on_macos_makes_a_signed_menu_bar_app_bundle(tmp_path, monkeypatch)
     assert parts["EXE"].kwargs["codesign_identity"] == "Developer ID Application: Ann (X1)"
     bundle = parts["BUNDLE"].kwargs
     assert bundle["name"] == "PortManager.app" and bundle["icon"].endswith("PortManager.icns")
-    assert bundle["bundle_identifier"] == identity.BUNDLE_ID
+    assert bundle["bundle_identifier"] == app_names.BUNDLE_ID
     assert bundle["version"] == portmanager_gui.__version__
     assert bundle["info_plist"]["LSUIElement"] is True
     unsigned = _run_spec(tmp_path, monkeypatch, "darwin")
@@ -180,7 +180,7 @@ def test_desktop_template_is_complete():
     assert sorted(set(re.findall(r"@[A-Z]+@", text))) == ["@EXEC@", "@VERSION@"]
     entry = _desktop(text)
     assert entry["Type"] == "Application" and entry["Terminal"] == "false"
-    assert entry["Name"] == identity.DISPLAY_NAME
+    assert entry["Name"] == app_names.DISPLAY_NAME
     assert entry["Icon"] == "portmanager"
     assert entry["Exec"] == "@EXEC@"          # install.sh looks for exactly this line
 

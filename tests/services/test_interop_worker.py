@@ -5,12 +5,12 @@ import shutil
 import threading
 from pathlib import Path
 
-from portmanager_gui.core import links as links_mod
+from portmanager_gui.core.interop import links as links_mod
 from portmanager_gui.core.interop import sync
+from portmanager_gui.core.interop.links import Link
 from portmanager_gui.core.interop.sync import Status
-from portmanager_gui.core.links import Link
 from portmanager_gui.core.paths import resolve
-from portmanager_gui.core.registry_load import parse
+from portmanager_gui.core.registry.load import parse
 from portmanager_gui.services.interop_worker import InteropWorker
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "interop"

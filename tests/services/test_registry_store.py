@@ -1,7 +1,7 @@
 """The registry store: live reload, unsaved edits never lost, last good registry kept."""
 from __future__ import annotations
 
-from portmanager_gui.core.defaults import DEFAULT_REGISTRY_YAML
+from portmanager_gui.core.registry.defaults import DEFAULT_REGISTRY_YAML
 from portmanager_gui.services.registry_store import RegistryStore
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import threading
 
-from portmanager_gui.core.occupancy import OccupancyScanner
-from portmanager_gui.core.snapshot import PortStatus, Snapshot
+from portmanager_gui.core.occupancy.scan import OccupancyScanner
+from portmanager_gui.core.occupancy.snapshot import PortStatus, Snapshot
 from portmanager_gui.services.scanner import Scanner
 
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import QCoreApplication
 
 from portmanager_gui import app as gui_app
 from portmanager_gui.core import paths as core_paths
-from portmanager_gui.core.rows import PortRow
+from portmanager_gui.core.port_rows import PortRow
 from portmanager_gui.core.settings import Settings
 from portmanager_gui.ui.dialogs import AllTakenChoice
 from portmanager_gui.ui.presenter import Asks, Desktop

@@ -1,9 +1,14 @@
 """Values for UI tests: a small registry, holders and snapshots built by hand."""
 from __future__ import annotations
 
-from portmanager_gui.core.planner import ModelSlot
-from portmanager_gui.core.registry import Group, Registry, Service
-from portmanager_gui.core.snapshot import Holder, PortInfo, PortStatus, Snapshot
+from portmanager_gui.core.occupancy.snapshot import (
+    Holder,
+    PortInfo,
+    PortStatus,
+    Snapshot,
+)
+from portmanager_gui.core.ports.selection import ModelSlot
+from portmanager_gui.core.registry.model import Group, Registry, Service
 
 ROUTER_PORTS = (3791, 3003)
 

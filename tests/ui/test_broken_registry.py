@@ -3,7 +3,7 @@ and fixing the file brings everything back."""
 from __future__ import annotations
 
 from portmanager_gui import app as gui_app
-from portmanager_gui.core.rows import Overall
+from portmanager_gui.core.port_rows import Overall
 from tests.helpers import free_ports
 from tests.ui.desk import Answers, build, close, router_registry
 

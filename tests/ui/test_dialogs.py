@@ -1,8 +1,8 @@
 """The words of the kill confirmation and the all-taken dialog."""
 from __future__ import annotations
 
-from portmanager_gui.core.processes import KillPlan, Reason, Refusal
-from portmanager_gui.core.snapshot import PortStatus
+from portmanager_gui.core.kill.policy import KillPlan, Reason, Refusal
+from portmanager_gui.core.occupancy.snapshot import PortStatus
 from portmanager_gui.ui.dialogs import all_taken_question, kill_question
 from tests.ui.factories import holder
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from portmanager_gui import app as gui_app
-from portmanager_gui.core.rows import RowState
+from portmanager_gui.core.port_rows import RowState
 from portmanager_gui.ui.dialogs import AllTakenChoice
 from portmanager_gui.ui.port_table_model import COL_STATE
 from tests.supervisor_helpers import free_ports

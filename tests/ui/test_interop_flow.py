@@ -11,8 +11,8 @@ import pytest
 
 from portmanager_gui import app as gui_app
 from portmanager_gui.core import paths as core_paths
-from portmanager_gui.core.registry_load import load
-from portmanager_gui.core.rows import RowState
+from portmanager_gui.core.port_rows import RowState
+from portmanager_gui.core.registry.load import load
 from portmanager_gui.ui.import_dialog import ImportAction, ImportChoice, preview_of
 from portmanager_gui.ui.interop_presenter import InteropAsks
 from tests.supervisor_helpers import free_ports

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from portmanager_gui.core.interop.detect import import_file
+from portmanager_gui.core.interop.links import Link
 from portmanager_gui.core.interop.sync import LinkOutcome, Status
-from portmanager_gui.core.links import Link
-from portmanager_gui.core.registry_load import parse
+from portmanager_gui.core.registry.load import parse
 from portmanager_gui.ui.import_dialog import ImportAction, ImportDialog
 from portmanager_gui.ui.links_dialog import LinksDialog
 from portmanager_gui.ui.restart_banner import RestartBanner

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from portmanager_gui import app as gui_app
-from portmanager_gui.core.rows import RowState
+from portmanager_gui.core.port_rows import RowState
 from tests.ui import desk
 
 

@@ -3,9 +3,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from portmanager_gui.core.rows import RowState, build_rows
+from portmanager_gui.core.port_rows import RowState, build_rows
 from portmanager_gui.ui.group_editor import AssignmentModel
-from portmanager_gui.ui.port_table_model import COL_STATE, COL_UNIT, ROW_ROLE, PortFilterProxy, PortTableModel
+from portmanager_gui.ui.port_table_model import (
+    COL_STATE,
+    COL_UNIT,
+    ROW_ROLE,
+    PortFilterProxy,
+    PortTableModel,
+)
 from tests.ui.factories import holder, registry, slots, snapshot
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QMenu
 
 from portmanager_gui.app import load_tray_icons
-from portmanager_gui.core.rows import Managed, Overall, build_rows
+from portmanager_gui.core.port_rows import Managed, Overall, build_rows
 from portmanager_gui.ui.tray import Tray, TrayActions, fill_menu
 from tests.ui.factories import holder, registry, slots, snapshot
 

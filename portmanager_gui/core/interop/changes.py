@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
-from ..registry import UNGROUPED, Group, Registry
+from ..registry.model import UNGROUPED, Group, Registry
 
 
 class ChangeKind(str, Enum):

@@ -14,7 +14,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from ..registry import Registry
+from ..registry.model import Registry
 from .errors import InteropError, read_text
 from .naming import safe_name
 from .result import Finding, ImportResult, PortEntry, apply_entries

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap
 
-from ..registry import Registry
+from ..registry.model import Registry
 from . import compose, dotenv, llamaswap, llamaswap_import, pyconst
 from .errors import InteropError, read_text
 from .result import ImportResult

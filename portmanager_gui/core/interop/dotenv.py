@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..registry import Registry
+from ..registry.model import Registry
 from .errors import InteropError, read_text
 from .naming import constant_name, is_port_key, service_name
 from .pyexport import Rendered

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from ..registry import Registry, Service, display_host
+from ..registry.model import Registry, Service, display_host
 from . import dotenv, pyexport
 from .naming import constant_name
 from .pyexport import Rendered

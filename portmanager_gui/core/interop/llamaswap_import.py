@@ -12,9 +12,14 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from ..registry import DEFAULT_GROUP_SIZE, Group, Registry, Service
+from ..registry.model import DEFAULT_GROUP_SIZE, Group, Registry, Service
 from .errors import InteropError
-from .llamaswap import CLARACORE_DEFAULT_LISTEN, CLARACORE_DEFAULT_START, LlamaSwapConfig, load
+from .llamaswap import (
+    CLARACORE_DEFAULT_LISTEN,
+    CLARACORE_DEFAULT_START,
+    LlamaSwapConfig,
+    load,
+)
 from .naming import safe_name
 from .result import Finding, ImportResult, StartPortClash, moved
 

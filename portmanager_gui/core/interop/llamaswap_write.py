@@ -15,7 +15,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode
 
-from ..registry import Registry
+from ..registry.model import Registry
 from .errors import InteropError
 from .llamaswap import parse
 from .pyexport import Rendered

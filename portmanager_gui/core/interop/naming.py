@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from ..lookup import env_name
+from ..ports.lookup import env_name
 
 # Words that describe *how* a service is reached rather than *which* service it is.
 _GENERIC = frozenset({"api", "server", "service", "http", "web", "ui", "svc"})

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..registry import Registry
+from ..registry.model import Registry
 from .errors import InteropError, read_text
 from .naming import is_port_key, service_name
 from .result import Finding, ImportResult, PortEntry, apply_entries

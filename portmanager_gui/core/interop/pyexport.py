@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..registry import Registry, Service
+from ..registry.model import Registry, Service
 from .naming import constant_name, service_name, url_function
 from .pyconst import PyModule, parse
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..registry import Registry, Service
+from ..registry.model import Registry, Service
 from .changes import Change, diff
 from .errors import InteropError
 

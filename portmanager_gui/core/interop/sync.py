@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from .. import links as links_mod
-from ..links import Link, Links, LinksError
 from ..paths import Paths
-from ..registry import Registry
-from ..yamlio import write_atomic
+from ..registry.model import Registry
+from ..registry.save import write_atomic
 from . import exporters
+from . import links as links_mod
 from .errors import InteropError, read_text
+from .links import Link, Links, LinksError
 from .llamaswap_write import write_back
 from .pyexport import Rendered
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from ..identity import BUNDLE_ID, DISPLAY_NAME, EXECUTABLE
+from ..app_names import BUNDLE_ID, DISPLAY_NAME, EXECUTABLE
 from ..resources import SOURCE_ROOT, ResourceMissing, is_frozen, resource_path
 from . import LINUX, MACOS, WINDOWS, current_os
 
@@ -171,7 +171,7 @@ def enable(entry: AutostartEntry, winreg: ModuleType | None = None) -> None:
             with reg.CreateKeyEx(reg.HKEY_CURRENT_USER, entry.location, 0, reg.KEY_SET_VALUE) as key:
                 reg.SetValueEx(key, entry.value_name, 0, reg.REG_SZ, entry.content)
             return
-        from ..yamlio import write_atomic
+        from ..registry.save import write_atomic
 
         write_atomic(Path(entry.location), entry.content, backup=False)
     except OSError as exc:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from portmanager_gui.core.defaults import DEFAULT_REGISTRY_YAML
-from portmanager_gui.core.registry_load import parse
+from portmanager_gui.core.registry.defaults import DEFAULT_REGISTRY_YAML
+from portmanager_gui.core.registry.load import parse
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "interop"
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from portmanager_gui.core.interop.changes import Change, ChangeKind, changed_units, diff
-from portmanager_gui.core.registry import Group, Service
+from portmanager_gui.core.registry.model import Group, Service
 
 
 def test_diff_lists_additions_and_changes(registry):

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from portmanager_gui.core.defaults import DEFAULT_REGISTRY_YAML
 from portmanager_gui.core.interop.detect import guess_kind, import_file
 from portmanager_gui.core.interop.errors import InteropError
+from portmanager_gui.core.registry.defaults import DEFAULT_REGISTRY_YAML
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "interop"
 

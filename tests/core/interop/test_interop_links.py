@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from portmanager_gui.core import links
+from portmanager_gui.core.interop import links
 from portmanager_gui.core.paths import resolve
 
 

@@ -1,0 +1,209 @@
+"""The rows of the port table and the tray's overall state, as pure values.
+
+``build_rows`` turns (Registry, model slots, Snapshot, managed records, per-unit notes)
+into one ``PortRow`` per registry port; the Qt table model, the tray menu and the tooltip
+only render these. No Qt and no I/O here, so every state rule is cheap to test.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from .occupancy.snapshot import Holder, PortStatus, Snapshot
+from .ports.selection import ModelSlot
+from .registry.model import Registry, display_host, format_template
+
+
+class RowState(str, Enum):
+    FREE = "free"
+    OURS = "running"            # held by the process Port Manager started for this row
+    FOREIGN = "in use"          # held by a process Port Manager did not start
+    FALLBACK = "on fallback"    # our service runs here because its preferred port was taken
+    CONFLICT = "conflict"       # claimed twice, held by another of our units, or reserved by the OS
+    FAILED = "failed"           # the last start of this unit failed / it crashed and gave up
+
+
+class Overall(str, Enum):
+    OK = "ok"
+    FALLBACK = "fallback"
+    PROBLEM = "problem"
+
+
+class Role(str, Enum):
+    PREFERRED = "preferred"
+    FALLBACK = "fallback"
+    MODEL = "model slot"
+
+
+@dataclass(frozen=True)
+class Managed:
+    """The part of a supervisor record the rows need (pid + port of a unit we started)."""
+
+    unit: str
+    pid: int | None
+    port: int | None
+    alive: bool = True
+
+
+@dataclass(frozen=True)
+class PortRow:
+    unit: str                   # service name or "pool/model"
+    group: str                  # the model pool, "" for services
+    port: int
+    role: Role
+    state: RowState
+    url: str
+    holders: tuple[Holder, ...] = ()
+    since: float | None = None  # the holder's start (epoch seconds): uptime is computed when shown
+    note: str = ""              # the sentence to show in a tooltip / details pane
+
+    def uptime(self, now: float) -> float | None:
+        return now - self.since if self.since is not None else None
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.unit, self.port)
+
+    @property
+    def holder(self) -> Holder | None:
+        return self.holders[0] if self.holders else None
+
+    @property
+    def is_service(self) -> bool:
+        return not self.group
+
+
+def _managed_index(records: Iterable[Managed]) -> tuple[dict[str, Managed], dict[int, Managed]]:
+    by_unit, by_pid = {}, {}
+    for rec in records:
+        if not rec.alive:
+            continue
+        by_unit[rec.unit] = rec
+        if rec.pid is not None:
+            by_pid[rec.pid] = rec
+    return by_unit, by_pid
+
+
+def _claims(registry: Registry, slots: Sequence[ModelSlot]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for name, svc in registry.services.items():
+        for port in dict.fromkeys(svc.ports):
+            out.setdefault(port, []).append(name)
+    for slot in slots:
+        out.setdefault(slot.port, []).append(slot.unit)
+    return out
+
+
+def build_rows(registry: Registry, slots: Sequence[ModelSlot], snapshot: Snapshot | None,
+               records: Iterable[Managed] = (), failures: Mapping[str, str] | None = None,
+               notes: Mapping[str, str] | None = None, now: float | None = None) -> tuple[PortRow, ...]:
+    """One row per (unit, port) of the registry, in registry order."""
+    now = time.time() if now is None else now
+    failures = failures or {}
+    notes = notes or {}
+    by_unit, by_pid = _managed_index(records)
+    claims = _claims(registry, slots)
+    snap = snapshot or Snapshot(taken_at=now)
+    rows: list[PortRow] = []
+    for name, svc in registry.services.items():
+        for i, port in enumerate(dict.fromkeys(svc.ports)):
+            role = Role.PREFERRED if i == 0 else Role.FALLBACK
+            rows.append(_row(name, "", port, role, svc.url_for(port), snap, by_unit, by_pid, claims,
+                             failures, notes, now, svc.preferred))
+    for slot in slots:
+        group = registry.pool(slot.pool)
+        url = format_template(group.url, port=slot.port, host=display_host(group.host), model=slot.model) \
+            if group else ""
+        rows.append(_row(slot.unit, slot.pool, slot.port, Role.MODEL, url, snap, by_unit, by_pid, claims,
+                         failures, notes, now))
+    return tuple(rows)
+
+
+def _row(unit: str, group: str, port: int, role: Role, url: str, snap: Snapshot,
+         by_unit: dict[str, Managed], by_pid: dict[int, Managed], claims: dict[int, list[str]],
+         failures: Mapping[str, str], notes: Mapping[str, str], now: float, preferred: int | None = None) -> PortRow:
+    info = snap.info(port)
+    holders = info.holders
+    mine = by_unit.get(unit)
+    owners = {by_pid[h.pid].unit for h in holders if h.pid in by_pid}
+    others = [u for u in claims.get(port, []) if u != unit]
+    note = ""
+    if mine is not None and mine.port == port:
+        state = RowState.FALLBACK if role is Role.FALLBACK else RowState.OURS
+        note = notes.get(unit, "") if state is RowState.FALLBACK else ""
+        if state is RowState.FALLBACK and not note and preferred is not None:
+            # Until the supervisor's own sentence arrives (it names the service's title).
+            taken = snap.holders(preferred)
+            by = f" by {taken[0].describe()}" if taken else ""
+            note = f"Port {preferred} is in use{by}; {unit} started on fallback port {port}"
+    elif owners - {unit}:
+        state = RowState.CONFLICT
+        note = f"port {port} is held by {', '.join(sorted(owners - {unit}))}, started by Port Manager"
+    elif others and info.taken:
+        state = RowState.CONFLICT
+        note = f"port {port} is also claimed by {', '.join(others)}"
+    elif info.status is PortStatus.RESERVED:
+        state = RowState.CONFLICT
+        note = info.note or f"the OS reserves port {port}; nothing can listen on it"
+    elif unit in failures and (role is not Role.FALLBACK or not info.taken):
+        state = RowState.FAILED
+        note = failures[unit]
+    elif info.taken:
+        state = RowState.FOREIGN
+        if mine is not None and mine.port is not None and role is Role.PREFERRED:
+            note = notes.get(unit, "") or f"{unit} runs on fallback port {mine.port}"
+    else:
+        state = RowState.FREE
+    if not note and info.note:
+        note = info.note
+    holder = holders[0] if holders else None
+    since = holder.create_time if holder and holder.create_time else None
+    return PortRow(unit, group, port, role, state, url, holders, since, note)
+
+
+def overall(rows: Iterable[PortRow]) -> Overall:
+    states = {r.state for r in rows}
+    if states & {RowState.CONFLICT, RowState.FAILED}:
+        return Overall.PROBLEM
+    if RowState.FALLBACK in states:
+        return Overall.FALLBACK
+    return Overall.OK
+
+
+def summary(rows: Sequence[PortRow]) -> str:
+    """The tray tooltip: one line per kind of trouble, the first line the totals."""
+    running = sorted({r.unit for r in rows if r.state in (RowState.OURS, RowState.FALLBACK)})
+    lines = [f"Port Manager: {len(running)} running, "
+             f"{sum(1 for r in rows if r.state is RowState.FOREIGN)} ports held by other programs"]
+    for r in rows:
+        if r.state is RowState.FALLBACK:
+            lines.append(r.note or f"{r.unit} is on fallback port {r.port}")
+        elif r.state is RowState.FAILED:
+            lines.append(f"{r.unit} failed: {r.note}" if r.note else f"{r.unit} failed")
+        elif r.state is RowState.CONFLICT:
+            lines.append(f"conflict on {r.port} ({r.unit}): {r.note}")
+    if len(lines) == 1:
+        lines.append("All good")
+    return "\n".join(dict.fromkeys(lines))
+
+
+def format_uptime(seconds: float | None) -> str:
+    """Minutes at most: the table refreshes this column once a minute, not every scan."""
+    if seconds is None or seconds < 0:
+        return ""
+    s = int(seconds)
+    if s < 60:
+        return "<1m"
+    if s < 3600:
+        return f"{s // 60}m"
+    if s < 86400:
+        return f"{s // 3600}h {s % 3600 // 60:02d}m"
+    return f"{s // 86400}d {s % 86400 // 3600}h"
+
+
+def changed_keys(old: Sequence[PortRow], new: Sequence[PortRow]) -> set[tuple[str, int]]:
+    """Rows whose holder changed (a different pid, or taken <-> free): to highlight briefly."""
+    before = {r.key: tuple(h.identity for h in r.holders) for r in old}
+    return {r.key for r in new if r.key in before and before[r.key] != tuple(h.identity for h in r.holders)}

@@ -1,0 +1,118 @@
+"""Per-service log files: where they are, how they rotate, reading their tail.
+
+Why the child writes to the file itself (its stdout/stderr *are* the file) rather than a
+reader thread pumping a pipe into a ``RotatingFileHandler``: ``portmanager start`` exits
+right after the start, and a pump thread would die with it, leaving the child writing
+into a pipe nobody reads -- it would block (or get SIGPIPE) once the pipe buffer fills.
+A file never blocks and survives whoever started the child.
+
+Rotation therefore follows ``RotatingFileHandler``'s naming (``x.log``, ``x.log.1`` ...
+``x.log.N``) but happens at moments we control:
+- on every start, when the file exceeds ``max_bytes`` (the child has not opened it yet);
+- while a supervisor watches (``up``, the desktop app): "copy then truncate", as
+  logrotate's ``copytruncate`` does, because the child keeps its descriptor. The child
+  opened the file with O_APPEND, so after the truncation its next write lands at the new
+  end instead of leaving a hole. Lines written between the copy and the truncation are
+  lost -- the known price of copytruncate, acceptable for a service log.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from collections import deque
+from pathlib import Path
+from typing import BinaryIO
+
+from ..paths import Paths
+
+MAX_BYTES = 10 * 1024 * 1024
+BACKUPS = 3
+
+
+def log_path(paths: Paths, unit: str) -> Path:
+    """``<log dir>/<unit>.log`` with ``/`` made ``__`` ("large-models/model1" -> "large-models__model1.log")."""
+    return paths.log_dir / (unit.replace("/", "__").replace("\\", "__") + ".log")
+
+
+def _shift(path: Path, backups: int) -> None:
+    for i in range(backups - 1, 0, -1):
+        src = path.with_name(f"{path.name}.{i}")
+        if src.exists():
+            os.replace(src, path.with_name(f"{path.name}.{i + 1}"))
+
+
+def rotate_if_large(path: Path, max_bytes: int = MAX_BYTES, backups: int = BACKUPS) -> bool:
+    """Before a start: move ``path`` to ``path.1`` (shifting older ones) when it is too big."""
+    try:
+        if path.stat().st_size <= max_bytes:
+            return False
+    except FileNotFoundError:
+        return False
+    if backups < 1:
+        path.unlink()
+        return True
+    _shift(path, backups)
+    os.replace(path, path.with_name(f"{path.name}.1"))
+    return True
+
+
+def copytruncate_if_large(path: Path, max_bytes: int = MAX_BYTES, backups: int = BACKUPS) -> bool:
+    """While the child writes: copy ``path`` to ``path.1`` and truncate it in place."""
+    try:
+        if path.stat().st_size <= max_bytes:
+            return False
+    except FileNotFoundError:
+        return False
+    if backups >= 1:
+        _shift(path, backups)
+        shutil.copyfile(path, path.with_name(f"{path.name}.1"))
+    with open(path, "r+b") as fh:
+        fh.truncate(0)
+    return True
+
+
+def open_for_child(path: Path, header: str) -> BinaryIO:
+    """Open the log for appending (O_APPEND), after writing a header line that marks this start."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fh = open(path, "ab", buffering=0)
+    fh.write(header.encode("utf-8", "replace") + b"\n")
+    return fh
+
+
+def size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def tail(path: Path, lines: int = 50, chunk: int = 64 * 1024) -> list[str]:
+    """The last ``lines`` lines of ``path`` (reading only the end of a big file)."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            end = fh.tell()
+            data = b""
+            pos = end
+            while pos > 0 and data.count(b"\n") <= lines:
+                step = min(chunk, pos)
+                pos -= step
+                fh.seek(pos)
+                data = fh.read(step) + data
+    except OSError:
+        return []
+    text = data.decode("utf-8", "replace").splitlines()
+    return list(deque(text, maxlen=lines)) if lines > 0 else []
+
+
+def read_from(path: Path, offset: int, limit: int = 256 * 1024) -> str:
+    """Text written after ``offset`` (at most ``limit`` bytes, the last ones)."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            end = fh.tell()
+            start = max(offset, end - limit) if end >= offset else max(0, end - limit)
+            fh.seek(start)
+            return fh.read().decode("utf-8", "replace")
+    except OSError:
+        return ""

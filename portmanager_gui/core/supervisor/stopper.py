@@ -1,0 +1,104 @@
+"""Stopping one unit: identity check, the whole tree, the port released, the record dropped.
+
+A record is stopped only while its pid still has the recorded create time (a reused pid
+is never signalled). POSIX: the process group we created is signalled even when its
+leader is gone -- the kernel does not hand out a pid again while a group of that id
+exists, so surviving members of the group are ours.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import psutil
+
+from ..platform import WINDOWS
+from ..platform.process_tree import Spawned, group_members, stop_tree
+from . import records as state
+from .records import ManagedRecord, StateStore
+from .start_check import Scanner
+from .types import StopOutcome
+
+PORT_RELEASE_WAIT = 5.0
+
+
+class UnitStopper:
+    def __init__(self, store: StateStore, scanner: Scanner, os_name: str, grace_for: Callable[[str], float]):
+        self._store = store
+        self._scanner = scanner
+        self._os = os_name
+        self._grace_for = grace_for
+
+    def stop(self, unit: str, spawned: Spawned | None) -> StopOutcome:
+        """Stop ``unit`` as recorded; ``spawned`` is our handle on it when we launched it."""
+        rec = self._store.get(unit)
+        if rec is None:
+            reap(spawned)
+            return StopOutcome(unit, True, None, None, f"{unit} is not running")
+        leader = _process(rec) if rec.alive else None
+        pgid = rec.pid if self.group_is_ours(rec) else None
+        if leader is None and not (pgid is not None and group_members(pgid)):
+            self._store.remove(unit, rec.pid)
+            reap(spawned)
+            return StopOutcome(unit, True, rec.pid, rec.port, f"{unit} was not running any more (pid {rec.pid} had ended)")
+        result = stop_tree(leader, pgid=pgid, grace=self._grace_for(unit), job=spawned.job if spawned else None,
+                           os_name=self._os)
+        reap(spawned)
+        free = self.wait_released(rec.port, set(result.signalled) | {rec.pid})
+        self._store.remove(unit, rec.pid)
+        forced = " (it ignored the request to stop and was killed)" if result.forced else ""
+        msg = f"stopped {unit} (pid {rec.pid}){forced}; port {rec.port} is " + ("free" if free else "still held")
+        if result.survivors:
+            msg += (f"; could not end pid {', '.join(map(str, result.survivors))} "
+                    "(another user's process? try `portmanager kill` with admin rights)")
+        return StopOutcome(unit, free and not result.survivors, rec.pid, rec.port, msg)
+
+    def group_is_ours(self, rec: ManagedRecord) -> bool:
+        """POSIX: may we signal the process group ``rec.pid``? Only if we created it and its
+        pid was not reused by another process since."""
+        if self._os == WINDOWS or not rec.own_group:
+            return False
+        try:
+            return abs(psutil.Process(rec.pid).create_time() - rec.create_time) <= state.CREATE_TIME_TOLERANCE
+        except psutil.NoSuchProcess:
+            return True
+        except psutil.Error:
+            return False
+
+    def clear_leftover(self, rec: ManagedRecord) -> None:
+        """A record whose leader is gone: end what is left of its group, forget it."""
+        pgid = rec.pid if self.group_is_ours(rec) else None
+        if pgid is not None and group_members(pgid):
+            stop_tree(None, pgid=pgid, grace=self._grace_for(rec.unit), os_name=self._os)
+        self._store.remove(rec.unit, rec.pid)
+
+    def wait_released(self, port: int, pids: set[int]) -> bool:
+        """Wait (a little) until none of ``pids`` listens on ``port``."""
+        deadline = time.monotonic() + PORT_RELEASE_WAIT
+        pause = threading.Event()
+        while True:
+            if not any(h.pid in pids for h in self._scanner.scan([port]).info(port).holders):
+                return True
+            if time.monotonic() > deadline:
+                return False
+            pause.wait(0.05)
+
+
+def _process(rec: ManagedRecord) -> psutil.Process | None:
+    try:
+        return psutil.Process(rec.pid)
+    except psutil.Error:
+        return None
+
+
+def reap(spawned: Spawned | None) -> None:
+    """Collect our child's exit status (no zombie) and release its job handle."""
+    if spawned is None:
+        return
+    try:
+        spawned.popen.wait(timeout=5)
+    except Exception:  # noqa: BLE001 - already reaped through psutil, or stuck: nothing more to do
+        pass
+    if spawned.job is not None:  # pragma: no cover - Windows only
+        spawned.job.close()

@@ -1,0 +1,363 @@
+"""Start, verify, adopt, stop and restart the router and model servers.
+
+One ``Supervisor`` serves ``portmanager up`` (which polls it for crashes), the one-shot
+``start``/``stop``/``restart`` commands and the desktop app (from a worker thread). What it
+starts is written to the state record at once, so a later command -- or the desktop app --
+finds and stops it even when this process is gone.
+
+A start, unit by unit: plan every unit first (already running? adoptable? a free port?)
+and start nothing when any unit cannot get a port; then launch each one, verify it
+(``verify.wait_until_running``) and, when another process wins its port, move on to the
+next fallback with a warning naming that process.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import psutil
+
+from ..paths import Paths
+from ..platform import WINDOWS, current_os
+from ..platform.process_tree import Spawned
+from ..ports.probe import Availability, probe
+from ..registry.model import Registry
+from . import logfiles, text
+from . import records as state
+from .launch import Launcher, LaunchResult
+from .records import ManagedRecord
+from .restart_policy import RestartPolicy
+from .start_check import Scanner, Verdict, default_scanner
+from .start_plan import Plan, StartPlanner
+from .stopper import UnitStopper
+from .types import StartOutcome, StopOutcome, SupervisorEvent
+from .unit_spec import UnitSpec, default_names, expand, specs
+
+
+class Supervisor:
+    """Starts and stops units; see the module docstring.
+
+    ``clock`` drives the restart policy (backoff, give-up window); waits for real processes
+    use real time. ``owns_children`` (``portmanager up``): on Windows the children's job
+    object ends them when this process ends, however it ends. Setting ``cancel`` abandons
+    a start in progress (the unit being verified is stopped; later ones are not started).
+    """
+
+    def __init__(self, registry: Registry, paths: Paths, *, scanner: Scanner | None = None,
+                 on_event: Callable[[SupervisorEvent], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic, probe: Callable[[int], Availability] = probe,
+                 owns_children: bool = False, cancel: threading.Event | None = None,
+                 os_name: str | None = None):
+        self._registry = registry
+        self._paths = paths
+        self._own_scanner = scanner is None
+        self._scanner = scanner or default_scanner()
+        self._on_event = on_event
+        self._clock = clock
+        self._probe = probe
+        self._os = os_name or current_os()
+        self._store = state.store_for(paths)
+        self._cancel = cancel or threading.Event()
+        self._stopper = UnitStopper(self._store, self._scanner, self._os, self._grace)
+        self._planner = StartPlanner(registry, self._store, self._scanner, probe, self._stopper.clear_leftover)
+        self._launcher = Launcher(paths, self._scanner, self._store, owns_children, registry.path, self._os,
+                                  self._cancel)
+        self._lock = threading.RLock()
+        self._children: dict[str, Spawned] = {}        # launched by this object, still watched
+        self._adopted: dict[str, str] = {}             # unit -> "ours" | "foreign", watched too
+        self._policies: dict[str, RestartPolicy] = {}
+        self._pending: dict[str, float] = {}           # unit -> clock() when a restart is due
+        self._start_order: list[str] = []
+
+    def close(self) -> None:
+        """Release what this object holds (the scanner it made; Windows job handles).
+
+        Children keep running: stop them first if that is wanted.
+        """
+        with self._lock:
+            children = list(self._children.values())
+        for spawned in children:
+            if spawned.job is not None:  # pragma: no cover - Windows only
+                spawned.job.close()
+        if self._own_scanner and hasattr(self._scanner, "close"):
+            self._scanner.close()
+
+    def __enter__(self) -> "Supervisor":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- names --------------------------------------------------------------------------
+    @property
+    def registry(self) -> Registry:
+        return self._registry
+
+    def units(self, name: str) -> list[str]:
+        return expand(self._registry, name, self._paths.allocations_file)
+
+    def default_names(self) -> list[str]:
+        return default_names(self._registry)
+
+    # -- start --------------------------------------------------------------------------
+    def start(self, name: str) -> list[StartOutcome]:
+        return self.start_many([name])
+
+    def start_many(self, names: Iterable[str]) -> list[StartOutcome]:
+        """Plan every unit, start nothing if any cannot get a port, else launch in order."""
+        units: list[str] = []
+        for name in names:
+            units += [u for u in self.units(name) if u not in units]
+        unit_specs = specs(self._registry, units, self._paths.allocations_file)
+        claimed: set[int] = set()
+        plans = [self._planner.plan(spec, claimed) for spec in unit_specs]
+        blocked = [p for p in plans if p.error]
+        if blocked:
+            names_ = ", ".join(p.spec.unit for p in blocked)
+            outcomes = []
+            for p in plans:
+                error = p.error or f"{p.spec.unit} was not started because {names_} could not start (see above)"
+                outcomes.append(StartOutcome(p.spec.unit, False, None, p.spec.preferred, error=error, tried=p.tried))
+                if p.error:
+                    self._emit("failed", p.spec.unit, None, p.error)
+            return outcomes
+        outcomes = []
+        for p in plans:
+            if self._cancel.is_set():
+                outcomes.append(StartOutcome(p.spec.unit, False, None, p.spec.preferred,
+                                             error=f"{p.spec.unit} was not started: cancelled"))
+                continue
+            with self._lock:
+                self._pending.pop(p.spec.unit, None)
+                self._policies.pop(p.spec.unit, None)  # a start by hand forgets earlier failures
+            outcomes.append(self._execute(p))
+        return outcomes
+
+    def _execute(self, plan: Plan) -> StartOutcome:
+        spec = plan.spec
+        with self._lock:
+            if spec.unit not in self._start_order:
+                self._start_order.append(spec.unit)
+        if plan.existing is not None:
+            rec = plan.existing
+            with self._lock:
+                if spec.unit not in self._children:
+                    self._adopted.setdefault(spec.unit, "ours")
+            return StartOutcome(spec.unit, True, rec.port, spec.preferred, adopted=True, pid=rec.pid,
+                                warnings=(f"{spec.unit} is already running on port {rec.port} (pid {rec.pid})",))
+        if plan.adopt_port is not None:
+            return self._adopt(spec, plan.adopt_port, plan.adopt_pid)
+        return self._launch(plan)
+
+    def _adopt(self, spec: UnitSpec, port: int, pid: int | None) -> StartOutcome:
+        note = f"{spec.unit} already answers on port {port}"
+        if pid is None:
+            msg = f"{note}, but Port Manager cannot see its process; it was not started a second time"
+            self._emit("started", spec.unit, port, msg)
+            return StartOutcome(spec.unit, True, port, spec.preferred, adopted=True, warnings=(msg,))
+        try:
+            proc = psutil.Process(pid)
+            ctime, argv = proc.create_time(), tuple(proc.cmdline())
+            own_group = self._os != WINDOWS and os.getpgid(pid) == pid and os.getpgid(pid) != os.getpgrp()
+        except (psutil.Error, OSError):
+            return StartOutcome(spec.unit, False, None, spec.preferred,
+                                error=f"{note} but its process (pid {pid}) ended meanwhile; start it again")
+        rec = ManagedRecord(spec.unit, pid, ctime, port, argv, time.time(), str(self.log_path(spec.unit)),
+                            adopted=True, own_group=own_group, preferred=spec.preferred, owner_pid=os.getpid())
+        self._store.put(rec)
+        with self._lock:
+            self._adopted[spec.unit] = "foreign"
+        msg = f"{note} (pid {pid}); adopted it instead of starting a second copy"
+        self._emit("started", spec.unit, port, msg)
+        return StartOutcome(spec.unit, True, port, spec.preferred, adopted=True, pid=pid, warnings=(msg,))
+
+    def _launch(self, plan: Plan) -> StartOutcome:
+        spec = plan.spec
+        while True:
+            assert plan.port is not None
+            self._emit("starting", spec.unit, plan.port, f"starting {spec.title} on port {plan.port}")
+            result = self._launcher.launch(spec, plan.port)
+            if result.verification.verdict is Verdict.RUNNING:
+                return self._started(plan, result)
+            if result.verification.verdict is not Verdict.LOST_RACE:
+                return self._failed(plan, result)
+            holder = result.verification.foreign[0] if result.verification.foreign else None
+            lost = text.Skipped(plan.port, holder)
+            rest = [p for p in spec.candidates if p not in plan.tried]
+            claimed = {plan.port}
+            plan = self._planner.select(spec, rest, claimed, plan.skipped + [lost], plan.tried)
+            if plan.error:
+                self._emit("failed", spec.unit, None, plan.error)
+                return StartOutcome(spec.unit, False, None, spec.preferred, tuple((s.port, s.describe()) for s in plan.skipped),
+                                    error=plan.error, tried=plan.tried)
+
+    def _started(self, plan: Plan, result: LaunchResult) -> StartOutcome:
+        spec, port = plan.spec, plan.port
+        assert port is not None
+        with self._lock:
+            self._children[spec.unit] = result.spawned
+        warnings: list[str] = []
+        if port != spec.preferred:
+            warnings.append(text.fallback_line(spec.preferred, port, plan.skipped))
+            self._emit("fallback", spec.unit, port, text.fallback_event(spec.preferred, port, plan.skipped, spec.title))
+        if spec.expose:
+            warnings.append(text.expose_warning(spec.unit, spec.host, port))
+        pid = result.spawned.popen.pid
+        self._emit("started", spec.unit, port, f"{spec.title} started on port {port} (pid {pid})")
+        return StartOutcome(spec.unit, True, port, spec.preferred, tuple((s.port, s.describe()) for s in plan.skipped),
+                            pid=pid, warnings=tuple(warnings), tried=plan.tried)
+
+    def _failed(self, plan: Plan, result: LaunchResult) -> StartOutcome:
+        spec = plan.spec
+        v = result.verification
+        if self._cancel.is_set():
+            error = f"{spec.unit} was stopped before it was running on port {plan.port}: the start was cancelled"
+            self._emit("failed", spec.unit, plan.port, error)
+            return StartOutcome(spec.unit, False, None, spec.preferred, pid=result.pid, error=error, tried=plan.tried)
+        if v.verdict is Verdict.EXITED and v.detail:
+            why = v.detail
+        elif v.verdict is Verdict.EXITED:
+            why = f"{spec.unit} exited with code {v.returncode} before it was running on port {plan.port}"
+        elif v.verdict is Verdict.TIMEOUT:
+            why = (f"{spec.unit} was not running on port {plan.port} after {spec.start_timeout:g} s "
+                   f"({v.detail}); it was stopped. Raise start_timeout if it needs longer")
+        else:
+            why = v.detail
+        tail = self.log_tail(spec.unit, 20)
+        error = why + (f"\nLast lines of {self.log_path(spec.unit)}:\n" + "\n".join("  " + ln for ln in tail) if tail else "")
+        self._emit("failed", spec.unit, plan.port, error)
+        self._after_failure(spec, v.returncode)
+        return StartOutcome(spec.unit, False, None, spec.preferred, tuple((s.port, s.describe()) for s in plan.skipped),
+                            pid=result.pid, error=error, tried=plan.tried)
+
+    # -- watching (up, the desktop app) -------------------------------------------------
+    def poll(self) -> None:
+        """Notice crashes, rotate big logs, run due restarts. Call it every second or so."""
+        with self._lock:
+            children = list(self._children.items())
+            adopted = list(self._adopted)
+        for unit, spawned in children:
+            rc = spawned.popen.poll()
+            if rc is None:
+                logfiles.copytruncate_if_large(self.log_path(unit))
+                continue
+            with self._lock:
+                if self._children.get(unit) is not spawned:
+                    continue  # stopped meanwhile
+                del self._children[unit]
+            rec = self._store.get(unit)
+            if rec is not None and rec.pid == spawned.popen.pid:
+                self._stopper.clear_leftover(rec)
+            self._crashed(unit, rec.port if rec else None, f"exited with code {rc}", rc)
+        for unit in adopted:
+            rec = self._store.get(unit)
+            if rec is None or not rec.alive:
+                with self._lock:
+                    if self._adopted.pop(unit, None) is None:
+                        continue
+                if rec is not None:
+                    self._stopper.clear_leftover(rec)
+                self._crashed(unit, rec.port if rec else None, "ended", None)
+        now = self._clock()
+        with self._lock:
+            due = [u for u, t in self._pending.items() if t <= now]
+            for unit in due:
+                del self._pending[unit]
+        for unit in due:
+            try:
+                spec = specs(self._registry, [unit], self._paths.allocations_file)[0]
+            except LookupError:
+                continue  # no longer in the registry
+            self._emit("restarting", unit, None, f"restarting {unit} now")
+            self._execute(self._planner.plan(spec, set()))
+
+    def _crashed(self, unit: str, port: int | None, how: str, rc: int | None) -> None:
+        tail = self.log_tail(unit, 10)
+        msg = f"{unit} {how}" + (f"; last lines of {self.log_path(unit)}:\n" + "\n".join(tail) if tail else "")
+        self._emit("crashed", unit, port, msg)
+        try:
+            spec = specs(self._registry, [unit], self._paths.allocations_file)[0]
+        except LookupError:
+            return
+        self._after_failure(spec, rc)
+
+    def _after_failure(self, spec: UnitSpec, rc: int | None) -> None:
+        with self._lock:
+            policy = self._policies.setdefault(spec.unit, RestartPolicy(spec.restart, self._clock))
+            decision = policy.on_exit(rc)
+            if decision.restart:
+                self._pending[spec.unit] = self._clock() + decision.delay
+        if decision.restart:
+            self._emit("restarting", spec.unit, None,
+                       f"{spec.unit} will be restarted in {decision.delay:g} s (failure {decision.failures})")
+        elif decision.gave_up:
+            self._emit("gave_up", spec.unit, None,
+                       f"{spec.unit} failed {decision.failures} times within {policy.window:g} s; not restarting it "
+                       f"again. Fix it (see its log: portmanager logs {spec.unit}), then start it again")
+
+    def pending_restarts(self) -> dict[str, float]:
+        with self._lock:
+            return dict(self._pending)
+
+    # -- stop ---------------------------------------------------------------------------
+    def stop(self, name: str) -> list[StopOutcome]:
+        return [self._stop_unit(u) for u in self.units(name)]
+
+    def restart(self, name: str) -> list[StartOutcome]:
+        self.stop(name)
+        return self.start(name)
+
+    def stop_all(self) -> list[StopOutcome]:
+        """Everything in the state record (and anything this object still watches)."""
+        with self._lock:
+            units = set(self._children) | set(self._pending) | set(self._adopted)
+        units |= {r.unit for r in self._store.records()}
+        return [self._stop_unit(u) for u in sorted(units)]
+
+    def stop_owned(self) -> tuple[list[StopOutcome], list[str]]:
+        """What this object started (or found left from an earlier run of ours); the second
+        list names units adopted from someone else, which are left running."""
+        with self._lock:
+            mine = set(self._children) | set(self._pending) | {u for u, o in self._adopted.items() if o == "ours"}
+            foreign = sorted(u for u, o in self._adopted.items() if o == "foreign")
+        order = [u for u in self._start_order if u in mine] + sorted(mine - set(self._start_order))
+        return [self._stop_unit(u) for u in reversed(order)], foreign  # last started, first stopped
+
+    def _stop_unit(self, unit: str) -> StopOutcome:
+        with self._lock:
+            self._pending.pop(unit, None)
+            spawned = self._children.pop(unit, None)
+            self._adopted.pop(unit, None)
+        outcome = self._stopper.stop(unit, spawned)
+        if outcome.pid is not None:
+            self._emit("stopped", unit, outcome.port, outcome.message)
+        return outcome
+
+    def _grace(self, unit: str) -> float:
+        try:
+            return specs(self._registry, [unit], self._paths.allocations_file)[0].stop_timeout
+        except LookupError:
+            return 10.0
+
+    # -- records and logs ---------------------------------------------------------------
+    def records(self) -> list[ManagedRecord]:
+        return self._store.records()
+
+    def record_for(self, unit: str) -> ManagedRecord | None:
+        return self._store.get(unit)
+
+    def log_path(self, unit: str) -> Path:
+        return logfiles.log_path(self._paths, unit)
+
+    def log_tail(self, unit: str, lines: int = 50) -> list[str]:
+        return logfiles.tail(self.log_path(unit), lines)
+
+    def _emit(self, kind: str, unit: str, port: int | None, message: str) -> None:
+        if self._on_event is not None:
+            self._on_event(SupervisorEvent(kind, unit, port, message))
+
+
+__all__ = ["Supervisor", "StartOutcome", "StopOutcome", "SupervisorEvent", "ManagedRecord"]

@@ -1,0 +1,76 @@
+"""The lines the supervisor says: fallback warnings naming the holder, the all-taken block.
+
+The seed document's own lines come first, word for word (``planner.fallback_warning``,
+``planner.all_taken_lines``); what Port Manager adds -- who holds the port -- follows.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..occupancy.snapshot import Holder
+from ..ports.probe import Availability
+from ..ports.selection import all_taken_lines, fallback_warning
+
+UNSEEN = "a process Port Manager cannot see"
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A candidate port passed over, and why."""
+
+    port: int
+    holder: Holder | None = None
+    availability: Availability = Availability.IN_USE
+
+    def short(self) -> str:
+        """``nginx, pid 812`` -- for the CLI line."""
+        if self.availability is Availability.RESERVED:
+            return "reserved by the operating system"
+        if self.holder is None:
+            return UNSEEN
+        return f"{self.holder.name or '?'}, pid {self.holder.pid}"
+
+    def describe(self) -> str:
+        """``nginx (pid 812)`` -- for ``StartOutcome.fallback_from`` and events."""
+        if self.availability is Availability.RESERVED:
+            return "the operating system (reserved port)"
+        return self.holder.describe() if self.holder is not None else UNSEEN
+
+
+def fallback_line(preferred: int, port: int, skipped: Iterable[Skipped]) -> str:
+    """``Port 3791 is in use, using fallback port 3003 (3791 is held by nginx, pid 812)``."""
+    held = "; ".join(
+        f"{s.port} is {s.short()}" if s.availability is Availability.RESERVED else f"{s.port} is held by {s.short()}"
+        for s in skipped)
+    return f"{fallback_warning(preferred, port)} ({held})" if held else fallback_warning(preferred, port)
+
+
+def fallback_event(preferred: int, port: int, skipped: Iterable[Skipped], title: str) -> str:
+    """``Port 3791 is in use by nginx (pid 812); Model Router started on fallback port 3003``."""
+    first = next((s for s in skipped if s.port == preferred), None)
+    by = f" by {first.describe()}" if first is not None else ""
+    return f"Port {preferred} is in use{by}; {title} started on fallback port {port}"
+
+
+def all_taken(ports: Iterable[int], skipped: Iterable[Skipped], unit: str) -> str:
+    """The document's error block, then who holds each port and what to do."""
+    ports = list(ports)
+    lines = all_taken_lines(ports)
+    held = [f"  {s.port}: {s.short() if s.availability is Availability.RESERVED else 'held by ' + s.short()}"
+            for s in skipped]
+    if held:
+        lines += [f"Who holds the ports of {unit}:", *held,
+                  f"Free one (portmanager kill PORT) or add a fallback port to {unit} in the registry."]
+    return "\n".join(lines)
+
+
+def expose_warning(unit: str, host: str, port: int) -> str:
+    return (f"{unit} listens on {host}:{port} for every machine on your network (expose: true); "
+            "llama-server has no API key by default -- pass --api-key in its command, "
+            "or remove `expose: true` to keep it on 127.0.0.1")
+
+
+def no_command(unit: str) -> str:
+    return (f"{unit} has no command in the registry, so Port Manager cannot start it; "
+            f"add `command: [program, arg, \"{{port}}\"]` to its entry")

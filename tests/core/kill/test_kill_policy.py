@@ -1,0 +1,159 @@
+"""Safe kill with real processes: exactly the port's listeners, identity re-checked, escalation."""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import replace
+
+import psutil
+import pytest
+
+from portmanager_gui.core.kill.policy import KillPlan, Reason, kill, plan_kill
+from portmanager_gui.core.occupancy.backend import Endpoint
+from portmanager_gui.core.occupancy.process_info import describe, process_holder
+from portmanager_gui.core.occupancy.scan import OccupancyScanner
+from portmanager_gui.core.occupancy.snapshot import Holder, PortStatus, Protocol
+from portmanager_gui.core.ports.probe import Availability
+from tests.helpers import free_port_pair, free_ports, is_root, wait_for
+
+pytestmark = pytest.mark.skipif(os.name == "nt", reason="POSIX signals (Windows has no SIGTERM to ignore)")
+
+
+@pytest.fixture
+def scanner():
+    with OccupancyScanner() as s:
+        yield s
+
+
+def gone(child) -> bool:
+    return child.proc.poll() is not None
+
+
+def test_plan_lists_the_listener_with_name_user_and_cmdline(listener, scanner):
+    child = listener.listen("127.0.0.1")
+    plan = plan_kill(child.port, scanner)
+    assert plan.can_kill and plan.refused == () and [h.pid for h in plan.targets] == [child.pid]
+    (target,) = plan.targets
+    assert target.username == psutil.Process().username()
+    assert target.create_time == psutil.Process(child.pid).create_time()
+    text = describe(target)
+    assert f"(pid {child.pid}, user {target.username})" in text and "-c" in text
+    assert plan.verdicts() == ((target, None),)
+
+
+def test_holder_ignoring_sigterm_is_gone_within_timeout_plus_two_seconds(listener, scanner):
+    child = listener.listen("127.0.0.1", ignore_term=True)
+    plan = plan_kill(child.port, scanner)
+    started = time.monotonic()
+    result = kill(plan, timeout=1.0, scanner=scanner)
+    elapsed = time.monotonic() - started
+    assert elapsed <= 1.0 + 2.0
+    assert [h.pid for h in result.killed] == [child.pid] and [h.pid for h in result.forced] == [child.pid]
+    assert result.port_free and result.still_holding == ()
+    wait_for(lambda: gone(child), timeout=2, message="the holder to be reaped")
+
+
+def test_reused_pid_is_refused_and_the_live_process_survives(listener, scanner):
+    child = listener.listen("127.0.0.1")
+    (confirmed,) = plan_kill(child.port, scanner).targets
+    # Between the confirmation and the kill, the pid went to another process (another create time).
+    impostor = replace(confirmed, create_time=confirmed.create_time - 1.0)
+    result = kill([impostor], port=child.port, scanner=scanner)
+    assert result.killed == () and [r.reason for r in result.refused] == [Reason.PID_REUSED]
+    assert "nothing was signalled" in result.refused[0].message
+    assert not gone(child) and result.status is PortStatus.LISTENING
+    assert [h.pid for h in result.still_holding] == [child.pid]
+
+
+def test_a_connected_client_survives_and_is_never_a_target(listener, scanner):
+    server = listener.listen("127.0.0.1")
+    client = listener.connect(server.port)
+    plan = plan_kill(server.port, scanner)
+    assert [h.pid for h in plan.targets] == [server.pid]
+    result = kill(plan, timeout=5, scanner=scanner)
+    assert result.port_free and [h.pid for h in result.killed] == [server.pid]
+    assert not gone(client)
+    # Asked to kill the client as if it held the port: refused, it does not listen there.
+    as_holder = process_holder(client.pid)
+    refused = kill([as_holder], port=server.port, scanner=scanner)
+    assert [r.reason for r in refused.refused] == [Reason.NOT_HOLDING] and not gone(client)
+
+
+def test_kill_of_a_port_never_touches_a_port_it_prefixes(listener, scanner):
+    short, long = free_port_pair()
+    a = listener.listen("127.0.0.1", port=short)
+    b = listener.listen("127.0.0.1", port=long)
+    plan = plan_kill(short, scanner)
+    assert [h.pid for h in plan.targets] == [a.pid]
+    assert kill(plan, scanner=scanner).port_free
+    assert not gone(b) and scanner.scan([long]).holders(long)[0].pid == b.pid
+
+
+def test_two_reuseport_holders_are_both_planned_and_killed(listener, scanner):
+    first = listener.listen("127.0.0.1", reuseport=True)
+    second = listener.listen("127.0.0.1", port=first.port, reuseport=True)
+    plan = plan_kill(first.port, scanner)
+    assert sorted(h.pid for h in plan.targets) == sorted([first.pid, second.pid])
+    result = kill(plan, scanner=scanner)
+    assert result.port_free and len(result.killed) == 2
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs the Linux fast path to see both sharers")
+def test_children_of_the_holder_that_hold_the_port_go_too(listener, scanner):
+    parent = listener.listen("127.0.0.1", fork=True)
+    (parent_holder,) = [h for h in plan_kill(parent.port, scanner).targets if h.pid == parent.pid]
+    result = kill([parent_holder], port=parent.port, scanner=scanner)
+    assert sorted(h.pid for h in result.killed) == sorted([parent.pid, parent.grandchild])
+    assert result.port_free
+
+
+def test_port_manager_itself_is_refused(scanner):
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen()
+    port = s.getsockname()[1]
+    try:
+        plan = plan_kill(port, scanner)
+        assert not plan.can_kill and [r.reason for r in plan.refused] == [Reason.SELF]
+        result = kill(plan, scanner=scanner)
+        assert result.killed == () and result.status is PortStatus.LISTENING
+    finally:
+        s.close()
+
+
+@pytest.mark.skipif(not is_root(), reason="starting a process as another user needs root")
+def test_a_process_of_another_user_is_refused_and_survives(listener, scanner):
+    child = listener.listen("127.0.0.1", user="nobody")
+    plan = plan_kill(child.port, scanner)
+    assert plan.targets == () and [r.reason for r in plan.refused] == [Reason.OTHER_USER]
+    assert "belongs to user nobody" in plan.refused[0].message
+    assert kill(plan, scanner=scanner).killed == () and not gone(child)
+    # Even handed over directly, the rules are applied again at kill time.
+    assert kill([plan.refused[0].holder], port=child.port, scanner=scanner).killed == ()
+    assert not gone(child)
+
+
+class HiddenBackend:
+    name = "psutil"
+
+    def endpoints(self, ports):
+        return [Endpoint(p, Protocol.TCP, "0.0.0.0", None, uid=0) for p in ports]
+
+    def close(self):
+        pass
+
+
+def test_an_owner_we_cannot_see_is_refused():
+    hidden = OccupancyScanner("psutil", probe=lambda p: Availability.FREE, backends={"psutil": HiddenBackend()})
+    plan = plan_kill(4444, hidden)
+    assert plan.status is PortStatus.HIDDEN and not plan.can_kill
+    assert [r.reason for r in plan.refused] == [Reason.UNKNOWN_OWNER] and plan.refused[0].holder is None
+
+
+def test_free_port_plan_and_bad_calls(scanner):
+    port = free_ports(1)[0]
+    plan = plan_kill(port, scanner)
+    assert plan == KillPlan(port, PortStatus.FREE) and plan.free and not plan.can_kill
+    with pytest.raises(ValueError, match="port="):
+        kill([Holder(123)])

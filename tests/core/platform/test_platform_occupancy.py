@@ -1,0 +1,93 @@
+"""OS decision logic for occupancy and kill, each OS tested here with its facts injected."""
+from __future__ import annotations
+
+import pytest
+
+from portmanager_gui.core.kill.policy import Me, Reason, refusal
+from portmanager_gui.core.occupancy.snapshot import Holder
+from portmanager_gui.core.platform import LINUX, MACOS, WINDOWS
+from portmanager_gui.core.platform import occupancy as po
+
+
+def names(chain):
+    return [(s.backend, s.complete) for s in chain]
+
+
+def test_backend_chain_per_os():
+    assert names(po.backend_chain(LINUX)) == [("linux", True), ("psutil", True)]
+    assert names(po.backend_chain(MACOS)) == [("psutil", True), ("per-process", False), ("lsof", False)]
+    assert names(po.backend_chain(MACOS, has_lsof=False)) == [("psutil", True), ("per-process", False)]
+    assert names(po.backend_chain(WINDOWS)) == [("psutil", True)]
+
+
+def test_an_explicit_backend_is_used_alone():
+    assert names(po.backend_chain(LINUX, "psutil")) == [("psutil", True)]
+    assert names(po.backend_chain(MACOS, "lsof")) == [("lsof", False)]
+    with pytest.raises(ValueError):
+        po.backend_chain(LINUX, "netstat")
+
+
+@pytest.mark.parametrize("os_name", [LINUX, MACOS, WINDOWS])
+def test_pids_0_1_4_are_protected_everywhere(os_name):
+    assert {0, 1, 4} <= po.protected_pids(os_name)
+    assert 1234 not in po.protected_pids(os_name)
+
+
+def test_kthreadd_is_protected_on_linux_only():
+    assert 2 in po.protected_pids(LINUX) and 2 not in po.protected_pids(WINDOWS)
+
+
+def test_windows_pid_4_is_explained_as_http_sys():
+    note = po.holder_note(WINDOWS, 4)
+    assert "HTTP.sys" in note and "netsh http show urlacl" in note and "cannot be killed" in note
+    assert po.holder_note(LINUX, 4) == "" and po.holder_note(WINDOWS, 5) == ""
+
+
+def test_hidden_and_busy_notes_say_what_to_do():
+    assert "sudo" in po.hidden_note(MACOS) and "administrator" in po.hidden_note(WINDOWS)
+    assert "owned by redis" in po.hidden_note(LINUX, "redis")
+    assert "does not listen" in po.busy_note(LINUX, saw_everything=True)
+    assert "cannot see" in po.busy_note(MACOS, saw_everything=False)
+    assert "excludedportrange" in po.reserved_note(WINDOWS)
+
+
+def test_same_user_rules():
+    assert po.same_user(WINDOWS, "HOST\\Alice", "host\\alice")
+    assert not po.same_user(LINUX, "Alice", "alice")
+    assert not po.same_user(LINUX, "", "")
+
+
+ME = Me(pid=500, ancestors=frozenset({400, 1}), username="alice")
+
+
+def holder(pid, user="alice", create=10.0, name="srv"):
+    return Holder(pid, name, username=user, create_time=create)
+
+
+@pytest.mark.parametrize("os_name", [LINUX, MACOS, WINDOWS])
+@pytest.mark.parametrize("pid", [0, 1, 4])
+def test_refusal_of_system_pids(os_name, pid):
+    why = refusal(holder(pid, user="alice"), 80, os_name, ME)
+    assert why.reason is Reason.PROTECTED and "port 80" in why.message
+
+
+def test_refusal_of_pid_4_on_windows_names_netsh():
+    why = refusal(holder(4, user="SYSTEM", name="System"), 80, WINDOWS, ME)
+    assert "netsh http show urlacl" in why.message
+
+
+@pytest.mark.parametrize("pid,user,create,reason", [
+    (500, "alice", 1.0, Reason.SELF),
+    (400, "alice", 1.0, Reason.SELF),
+    (600, "bob", 1.0, Reason.OTHER_USER),
+    (601, "", 1.0, Reason.UNKNOWN_OWNER),
+    (602, "alice", None, Reason.UNKNOWN_OWNER),
+])
+def test_refusal_rules(pid, user, create, reason):
+    why = refusal(holder(pid, user, create), 3000, LINUX, ME)
+    assert why is not None and why.reason is reason and "\n" not in why.message
+
+
+def test_an_own_process_may_be_killed():
+    assert refusal(holder(700), 3000, LINUX, ME) is None
+    assert refusal(holder(700, user="ALICE"), 3000, WINDOWS, ME) is None

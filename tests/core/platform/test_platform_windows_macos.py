@@ -1,0 +1,265 @@
+"""Windows and macOS branches checked on any machine: OS facts, fake command output and
+fake ctypes objects are injected, and a child Python without the POSIX-only stdlib parts
+imports the modules a Windows user's app imports."""
+from __future__ import annotations
+
+import ctypes
+import socket
+import subprocess
+import sys
+import types
+
+import pytest
+
+from portmanager_gui.core.platform import WINDOWS, commands
+from portmanager_gui.core.platform import facts as pf
+from portmanager_gui.core.platform import process_tree as pt
+from portmanager_gui.core.ports.probe import Availability, probe
+
+# What Windows' Python lacks that POSIX code likes to use (os module docs: "Availability: Unix").
+_AS_ON_WINDOWS = r"""
+import os, signal, sys
+# Third-party and stdlib modules first: on Linux they need these parts themselves.
+import psutil, platformdirs, ruamel.yaml, subprocess, shutil, tempfile, pathlib, selectors, socket
+for name in ("getpgid", "getpgrp", "killpg", "setsid", "getuid", "geteuid", "getgid", "fork", "setpgid"):
+    if hasattr(os, name):
+        delattr(os, name)
+for name in ("SIGKILL", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGCHLD", "SIGPIPE", "SIGALRM"):
+    if hasattr(signal, name):
+        delattr(signal, name)
+for name in ("fcntl", "pwd", "grp", "resource", "termios"):
+    sys.modules[name] = None   # "import fcntl" now raises ImportError, as on Windows
+import importlib
+for module in sys.argv[1:]:
+    importlib.import_module(module)
+print("imported", len(sys.argv) - 1)
+"""
+
+# The modules the desktop app and the CLI import on every OS (not occupancy_linux).
+_PORTABLE_MODULES = (
+    "portmanager_gui.core.platform.process_tree", "portmanager_gui.core.platform.file_lock",
+    "portmanager_gui.core.platform.autostart", "portmanager_gui.core.platform.search_path",
+    "portmanager_gui.core.platform.facts", "portmanager_gui.core.platform.sockets",
+    "portmanager_gui.core.platform.occupancy", "portmanager_gui.core.supervisor.launch",
+    "portmanager_gui.core.supervisor.stopper", "portmanager_gui.core.kill.policy", "portmanager_gui.core.occupancy.scan",
+    "portmanager_gui.core.occupancy.psutil_backends", "portmanager_gui.core.ports.probe", "portmanager_gui.core.supervisor.supervisor",
+    "portmanager_gui.entry", "portmanager_gui.cli",
+)
+
+
+def test_the_portable_modules_import_without_posix_only_stdlib_parts():
+    # process_tree once had ``getpgid=os.getpgid`` as a default value: AttributeError on import on Windows.
+    done = subprocess.run([sys.executable, "-c", _AS_ON_WINDOWS, *_PORTABLE_MODULES],
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"imported {len(_PORTABLE_MODULES)}"
+
+
+def test_group_members_still_defaults_to_the_real_getpgid():
+    import os
+
+    me = os.getpid()
+    assert me in pt.group_members(os.getpgid(me), pids=lambda: [me])
+
+
+# -- the Windows bind probe --------------------------------------------------------------
+
+WSAEACCES, WSAEADDRINUSE = 10013, 10048
+
+
+def _winsock(holder: tuple[str, str] | None, excluded: bool = False):
+    """A socket class answering bind() as Winsock does for a probe with SO_EXCLUSIVEADDRUSE
+    ("Using SO_REUSEADDR and SO_EXCLUSIVEADDRUSE", second bind = SO_EXCLUSIVEADDRUSE):
+    a wildcard bind is INUSE against every holder; a specific bind is DENIED (WSAEACCES) when
+    the holder has the wildcard with SO_EXCLUSIVEADDRUSE, INUSE on the same address, and
+    succeeds (same user's CHECK) against a plain wildcard holder. ``holder``: (address,
+    "exclusive" | "default")."""
+    class FakeSocket:
+        options: list[int] = []
+
+        def __init__(self, family, kind):
+            self.family = family
+
+        def setsockopt(self, level, name, value):
+            FakeSocket.options.append(name)
+
+        def bind(self, addr):
+            host = addr[0]
+            if excluded:
+                raise OSError(WSAEACCES, "An attempt was made to access a socket in a way forbidden")
+            if holder is None or (":" in host) != (":" in holder[0]):
+                return
+            if host in ("0.0.0.0", "::") or host == holder[0]:
+                raise OSError(WSAEADDRINUSE, "Only one usage of each socket address is normally permitted")
+            if holder[0] in ("0.0.0.0", "::") and holder[1] == "exclusive":
+                raise OSError(WSAEACCES, "An attempt was made to access a socket in a way forbidden")
+
+        def close(self):
+            pass
+
+    return FakeSocket
+
+
+@pytest.mark.parametrize("holder, expected", [
+    (("0.0.0.0", "exclusive"), Availability.IN_USE),   # was "reserved": 127.0.0.1 was probed first
+    (("::", "exclusive"), Availability.IN_USE),
+    (("0.0.0.0", "default"), Availability.IN_USE),
+    (("127.0.0.1", "default"), Availability.IN_USE),
+    (("::1", "exclusive"), Availability.IN_USE),
+    (None, Availability.FREE),
+])
+def test_windows_probe_tells_an_exclusive_holder_from_a_reserved_port(monkeypatch, holder, expected):
+    fake = _winsock(holder)
+    fake.options = []
+    monkeypatch.setattr(socket, "SO_EXCLUSIVEADDRUSE", -5, raising=False)   # ~SO_REUSEADDR in winsock2.h
+    monkeypatch.setattr(socket, "socket", fake)
+    assert probe(5000, os_name=WINDOWS) is expected
+    assert socket.SO_REUSEADDR not in fake.options and -5 in fake.options
+
+
+def test_windows_probe_calls_an_excluded_range_reserved(monkeypatch):
+    monkeypatch.setattr(socket, "SO_EXCLUSIVEADDRUSE", -5, raising=False)
+    monkeypatch.setattr(socket, "socket", _winsock(None, excluded=True))
+    assert probe(50000, os_name=WINDOWS) is Availability.RESERVED
+
+
+# -- Windows facts from netsh -------------------------------------------------------------
+
+NETSH_DYNAMIC_EN = ("\nProtocol tcp Dynamic Port Range\n---------------------------------\n"
+                    "Start Port      : 10000\nNumber of Ports : 2000\n\n")
+NETSH_DYNAMIC_DE = ("\nProtokoll tcp Dynamischer Portbereich\n---------------------------------\n"
+                    "Startport       : 10000\nAnzahl der Ports: 2000\n\n")
+NETSH_EXCLUDED = ("\nProtocol tcp Port Exclusion Ranges\n\nStart Port    End Port\n----------    --------\n"
+                  "      5357        5357\n     50000       50059     *\n\n* - Administered port exclusions.\n\n")
+
+
+@pytest.fixture
+def windows_netsh(monkeypatch):
+    """current_facts() on "Windows", with netsh answered from ``outputs``; records each call."""
+    calls: list[tuple[list[str], dict]] = []
+    outputs = {"dynamicport": NETSH_DYNAMIC_EN, "excludedportrange": NETSH_EXCLUDED}
+
+    def fake_run(argv, **kwargs):
+        calls.append((argv, kwargs))
+        return subprocess.CompletedProcess(argv, 0, stdout=outputs[argv[4]], stderr="")
+
+    monkeypatch.setattr(pf, "current_os", lambda: WINDOWS)
+    monkeypatch.setattr(commands.subprocess, "run", fake_run)
+    pf.current_facts.cache_clear()
+    yield calls, outputs
+    pf.current_facts.cache_clear()
+
+
+def test_windows_facts_run_netsh_without_a_console_window(windows_netsh):
+    calls, _ = windows_netsh
+    facts = pf.current_facts()
+    assert facts.ephemeral_range == (10000, 11999)
+    assert facts.excluded_ranges == ((5357, 5357), (50000, 50059))
+    assert [argv[0] for argv, _ in calls] == ["netsh", "netsh"]
+    # The windowed app has no console: without CREATE_NO_WINDOW each netsh flashes one up.
+    assert all(kw.get("creationflags") == 0x08000000 for _, kw in calls)
+    assert all(kw.get("errors") == "replace" for _, kw in calls)
+
+
+def test_windows_facts_read_a_translated_netsh(windows_netsh):
+    _, outputs = windows_netsh
+    outputs["dynamicport"] = NETSH_DYNAMIC_DE
+    assert pf.current_facts().ephemeral_range == (10000, 11999)
+
+
+def test_netsh_parsers_refuse_what_they_cannot_read():
+    assert pf.parse_netsh_dynamic("") is None
+    assert pf.parse_netsh_dynamic("Ok.\n") is None
+    assert pf.parse_netsh_dynamic("a : 1\nb : 2\nc : 3\n") is None
+
+
+def test_posix_facts_commands_get_no_windows_only_flags(monkeypatch):
+    seen = []
+    monkeypatch.setattr(commands.subprocess, "run",
+                        lambda argv, **kw: seen.append(kw) or subprocess.CompletedProcess(argv, 0, "49152\n", ""))
+    pf._run(["sysctl", "-n", "net.inet.ip.portrange.first"])   # creationflags raises ValueError on POSIX
+    assert "creationflags" not in seen[0]
+
+
+def test_command_output_in_another_code_page_does_not_raise():
+    # netsh writes the OEM code page (0x81 is "ü" in cp850), text=True decodes with another one.
+    script = "import sys; sys.stdout.buffer.write(b'Portausschl\\x81sse\\nStart Port : 7\\n')"
+    out = pf._run([sys.executable, "-c", script])
+    assert "Start Port : 7" in out
+
+
+# -- the Windows job object (fake kernel32) ------------------------------------------------
+
+class _FakeKernel32:
+    """Records the calls Job makes; answers as kernel32 does when they succeed."""
+
+    def __init__(self, *args, **kwargs):
+        self.calls: list[tuple] = []
+        _FakeKernel32.last = self
+
+    def __getattr__(self, name):
+        def call(*args):
+            self.calls.append((name, *args))
+            return 0x1F4 if name == "CreateJobObjectW" else 1
+        call.restype = None
+        self.__dict__[name] = call
+        return call
+
+
+@pytest.fixture
+def kernel32(monkeypatch):
+    from ctypes import wintypes
+
+    # Windows' DWORD is 32 bits (c_ulong is 64 on Linux): lay the structs out as Windows does.
+    monkeypatch.setattr(wintypes, "DWORD", ctypes.c_uint32)
+    monkeypatch.setattr(ctypes, "WinDLL", _FakeKernel32, raising=False)
+    return _FakeKernel32
+
+
+@pytest.mark.skipif(ctypes.sizeof(ctypes.c_void_p) != 8, reason="the 64-bit layout")
+def test_extended_limit_information_has_the_64_bit_windows_layout(kernel32):
+    from ctypes import wintypes
+
+    info = pt._extended_limit_info(ctypes, wintypes)
+    basic = dict(info._fields_)["BasicLimitInformation"]
+    # winnt.h: JOBOBJECT_BASIC_LIMIT_INFORMATION is 64 bytes on x64, the extended one 144.
+    assert (ctypes.sizeof(basic), ctypes.sizeof(info)) == (64, 144)
+    assert (basic.LimitFlags.offset, basic.Affinity.offset, basic.SchedulingClass.offset) == (16, 48, 60)
+    assert (info.IoInfo.offset, info.ProcessMemoryLimit.offset, info.PeakJobMemoryUsed.offset) == (64, 112, 136)
+
+
+@pytest.mark.skipif(ctypes.sizeof(ctypes.c_void_p) != 8, reason="the 64-bit layout")
+def test_job_sets_kill_on_close_assigns_terminates_and_closes(kernel32):
+    job = pt.Job(kill_on_close=True)
+    name, handle, info_class, info_ref, size = kernel32.last.calls[1]
+    assert (name, handle, info_class, size) == ("SetInformationJobObject", 0x1F4, 9, 144)
+    assert info_ref._obj.BasicLimitInformation.LimitFlags == 0x2000   # JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE
+    job.assign(types.SimpleNamespace(_handle=0x2A8))
+    job.terminate()
+    job.close()
+    job.close()   # a second close does nothing
+    assert kernel32.last.calls[2:] == [("AssignProcessToJobObject", 0x1F4, 0x2A8),
+                                       ("TerminateJobObject", 0x1F4, 1), ("CloseHandle", 0x1F4)]
+
+
+def test_a_detached_job_sets_no_limits(kernel32):
+    pt.Job(kill_on_close=False)
+    assert [c[0] for c in kernel32.last.calls] == ["CreateJobObjectW"]
+
+
+# -- macOS facts from sysctl --------------------------------------------------------------
+
+def test_macos_facts(monkeypatch):
+    answers = {"net.inet.ip.portrange.first": "49000\n", "net.inet.ip.portrange.last": "60000\n"}
+    monkeypatch.setattr(pf, "current_os", lambda: "darwin")
+    monkeypatch.setattr(commands.subprocess, "run",
+                        lambda argv, **kw: subprocess.CompletedProcess(argv, 0, answers[argv[2]], ""))
+    pf.current_facts.cache_clear()
+    try:
+        facts = pf.current_facts()
+    finally:
+        pf.current_facts.cache_clear()
+    assert facts.ephemeral_range == (49000, 60000)
+    assert facts.airplay_ports == (5000, 7000)
+    # Mojave's change covers only wildcard binds: 127.0.0.1:80 is still refused without root.
+    assert facts.unprivileged_start == 1024

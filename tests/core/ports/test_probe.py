@@ -1,0 +1,104 @@
+"""The bind probe against real sockets held by real child processes."""
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from portmanager_gui.core.platform import LINUX, MACOS, WINDOWS
+from portmanager_gui.core.platform.sockets import (
+    IN_USE,
+    OTHER,
+    RESERVED,
+    UNAVAILABLE,
+    classify_bind_error,
+    probe_options,
+)
+from portmanager_gui.core.ports.probe import Availability, probe
+
+
+@pytest.fixture
+def held(listener):
+    return listener.listen
+
+
+def _has_ipv6() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "0.0.0.0"])
+def test_an_ipv4_listener_makes_the_port_in_use(held, host):
+    child = held(host)
+    assert probe(child.port) is Availability.IN_USE
+    child.stop()
+    assert probe(child.port) is Availability.FREE
+
+
+@pytest.mark.skipif(not _has_ipv6(), reason="no IPv6 loopback on this machine")
+@pytest.mark.parametrize("host", ["::1", "::"])
+def test_an_ipv6_only_listener_is_seen_too(held, host):
+    # IPv4 and IPv6 are separate stacks: a probe of 0.0.0.0 alone would call this free.
+    child = held(host)
+    assert probe(child.port) is Availability.IN_USE
+
+
+def test_a_udp_socket_does_not_take_a_tcp_port(held):
+    child = held(kind="udp")
+    assert probe(child.port) is Availability.FREE
+
+
+def test_time_wait_leftovers_do_not_count(held):
+    import psutil
+
+    child = held(reuseaddr=True, accept=True)  # as real servers do
+    client = socket.create_connection(("127.0.0.1", child.port))
+    child.wait_accepted()
+    child.stop()          # the server side closes first, so *its* port goes to TIME_WAIT
+    client.close()
+    leftovers = [c for c in psutil.net_connections("tcp")
+                 if c.laddr and c.laddr.port == child.port and c.status != psutil.CONN_LISTEN]
+    assert leftovers, "expected a TIME_WAIT/FIN_WAIT leftover on the server port"
+    assert probe(child.port) is Availability.FREE
+
+
+def test_the_three_model_router_scenarios_on_real_ports(held):
+    from portmanager_gui.core.ports.selection import select_port
+    from portmanager_gui.core.registry.model import Service
+
+    preferred, fallback = held(), held()
+    port_a, port_b = preferred.port, fallback.port
+    svc = Service("router", (port_a, port_b))
+    assert select_port(svc).port is None          # scenario 3: both taken
+    fallback.stop()
+    sel = select_port(svc)
+    assert (sel.port, sel.fallback) == (port_b, True)  # scenario 2
+    preferred.stop()
+    assert select_port(svc).port == port_a         # scenario 1
+
+
+def test_decision_tables_per_os():
+    assert probe_options(WINDOWS) == ("SO_EXCLUSIVEADDRUSE",)
+    assert probe_options(LINUX) == probe_options(MACOS) == ("SO_REUSEADDR",)
+    assert classify_bind_error(WINDOWS, 10048) == IN_USE
+    assert classify_bind_error(WINDOWS, 10013) == RESERVED      # WSAEACCES: excluded range
+    assert classify_bind_error(LINUX, 98) == IN_USE
+    assert classify_bind_error(MACOS, 48) == IN_USE
+    assert classify_bind_error(LINUX, 13) == RESERVED
+    assert classify_bind_error(MACOS, 49) == UNAVAILABLE
+    assert classify_bind_error(LINUX, 12345) == OTHER
+
+
+def test_a_permission_error_is_reserved_not_in_use(monkeypatch):
+    import errno
+
+    class Refusing(socket.socket):
+        def bind(self, addr):
+            raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(socket, "socket", Refusing)
+    assert probe(80, os_name=LINUX) is Availability.RESERVED

@@ -1,0 +1,93 @@
+"""Restart policy: growing backoff, give-up after N failures in a window (injected clock)."""
+from __future__ import annotations
+
+import psutil
+
+from portmanager_gui.core.supervisor.restart_policy import RestartPolicy
+from tests.helpers import wait_for
+from tests.supervisor_helpers import (
+    FakeClock,
+    fake_command,
+    free_ports,
+    make_registry,
+    service_yaml,
+)
+
+
+def test_no_policy_never_restarts():
+    policy = RestartPolicy("no", FakeClock())
+    assert not policy.on_exit(1).restart and not policy.on_exit(1).gave_up
+
+
+def test_on_failure_ignores_a_clean_exit_and_always_does_not():
+    assert not RestartPolicy("on-failure", FakeClock()).on_exit(0).restart
+    assert RestartPolicy("on-failure", FakeClock()).on_exit(2).restart
+    assert RestartPolicy("on-failure", FakeClock()).on_exit(None).restart
+    assert RestartPolicy("always", FakeClock()).on_exit(0).restart
+
+
+def test_backoff_grows_is_capped_then_gives_up():
+    clock = FakeClock()
+    policy = RestartPolicy("always", clock, base_delay=1, factor=2, max_delay=5, max_failures=6, window=1000)
+    delays = []
+    while (d := policy.on_exit(1)).restart:
+        delays.append(d.delay)
+        clock.advance(d.delay)
+    assert delays == [1, 2, 4, 5, 5] and d.gave_up and d.failures == 6
+
+
+def test_failures_outside_the_window_are_forgotten():
+    clock = FakeClock()
+    policy = RestartPolicy("on-failure", clock, max_failures=3, window=60)
+    for _ in range(10):
+        d = policy.on_exit(1)
+        assert d.restart and d.failures == 1
+        clock.advance(61)
+
+
+def test_a_crash_loop_backs_off_then_gives_up(tmp_path, make_supervisor):
+    [p] = free_ports(1)
+    reg = make_registry(tmp_path, service_yaml("router", [p], fake_command("--exit", "3"), restart="on-failure"))
+    clock = FakeClock()
+    events = []
+    sup = make_supervisor(reg, clock=clock, on_event=events.append)
+    [out] = sup.start("router")
+    assert not out.ok
+    delays = []
+    for _ in range(10):
+        pending = sup.pending_restarts()
+        if not pending:
+            break
+        due = pending["router"]
+        delays.append(due - clock())
+        sup.poll()
+        assert sup.pending_restarts() == pending  # not due yet: nothing happens
+        clock.advance(due - clock())
+        sup.poll()
+    assert delays == [1, 2, 4, 8]
+    kinds = [e.kind for e in events]
+    assert kinds.count("failed") == 5 and kinds[-1] == "gave_up"
+    assert "exiting with 3" in [e for e in events if e.kind == "failed"][-1].message  # the log tail
+    assert "failed 5 times" in events[-1].message and "portmanager logs router" in events[-1].message
+    assert sup.records() == []
+
+
+def test_a_crash_after_start_is_reported_and_restarted(tmp_path, make_supervisor):
+    [p] = free_ports(1)
+    reg = make_registry(tmp_path, service_yaml("router", [p], fake_command(), restart="always"))
+    clock = FakeClock()
+    events = []
+    sup = make_supervisor(reg, clock=clock, on_event=events.append)
+    [first] = sup.start("router")
+    assert first.ok
+    psutil.Process(first.pid).kill()
+    wait_for(lambda: (sup.poll(), [e for e in events if e.kind == "crashed"])[1], message="the crash event")
+    crashed = [e for e in events if e.kind == "crashed"][0]
+    assert "exited with code -9" in crashed.message and f"listening on {p}" in crashed.message
+    assert sup.pending_restarts() == {"router": clock() + 1}
+    clock.advance(1)
+    sup.poll()
+    rec = sup.record_for("router")
+    assert rec is not None and rec.alive and rec.pid != first.pid and rec.port == p
+    [stopped] = sup.stop("router")
+    assert stopped.ok and sup.pending_restarts() == {}

@@ -1,0 +1,59 @@
+"""Rows of the port table and the tray state: pure rules, no Qt."""
+from __future__ import annotations
+
+from portmanager_gui.core.occupancy.snapshot import PortInfo, PortStatus, Snapshot
+from portmanager_gui.core.port_rows import (
+    Managed,
+    Overall,
+    Role,
+    RowState,
+    build_rows,
+    changed_keys,
+    overall,
+    summary,
+)
+from tests.ui.factories import holder, registry, slots, snapshot
+
+
+def _by_key(rows):
+    return {r.key: r for r in rows}
+
+
+def test_states():
+    reg = registry()
+    snap = Snapshot(2000.0, {**snapshot({3791: holder(812), 8203: holder(5, "uvicorn", create=1900.0)}).ports,
+                             6379: PortInfo(6379, PortStatus.RESERVED, note="excluded range")})
+    rows = _by_key(build_rows(reg, slots(), snap, [Managed("router", 4242, 3003)], failures={"large-models/model1": "boom"},
+                              notes={"router": "on fallback because nginx"}, now=2000.0))
+    assert rows[("router", 3791)].state is RowState.FOREIGN and rows[("router", 3791)].role is Role.PREFERRED
+    assert rows[("router", 3003)].state is RowState.FALLBACK and rows[("router", 3003)].note == "on fallback because nginx"
+    assert rows[("backend", 8203)].state is RowState.FOREIGN and rows[("backend", 8203)].uptime(2000.0) == 100.0
+    assert rows[("redis", 6379)].state is RowState.CONFLICT
+    assert rows[("large-models/model1", 8210)].state is RowState.FAILED
+    assert rows[("models/my-model", 8100)].state is RowState.FREE and rows[("models/my-model", 8100)].role is Role.MODEL
+
+
+def test_ours_and_held_by_another_of_ours():
+    reg = registry()
+    snap = snapshot({3791: holder(4242), 8203: holder(4242)})
+    rows = _by_key(build_rows(reg, slots(), snap, [Managed("router", 4242, 3791)]))
+    assert rows[("router", 3791)].state is RowState.OURS
+    assert rows[("backend", 8203)].state is RowState.CONFLICT and "router" in rows[("backend", 8203)].note
+
+
+def test_overall_and_summary():
+    reg = registry()
+    ok = build_rows(reg, slots(), snapshot())
+    assert overall(ok) is Overall.OK and summary(ok).endswith("All good")
+    fb = build_rows(reg, slots(), snapshot({3791: holder(1)}), [Managed("router", 2, 3003)], notes={"router": "N"})
+    assert overall(fb) is Overall.FALLBACK and "N" in summary(fb)
+    bad = build_rows(reg, slots(), snapshot(), failures={"router": "no"})
+    assert overall(bad) is Overall.PROBLEM and "router failed: no" in summary(bad)
+
+
+def test_changed_keys_follow_the_holder_identity():
+    reg = registry()
+    a = build_rows(reg, slots(), snapshot({8203: holder(5)}))
+    b = build_rows(reg, slots(), snapshot({8203: holder(6)}))
+    assert changed_keys(a, b) == {("backend", 8203)}
+    assert changed_keys(a, a) == set()
