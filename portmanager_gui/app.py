@@ -25,6 +25,7 @@ from .core.occupancy.scan import OccupancyScanner
 from .core.platform import autostart, current_os
 from .core.port_rows import Overall
 from .core.resources import resource_path
+from .core.supervisor import records as supervisor_records
 from .core.supervisor.supervisor import Supervisor
 from .services.controller import Controller
 from .services.facts_loader import FactsLoader
@@ -106,7 +107,7 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
                             plan_kill=lambda port: processes.plan_kill(port, kill_scanner),
                             kill=lambda plan: processes.kill(plan, scanner=kill_scanner))
     containers = ContainerNames()       # asks Docker only when docker-proxy holds a port
-    scanner = Scanner(lambda ports: containers(occupancy.scan(ports)), records=controller.records,
+    scanner = Scanner(lambda ports: containers(occupancy.scan(ports)), records=supervisor_records.store_for(paths).records,
                       interval_ms=settings.refresh_ms)
     window = MainWindow(confirm=lambda title, text: dialogs.ask_yes_no(window, title, text, "Yes", "No"))
     parts = Parts(app, paths, store, scanner, controller, window, None)  # type: ignore[arg-type]
@@ -177,15 +178,14 @@ def quit_app(parts: Parts) -> None:
 
 
 def shutdown(parts: Parts) -> None:
-    parts.scanner.stop()
-    parts.controller.stop_watching()
-    parts.scanner.wait_idle(5000)
-    parts.controller.wait_idle(5000)
-    parts.store.wait_saved()              # a save asked for just before quitting still lands
+    """Stop every timer and end every worker thread, each awaited, on the GUI thread."""
+    parts.scanner.shutdown(5000)
+    parts.controller.shutdown(5000)
+    parts.store.shutdown()                # a save asked for just before quitting still lands
     if parts.facts is not None:
-        parts.facts.wait_idle(5000)
+        parts.facts.shutdown(5000)
     if parts.interop is not None:
-        parts.interop.worker.wait_idle(5000)
+        parts.interop.worker.shutdown(5000)
     if parts.tray is not None:
         parts.tray.dispose()
 

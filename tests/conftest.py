@@ -46,6 +46,35 @@ def qt_warnings_fail(request):
            and not any(r.message.startswith(i) for i in QT_WARNINGS_IGNORED)]
     assert not bad, f"Qt warnings during the test: {bad}"
 
+
+@pytest.fixture
+def owned():
+    """``owned(service)`` returns ``service`` and shuts it down (ends its worker threads) after
+    the test, in reverse order, as the app's composition root does at quit."""
+    made = []
+
+    def own(service):
+        made.append(service)
+        return service
+    yield own
+    for service in reversed(made):
+        assert service.shutdown(), f"{type(service).__name__} did not shut down in time"
+
+
+@pytest.fixture(autouse=True)
+def workers_disposed(request):
+    """A Qt test ends every worker thread it started (``shutdown()``): none may outlive it.
+
+    Workers left to Python's collector are how the suite used to hang (a pool destroyed from
+    its own thread waited for itself), so disposal is checked, not hoped for."""
+    import threading
+    before = set(threading.enumerate())
+    yield
+    if not any(part in ("ui", "services") for part in request.node.path.parts[-3:-1]):
+        return
+    left = [t.name for t in threading.enumerate() if t not in before and t.name.startswith("pm-") and t.is_alive()]
+    assert not left, f"worker threads outlived the test (call shutdown() on their owner): {left}"
+
 # Supervisor fixtures (tests/supervisor_helpers.py): `make_supervisor` builds Supervisors that are
 # stopped afterwards; `no_leftovers` fails a test that leaves one of its processes alive.
 from tests.supervisor_helpers import make_supervisor, no_leftovers  # noqa: E402,F401

@@ -1,11 +1,12 @@
 """Start / stop / restart / kill requests, run off the GUI thread, answered with signals.
 
-Two single-thread pools: one for the supervisor (starts wait for health checks and must
+Three ``Background`` workers: one for the supervisor (starts wait for health checks and must
 not interleave), one for quick process work (kill plans, kills, log tails) so a kill is
-never queued behind a 60-second start. Supervisor events arrive on the worker thread and
-are re-emitted on the GUI thread as ``supervisor_event``. Results are the core's typed
-values (``StartOutcome``, ``StopOutcome``, the kill plan and ``KillResult``); the UI turns
-them into words.
+never queued behind a 60-second start, and one for the once-a-second crash watch. Supervisor
+events arrive on the worker thread and are re-emitted on the GUI thread as
+``supervisor_event``. Results are the core's typed values (``StartOutcome``, ``StopOutcome``,
+the kill plan and ``KillResult``); the UI turns them into words. The jobs hold the
+``_Supervisors`` (plain Python), never the ``Controller``; ``shutdown()`` ends the workers.
 """
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..core.registry.model import Registry
+from .background import Background
 
 log = logging.getLogger(__name__)
 
@@ -25,28 +27,60 @@ POLL_MS = 1000          # crash detection and due restarts (Supervisor.poll)
 RETIRED_KEPT = 4        # supervisors of earlier registries still watch the children they launched
 
 
-class _Relay(QObject):
-    result = Signal(object, object)     # job, value
-    error = Signal(object, str)         # job, message
+class _Events(QObject):
+    """Lives on the GUI thread: a supervisor event emitted on a worker is queued to it."""
+
     event = Signal(object)
 
 
-class _Job(QRunnable):
-    def __init__(self, what: str, fn: Callable[[], Any], done: Callable[[Any], None], relay: _Relay,
-                 counted: bool = True):
-        super().__init__()
-        self.what, self.done, self.counted = what, done, counted   # counted: a user request
-        self._fn, self._relay = fn, relay
-        self.setAutoDelete(False)   # the relay's queued signal still refers to it
+class _Supervisors:
+    """The supervisor of the current registry (built on first use, on any thread) and the
+    retired ones of earlier registries, which still watch what they launched."""
 
-    def run(self) -> None:
-        try:
-            value = self._fn()
-        except Exception as exc:  # reported to the user; the worker thread lives on
-            log.exception("%s failed", self.what)
-            self._relay.error.emit(self, str(exc) or type(exc).__name__)
-            return
-        self._relay.result.emit(self, value)
+    def __init__(self, factory: SupervisorFactory, on_event: Callable[[Any], None]):
+        self._factory, self._on_event = factory, on_event
+        self._lock = threading.Lock()
+        self._registry: Registry | None = None
+        self._current: Any = None
+        self._retired: list[Any] = []
+
+    @property
+    def loaded(self) -> bool:
+        return self._registry is not None
+
+    def set_registry(self, registry: Registry) -> None:
+        with self._lock:
+            if registry is not self._registry:
+                if self._current is not None:
+                    self._retired = [self._current, *self._retired][:RETIRED_KEPT]
+                self._registry, self._current = registry, None
+
+    def current(self) -> Any:
+        with self._lock:
+            if self._current is None:
+                if self._registry is None:
+                    raise RuntimeError("no registry loaded yet")
+                self._current = self._factory(self._registry, self._on_event)
+            return self._current
+
+    def close(self) -> None:
+        """Release what every supervisor holds (their scanners); the children keep running."""
+        with self._lock:
+            sups = [s for s in (self._current, *self._retired) if s is not None]
+            self._current, self._retired = None, []
+        for sup in sups:
+            sup.close()
+
+    def poll_all(self) -> None:
+        with self._lock:
+            retired = list(self._retired)
+        for sup in [self.current(), *retired]:
+            sup.poll()
+
+
+def _describe(exc: Exception) -> str:
+    log.exception("a controller job failed")     # reported to the user; the worker thread lives on
+    return str(exc) or type(exc).__name__
 
 
 class Controller(QObject):
@@ -63,25 +97,15 @@ class Controller(QObject):
     def __init__(self, supervisor_factory: SupervisorFactory, *, plan_kill: Callable[[int], Any],
                  kill: Callable[[Any], Any], parent: QObject | None = None):
         super().__init__(parent)
-        self._factory = supervisor_factory
         self._plan_kill = plan_kill
         self._kill = kill
-        self._registry: Registry | None = None
-        self._supervisor: Any = None
-        self._lock = threading.Lock()
         self._pending = 0
-        self._ops = QThreadPool(self)
-        self._ops.setMaxThreadCount(1)
-        self._quick = QThreadPool(self)
-        self._quick.setMaxThreadCount(1)
-        self._relay = _Relay(self)
-        self._relay.result.connect(self._on_result)
-        self._relay.error.connect(self._on_error)
-        self._relay.event.connect(self.supervisor_event)
-        self._jobs: set[_Job] = set()      # alive until answered (not auto-deleted, see _Job)
-        self._retired: list[Any] = []
-        self._watch = QThreadPool(self)
-        self._watch.setMaxThreadCount(1)
+        self._events = _Events(self)
+        self._events.event.connect(self.supervisor_event)
+        self._supervisors = _Supervisors(supervisor_factory, self._events.event.emit)
+        self._ops = Background(self, name="supervisor", describe=_describe)
+        self._quick = Background(self, name="processes", describe=_describe)
+        self._watch = Background(self, name="watch", describe=_describe)
         self._polling = False
         self._poll_timer = QTimer(self)
         self._poll_timer.setInterval(POLL_MS)
@@ -90,27 +114,11 @@ class Controller(QObject):
     # -- wiring ---------------------------------------------------------------------
     def set_registry(self, registry: Registry) -> None:
         """Later requests use a supervisor built on ``registry`` (its records live on disk)."""
-        with self._lock:
-            if registry is not self._registry:
-                if self._supervisor is not None:
-                    self._retired = [self._supervisor, *self._retired][:RETIRED_KEPT]
-                self._registry, self._supervisor = registry, None
+        self._supervisors.set_registry(registry)
 
     def supervisor(self) -> Any:
         """The supervisor for the current registry; built on first use, on any thread."""
-        with self._lock:
-            if self._supervisor is None:
-                if self._registry is None:
-                    raise RuntimeError("no registry loaded yet")
-                self._supervisor = self._factory(self._registry, self._relay.event.emit)
-            return self._supervisor
-
-    def records(self) -> list[Any]:
-        """Managed records; called on the scanner's worker thread."""
-        with self._lock:
-            if self._registry is None:
-                return []           # no registry loaded (yet): nothing can have been started
-        return list(self.supervisor().records())
+        return self._supervisors.current()
 
     def start_watching(self) -> None:
         """Poll the supervisor(s) every second for crashes and due restarts."""
@@ -120,22 +128,16 @@ class Controller(QObject):
         self._poll_timer.stop()
 
     def _poll(self) -> None:
-        if self._polling or self._registry is None:
+        if self._polling or not self._supervisors.loaded:
             return
-        self._polling = True
-
-        def work() -> None:
-            with self._lock:
-                retired = list(self._retired)
-            for sup in [self.supervisor(), *retired]:
-                sup.poll()
-
-        job = _Job("watch the started services", work, self._polled, self._relay, counted=False)
-        self._jobs.add(job)
-        self._watch.start(job)
+        self._polling = self._watch.run(self._supervisors.poll_all, self._polled, self._poll_failed)
 
     def _polled(self, _value: Any = None) -> None:
         self._polling = False
+
+    def _poll_failed(self, message: str) -> None:
+        self._polling = False
+        log.warning("watching the started services failed: %s", message)
 
     @property
     def busy(self) -> bool:
@@ -144,66 +146,72 @@ class Controller(QObject):
     # -- requests -------------------------------------------------------------------
     def start(self, name: str) -> None:
         self.starting.emit(name)
-        self._submit(self._ops, f"start {name}", lambda: self.supervisor().start(name),
+        sups = self._supervisors
+        self._submit(self._ops, f"start {name}", lambda: sups.current().start(name),
                      lambda out: self.started.emit(name, out))
 
     def restart(self, name: str) -> None:
         self.starting.emit(name)
-        self._submit(self._ops, f"restart {name}", lambda: self.supervisor().restart(name),
+        sups = self._supervisors
+        self._submit(self._ops, f"restart {name}", lambda: sups.current().restart(name),
                      lambda out: self.started.emit(name, out))
 
     def stop(self, name: str) -> None:
-        self._submit(self._ops, f"stop {name}", lambda: self.supervisor().stop(name),
+        sups = self._supervisors
+        self._submit(self._ops, f"stop {name}", lambda: sups.current().stop(name),
                      lambda out: self.stopped.emit(name, out))
 
     def stop_all(self) -> None:
-        self._submit(self._ops, "stop everything Port Manager started", lambda: self.supervisor().stop_all(),
+        sups = self._supervisors
+        self._submit(self._ops, "stop everything Port Manager started", lambda: sups.current().stop_all(),
                      lambda out: self.stopped.emit("", out))
 
     def plan_kill(self, port: int) -> None:
-        self._submit(self._quick, f"look up the holders of port {port}", lambda: self._plan_kill(port),
+        plan_kill = self._plan_kill
+        self._submit(self._quick, f"look up the holders of port {port}", lambda: plan_kill(port),
                      lambda plan: self.kill_planned.emit(port, plan))
 
     def kill(self, port: int, target: Any) -> None:
         """``target`` is what the confirmed plan said to kill (checked again before killing)."""
-        self._submit(self._quick, f"kill the holder of port {port}", lambda: self._kill(target),
+        kill = self._kill
+        self._submit(self._quick, f"kill the holder of port {port}", lambda: kill(target),
                      lambda result: self.killed.emit(port, result))
 
     def request_log_tail(self, unit: str, lines: int = 50) -> None:
-        self._submit(self._quick, f"read the log of {unit}", lambda: self.supervisor().log_tail(unit, lines),
+        sups = self._supervisors
+        self._submit(self._quick, f"read the log of {unit}", lambda: sups.current().log_tail(unit, lines),
                      lambda tail: self.log_tail_ready.emit(unit, list(tail)))
 
     def wait_idle(self, ms: int = 30000) -> bool:
-        """Block until every pool is idle (shutdown and tests only)."""
-        return self._ops.waitForDone(ms) and self._quick.waitForDone(ms) and self._watch.waitForDone(ms)
+        """Block until every worker is idle (shutdown and tests only)."""
+        return all([self._ops.wait_idle(ms), self._quick.wait_idle(ms), self._watch.wait_idle(ms)])
+
+    def shutdown(self, ms: int = 30000) -> bool:
+        """No more polls or requests; wait for the running ones and end the worker threads."""
+        self.stop_watching()
+        done = all([self._ops.shutdown(ms), self._quick.shutdown(ms), self._watch.shutdown(ms)])
+        if done:                 # a job still running after ``ms`` may still use its supervisor
+            self._supervisors.close()
+        return done
 
     # -- plumbing -------------------------------------------------------------------
-    def _submit(self, pool: QThreadPool, what: str, fn: Callable[[], Any], done: Callable[[Any], None]) -> None:
-        self._pending += 1
-        job = _Job(what, fn, done, self._relay)
-        self._jobs.add(job)
-        pool.start(job)
+    def _submit(self, worker: Background, what: str, fn: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        def answered(value: Any) -> None:
+            try:
+                done(value)
+            finally:
+                self._settle()
+
+        def failed(message: str) -> None:
+            try:
+                self.failed.emit(what, f"Could not {what}: {message}")
+            finally:
+                self._settle()
+
+        if worker.run(fn, answered, failed):
+            self._pending += 1
 
     def _settle(self) -> None:
         self._pending -= 1
         if self._pending == 0:
             self.idle.emit()
-
-    def _on_result(self, job: _Job, value: Any) -> None:
-        self._jobs.discard(job)
-        try:
-            job.done(value)
-        finally:
-            if job.counted:
-                self._settle()
-
-    def _on_error(self, job: _Job, message: str) -> None:
-        self._jobs.discard(job)
-        if not job.counted:
-            self._polled()
-            log.warning("%s failed: %s", job.what, message)
-            return
-        try:
-            self.failed.emit(job.what, f"Could not {job.what}: {message}")
-        finally:
-            self._settle()

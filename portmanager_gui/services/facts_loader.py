@@ -19,10 +19,13 @@ class FactsLoader(QObject):
     def __init__(self, read: Callable[[], PlatformFacts] = current_facts, parent: QObject | None = None):
         super().__init__(parent)
         self._read = read
-        self._worker = Background(self)
+        self._worker = Background(self, name="facts")
 
     def start(self) -> None:
         self._worker.run(self._read, self.loaded.emit)
 
     def wait_idle(self, ms: int = 10000) -> bool:
         return self._worker.wait_idle(ms)
+
+    def shutdown(self, ms: int = 10000) -> bool:
+        return self._worker.shutdown(ms)

@@ -62,7 +62,7 @@ class InteropWorker(QObject):
         self.paths = paths
         self._import_file = import_file
         self._apply_links = apply_links
-        self._worker = Background(self, describe=_describe)
+        self._worker = Background(self, name="interop", describe=_describe)
         self._pending = 0
 
     @property
@@ -73,51 +73,67 @@ class InteropWorker(QObject):
         """Block until the worker is idle (shutdown and tests only)."""
         return self._worker.wait_idle(ms)
 
-    # -- requests -------------------------------------------------------------------
+    def shutdown(self, ms: int = 10000) -> bool:
+        """Wait for the job in progress (a sync writing linked files), then end the worker thread."""
+        return self._worker.shutdown(ms)
+
+    # -- requests (each job holds values -- paths, registry, functions -- never ``self``) --------
     def import_file(self, path: str | Path, registry: Registry, kind: str | None = None) -> None:
         """Read ``path`` into a preview of ``registry`` after the import; writes nothing."""
         target = links_mod.normalize(path)
-        self._submit(lambda: (self._import_file or _detect().import_file)(target, registry, kind), self.imported.emit,
+        import_file = self._import_file
+        self._submit(lambda: (import_file or _detect().import_file)(target, registry, kind), self.imported.emit,
                      lambda msg: self.import_failed.emit(f"{msg} (nothing was written)"))
 
     def sync(self, registry: Registry, add: Link | None = None) -> None:
         """Write every linked file from ``registry``; ``add`` is linked first (an import's checkbox)."""
+        paths, apply_links = self.paths, self._apply_links
+
         def work() -> Any:
             sync = _sync()
             if add is not None:
                 try:
-                    links_mod.save(self.paths, links_mod.load(self.paths).with_link(add))
+                    links_mod.save(paths, links_mod.load(paths).with_link(add))
                 except (LinksError, OSError) as exc:
                     return sync.SyncReport(error=f"{add.path} was not linked: {exc}")
-            return (self._apply_links or sync.apply_links)(registry, self.paths)
+            return (apply_links or sync.apply_links)(registry, paths)
         self._submit(work, self.synced.emit, self.links_failed.emit)
 
     def load_links(self) -> None:
-        self._submit(lambda: links_mod.load(self.paths), self.links_loaded.emit, self.links_failed.emit)
+        paths = self.paths
+        self._submit(lambda: links_mod.load(paths), self.links_loaded.emit, self.links_failed.emit)
 
     def list_links(self, registry: Registry) -> None:
         """Each link's dry-run outcome against ``registry`` (nothing is written)."""
-        self._submit(lambda: self._dry_run(registry), self.links_listed.emit, self.links_failed.emit)
+        paths = self.paths
+        self._submit(lambda: _dry_run(paths, registry), self._listed, self.links_failed.emit)
 
     def remove_link(self, path: str | Path, registry: Registry) -> None:
         """Stop updating ``path`` (the file itself is kept), then list the links again."""
-        def work() -> tuple[Any, ...]:
-            links_mod.save(self.paths, links_mod.load(self.paths).without(Path(path)))
-            return self._dry_run(registry)
-        self._submit(work, self.links_listed.emit, self.links_failed.emit)
+        paths = self.paths
+
+        def work() -> tuple[Links, tuple[Any, ...]]:
+            links_mod.save(paths, links_mod.load(paths).without(Path(path)))
+            return _dry_run(paths, registry)
+        self._submit(work, self._listed, self.links_failed.emit)
 
     # -- plumbing -------------------------------------------------------------------
-    def _dry_run(self, registry: Registry) -> tuple[Any, ...]:
-        links: Links = links_mod.load(self.paths)
-        self._worker.post(self.links_loaded.emit, links)
-        return tuple(_sync().apply_link(link, registry, dry_run=True) for link in links.items)
+    def _listed(self, result: tuple[Links, tuple[Any, ...]]) -> None:
+        links, outcomes = result
+        self.links_loaded.emit(links)
+        self.links_listed.emit(outcomes)
 
     def _submit(self, fn: Callable[[], Any], done: Callable[[Any], None], fail: Callable[[str], None]) -> None:
-        self._pending += 1
-
         def finished(callback: Callable[[Any], None]) -> Callable[[Any], None]:
             def call(value: Any) -> None:
                 self._pending -= 1
                 callback(value)
             return call
-        self._worker.run(fn, finished(done), finished(fail))
+        if self._worker.run(fn, finished(done), finished(fail)):
+            self._pending += 1
+
+
+def _dry_run(paths: Paths, registry: Registry) -> tuple[Links, tuple[Any, ...]]:
+    """The links and each one's dry-run outcome against ``registry`` (worker thread)."""
+    links: Links = links_mod.load(paths)
+    return links, tuple(_sync().apply_link(link, registry, dry_run=True) for link in links.items)

@@ -50,7 +50,7 @@ class RegistryStore(QObject):
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
         self._debounce.timeout.connect(self.check_disk)
-        self._saver = Background(self)           # saves run off the GUI thread, one at a time
+        self._saver = Background(self, name="registry-save")   # saves run off the GUI thread, in order
 
     # -- loading --------------------------------------------------------------------
     def load(self) -> bool:
@@ -153,23 +153,22 @@ class RegistryStore(QObject):
         explicit "keep my version" after a conflict). Saves run one at a time, in order.
         """
         expected = None if overwrite else self.text
-        self._saver.run(lambda: self._save_in_worker(registry, expected), self._on_save_done)
+        path = self.path
+        self._saver.run(lambda: _save(registry, path, expected), self._on_save_done)
 
     def wait_saved(self, ms: int = 10000) -> bool:
         """Block until every requested save has been written (quit, tests)."""
         return self._saver.wait_idle(ms)
 
-    def _save_in_worker(self, registry: Registry, expected: str | None) -> tuple:
-        try:
-            yamlio.save(registry, self.path, expected_text=expected)
-            text = self.path.read_text(encoding="utf-8")
-            return parse(text, self.path), text, ""
-        except RegistryError as exc:
-            return None, None, str(exc)
-        except OSError as exc:
-            return None, None, f"{self.path}: cannot be written ({exc}); nothing was changed"
+    def shutdown(self, ms: int = 10000) -> bool:
+        """Let every requested save land, then end the save thread and stop watching the file."""
+        self._debounce.stop()
+        self._watcher.removePaths(self._watcher.files() + self._watcher.directories())
+        return self._saver.shutdown(ms)
 
     def _on_save_done(self, result: tuple) -> None:
+        if self._saver.closed:      # shut down: the file is written, nobody is listening any more
+            return
         saved, text, error = result
         if error:
             self.save_failed.emit(error)
@@ -178,3 +177,15 @@ class RegistryStore(QObject):
         self._watch()
         self._accept(saved, text)
         self.saved.emit(str(self.path))
+
+
+def _save(registry: Registry, path: Path, expected: str | None) -> tuple:
+    """The save job (worker thread): write, read back, parse; values only, never the store."""
+    try:
+        yamlio.save(registry, path, expected_text=expected)
+        text = path.read_text(encoding="utf-8")
+        return parse(text, path), text, ""
+    except RegistryError as exc:
+        return None, None, str(exc)
+    except OSError as exc:
+        return None, None, f"{path}: cannot be written ({exc}); nothing was changed"

@@ -1,10 +1,11 @@
 """Periodic port scans off the GUI thread.
 
-``Scanner`` owns one QTimer and one single-thread QThreadPool. Each tick runs the scan
+``Scanner`` owns one QTimer and one ``Background`` worker. Each tick runs the scan
 function (``OccupancyScanner.scan``) and, when given, the managed-records function on the
 worker thread and delivers the values as signals on the GUI thread. Scans never overlap:
 the timer is single-shot and re-armed only when a scan has finished, and a refresh asked
-for while one runs is folded into one more scan right after it.
+for while one runs is folded into one more scan right after it. ``shutdown()`` (the
+composition root calls it) stops the timer and ends the worker thread.
 """
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..core.occupancy.snapshot import Snapshot
+from .background import Background
 
 log = logging.getLogger(__name__)
 
@@ -22,27 +24,16 @@ ScanFn = Callable[[Iterable[int]], Snapshot]
 RecordsFn = Callable[[], Any]
 
 
-class _Relay(QObject):
-    """Lives on the GUI thread; signals emitted from the worker are queued to it."""
+def _scan_job(scan: ScanFn, ports: frozenset[int], records: RecordsFn | None) -> Callable[[], tuple]:
+    """The worker's job: values only, never the ``Scanner`` itself."""
+    def job() -> tuple:
+        return scan(ports), (records() if records is not None else None)
+    return job
 
-    done = Signal(object, object)     # Snapshot, records (or None)
-    failed = Signal(str)
 
-
-class _ScanJob(QRunnable):
-    def __init__(self, scan: ScanFn, ports: frozenset[int], records: RecordsFn | None, relay: _Relay):
-        super().__init__()
-        self._scan, self._ports, self._records, self._relay = scan, ports, records, relay
-
-    def run(self) -> None:
-        try:
-            snapshot = self._scan(self._ports)
-            records = self._records() if self._records is not None else None
-        except Exception as exc:  # a scan failure must reach the UI, never kill the worker
-            log.exception("port scan failed")
-            self._relay.failed.emit(f"scanning ports failed: {exc}")
-            return
-        self._relay.done.emit(snapshot, records)
+def _describe(exc: Exception) -> str:
+    log.exception("port scan failed")   # a scan failure must reach the UI, never kill the worker
+    return f"scanning ports failed: {exc}"
 
 
 class Scanner(QObject):
@@ -60,11 +51,7 @@ class Scanner(QObject):
         self._again = False
         self._running = False
         self._stopped = False          # stop() was called: no more scans, even when asked
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
-        self._relay = _Relay(self)
-        self._relay.done.connect(self._on_done)
-        self._relay.failed.connect(self._on_failed)
+        self._worker = Background(self, name="scanner", describe=_describe)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(interval_ms)
@@ -104,11 +91,18 @@ class Scanner(QObject):
             return
         self._timer.stop()
         self._busy = True
-        self._pool.start(_ScanJob(self._scan, self._ports, self._records, self._relay))
+        if not self._worker.run(_scan_job(self._scan, self._ports, self._records), self._on_done,
+                                self._on_failed):
+            self._busy = False
 
     def wait_idle(self, ms: int = 5000) -> bool:
         """Block until the worker is idle (shutdown and tests only)."""
-        return self._pool.waitForDone(ms)
+        return self._worker.wait_idle(ms)
+
+    def shutdown(self, ms: int = 5000) -> bool:
+        """No more scans; wait for the one running and end the worker thread."""
+        self.stop()
+        return self._worker.shutdown(ms)
 
     def _finish(self) -> None:
         self._busy = False
@@ -118,7 +112,8 @@ class Scanner(QObject):
         elif self._running:
             self._timer.start()
 
-    def _on_done(self, snapshot: Snapshot, records: Any) -> None:
+    def _on_done(self, result: tuple) -> None:
+        snapshot, records = result
         self.last = snapshot
         if records is not None:
             self.records_changed.emit(records)

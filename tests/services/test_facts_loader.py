@@ -7,7 +7,7 @@ from portmanager_gui.core.platform.facts import PlatformFacts
 from portmanager_gui.services.facts_loader import FactsLoader
 
 
-def test_facts_are_read_on_another_thread_and_delivered_on_this_one(qtbot):
+def test_facts_are_read_on_another_thread_and_delivered_on_this_one(qtbot, owned):
     read_on = []
     facts = PlatformFacts("windows", (10000, 11999))
 
@@ -15,7 +15,7 @@ def test_facts_are_read_on_another_thread_and_delivered_on_this_one(qtbot):
         read_on.append(threading.current_thread())
         return facts
 
-    loader = FactsLoader(read)
+    loader = owned(FactsLoader(read))
     got = []
     loader.loaded.connect(lambda f: got.append((f, threading.current_thread())))
     with qtbot.waitSignal(loader.loaded, timeout=5000):

@@ -17,7 +17,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "interop"
 REGISTRY = parse("version: 1\nservices:\n  backend:\n    ports: [9000]\n", Path("registry.yaml"))
 
 
-def test_import_runs_off_the_gui_thread(qtbot):
+def test_import_runs_off_the_gui_thread(qtbot, owned):
     from portmanager_gui.core.interop import detect
     threads = []
 
@@ -25,7 +25,7 @@ def test_import_runs_off_the_gui_thread(qtbot):
         threads.append(threading.get_ident())
         return detect.import_file(path, registry, kind)
 
-    worker = InteropWorker(resolve().ensure(), import_file=spy)
+    worker = owned(InteropWorker(resolve().ensure(), import_file=spy))
     with qtbot.waitSignal(worker.imported, timeout=10000) as sig:
         worker.import_file(FIXTURES / "project" / "ports_config.py", REGISTRY)
     assert sig.args[0].registry.services["backend"].preferred == 8203
@@ -33,18 +33,18 @@ def test_import_runs_off_the_gui_thread(qtbot):
     assert not worker.busy
 
 
-def test_missing_file_is_a_message_not_an_exception(qtbot, tmp_path):
-    worker = InteropWorker(resolve().ensure())
+def test_missing_file_is_a_message_not_an_exception(qtbot, tmp_path, owned):
+    worker = owned(InteropWorker(resolve().ensure()))
     with qtbot.waitSignal(worker.import_failed, timeout=10000) as sig:
         worker.import_file(tmp_path / "nope.py", REGISTRY)
     assert sig.args[0] == f"{tmp_path / 'nope.py'}: no such file; check the path (nothing was written)"
 
 
-def test_sync_links_first_then_writes_and_lists(qtbot, tmp_path):
+def test_sync_links_first_then_writes_and_lists(qtbot, tmp_path, owned):
     paths = resolve().ensure()
     target = tmp_path / "ports_config.py"
     shutil.copyfile(FIXTURES / "project" / "ports_config.py", target)
-    worker = InteropWorker(paths)
+    worker = owned(InteropWorker(paths))
     with qtbot.waitSignal(worker.synced, timeout=10000) as sig:
         worker.sync(REGISTRY, add=Link("python", target))
     report = sig.args[0]
@@ -60,10 +60,10 @@ def test_sync_links_first_then_writes_and_lists(qtbot, tmp_path):
     assert listed.args[0] == () and links_mod.load(paths).items == ()
 
 
-def test_broken_links_file_is_reported(qtbot):
+def test_broken_links_file_is_reported(qtbot, owned):
     paths = resolve().ensure()
     links_mod.links_file(paths).write_text("{not json", encoding="utf-8")
-    worker = InteropWorker(paths, apply_links=sync.apply_links)
+    worker = owned(InteropWorker(paths, apply_links=sync.apply_links))
     with qtbot.waitSignal(worker.synced, timeout=10000) as sig:
         worker.sync(REGISTRY)
     assert "links.json:1: not valid JSON" in sig.args[0].error

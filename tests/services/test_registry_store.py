@@ -5,10 +5,10 @@ from portmanager_gui.core.registry.defaults import DEFAULT_REGISTRY_YAML
 from portmanager_gui.services.registry_store import RegistryStore
 
 
-def _store(qtbot, tmp_path, text=DEFAULT_REGISTRY_YAML) -> RegistryStore:
+def _store(qtbot, tmp_path, owned, text=DEFAULT_REGISTRY_YAML) -> RegistryStore:
     path = tmp_path / "registry.yaml"
     path.write_text(text, encoding="utf-8")
-    store = RegistryStore(path, allocations_file=tmp_path / "alloc.json", create_default=False)
+    store = owned(RegistryStore(path, allocations_file=tmp_path / "alloc.json", create_default=False))
     with qtbot.waitSignal(store.registry_changed, timeout=2000):
         assert store.load()
     return store
@@ -22,8 +22,8 @@ def _edit_on_disk(store: RegistryStore, old: str, new: str) -> None:
     tmp.replace(store.path)       # an atomic replace, as editors and our own save do
 
 
-def test_external_change_is_loaded(qtbot, tmp_path):
-    store = _store(qtbot, tmp_path)
+def test_external_change_is_loaded(qtbot, tmp_path, owned):
+    store = _store(qtbot, tmp_path, owned)
     assert store.slots and store.registry.services["router"].ports == (3791, 3003)
     for n in (1, 2):   # twice: the watcher must follow the file after each atomic replace
         with qtbot.waitSignal(store.registry_changed, timeout=5000):
@@ -31,8 +31,8 @@ def test_external_change_is_loaded(qtbot, tmp_path):
         assert store.registry.services["router"].ports == (3791, 3003 + n)
 
 
-def test_broken_file_keeps_last_good_registry(qtbot, tmp_path):
-    store = _store(qtbot, tmp_path)
+def test_broken_file_keeps_last_good_registry(qtbot, tmp_path, owned):
+    store = _store(qtbot, tmp_path, owned)
     good = store.registry
     with qtbot.waitSignal(store.load_failed, timeout=5000) as sig:
         _edit_on_disk(store, "[3791, 3003]", "[3791, '3003']")
@@ -40,8 +40,8 @@ def test_broken_file_keeps_last_good_registry(qtbot, tmp_path):
     assert store.registry is good
 
 
-def test_unsaved_edits_are_not_replaced(qtbot, tmp_path):
-    store = _store(qtbot, tmp_path)
+def test_unsaved_edits_are_not_replaced(qtbot, tmp_path, owned):
+    store = _store(qtbot, tmp_path, owned)
     store.set_dirty(True)
     edited = store.registry.with_service_ports("router", (3791, 3010))
     with qtbot.waitSignal(store.external_change_conflict, timeout=5000):
@@ -56,8 +56,8 @@ def test_unsaved_edits_are_not_replaced(qtbot, tmp_path):
     assert store.registry.services["router"].ports == (3791, 3010) and not store.dirty
 
 
-def test_save_writes_atomically_and_keeps_comments(qtbot, tmp_path):
-    store = _store(qtbot, tmp_path)
+def test_save_writes_atomically_and_keeps_comments(qtbot, tmp_path, owned):
+    store = _store(qtbot, tmp_path, owned)
     with qtbot.waitSignal(store.saved, timeout=2000):
         store.save(store.registry.with_group_range("large-models", 8400))
     text = store.path.read_text(encoding="utf-8")
