@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 
 SupervisorFactory = Callable[[Registry, Callable[[Any], None]], Any]
 POLL_MS = 1000          # crash detection and due restarts (Supervisor.poll)
-RETIRED_KEPT = 4        # supervisors of earlier registries still watch the children they launched
+RETIRED_KEPT = 4
+STOP_OWNED = "stop what Port Manager started"   # the job's name in ``failed``        # supervisors of earlier registries still watch the children they launched
 
 
 class _Relay(QObject):
@@ -57,6 +58,7 @@ class Controller(QObject):
     killed = Signal(int, object)           # port, KillResult
     log_tail_ready = Signal(str, object)   # unit, list[str]
     supervisor_event = Signal(object)      # SupervisorEvent
+    owned_stopped = Signal(object, object) # list[StopOutcome], units left running (adopted from someone else)
     failed = Signal(str, str)              # what was asked ("start router"), message
     idle = Signal()                        # every queued request has been answered
 
@@ -159,6 +161,21 @@ class Controller(QObject):
     def stop_all(self) -> None:
         self._submit(self._ops, "stop everything Port Manager started", lambda: self.supervisor().stop_all(),
                      lambda out: self.stopped.emit("", out))
+
+    def stop_owned(self) -> None:
+        """Stop what this app launched (every supervisor it used), never what it only adopted."""
+        def work() -> tuple[list[Any], list[str]]:
+            with self._lock:
+                sups = [s for s in (self._supervisor, *self._retired) if s is not None]
+            stopped, left = [], []
+            for sup in sups:
+                done, kept = sup.stop_owned()
+                stopped += done
+                left += kept
+            return stopped, left
+
+        self._submit(self._ops, STOP_OWNED, work,
+                     lambda out: self.owned_stopped.emit(*out))
 
     def plan_kill(self, port: int) -> None:
         self._submit(self._quick, f"look up the holders of port {port}", lambda: self._plan_kill(port),
