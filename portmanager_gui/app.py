@@ -27,10 +27,12 @@ from .core.occupancy.scan import OccupancyScanner
 from .core.platform import autostart, current_os
 from .core.port_rows import Overall
 from .core.resources import resource_path
+from .core.supervisor import logfiles
 from .core.supervisor.supervisor import Supervisor
 from .services.controller import Controller
 from .services.facts_loader import FactsLoader
 from .services.interop_worker import InteropWorker
+from .services.log_follower import LogFollower
 from .services.quit_flow import QuitFlow
 from .services.registry_store import RegistryStore
 from .services.scanner import Scanner
@@ -131,8 +133,10 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
             settings=lambda: parts.presenter.edit_settings(), quit=lambda: quit_app(parts)),
             load_tray_icons(current_os()))
     parts.tray = tray
+    logs = LogFollower(lambda unit: logfiles.log_path(paths, unit), logfiles.tail,
+                       lambda: window.isVisible() and not window.isMinimized(), parent=window)
     parts.presenter = Presenter(window, tray, scanner, controller, store, settings=settings, asks=asks,
-                                desktop=desktop)
+                                desktop=desktop, logs=logs)
     parts.presenter.settings_changed.connect(lambda s: _apply_settings(parts, s))
     parts.interop = InteropPresenter(window, store, InteropWorker(paths, parent=window), scanner,
                                      parts.presenter.restart, asks=interop_asks)
@@ -191,6 +195,7 @@ def shutdown(parts: Parts) -> None:
     parts.controller.stop_watching()
     parts.scanner.wait_idle(5000)
     parts.controller.wait_idle(5000)
+    parts.presenter.logs.stop()
     parts.store.wait_saved()              # a save asked for just before quitting still lands
     if parts.facts is not None:
         parts.facts.wait_idle(5000)

@@ -2,7 +2,7 @@
 
 Two single-thread pools: one for the supervisor (starts wait for health checks and must
 not interleave), one for quick process work (kill plans, kills, log tails) so a kill is
-never queued behind a 60-second start. Supervisor events arrive on the worker thread and
+never queued behind a 60-second start (the log pane has its own reader, ``LogFollower``). Supervisor events arrive on the worker thread and
 are re-emitted on the GUI thread as ``supervisor_event``. Results are the core's typed
 values (``StartOutcome``, ``StopOutcome``, the kill plan and ``KillResult``); the UI turns
 them into words.
@@ -56,7 +56,6 @@ class Controller(QObject):
     stopped = Signal(str, object)          # name, list[StopOutcome]
     kill_planned = Signal(int, object)     # port, kill plan
     killed = Signal(int, object)           # port, KillResult
-    log_tail_ready = Signal(str, object)   # unit, list[str]
     supervisor_event = Signal(object)      # SupervisorEvent
     owned_stopped = Signal(object, object) # list[StopOutcome], units left running (adopted from someone else)
     failed = Signal(str, str)              # what was asked ("start router"), message
@@ -185,10 +184,6 @@ class Controller(QObject):
         """``target`` is what the confirmed plan said to kill (checked again before killing)."""
         self._submit(self._quick, f"kill the holder of port {port}", lambda: self._kill(target),
                      lambda result: self.killed.emit(port, result))
-
-    def request_log_tail(self, unit: str, lines: int = 50) -> None:
-        self._submit(self._quick, f"read the log of {unit}", lambda: self.supervisor().log_tail(unit, lines),
-                     lambda tail: self.log_tail_ready.emit(unit, list(tail)))
 
     def wait_idle(self, ms: int = 30000) -> bool:
         """Block until every pool is idle (shutdown and tests only)."""

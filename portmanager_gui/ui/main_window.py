@@ -90,7 +90,8 @@ class MainWindow(QMainWindow):
     save_requested = Signal(object)         # Registry
     reload_requested = Signal()             # discard edits, load the file as it is on disk
     keep_edits_requested = Signal()
-    log_requested = Signal(str)             # unit
+    log_requested = Signal(str)             # unit ("" when nothing is selected): follow its log
+    open_log_requested = Signal(str)        # unit: open its log file in the desktop's viewer
     dirty_changed = Signal(bool)
     quit_requested = Signal()               # the window was closed where there is no tray
     import_requested = Signal()             # "Import...": ports from a ClaraCore config, ports_config.py, .env
@@ -147,6 +148,7 @@ class MainWindow(QMainWindow):
         self.act_kill = self._action(bar, "Kill holder...", self._kill_selected)
         self.act_open = self._action(bar, "Open", self._open_selected)
         self.act_copy = self._action(bar, "Copy URL", self._copy_selected, QKeySequence.StandardKey.Copy)
+        self.act_open_log = self._action(bar, "Open log", lambda: self._unit_request(self.open_log_requested))
         bar.addSeparator()
         self.act_import = self._action(bar, "Import...", self.import_requested.emit)
         self.act_links = self._action(bar, "Linked files...", self.links_requested.emit)
@@ -263,8 +265,8 @@ class MainWindow(QMainWindow):
         row = self.selected_row()
         previous = self.details.unit
         self.details.show_row(row)
-        if row is not None and row.unit != previous:
-            self.log_requested.emit(row.unit)
+        if (row.unit if row is not None else "") != previous:
+            self.log_requested.emit(row.unit if row is not None else "")
         self._update_actions()
 
     def _update_actions(self) -> None:
@@ -276,6 +278,7 @@ class MainWindow(QMainWindow):
         self.act_kill.setEnabled(row is not None and row.state is not RowState.FREE)
         self.act_open.setEnabled(row is not None and row.url.startswith("http"))
         self.act_copy.setEnabled(row is not None and bool(row.url))
+        self.act_open_log.setEnabled(row is not None)
 
     def _unit_request(self, signal: Signal) -> None:
         row = self.selected_row()

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QUrl, Signal
 
 from ..core.occupancy import snapshot_diff as watch
 from ..core.occupancy.snapshot import Snapshot
@@ -54,9 +54,10 @@ class Presenter(QObject):
     settings_changed = Signal(object)      # Settings
 
     def __init__(self, window: MainWindow, tray: Tray | None, scanner, controller, store, *,
-                 settings: Settings, asks: Asks, desktop: Desktop, parent: QObject | None = None):
+                 settings: Settings, asks: Asks, desktop: Desktop, logs, parent: QObject | None = None):
         super().__init__(parent)
         self.window, self.tray, self.scanner, self.controller, self.store = window, tray, scanner, controller, store
+        self.logs = logs                   # LogFollower: the selected unit's log, followed
         self.settings = settings
         self.asks, self.desktop = asks, desktop
         self.registry: Registry | None = None
@@ -82,7 +83,7 @@ class Presenter(QObject):
         controller.stopped.connect(lambda _n, _o: scanner.refresh())
         controller.kill_planned.connect(self._on_kill_planned)
         controller.killed.connect(self._on_killed)
-        controller.log_tail_ready.connect(window.show_log)
+        logs.tail_changed.connect(window.show_log)
         controller.supervisor_event.connect(self._on_event)
         controller.failed.connect(self._on_failed)
 
@@ -98,7 +99,8 @@ class Presenter(QObject):
         window.reload_requested.connect(store.reload)
         window.keep_edits_requested.connect(self._keep_edits)
         window.dirty_changed.connect(store.set_dirty)
-        window.log_requested.connect(controller.request_log_tail)
+        window.log_requested.connect(logs.follow)
+        window.open_log_requested.connect(self.open_log)
 
     # -- requests -------------------------------------------------------------------
     def start(self, name: str) -> None:
@@ -115,6 +117,14 @@ class Presenter(QObject):
             self.failures.pop(unit, None)
             self.notes.pop(unit, None)
             self._event_seen.discard(unit)
+
+    def open_log(self, unit: str) -> None:
+        path = self.logs.log_file(unit)
+        if unit == self.logs.unit and not self.logs.exists:
+            self.window.statusBar().showMessage(
+                f"No log yet for {unit}: Port Manager writes {path} when it starts {unit}.", 8000)
+            return
+        self.desktop.open_url(QUrl.fromLocalFile(str(path)).toString())
 
     def edit_settings(self) -> None:
         new = self.asks.settings(self.window, self.settings)
@@ -208,6 +218,8 @@ class Presenter(QObject):
         if event.kind != "starting":
             self._rebuild()
             self.scanner.refresh()
+        if event.unit == self.logs.unit:
+            self.logs.refresh()
 
     def _on_started(self, name: str, outcomes) -> None:
         for out in outcomes:
@@ -225,6 +237,8 @@ class Presenter(QObject):
                 if out.unit not in self._event_seen:
                     self.notify(f"{out.unit} failed to start", out.error or "failed to start", True)
             self._event_seen.discard(out.unit)
+        if any(out.unit == self.logs.unit for out in outcomes):
+            self.logs.refresh()
         self._rebuild()
         self.scanner.refresh()
 
