@@ -130,7 +130,8 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
             start=lambda n: parts.presenter.start(n), stop=controller.stop,
             restart=lambda n: parts.presenter.restart(n), open_url=desktop.open_url, copy_url=desktop.copy,
             kill=controller.plan_kill, show_window=window.bring_to_front,
-            settings=lambda: parts.presenter.edit_settings(), quit=lambda: quit_app(parts)),
+            settings=lambda: parts.presenter.edit_settings(), quit=lambda: quit_app(parts),
+            back=lambda n: parts.presenter.back_to_preferred(n)),
             load_tray_icons(current_os()))
     parts.tray = tray
     logs = LogFollower(lambda unit: logfiles.log_path(paths, unit), logfiles.tail,

@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QUrl, Signal
 
 from ..core.occupancy import snapshot_diff as watch
 from ..core.occupancy.snapshot import Snapshot
-from ..core.port_rows import Managed, PortRow, build_rows, summary
+from ..core.port_rows import Managed, PortRow, back_to_preferred, build_rows, summary
 from ..core.registry.model import Registry
 from ..core.settings import Settings
 from .dialogs import (
@@ -30,6 +30,16 @@ from .main_window import MainWindow
 from .tray import Tray
 
 NOTIFY_KINDS = {"fallback": False, "failed": True, "crashed": True, "gave_up": True}
+
+
+def first_sentence(message: str) -> str:
+    """The row's note for a failure: the first line that says something ("=====" rulers and the
+    "ERROR:" tag of the all-taken block are skipped)."""
+    for line in message.splitlines():
+        text = line.strip().removeprefix("ERROR:").strip()
+        if any(c.isalnum() for c in text):
+            return text
+    return ""
 
 
 @dataclass(frozen=True)
@@ -90,6 +100,7 @@ class Presenter(QObject):
         window.start_requested.connect(self.start)
         window.stop_requested.connect(controller.stop)
         window.restart_requested.connect(self.restart)
+        window.back_requested.connect(self.back_to_preferred)
         window.kill_requested.connect(controller.plan_kill)
         window.open_url_requested.connect(desktop.open_url)
         window.copy_url_requested.connect(desktop.copy)
@@ -110,6 +121,12 @@ class Presenter(QObject):
     def restart(self, name: str) -> None:
         self._forget(name)
         self.controller.restart(name)
+
+    def back_to_preferred(self, name: str) -> None:
+        """Restart a service that runs on a fallback: the start takes the first free port of its
+        list, which is the preferred one again once it is free."""
+        if back_to_preferred(self.rows, name) is not None:
+            self.restart(name)
 
     def _forget(self, name: str) -> None:
         units = [u for u in {r.unit for r in self.rows} if u == name or u.startswith(name + "/")]
@@ -205,7 +222,7 @@ class Presenter(QObject):
         if event.kind == "fallback":
             self.notes[event.unit] = event.message
         elif event.kind in ("failed", "crashed", "gave_up"):
-            self.failures[event.unit] = event.message.splitlines()[0] if event.message else event.kind
+            self.failures[event.unit] = first_sentence(event.message) or event.kind
         elif event.kind == "started":
             self.failures.pop(event.unit, None)
         elif event.kind == "stopped":
@@ -231,7 +248,7 @@ class Presenter(QObject):
                 if out.port != out.preferred and out.unit not in self._event_seen:
                     self.notify("Fallback port in use", self.notes[out.unit])
             else:
-                self.failures[out.unit] = (out.error.splitlines() or ["failed to start"])[0]
+                self.failures[out.unit] = first_sentence(out.error) or "failed to start"
                 if out.port is None and out.tried and all(p for p in out.tried) and self._all_taken(out):
                     continue
                 if out.unit not in self._event_seen:

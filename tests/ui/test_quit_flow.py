@@ -66,7 +66,7 @@ def test_quit_stops_what_it_launched_and_leaves_what_it_adopted(qtbot, quitting_
     hand = by_hand(helper_port)
     cmd = desk.DEMO_ROUTER
     parts, exits = quitting_app([router_port], HELPER.format(port=helper_port, cmd=cmd))
-    qtbot.waitUntil(lambda: desk.row(parts, "helper", helper_port) is not None, timeout=10000)
+    qtbot.waitUntil(lambda: desk.row(parts, "helper", helper_port) is not None, timeout=30000)
     with qtbot.waitSignal(parts.controller.started, timeout=60000):
         parts.presenter.start("helper")             # answers its health check: adopted, not launched
     with qtbot.waitSignal(parts.controller.started, timeout=60000) as started:
@@ -93,7 +93,7 @@ def test_platform_quit_with_the_window_open_runs_the_same_flow(qtbot, quitting_a
     parts, exits = quitting_app([port])
     parts.presenter.settings = Settings(refresh_s=0.5, stop_on_quit=stop_on_quit)
     qtbot.waitUntil(lambda: (r := desk.row(parts, "router", port)) is not None and r.state is RowState.FREE,
-                    timeout=10000)
+                    timeout=30000)
     if stop_on_quit:
         with qtbot.waitSignal(parts.controller.started, timeout=60000):
             parts.presenter.start("router")
