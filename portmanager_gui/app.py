@@ -10,6 +10,8 @@ import logging
 import signal
 import socket
 import sys
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,11 +27,14 @@ from .core.occupancy.scan import OccupancyScanner
 from .core.platform import autostart, current_os
 from .core.port_rows import Overall
 from .core.resources import resource_path
+from .core.supervisor import logfiles
 from .core.supervisor import records as supervisor_records
 from .core.supervisor.supervisor import Supervisor
 from .services.controller import Controller
 from .services.facts_loader import FactsLoader
 from .services.interop_worker import InteropWorker
+from .services.log_follower import LogFollower
+from .services.quit_flow import QuitFlow
 from .services.registry_store import RegistryStore
 from .services.scanner import Scanner
 from .single_instance import SingleInstance
@@ -41,7 +46,6 @@ from .ui.settings_dialog import ask_settings
 from .ui.tray import Tray, TrayActions
 
 TRAY_WAIT_MS = 5000      # at login the tray host may start after us
-QUIT_WAIT_MS = 20000     # the most Quit waits for the services to stop
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +62,7 @@ class Parts:
     tray: Tray | None = None
     interop: InteropPresenter | None = None
     facts: FactsLoader | None = None
+    quit: QuitFlow | None = None
 
 
 def load_tray_icons(os_name: str) -> dict[Overall, QIcon]:
@@ -91,11 +96,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, *,
           asks: Asks | None = None, desktop: Desktop | None = None,
-          interop_asks: InteropAsks | None = None) -> Parts:
+          interop_asks: InteropAsks | None = None, exit_app: Callable[[int], None] | None = None) -> Parts:
     """Every object of the app, wired; nothing started yet.
 
     ``asks``, ``interop_asks`` and ``desktop`` replace the modal questions and the
-    browser/clipboard (tests).
+    browser/clipboard, ``exit_app`` leaving the event loop (tests).
     """
     settings = core_settings.load(paths.settings_file)
     explicit = bool(args.registry)
@@ -103,7 +108,8 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
     store = RegistryStore(registry_path, allocations_file=paths.allocations_file, create_default=not explicit)
     occupancy = OccupancyScanner()
     kill_scanner = OccupancyScanner()   # its own: a kill runs on another thread than the scans
-    controller = Controller(lambda reg, on_event: Supervisor(reg, paths, on_event=on_event),
+    cancel = threading.Event()          # set by Quit: a start in progress is abandoned
+    controller = Controller(lambda reg, on_event: Supervisor(reg, paths, on_event=on_event, cancel=cancel),
                             plan_kill=lambda port: processes.plan_kill(port, kill_scanner),
                             kill=lambda plan: processes.kill(plan, scanner=kill_scanner))
     containers = ContainerNames()       # asks Docker only when docker-proxy holds a port
@@ -125,16 +131,30 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
             start=lambda n: parts.presenter.start(n), stop=controller.stop,
             restart=lambda n: parts.presenter.restart(n), open_url=desktop.open_url, copy_url=desktop.copy,
             kill=controller.plan_kill, show_window=window.bring_to_front,
-            settings=lambda: parts.presenter.edit_settings(), quit=lambda: quit_app(parts)),
+            settings=lambda: parts.presenter.edit_settings(), quit=lambda: quit_app(parts),
+            back=lambda n: parts.presenter.back_to_preferred(n)),
             load_tray_icons(current_os()))
     parts.tray = tray
+    logs = LogFollower(lambda unit: logfiles.log_path(paths, unit), logfiles.tail,
+                       lambda: window.isVisible() and not window.isMinimized(), parent=window)
     parts.presenter = Presenter(window, tray, scanner, controller, store, settings=settings, asks=asks,
-                                desktop=desktop)
+                                desktop=desktop, logs=logs)
     parts.presenter.settings_changed.connect(lambda s: _apply_settings(parts, s))
     parts.interop = InteropPresenter(window, store, InteropWorker(paths, parent=window), scanner,
                                      parts.presenter.restart, asks=interop_asks)
+    parts.quit = QuitFlow(controller, exit_app or app.exit, lambda: parts.presenter.settings.stop_on_quit,
+                          cancel, parent=window)
+    parts.quit.quitting.connect(lambda: _on_quitting(parts))
+    app.installEventFilter(parts.quit)  # macOS Quit, logout, QApplication.quit(): the same flow
     window.quit_requested.connect(lambda: quit_app(parts))
     return parts
+
+
+def _on_quitting(parts: Parts) -> None:
+    parts.window.quit_on_close = True   # a close event during the quit is not a "hide into the tray"
+    parts.window.hide()
+    if parts.tray is not None:
+        parts.tray.icon.setToolTip("Port Manager: stopping services...")
 
 
 def _apply_settings(parts: Parts, settings: core_settings.Settings) -> None:
@@ -165,22 +185,18 @@ def start(parts: Parts) -> None:
 
 
 def quit_app(parts: Parts) -> None:
-    """Quit: stop what Port Manager started first, unless the settings say leave them running."""
-    if not parts.presenter.settings.stop_on_quit:
-        parts.app.quit()
-        return
-    if parts.tray is not None:
-        parts.tray.icon.setToolTip("Port Manager: stopping services...")
-    parts.controller.stopped.connect(lambda _n, _o: parts.app.quit())
-    parts.controller.failed.connect(lambda _w, _m: parts.app.quit())
-    parts.controller.stop_all()
-    QTimer.singleShot(QUIT_WAIT_MS, parts.app.quit)
+    """Quit: stop what this app launched first (unless the settings say leave them running)."""
+    assert parts.quit is not None
+    parts.quit.request()
 
 
 def shutdown(parts: Parts) -> None:
     """Stop every timer and end every worker thread, each awaited, on the GUI thread."""
+    if parts.quit is not None:
+        parts.app.removeEventFilter(parts.quit)
     parts.scanner.shutdown(5000)
     parts.controller.shutdown(5000)
+    parts.presenter.logs.shutdown(5000)
     parts.store.shutdown()                # a save asked for just before quitting still lands
     if parts.facts is not None:
         parts.facts.shutdown(5000)
@@ -206,11 +222,11 @@ def _show_tray_or_window(parts: Parts, args: argparse.Namespace, waited_ms: int 
     parts.window.bring_to_front()
 
 
-def _install_signal_handlers(app: QApplication) -> QSocketNotifier | None:
-    """Ctrl+C / SIGTERM quit cleanly: Python's handler runs when the wakeup fd wakes Qt."""
-    signal.signal(signal.SIGINT, lambda *_: app.quit())
+def _install_signal_handlers(app: QApplication, on_signal: Callable[[], None]) -> QSocketNotifier | None:
+    """Ctrl+C / SIGTERM quit like tray Quit: Python's handler runs when the wakeup fd wakes Qt."""
+    signal.signal(signal.SIGINT, lambda *_: on_signal())
     if hasattr(signal, "SIGTERM"):
-        signal.signal(signal.SIGTERM, lambda *_: app.quit())
+        signal.signal(signal.SIGTERM, lambda *_: on_signal())
     try:
         rsock, wsock = socket.socketpair()
     except OSError:
@@ -254,10 +270,10 @@ def main(argv: list[str] | None = None) -> int:
         single = SingleInstance(paths.state_dir / "gui.lock")
         if not single.acquire():
             return 0 if single.notify_first() else _already_running(paths)
-    notifier = _install_signal_handlers(app)
     if not args.registry and not paths.registry_file.exists():
         args.show = True      # first run: show the window, not only a new icon in the tray
     parts = build(app, args, paths)
+    notifier = _install_signal_handlers(app, lambda: quit_app(parts))
     app.aboutToQuit.connect(lambda: shutdown(parts))
     if single is not None:
         single.show_requested.connect(parts.window.bring_to_front)

@@ -6,6 +6,7 @@ only render these. No Qt and no I/O here, so every state rule is cheap to test.
 """
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -58,6 +59,7 @@ class PortRow:
     holders: tuple[Holder, ...] = ()
     since: float | None = None  # the holder's start (epoch seconds): uptime is computed when shown
     note: str = ""              # the sentence to show in a tooltip / details pane
+    ours: bool = False          # a holder is a process Port Manager started (Stop applies, not Kill)
 
     def uptime(self, now: float) -> float | None:
         return now - self.since if self.since is not None else None
@@ -132,12 +134,7 @@ def _row(unit: str, group: str, port: int, role: Role, url: str, snap: Snapshot,
     note = ""
     if mine is not None and mine.port == port:
         state = RowState.FALLBACK if role is Role.FALLBACK else RowState.OURS
-        note = notes.get(unit, "") if state is RowState.FALLBACK else ""
-        if state is RowState.FALLBACK and not note and preferred is not None:
-            # Until the supervisor's own sentence arrives (it names the service's title).
-            taken = snap.holders(preferred)
-            by = f" by {taken[0].describe()}" if taken else ""
-            note = f"Port {preferred} is in use{by}; {unit} started on fallback port {port}"
+        note = _fallback_note(unit, port, preferred, notes.get(unit, ""), snap) if state is RowState.FALLBACK else ""
     elif owners - {unit}:
         state = RowState.CONFLICT
         note = f"port {port} is held by {', '.join(sorted(owners - {unit}))}, started by Port Manager"
@@ -160,7 +157,35 @@ def _row(unit: str, group: str, port: int, role: Role, url: str, snap: Snapshot,
         note = info.note
     holder = holders[0] if holders else None
     since = holder.create_time if holder and holder.create_time else None
-    return PortRow(unit, group, port, role, state, url, holders, since, note)
+    ours = any(h.pid in by_pid for h in holders)
+    return PortRow(unit, group, port, role, state, url, holders, since, note, ours)
+
+
+_NAMED_PID = re.compile(r"\(pid (\d+)\)")
+
+
+def _fallback_note(unit: str, port: int, preferred: int | None, told: str, snap: Snapshot) -> str:
+    """Why ``unit`` runs on fallback ``port``, as the latest snapshot has it: the sentence told at
+    the start while it still holds (the supervisor's names the service's title), else a new one."""
+    if preferred is None:
+        return told
+    info = snap.info(preferred)
+    if not info.taken:
+        return f"Port {preferred} is free again; {unit} still runs on fallback port {port}"
+    pids = {h.pid for h in info.holders}
+    named = {int(p) for p in _NAMED_PID.findall(told)}
+    if told and (not named or not pids or named & pids):   # no holder seen: nothing contradicts it
+        return told
+    by = f" by {info.holders[0].describe()}" if info.holders else ""
+    return f"Port {preferred} is in use{by}; {unit} started on fallback port {port}"
+
+
+def back_to_preferred(rows: Sequence[PortRow], unit: str) -> int | None:
+    """The preferred port ``unit`` can move back to: it runs on a fallback and that port is free now."""
+    if not any(r.unit == unit and r.state is RowState.FALLBACK for r in rows):
+        return None
+    return next((r.port for r in rows if r.unit == unit and r.role is Role.PREFERRED and r.state is RowState.FREE),
+                None)
 
 
 def overall(rows: Iterable[PortRow]) -> Overall:

@@ -2,11 +2,12 @@
 
 Three ``Background`` workers: one for the supervisor (starts wait for health checks and must
 not interleave), one for quick process work (kill plans, kills, log tails) so a kill is
-never queued behind a 60-second start, and one for the once-a-second crash watch. Supervisor
-events arrive on the worker thread and are re-emitted on the GUI thread as
-``supervisor_event``. Results are the core's typed values (``StartOutcome``, ``StopOutcome``,
-the kill plan and ``KillResult``); the UI turns them into words. The jobs hold the
-``_Supervisors`` (plain Python), never the ``Controller``; ``shutdown()`` ends the workers.
+never queued behind a 60-second start, and one for the once-a-second crash watch (the log
+pane has its own reader, ``LogFollower``). Supervisor events arrive on the worker thread and
+are re-emitted on the GUI thread as ``supervisor_event``. Results are the core's typed values
+(``StartOutcome``, ``StopOutcome``, the kill plan and ``KillResult``); the UI turns them into
+words. The jobs hold the ``_Supervisors`` (plain Python), never the ``Controller``;
+``shutdown()`` ends the workers.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 SupervisorFactory = Callable[[Registry, Callable[[Any], None]], Any]
 POLL_MS = 1000          # crash detection and due restarts (Supervisor.poll)
 RETIRED_KEPT = 4        # supervisors of earlier registries still watch the children they launched
+STOP_OWNED = "stop what Port Manager started"   # the job's name in ``failed``
 
 
 class _Events(QObject):
@@ -71,6 +73,11 @@ class _Supervisors:
         for sup in sups:
             sup.close()
 
+    def all(self) -> list[Any]:
+        """The supervisors built so far, current first (none is built by asking)."""
+        with self._lock:
+            return [s for s in (self._current, *self._retired) if s is not None]
+
     def poll_all(self) -> None:
         with self._lock:
             retired = list(self._retired)
@@ -89,8 +96,8 @@ class Controller(QObject):
     stopped = Signal(str, object)          # name, list[StopOutcome]
     kill_planned = Signal(int, object)     # port, kill plan
     killed = Signal(int, object)           # port, KillResult
-    log_tail_ready = Signal(str, object)   # unit, list[str]
     supervisor_event = Signal(object)      # SupervisorEvent
+    owned_stopped = Signal(object, object) # list[StopOutcome], units left running (adopted from someone else)
     failed = Signal(str, str)              # what was asked ("start router"), message
     idle = Signal()                        # every queued request has been answered
 
@@ -166,6 +173,21 @@ class Controller(QObject):
         self._submit(self._ops, "stop everything Port Manager started", lambda: sups.current().stop_all(),
                      lambda out: self.stopped.emit("", out))
 
+    def stop_owned(self) -> None:
+        """Stop what this app launched (every supervisor it used), never what it only adopted."""
+        supervisors = self._supervisors
+
+        def work() -> tuple[list[Any], list[str]]:
+            stopped, left = [], []
+            for sup in supervisors.all():
+                done, kept = sup.stop_owned()
+                stopped += done
+                left += kept
+            return stopped, left
+
+        self._submit(self._ops, STOP_OWNED, work,
+                     lambda out: self.owned_stopped.emit(*out))
+
     def plan_kill(self, port: int) -> None:
         plan_kill = self._plan_kill
         self._submit(self._quick, f"look up the holders of port {port}", lambda: plan_kill(port),
@@ -176,11 +198,6 @@ class Controller(QObject):
         kill = self._kill
         self._submit(self._quick, f"kill the holder of port {port}", lambda: kill(target),
                      lambda result: self.killed.emit(port, result))
-
-    def request_log_tail(self, unit: str, lines: int = 50) -> None:
-        sups = self._supervisors
-        self._submit(self._quick, f"read the log of {unit}", lambda: sups.current().log_tail(unit, lines),
-                     lambda tail: self.log_tail_ready.emit(unit, list(tail)))
 
     def wait_idle(self, ms: int = 30000) -> bool:
         """Block until every worker is idle (shutdown and tests only)."""

@@ -60,8 +60,10 @@ class DetailsPane(QWidget):
             self.log.clear()
 
     def show_log(self, unit: str, lines: Sequence[str]) -> None:
+        """The log's latest tail; the view stays at the end unless the reader scrolled up."""
         if unit != self.unit:
             return
-        self.log.setPlainText("\n".join(line.rstrip("\n") for line in lines))
         bar = self.log.verticalScrollBar()
-        bar.setValue(bar.maximum())
+        at_end, where = bar.value() >= bar.maximum() - 2, bar.value()
+        self.log.setPlainText("\n".join(line.rstrip("\n") for line in lines))
+        bar.setValue(bar.maximum() if at_end else min(where, bar.maximum()))

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from ..core.occupancy.snapshot import Snapshot
 from ..core.platform.facts import PlatformFacts
-from ..core.port_rows import PortRow, RowState
+from ..core.port_rows import PortRow, RowState, back_to_preferred
 from ..core.ports.selection import ModelSlot
 from ..core.registry.model import Registry
 from .details_pane import DetailsPane
@@ -82,6 +82,7 @@ class MainWindow(QMainWindow):
     start_requested = Signal(str)
     stop_requested = Signal(str)
     restart_requested = Signal(str)
+    back_requested = Signal(str)            # unit: back from its fallback to its preferred port
     kill_requested = Signal(int)
     open_url_requested = Signal(str)
     copy_url_requested = Signal(str)
@@ -90,7 +91,8 @@ class MainWindow(QMainWindow):
     save_requested = Signal(object)         # Registry
     reload_requested = Signal()             # discard edits, load the file as it is on disk
     keep_edits_requested = Signal()
-    log_requested = Signal(str)             # unit
+    log_requested = Signal(str)             # unit ("" when nothing is selected): follow its log
+    open_log_requested = Signal(str)        # unit: open its log file in the desktop's viewer
     dirty_changed = Signal(bool)
     quit_requested = Signal()               # the window was closed where there is no tray
     import_requested = Signal()             # "Import...": ports from a ClaraCore config, ports_config.py, .env
@@ -144,9 +146,12 @@ class MainWindow(QMainWindow):
         self.act_start = self._action(bar, "Start", lambda: self._unit_request(self.start_requested))
         self.act_stop = self._action(bar, "Stop", lambda: self._unit_request(self.stop_requested))
         self.act_restart = self._action(bar, "Restart", lambda: self._unit_request(self.restart_requested))
+        self.act_back = self._action(bar, "Back to preferred port",
+                                     lambda: self._unit_request(self.back_requested))
         self.act_kill = self._action(bar, "Kill holder...", self._kill_selected)
         self.act_open = self._action(bar, "Open", self._open_selected)
         self.act_copy = self._action(bar, "Copy URL", self._copy_selected, QKeySequence.StandardKey.Copy)
+        self.act_open_log = self._action(bar, "Open log", lambda: self._unit_request(self.open_log_requested))
         bar.addSeparator()
         self.act_import = self._action(bar, "Import...", self.import_requested.emit)
         self.act_links = self._action(bar, "Linked files...", self.links_requested.emit)
@@ -263,8 +268,8 @@ class MainWindow(QMainWindow):
         row = self.selected_row()
         previous = self.details.unit
         self.details.show_row(row)
-        if row is not None and row.unit != previous:
-            self.log_requested.emit(row.unit)
+        if (row.unit if row is not None else "") != previous:
+            self.log_requested.emit(row.unit if row is not None else "")
         self._update_actions()
 
     def _update_actions(self) -> None:
@@ -273,9 +278,14 @@ class MainWindow(QMainWindow):
         self.act_start.setEnabled(row is not None and not running)
         self.act_stop.setEnabled(running)
         self.act_restart.setEnabled(running)
-        self.act_kill.setEnabled(row is not None and row.state is not RowState.FREE)
+        preferred = back_to_preferred(self.model.rows, row.unit) if row is not None else None
+        self.act_back.setEnabled(preferred is not None)
+        self.act_back.setText(f"Back to :{preferred}" if preferred is not None else "Back to preferred port")
+        # A row our own service holds is stopped, not killed: Stop / Restart apply there.
+        self.act_kill.setEnabled(row is not None and row.state not in (RowState.FREE, *RUNNING) and not row.ours)
         self.act_open.setEnabled(row is not None and row.url.startswith("http"))
         self.act_copy.setEnabled(row is not None and bool(row.url))
+        self.act_open_log.setEnabled(row is not None)
 
     def _unit_request(self, signal: Signal) -> None:
         row = self.selected_row()

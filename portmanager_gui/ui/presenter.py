@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QUrl, Signal
 
 from ..core.occupancy import snapshot_diff as watch
 from ..core.occupancy.snapshot import Snapshot
-from ..core.port_rows import Managed, PortRow, build_rows, summary
+from ..core.port_rows import Managed, PortRow, back_to_preferred, build_rows, summary
 from ..core.registry.model import Registry
 from ..core.settings import Settings
 from .dialogs import (
@@ -30,6 +30,16 @@ from .main_window import MainWindow
 from .tray import Tray
 
 NOTIFY_KINDS = {"fallback": False, "failed": True, "crashed": True, "gave_up": True}
+
+
+def first_sentence(message: str) -> str:
+    """The row's note for a failure: the first line that says something ("=====" rulers and the
+    "ERROR:" tag of the all-taken block are skipped)."""
+    for line in message.splitlines():
+        text = line.strip().removeprefix("ERROR:").strip()
+        if any(c.isalnum() for c in text):
+            return text
+    return ""
 
 
 @dataclass(frozen=True)
@@ -54,9 +64,10 @@ class Presenter(QObject):
     settings_changed = Signal(object)      # Settings
 
     def __init__(self, window: MainWindow, tray: Tray | None, scanner, controller, store, *,
-                 settings: Settings, asks: Asks, desktop: Desktop, parent: QObject | None = None):
+                 settings: Settings, asks: Asks, desktop: Desktop, logs, parent: QObject | None = None):
         super().__init__(parent)
         self.window, self.tray, self.scanner, self.controller, self.store = window, tray, scanner, controller, store
+        self.logs = logs                   # LogFollower: the selected unit's log, followed
         self.settings = settings
         self.asks, self.desktop = asks, desktop
         self.registry: Registry | None = None
@@ -82,13 +93,14 @@ class Presenter(QObject):
         controller.stopped.connect(lambda _n, _o: scanner.refresh())
         controller.kill_planned.connect(self._on_kill_planned)
         controller.killed.connect(self._on_killed)
-        controller.log_tail_ready.connect(window.show_log)
+        logs.tail_changed.connect(window.show_log)
         controller.supervisor_event.connect(self._on_event)
         controller.failed.connect(self._on_failed)
 
         window.start_requested.connect(self.start)
         window.stop_requested.connect(controller.stop)
         window.restart_requested.connect(self.restart)
+        window.back_requested.connect(self.back_to_preferred)
         window.kill_requested.connect(controller.plan_kill)
         window.open_url_requested.connect(desktop.open_url)
         window.copy_url_requested.connect(desktop.copy)
@@ -98,7 +110,8 @@ class Presenter(QObject):
         window.reload_requested.connect(store.reload)
         window.keep_edits_requested.connect(self._keep_edits)
         window.dirty_changed.connect(store.set_dirty)
-        window.log_requested.connect(controller.request_log_tail)
+        window.log_requested.connect(logs.follow)
+        window.open_log_requested.connect(self.open_log)
 
     # -- requests -------------------------------------------------------------------
     def start(self, name: str) -> None:
@@ -109,12 +122,26 @@ class Presenter(QObject):
         self._forget(name)
         self.controller.restart(name)
 
+    def back_to_preferred(self, name: str) -> None:
+        """Restart a service that runs on a fallback: the start takes the first free port of its
+        list, which is the preferred one again once it is free."""
+        if back_to_preferred(self.rows, name) is not None:
+            self.restart(name)
+
     def _forget(self, name: str) -> None:
         units = [u for u in {r.unit for r in self.rows} if u == name or u.startswith(name + "/")]
         for unit in units:
             self.failures.pop(unit, None)
             self.notes.pop(unit, None)
             self._event_seen.discard(unit)
+
+    def open_log(self, unit: str) -> None:
+        path = self.logs.log_file(unit)
+        if unit == self.logs.unit and not self.logs.exists:
+            self.window.statusBar().showMessage(
+                f"No log yet for {unit}: Port Manager writes {path} when it starts {unit}.", 8000)
+            return
+        self.desktop.open_url(QUrl.fromLocalFile(str(path)).toString())
 
     def edit_settings(self) -> None:
         new = self.asks.settings(self.window, self.settings)
@@ -195,7 +222,7 @@ class Presenter(QObject):
         if event.kind == "fallback":
             self.notes[event.unit] = event.message
         elif event.kind in ("failed", "crashed", "gave_up"):
-            self.failures[event.unit] = event.message.splitlines()[0] if event.message else event.kind
+            self.failures[event.unit] = first_sentence(event.message) or event.kind
         elif event.kind == "started":
             self.failures.pop(event.unit, None)
         elif event.kind == "stopped":
@@ -208,6 +235,8 @@ class Presenter(QObject):
         if event.kind != "starting":
             self._rebuild()
             self.scanner.refresh()
+        if event.unit == self.logs.unit:
+            self.logs.refresh()
 
     def _on_started(self, name: str, outcomes) -> None:
         for out in outcomes:
@@ -219,12 +248,14 @@ class Presenter(QObject):
                 if out.port != out.preferred and out.unit not in self._event_seen:
                     self.notify("Fallback port in use", self.notes[out.unit])
             else:
-                self.failures[out.unit] = (out.error.splitlines() or ["failed to start"])[0]
+                self.failures[out.unit] = first_sentence(out.error) or "failed to start"
                 if out.port is None and out.tried and all(p for p in out.tried) and self._all_taken(out):
                     continue
                 if out.unit not in self._event_seen:
                     self.notify(f"{out.unit} failed to start", out.error or "failed to start", True)
             self._event_seen.discard(out.unit)
+        if any(out.unit == self.logs.unit for out in outcomes):
+            self.logs.refresh()
         self._rebuild()
         self.scanner.refresh()
 

@@ -13,7 +13,14 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from ..core.port_rows import Overall, PortRow, RowState, overall, summary
+from ..core.port_rows import (
+    Overall,
+    PortRow,
+    RowState,
+    back_to_preferred,
+    overall,
+    summary,
+)
 from ..core.registry.model import UNGROUPED, Registry
 from .icons import ROW_DOTS, dot_icon
 
@@ -33,6 +40,7 @@ class TrayActions:
     show_window: Callable[[], None]
     settings: Callable[[], None]
     quit: Callable[[], None]
+    back: Callable[[str], None]         # move a service on a fallback back to its preferred port
 
 
 def _unit_line(unit: str, rows: Sequence[PortRow], startable: bool = True) -> tuple[str, RowState, PortRow | None]:
@@ -81,6 +89,9 @@ def _unit_menu(menu: QMenu, name: str, startable: bool, rows: Sequence[PortRow],
     _add(sub, "Start" + why, lambda: acts.start(name), startable and not running)
     _add(sub, "Stop", lambda: acts.stop(name), running)
     _add(sub, "Restart", lambda: acts.restart(name), startable and running)
+    preferred = back_to_preferred(rows, name) if startable else None
+    if preferred is not None:
+        _add(sub, f"Back to preferred port :{preferred}", lambda: acts.back(name))
     sub.addSeparator()
     url = row.url if row is not None and row.url.startswith("http") else ""
     _add(sub, "Open in browser", lambda: acts.open_url(url), bool(url))
@@ -133,6 +144,8 @@ def fill_menu(menu: QMenu, registry: Registry | None, rows: Sequence[PortRow], a
                 _pool_menu(menu, registry, pool.name, rows, acts, dots)
     taken: dict[int, PortRow] = {}
     for r in rows:
+        if r.ours:
+            continue                # our own service: Stop applies there, not Kill
         if r.state not in (RowState.FREE, RowState.OURS, RowState.FALLBACK) and r.holders and r.port not in taken:
             taken[r.port] = r
         elif r.state is RowState.CONFLICT and r.port not in taken:

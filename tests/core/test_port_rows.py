@@ -7,6 +7,7 @@ from portmanager_gui.core.port_rows import (
     Overall,
     Role,
     RowState,
+    back_to_preferred,
     build_rows,
     changed_keys,
     overall,
@@ -57,3 +58,33 @@ def test_changed_keys_follow_the_holder_identity():
     b = build_rows(reg, slots(), snapshot({8203: holder(6)}))
     assert changed_keys(a, b) == {("backend", 8203)}
     assert changed_keys(a, a) == set()
+
+
+def test_a_fallback_note_follows_the_latest_snapshot():
+    reg = registry()
+    told = "Port 3791 is in use by nginx (pid 812); Model Router started on fallback port 3003"
+    running = [Managed("router", 4242, 3003)]
+    held = _by_key(build_rows(reg, slots(), snapshot({3791: holder(812), 3003: holder(4242)}), running,
+                              notes={"router": told}))
+    assert held[("router", 3003)].note == told
+    assert back_to_preferred(tuple(held.values()), "router") is None
+
+    other = _by_key(build_rows(reg, slots(), snapshot({3791: holder(900, "caddy"), 3003: holder(4242)}), running,
+                               notes={"router": told}))
+    assert other[("router", 3003)].note == "Port 3791 is in use by caddy (pid 900); router started on fallback port 3003"
+
+    freed = build_rows(reg, slots(), snapshot({3003: holder(4242)}), running, notes={"router": told})
+    row = _by_key(freed)[("router", 3003)]
+    assert row.state is RowState.FALLBACK and "812" not in row.note
+    assert row.note == "Port 3791 is free again; router still runs on fallback port 3003"
+    assert "812" not in summary(freed)
+    assert back_to_preferred(freed, "router") == 3791
+    assert back_to_preferred(freed, "backend") is None
+
+
+def test_rows_held_by_our_processes_are_marked_ours():
+    reg = registry()
+    rows = _by_key(build_rows(reg, slots(), snapshot({3791: holder(4242), 8203: holder(4242), 6379: holder(7)}),
+                              [Managed("router", 4242, 3791)]))
+    assert rows[("router", 3791)].ours and rows[("backend", 8203)].ours
+    assert not rows[("redis", 6379)].ours and not rows[("router", 3003)].ours

@@ -53,10 +53,12 @@ class Answers:
         return Desktop(open_url=self.opened.append, copy=self.opened.append)
 
 
-def build(qapp, registry: Path, answers: Answers) -> gui_app.Parts:
+def build(qapp, registry: Path, answers: Answers, exit_app=None) -> gui_app.Parts:
+    """``exit_app``: what a finished quit calls (default: record nothing, never leave pytest's loop)."""
     paths = core_paths.resolve().ensure()
     args = gui_app.parse_args(["--registry", str(registry)])
-    parts = gui_app.build(qapp, args, paths, asks=answers.asks(), desktop=answers.desktop())
+    parts = gui_app.build(qapp, args, paths, asks=answers.asks(), desktop=answers.desktop(),
+                          exit_app=exit_app or (lambda _code: None))
     parts.presenter.settings = Settings(refresh_s=0.5)
     parts.scanner.set_interval(500)
     return parts

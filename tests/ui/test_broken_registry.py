@@ -22,13 +22,13 @@ def test_a_broken_registry_is_shown_and_left_alone_until_fixed(qtbot, qapp, tmp_
         assert "registry.yaml:5: services.router.ports[1]: '08100' is not a port" in parts.window.banner.label.text()
         assert parts.window.isVisible()                              # nothing loaded: the window opens
         assert parts.tray.state is Overall.PROBLEM and "does not load" in parts.tray.icon.toolTip()
-        with qtbot.waitSignal(parts.scanner.snapshot_changed, timeout=10000):
+        with qtbot.waitSignal(parts.scanner.snapshot_changed, timeout=30000):
             parts.scanner.refresh()
         assert errors == [] and path.read_text() == broken           # no scan errors; file untouched
 
-        with qtbot.waitSignal(parts.store.registry_changed, timeout=10000):
+        with qtbot.waitSignal(parts.store.registry_changed, timeout=30000):
             path.write_text(good)                                     # the user fixes it in an editor
-        qtbot.waitUntil(lambda: parts.tray.state is Overall.OK, timeout=10000)
+        qtbot.waitUntil(lambda: parts.tray.state is Overall.OK, timeout=30000)
         assert parts.window.banner.isHidden() and "does not load" not in parts.tray.icon.toolTip()
     finally:
         close(parts)

@@ -61,14 +61,14 @@ def test_docker_proxy_holder_shows_the_container(qtbot, qapp, tmp_path, forwarde
     try:
         name = "docker-proxy (container avatar-stack-web-1)"
         qtbot.waitUntil(lambda: (r := desk.row(parts, "web", forwarder)) is not None and r.holder is not None
-                        and r.holder.name == name, timeout=10000)
+                        and r.holder.name == name, timeout=30000)
         i = parts.window.model.row_for("web", forwarder)
         assert parts.window.model.index(i, COL_HOLDER).data() == name
         assert parts.window.select_unit("web", forwarder)
         assert f"Held by <b>{name}</b>" in parts.window.details.summary.text()
         scans = [0]
         parts.scanner.snapshot_changed.connect(lambda _s: scans.__setitem__(0, scans[0] + 1))
-        qtbot.waitUntil(lambda: scans[0] >= 3, timeout=10000)
+        qtbot.waitUntil(lambda: scans[0] >= 3, timeout=30000)
         assert len(asked) == 1          # the same forwarder: Docker is not asked again on each scan
     finally:
         desk.close(parts)
@@ -86,7 +86,7 @@ def test_no_forwarder_no_docker_query(qtbot, qapp, tmp_path, listener, monkeypat
     gui_app.start(parts)
     try:
         qtbot.waitUntil(lambda: (r := desk.row(parts, "web", child.port)) is not None and r.holder is not None,
-                        timeout=10000)
+                        timeout=30000)
         assert desk.row(parts, "web", child.port).holder.name != "docker-proxy"
         assert asked == []
     finally:

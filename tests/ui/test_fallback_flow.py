@@ -34,7 +34,7 @@ def test_start_on_fallback_is_visible_everywhere(qtbot, listener, parts_for):
     notes = []
     parts.presenter.notified.connect(lambda title, text: notes.append(text))
     qtbot.waitUntil(lambda: (r := desk.row(parts, "router", foreign.port)) and r.state is RowState.FOREIGN,
-                    timeout=10000)
+                    timeout=30000)
 
     parts.presenter.start("router")
     qtbot.waitUntil(lambda: desk.row(parts, "router", fallback).state is RowState.FALLBACK, timeout=40000)
@@ -54,7 +54,7 @@ def test_start_on_fallback_is_visible_everywhere(qtbot, listener, parts_for):
     assert any(n == row.note for n in notes)
 
     parts.controller.stop("router")
-    qtbot.waitUntil(lambda: desk.row(parts, "router", fallback).state is RowState.FREE, timeout=20000)
+    qtbot.waitUntil(lambda: desk.row(parts, "router", fallback).state is RowState.FREE, timeout=40000)
     assert parts.tray.state.value == "ok"
 
 
@@ -63,9 +63,9 @@ def test_all_ports_taken_asks_with_the_holders(qtbot, listener, parts_for):
     answers = desk.Answers(all_taken=AllTakenChoice.EDIT_PORTS)
     parts = parts_for([a.port, b.port], answers)
     qtbot.waitUntil(lambda: parts.presenter.snapshot is not None
-                    and bool(parts.presenter.snapshot.info(b.port).holders), timeout=10000)
+                    and bool(parts.presenter.snapshot.info(b.port).holders), timeout=30000)
     parts.presenter.start("router")
-    qtbot.waitUntil(lambda: bool(answers.asked), timeout=20000)
+    qtbot.waitUntil(lambda: bool(answers.asked), timeout=40000)
     question = answers.asked[0]
     assert [p for p, _ in question.tried] == [a.port, b.port]
     assert f"pid {a.pid}" in question.tried[0][1] and f"pid {b.pid}" in question.tried[1][1]
@@ -73,3 +73,38 @@ def test_all_ports_taken_asks_with_the_holders(qtbot, listener, parts_for):
     assert parts.window.tabs.currentWidget() is parts.window.services      # "Edit ports" opened the editor
     assert parts.window.services.current() == "router"
     assert desk.row(parts, "router", a.port).state is RowState.FAILED
+    assert desk.row(parts, "router", a.port).note == "All preferred ports are in use!"     # not the "====" ruler
+
+
+def test_a_freed_preferred_port_offers_the_way_back(qtbot, listener, parts_for):
+    foreign = listener.listen()
+    fallback = free_ports(1)[0]
+    parts = parts_for([foreign.port, fallback], desk.Answers())
+    qtbot.waitUntil(lambda: (r := desk.row(parts, "router", foreign.port)) and r.state is RowState.FOREIGN,
+                    timeout=30000)
+    with qtbot.waitSignal(parts.controller.started, timeout=60000):
+        parts.presenter.start("router")
+    qtbot.waitUntil(lambda: desk.row(parts, "router", fallback).state is RowState.FALLBACK, timeout=40000)
+    assert parts.window.select_unit("router", fallback)
+    assert not parts.window.act_kill.isEnabled()        # our own service: Stop, not Kill
+    assert parts.window.act_stop.isEnabled() and not parts.window.act_back.isEnabled()
+    parts.tray.rebuild()
+    assert not any(a.text().startswith("Kill") and f":{fallback}" in a.text() for a in parts.tray.menu.actions())
+
+    foreign.stop()                                      # the holder of the preferred port is gone
+    qtbot.waitUntil(lambda: desk.row(parts, "router", foreign.port).state is RowState.FREE, timeout=30000)
+    note = desk.row(parts, "router", fallback).note
+    assert note == f"Port {foreign.port} is free again; router still runs on fallback port {fallback}"
+    assert f"pid {foreign.pid}" not in parts.tray.icon.toolTip()
+    parts.tray.rebuild()
+    header = parts.tray.menu.actions()[0].text()
+    assert f"pid {foreign.pid}" not in header and "free again" in header
+    router_menu = next(a.menu() for a in parts.tray.menu.actions() if a.menu() and a.text().startswith("router"))
+    back = next(a for a in router_menu.actions() if a.text() == f"Back to preferred port :{foreign.port}")
+    qtbot.waitUntil(parts.window.act_back.isEnabled, timeout=30000)
+    assert parts.window.act_back.text() == f"Back to :{foreign.port}"
+
+    back.trigger()
+    qtbot.waitUntil(lambda: desk.row(parts, "router", foreign.port).state is RowState.OURS, timeout=60000)
+    assert desk.row(parts, "router", fallback).state is RowState.FREE
+    assert parts.tray.state.value == "ok"

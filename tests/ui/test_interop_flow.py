@@ -67,9 +67,9 @@ def test_claracore_import_previews_the_clash_and_fix_applies_and_links(qtbot, ma
     shutil.copyfile(FIXTURES / "claracore" / "config_old_5800.yaml", config)
     answers = ImportAnswers(str(config), ImportChoice(ImportAction.FIX_AND_APPLY, link=True))
     parts = make_app(answers)
-    qtbot.waitUntil(lambda: parts.store.registry is not None, timeout=10000)
+    qtbot.waitUntil(lambda: parts.store.registry is not None, timeout=30000)
 
-    with qtbot.waitSignal(parts.interop.worker.synced, timeout=10000) as synced:
+    with qtbot.waitSignal(parts.interop.worker.synced, timeout=30000) as synced:
         parts.interop.ask_import()
 
     preview, can_link = answers.previews[0]
@@ -94,15 +94,15 @@ def test_linked_ports_config_is_rewritten_on_every_save(qtbot, make_app, tmp_pat
     shutil.copyfile(FIXTURES / "project" / "ports_config.py", target)
     answers = ImportAnswers(str(target), ImportChoice(ImportAction.APPLY, link=True))
     parts = make_app(answers)
-    qtbot.waitUntil(lambda: parts.store.registry is not None, timeout=10000)
-    with qtbot.waitSignal(parts.interop.worker.synced, timeout=10000):
+    qtbot.waitUntil(lambda: parts.store.registry is not None, timeout=30000)
+    with qtbot.waitSignal(parts.interop.worker.synced, timeout=30000):
         parts.interop.ask_import()
     assert parts.store.registry.services["backend"].preferred == 8203
     assert _links(parts) == [{"kind": "python", "path": str(target)}]
     assert "BACKEND_PORT = 8203  # Backend API service" in target.read_text(encoding="utf-8")
 
     moved = parts.store.registry.with_service_ports("backend", (9000,))
-    with qtbot.waitSignal(parts.interop.worker.synced, timeout=10000) as synced:
+    with qtbot.waitSignal(parts.interop.worker.synced, timeout=30000) as synced:
         parts.window.save_requested.emit(moved)          # what the Services editor's Save sends
     report = synced.args[0]
     assert report.ok and [o.link.path for o in report.written] == [target]
@@ -115,10 +115,10 @@ def test_linked_ports_config_is_rewritten_on_every_save(qtbot, make_app, tmp_pat
 def test_cancel_writes_nothing(qtbot, make_app):
     answers = ImportAnswers(str(FIXTURES / "project" / "ports_config.py"), ImportChoice(ImportAction.CANCEL))
     parts = make_app(answers)
-    qtbot.waitUntil(lambda: parts.store.registry is not None, timeout=10000)
+    qtbot.waitUntil(lambda: parts.store.registry is not None, timeout=30000)
     before = parts.store.path.read_text(encoding="utf-8")
     parts.interop.ask_import()
-    qtbot.waitUntil(lambda: bool(answers.previews), timeout=10000)
+    qtbot.waitUntil(lambda: bool(answers.previews), timeout=30000)
     assert any("add service backend on port 8203" in c for c in answers.previews[0][0].changes)
     assert parts.store.path.read_text(encoding="utf-8") == before
     assert "backend" not in parts.store.registry.services
@@ -131,10 +131,10 @@ def test_cancel_writes_nothing(qtbot, make_app):
 def test_bad_input_is_shown_and_nothing_is_written(qtbot, make_app, name, where):
     answers = ImportAnswers(str(FIXTURES / name), ImportChoice(ImportAction.APPLY, link=True))
     parts = make_app(answers)
-    qtbot.waitUntil(lambda: parts.store.registry is not None, timeout=10000)
+    qtbot.waitUntil(lambda: parts.store.registry is not None, timeout=30000)
     before = parts.store.path.read_text(encoding="utf-8")
     parts.interop.ask_import()
-    qtbot.waitUntil(lambda: not parts.window.banner.isHidden(), timeout=10000)
+    qtbot.waitUntil(lambda: not parts.window.banner.isHidden(), timeout=30000)
     text = parts.window.banner.label.text()
     assert text.startswith("Import failed: ") and where in text and text.endswith("(nothing was written)")
     assert answers.previews == []
@@ -145,7 +145,7 @@ def test_bad_input_is_shown_and_nothing_is_written(qtbot, make_app, name, where)
 def test_unsaved_edits_block_the_import(qtbot, make_app):
     answers = ImportAnswers(str(FIXTURES / "project" / "ports_config.py"))
     parts = make_app(answers)
-    qtbot.waitUntil(lambda: parts.store.registry is not None and not parts.interop.worker.busy, timeout=10000)
+    qtbot.waitUntil(lambda: parts.store.registry is not None and not parts.interop.worker.busy, timeout=30000)
     parts.window.has_unsaved_edits = lambda: True
     parts.interop.ask_import()
     assert "save or discard your edits" in parts.window.banner.label.text()
@@ -155,15 +155,15 @@ def test_unsaved_edits_block_the_import(qtbot, make_app):
 def test_moved_port_of_a_running_service_offers_a_restart(qtbot, make_app):
     first, fallback, moved_to = free_ports(3)
     parts = make_app(ImportAnswers(), ports=[first, fallback])
-    qtbot.waitUntil(lambda: parts.store.registry is not None, timeout=10000)
+    qtbot.waitUntil(lambda: parts.store.registry is not None, timeout=30000)
     parts.presenter.start("router")
     qtbot.waitUntil(lambda: (r := desk.row(parts, "router", first)) is not None and r.state is RowState.OURS,
                     timeout=40000)
-    qtbot.waitUntil(lambda: "router" in parts.interop.running, timeout=10000)
+    qtbot.waitUntil(lambda: "router" in parts.interop.running, timeout=30000)
     banner = parts.window.restart_banner
     assert banner.isHidden()
 
-    with qtbot.waitSignal(parts.store.saved, timeout=10000):   # saves run off the GUI thread
+    with qtbot.waitSignal(parts.store.saved, timeout=30000):   # saves run off the GUI thread
         parts.window.save_requested.emit(parts.store.registry.with_service_ports("router", (moved_to, fallback)))
     assert not banner.isHidden()
     assert banner.label.text().startswith("Ports changed: router needs a restart")
@@ -175,7 +175,7 @@ def test_moved_port_of_a_running_service_offers_a_restart(qtbot, make_app):
                     timeout=40000)
     # Stopped here, not by the fixture: the supervisor's "stopped" event must reach a live window.
     parts.controller.stop("router")
-    qtbot.waitUntil(lambda: desk.row(parts, "router", moved_to).state is RowState.FREE, timeout=20000)
+    qtbot.waitUntil(lambda: desk.row(parts, "router", moved_to).state is RowState.FREE, timeout=40000)
 
 
 def test_linked_files_view_shows_state_and_removes_a_link(qtbot, make_app, tmp_path):
@@ -183,22 +183,22 @@ def test_linked_files_view_shows_state_and_removes_a_link(qtbot, make_app, tmp_p
     shutil.copyfile(FIXTURES / "project" / "ports_config.py", target)
     answers = ImportAnswers(str(target), ImportChoice(ImportAction.APPLY, link=True))
     parts = make_app(answers)
-    qtbot.waitUntil(lambda: parts.store.registry is not None, timeout=10000)
-    with qtbot.waitSignal(parts.interop.worker.synced, timeout=10000):
+    qtbot.waitUntil(lambda: parts.store.registry is not None, timeout=30000)
+    with qtbot.waitSignal(parts.interop.worker.synced, timeout=30000):
         parts.interop.ask_import()
 
-    with qtbot.waitSignal(parts.interop.worker.links_listed, timeout=10000):
+    with qtbot.waitSignal(parts.interop.worker.links_listed, timeout=30000):
         parts.window.act_links.trigger()
     dialog = parts.interop.links_dialog
     assert dialog.paths == [str(target)] and dialog.state_of(str(target)) == "in step"
 
     target.write_text(target.read_text(encoding="utf-8").replace("= 8203", "= 1234"), encoding="utf-8")
-    with qtbot.waitSignal(parts.interop.worker.links_listed, timeout=10000):
+    with qtbot.waitSignal(parts.interop.worker.links_listed, timeout=30000):
         dialog.refresh_button.click()
     assert dialog.state_of(str(target)).startswith("out of step; the next save writes: BACKEND_PORT")
 
     dialog.select(str(target))
-    with qtbot.waitSignal(parts.interop.worker.links_listed, timeout=10000):
+    with qtbot.waitSignal(parts.interop.worker.links_listed, timeout=30000):
         dialog.remove_button.click()
     assert dialog.paths == [] and _links(parts) == []
     assert target.exists()

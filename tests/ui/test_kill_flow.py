@@ -30,7 +30,7 @@ def held(qapp, tmp_path, listener):
 
 def _kill_from_tray(qtbot, parts, child):
     qtbot.waitUntil(lambda: (r := desk.row(parts, "web", child.port)) is not None and r.state is RowState.FOREIGN,
-                    timeout=10000)
+                    timeout=30000)
     parts.tray.rebuild()                                          # what aboutToShow does
     entry = next(a for a in parts.tray.menu.actions() if a.text().startswith("Kill "))
     assert entry.text() == f"Kill python (pid {child.pid}) on :{child.port}..." or \
@@ -43,8 +43,8 @@ def test_kill_confirmed_frees_the_port(qtbot, held):
     answers = desk.Answers(kill=True)
     parts = make(answers)
     _kill_from_tray(qtbot, parts, child)
-    qtbot.waitUntil(lambda: child.proc.poll() is not None, timeout=20000)
-    qtbot.waitUntil(lambda: desk.row(parts, "web", child.port).state is RowState.FREE, timeout=10000)
+    qtbot.waitUntil(lambda: child.proc.poll() is not None, timeout=40000)
+    qtbot.waitUntil(lambda: desk.row(parts, "web", child.port).state is RowState.FREE, timeout=30000)
     question = answers.asked[0]
     assert question.can_kill
     assert f"(pid {child.pid})" in question.text and f"port {child.port} (registered to web)" in question.text
@@ -57,7 +57,7 @@ def test_kill_declined_leaves_it_running(qtbot, held):
     answers = desk.Answers(kill=False)
     parts = make(answers)
     _kill_from_tray(qtbot, parts, child)
-    qtbot.waitUntil(lambda: bool(answers.asked), timeout=10000)
+    qtbot.waitUntil(lambda: bool(answers.asked), timeout=30000)
     parts.controller.wait_idle(10000)
     assert child.alive()
     assert desk.row(parts, "web", child.port).state is RowState.FOREIGN

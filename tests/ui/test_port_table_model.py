@@ -59,7 +59,7 @@ def test_highlight_expires(qtbot):
     i = model.row_for("backend", 8203)
     highlighted = model.index(i, COL_UNIT).data(Qt.ItemDataRole.BackgroundRole)
     now[0] = 10.0
-    with qtbot.waitSignal(model.dataChanged, timeout=5000):
+    with qtbot.waitSignal(model.dataChanged, timeout=30000):
         pass
     assert not model.highlighted()
     assert model.index(i, COL_UNIT).data(Qt.ItemDataRole.BackgroundRole) != highlighted
@@ -68,6 +68,6 @@ def test_highlight_expires(qtbot):
 def test_registry_change_resets(qtbot):
     model = PortTableModel()
     model.set_rows(_rows())
-    with qtbot.waitSignal(model.modelReset, timeout=1000):
+    with qtbot.waitSignal(model.modelReset, timeout=10000):
         assert model.set_rows(build_rows(registry((3791,)), slots(), None, now=0)) == -1
     assert model.index(0, COL_UNIT).data(ROW_ROLE).unit == "router"

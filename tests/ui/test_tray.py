@@ -17,7 +17,7 @@ class Recorder:
         def rec(name):
             return lambda *a: self.calls.append((name, *a))
         return TrayActions(*(rec(n) for n in ("start", "stop", "restart", "open_url", "copy_url", "kill",
-                                               "show_window", "settings", "quit")))
+                                               "show_window", "settings", "quit", "back")))
 
 
 def _texts(menu: QMenu) -> list[str]:

@@ -1,0 +1,86 @@
+"""One way out of the app for every way of asking: tray Quit, closing the window where there is
+no tray, SIGTERM / SIGINT, the session manager's logout and macOS's Quit.
+
+Qt turns a platform quit (macOS Quit, Windows/X11 end of session) and ``QApplication.quit()``
+into a ``QEvent.Quit`` sent to the application, which then closes every window first -- and a
+window that hides into the tray refuses, which cancels the quit. This object filters that event
+and runs the same flow as the tray's Quit: abandon a start in progress, stop what this app
+launched (never what it only adopted), then leave the event loop with ``exit`` (which sends no
+close events) -- within ``wait_ms`` whatever the services do.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from enum import Enum
+
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+
+from .controller import STOP_OWNED
+
+QUIT_WAIT_MS = 15000     # the most a quit waits for the services to stop
+
+
+class QuitState(str, Enum):
+    RUNNING = "running"
+    STOPPING = "stopping"
+    DONE = "done"
+
+
+class QuitFlow(QObject):
+    quitting = Signal()          # the flow has begun: hide the window, say "stopping..."
+
+    def __init__(self, controller, exit_app: Callable[[int], None], stop_on_quit: Callable[[], bool],
+                 cancel: threading.Event | None = None, wait_ms: int = QUIT_WAIT_MS,
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        self._controller = controller
+        self._exit = exit_app
+        self._stop_on_quit = stop_on_quit
+        self._cancel = cancel
+        self.state = QuitState.RUNNING
+        self.stopped: list = []            # what the quit stopped (StopOutcome values)
+        self.left_running: list[str] = []  # adopted units the quit left alone
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(wait_ms)
+        self._timer.timeout.connect(self._finish)
+        controller.owned_stopped.connect(self._on_stopped)
+        controller.failed.connect(self._on_failed)
+
+    def request(self) -> None:
+        """Quit (any number of calls, from anywhere on the GUI thread: one quit)."""
+        if self.state is not QuitState.RUNNING:
+            return
+        self.state = QuitState.STOPPING
+        if self._cancel is not None:
+            self._cancel.set()             # a start being verified is abandoned (and its child stopped)
+        self.quitting.emit()
+        if not self._stop_on_quit():
+            self._finish()
+            return
+        self._timer.start()
+        self._controller.stop_owned()
+
+    def _on_stopped(self, stopped, left) -> None:
+        if self.state is QuitState.STOPPING:
+            self.stopped, self.left_running = list(stopped), list(left)
+            self._finish()
+
+    def _on_failed(self, what: str, _message: str) -> None:
+        if what == STOP_OWNED and self.state is QuitState.STOPPING:
+            self._finish()
+
+    def _finish(self) -> None:
+        if self.state is QuitState.DONE:
+            return
+        self.state = QuitState.DONE
+        self._timer.stop()
+        self._exit(0)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Install on the application: a platform quit runs this flow instead of closing windows."""
+        if event.type() == QEvent.Type.Quit and self.state is not QuitState.DONE:
+            self.request()
+            return True
+        return False
