@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..core.atomic_write import write_atomic
 from ..core.interop import exporters, llamaswap
 from ..core.interop import links as links_mod
 from ..core.interop.changes import ChangeKind
@@ -21,7 +22,6 @@ from ..core.interop.links import LINK_KIND_OF_IMPORT, Link, LinksError
 from ..core.interop.result import ImportResult
 from ..core.interop.sync import Status, SyncReport, apply_link, apply_links, backup_path
 from ..core.registry.model import UNGROUPED, Group, Registry
-from ..core.registry.save import write_atomic
 from .context import CliError, Context
 from .save_path import after_save, print_sync
 

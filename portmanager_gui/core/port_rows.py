@@ -72,10 +72,6 @@ class PortRow:
     def holder(self) -> Holder | None:
         return self.holders[0] if self.holders else None
 
-    @property
-    def is_service(self) -> bool:
-        return not self.group
-
 
 def _managed_index(records: Iterable[Managed]) -> tuple[dict[str, Managed], dict[int, Managed]]:
     by_unit, by_pid = {}, {}

@@ -12,7 +12,7 @@ import json
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
-from .registry.save import write_atomic
+from .atomic_write import write_atomic
 
 REFRESH_MIN_S = 0.5
 REFRESH_MAX_S = 30.0

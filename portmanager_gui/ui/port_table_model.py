@@ -142,9 +142,6 @@ class PortTableModel(QAbstractTableModel):
     def rows(self) -> tuple[PortRow, ...]:
         return tuple(self._rows)
 
-    def row_at(self, row: int) -> PortRow:
-        return self._rows[row]
-
     def row_for(self, unit: str, port: int) -> int | None:
         return self._index.get((unit, port))
 

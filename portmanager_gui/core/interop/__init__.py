@@ -12,6 +12,6 @@ change to the tools that read ports from elsewhere ("modify once, apply everywhe
 - ``sync.apply_links`` regenerates every linked file after a registry save;
 - ``docker`` names the container behind a port held by docker-proxy.
 
-Nothing here imports Qt; every writer goes through ``yamlio.write_atomic`` and writes
+Nothing here imports Qt; every writer goes through ``atomic_write.write_atomic`` and writes
 nothing when its input is bad.
 """

@@ -15,8 +15,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..atomic_write import write_atomic
 from ..paths import Paths
-from ..registry.save import write_atomic
 
 KINDS = ("claracore", "python", "js", "env", "json")
 LINKS_VERSION = 1

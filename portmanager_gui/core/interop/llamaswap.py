@@ -58,12 +58,6 @@ class LlamaSwapConfig:
     def effective_listen(self) -> int:
         return self.listen_port or CLARACORE_DEFAULT_LISTEN
 
-    def group_of(self, model: str) -> str | None:
-        for g in self.groups:
-            if model in g.members:
-                return g.name
-        return None
-
 
 def _port(value: Any, file: Path | str, line: int | None, key: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
+from ..atomic_write import write_atomic
 from ..paths import Paths
 from ..registry.model import Registry
-from ..registry.save import write_atomic
 from . import exporters
 from . import links as links_mod
 from .errors import InteropError, read_text

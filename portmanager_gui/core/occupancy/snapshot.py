@@ -54,10 +54,6 @@ class PortInfo:
     note: str = ""
 
     @property
-    def tcp_holders(self) -> tuple[Holder, ...]:
-        return tuple(h for h in self.holders if h.protocol is Protocol.TCP)
-
-    @property
     def taken(self) -> bool:
         return self.status is not PortStatus.FREE
 

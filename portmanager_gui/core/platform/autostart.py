@@ -171,7 +171,7 @@ def enable(entry: AutostartEntry, winreg: ModuleType | None = None) -> None:
             with reg.CreateKeyEx(reg.HKEY_CURRENT_USER, entry.location, 0, reg.KEY_SET_VALUE) as key:
                 reg.SetValueEx(key, entry.value_name, 0, reg.REG_SZ, entry.content)
             return
-        from ..registry.save import write_atomic
+        from ..atomic_write import write_atomic
 
         write_atomic(Path(entry.location), entry.content, backup=False)
     except OSError as exc:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..atomic_write import write_atomic
 from ..registry.model import Group, Registry, Service
 from .probe import Availability, probe
 
@@ -137,10 +138,6 @@ def read_allocations(path: Path | None) -> dict[str, dict[str, int]]:
 def model_slots(registry: Registry, allocations_file: Path | None = None,
                 taken: Callable[[int], bool] | None = None, persist: bool = True) -> tuple[ModelSlot, ...]:
     """Every model server's slot, pool by pool; remembered in ``allocations_file``."""
-    from ..registry.save import (
-        write_atomic,  # local: yamlio imports ruamel, keep planner light to import
-    )
-
     previous = read_allocations(allocations_file)
     service_ports = {p for s in registry.services.values() for p in s.ports}
     slots: list[ModelSlot] = []

@@ -10,11 +10,6 @@ values equal to the defaults are not written out.
 from __future__ import annotations
 
 import io
-import os
-import sys
-import tempfile
-import time
-from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -23,6 +18,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from ..atomic_write import write_atomic
 from .defaults import DEFAULT_REGISTRY_YAML
 from .load import RegistryError, load, parse
 from .model import UNGROUPED, Group, Registry, Service
@@ -136,46 +132,6 @@ def render(reg: Registry, original_text: str | None) -> str:
     buf = io.StringIO()
     y.dump(doc, buf)
     return buf.getvalue()
-
-
-def _replace(src: str, dst: Path, attempts: int = 20, pause: float = 0.05,
-             replace: Callable[[str, Path], None] = os.replace) -> None:
-    """``os.replace`` that retries while Windows reports a sharing violation.
-
-    On Windows an editor, antivirus or indexer that has the file open makes the rename fail
-    with PermissionError (winerror 5 or 32) for a moment; elsewhere a PermissionError is real.
-    """
-    for attempt in range(attempts):
-        try:
-            replace(src, dst)
-            return
-        except PermissionError as exc:
-            transient = sys.platform == "win32" and getattr(exc, "winerror", None) in (5, 32, 33)
-            if not transient or attempt == attempts - 1:
-                raise
-            time.sleep(pause * (attempt + 1))
-
-
-def write_atomic(path: Path, text: str, backup: bool = True) -> None:
-    """Write ``text`` to ``path`` via a temp file and a rename; keep ``path.bak`` first."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if backup and path.exists():
-            bak = path.with_name(path.name + ".bak")
-            bak.write_bytes(path.read_bytes())
-        _replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def save(reg: Registry, path: Path | None = None, expected_text: str | None = None) -> Path:

@@ -7,7 +7,7 @@ alone can be reused by an unrelated process, so a record is "alive" only while a
 with that pid and that create time exists.
 
 Updates are read-modify-write under a file lock and written atomically
-(``yamlio.write_atomic``), so a crash mid-write never leaves half a file.
+(``atomic_write.write_atomic``), so a crash mid-write never leaves half a file.
 """
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ from typing import Any
 
 import psutil
 
+from ..atomic_write import write_atomic
 from ..paths import Paths
 from ..platform.file_lock import locked
-from ..registry.save import write_atomic
 
 STATE_VERSION = 1
 # psutil derives create_time from the boot time, which the kernel may report a second

@@ -78,12 +78,6 @@ def foreign_holders(info: PortInfo, ours: Callable[[], set[int]]) -> tuple[tuple
     return tuple(h for h in info.holders if h.pid not in tree), hidden
 
 
-def describe_holder(holder: Holder | None) -> str:
-    if holder is None:
-        return "a process Port Manager cannot see (another user's, or one that needs admin rights)"
-    return holder.describe()
-
-
 def wait_until_running(*, poll: Callable[[], int | None], root_pid: int, port: int, scanner: Scanner,
                        health_url: str | None, timeout: float, log_path: Path, log_offset: int,
                        interval: float = 0.1, now: Callable[[], float] = time.monotonic,

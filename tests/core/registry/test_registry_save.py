@@ -95,25 +95,3 @@ def test_a_change_on_disk_since_loading_is_not_lost(tmp_path):
     with pytest.raises(RegistryError, match="changed on disk"):
         yamlio.save(reg.with_service_ports("router", (1, 2)), path, expected_text=DEFAULT_REGISTRY_YAML)
     assert "[3791, 3004]" in path.read_text()
-
-
-def test_replace_retries_only_windows_sharing_violations(monkeypatch):
-    calls = []
-
-    def flaky(src, dst):
-        calls.append(src)
-        if len(calls) < 3:
-            err = PermissionError("sharing violation")
-            err.winerror = 32
-            raise err
-
-    monkeypatch.setattr(yamlio.sys, "platform", "win32")
-    monkeypatch.setattr(yamlio.time, "sleep", lambda s: None)
-    yamlio._replace("a", "b", replace=flaky)
-    assert len(calls) == 3
-
-    monkeypatch.setattr(yamlio.sys, "platform", "linux")
-    calls.clear()
-    with pytest.raises(PermissionError):
-        yamlio._replace("a", "b", replace=flaky)
-    assert len(calls) == 1
