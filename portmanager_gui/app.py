@@ -25,8 +25,9 @@ from .core.kill import policy as processes
 from .core.occupancy.container_names import ContainerNames
 from .core.occupancy.scan import OccupancyScanner
 from .core.platform import autostart, current_os
+from .core.platform.display import DisplayProblem, DisplayTrouble, read_display_problem
 from .core.port_rows import Overall
-from .core.resources import resource_path
+from .core.resources import bundle_dir, resource_path
 from .core.supervisor import logfiles
 from .core.supervisor import records as supervisor_records
 from .core.supervisor.supervisor import Supervisor
@@ -259,6 +260,12 @@ def _smoke(parts: Parts) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if QApplication.instance() is None:
+        bundle = bundle_dir()
+        problem = read_display_problem(sys.argv, [bundle, bundle / "PySide6" / "Qt" / "lib"] if bundle else [])
+        if problem is not None:      # Qt would abort (exit 134) with a message nobody can act on
+            print(display_problem_text(problem), file=sys.stderr)
+            return 1
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Port Manager")
     app.setOrganizationName("PortManager")
@@ -288,6 +295,18 @@ def main(argv: list[str] | None = None) -> int:
         single.release()
     del notifier
     return code
+
+
+def display_problem_text(problem: DisplayProblem) -> str:
+    """One sentence: what is missing and what to do."""
+    if problem.trouble is DisplayTrouble.NO_DISPLAY:
+        return ("Port Manager cannot open its window: there is no display here (DISPLAY and WAYLAND_DISPLAY "
+                "are not set); run it in a desktop session, or use the `portmanager` command instead "
+                "(for example `portmanager status`).")
+    return (f"Port Manager cannot open its window: Qt's X11 platform needs {', '.join(problem.libraries)}, "
+            f"which {'is' if len(problem.libraries) == 1 else 'are'} not installed; install "
+            f"{'it' if len(problem.libraries) == 1 else 'them'} with `sudo apt-get install "
+            f"{' '.join(problem.packages)}` (Debian/Ubuntu) and start Port Manager again.")
 
 
 def _already_running(paths: core_paths.Paths) -> int:
