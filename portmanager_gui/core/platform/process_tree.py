@@ -224,16 +224,19 @@ def stop_tree(leader: psutil.Process | None, *, pgid: int | None, grace: float, 
         pgid = None  # a group holding a process we may not signal is not sent group signals
     signalled: set[int] = set()
     forced = False
+    asked = os_name != WINDOWS      # Windows: only a delivered CTRL_BREAK is worth waiting for
     plan = stop_plan(os_name, has_job=job is not None, own_group=pgid is not None)
     for step in plan:
         if step is Step.WAIT:
-            _, alive = psutil.wait_procs(procs, timeout=grace)
-            procs = list(alive)
+            if asked:
+                _, alive = psutil.wait_procs(procs, timeout=grace)
+                procs = list(alive)
             if not procs:
                 break
             forced = True
         elif step is Step.CTRL_BREAK and pgid is not None and procs:
             if _ask_group(procs, pgid, ask_windows):
+                asked = True
                 signalled.update(p.pid for p in procs)
         elif step in (Step.TERM_GROUP, Step.KILL_GROUP) and pgid is not None:
             sig = signal.SIGTERM if step is Step.TERM_GROUP else signal.SIGKILL  # type: ignore[attr-defined]

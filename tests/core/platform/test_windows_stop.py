@@ -264,3 +264,27 @@ def test_a_windows_stop_reaches_a_grandchild_through_the_job_after_the_leader_ex
 
 def test_reopen_job_is_windows_only():
     assert pt.reopen_job(4242, 1.0, "linux") is None and pt.reopen_job(4242, 1.0, "darwin") is None
+
+
+@POSIX_ONLY
+def test_a_windows_stop_does_not_wait_for_a_tree_it_could_not_ask(tree):
+    # a windowed program has no console to attach to: the helper fails, nothing was asked,
+    # so the grace period would only be a delay before the job ends the tree
+    popen, grandchild = tree("polite")
+    job = _FakeJob([popen.pid, grandchild])
+    result = pt.stop_tree(psutil.Process(popen.pid), pgid=popen.pid, grace=600, job=job, os_name=WINDOWS,
+                          ask_windows=lambda console_pid, group_id: False)
+    assert result.forced and job.terminated and result.survivors == ()
+
+
+def test_children_of_a_windows_bundle_run_the_console_exe():
+    from portmanager_gui.core.platform.commands import python_for_children
+
+    app = "C:\\Programs\\Port Manager\\Port Manager.exe"
+    console = "C:\\Programs\\Port Manager\\portmanager.exe"
+    assert python_for_children(WINDOWS, True, app, exists=lambda p: p == console) == console
+    assert python_for_children(WINDOWS, True, app, exists=lambda p: False) == app     # an older bundle
+    assert python_for_children(WINDOWS, False, "C:\\Python311\\python.exe", exists=lambda p: True) \
+        == "C:\\Python311\\python.exe"
+    assert python_for_children("darwin", True, "/A.app/Contents/MacOS/PortManager", exists=lambda p: True) \
+        == "/A.app/Contents/MacOS/PortManager"
