@@ -6,6 +6,9 @@ child with 2,000 established loopback connection pairs. Then reports medians of:
 - project: ``OccupancyScanner.scan`` of a 60-port registry (50 held, 10 free), steady state;
 - psutil:  ``psutil.net_connections('tcp')`` (what a naive scan would call every second);
 - ss:      ``ss -ltnp`` run as a process;
+- each backend this OS can run (netlink, psutil, netstat, per-process, lsof) on its own:
+  its median scan time and how many of the held ports it names an owner for -- on macOS
+  without root this is the measurement that picks the chain (the cheapest *truthful* one);
 
 and the CPU share of a 1-second refresh loop under that load. It checks the answers too:
 a new holder and a freed port must show at the very next scan. Every child is killed and
@@ -164,6 +167,25 @@ def loaded_machine(held: int) -> Iterator[tuple[list[int], list[subprocess.Popen
             proc.stdout.close()
 
 
+def backend_costs(registry: list[int]) -> dict[str, tuple[float, int]]:
+    """Each backend on its own: (median scan ms, held ports with a named owner)."""
+    from portmanager_gui.core.occupancy.backend import BackendUnavailable, port_set
+    from portmanager_gui.core.occupancy.scan import _make_backend
+    from portmanager_gui.core.platform import occupancy as pocc
+
+    out = {}
+    wanted = port_set(registry)
+    for name in pocc.BACKENDS:
+        try:
+            backend = _make_backend(name)
+            named = len({ep.port for ep in backend.endpoints(wanted) if ep.pid is not None})
+        except (BackendUnavailable, OSError, ImportError):
+            continue
+        out[name] = (median_ms(lambda b=backend: b.endpoints(wanted), 7), named)
+        backend.close()
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scans", type=int, default=300)
@@ -200,6 +222,10 @@ def main() -> int:
         print(f"exactness (new holder / freed port at the next scan): "
               f"{check_exact(scanner, registry + free[-1:], free[-1])}")
 
+        per_backend = backend_costs(registry)
+        for name, (ms, named) in per_backend.items():
+            print(f"backend {name} alone, median of 7: {ms:.1f} ms, owners named for {named}/{REGISTRY_HELD}")
+
         cpu = loop_cpu(scanner, registry, args.loop_seconds)
         speedup = psutil_ms / project
         print(f"1-second refresh loop for {args.loop_seconds:.0f} s: {cpu:.3f} % of one core")
@@ -210,7 +236,8 @@ def main() -> int:
         print(json.dumps({"project_ms": round(project, 3), "psutil_ms": round(psutil_ms, 2),
                           "ss_ms": round(ss_ms, 2) if ss_ms else None,
                           "speedup_vs_psutil": round(speedup, 1), "loop_cpu_percent": round(cpu, 3),
-                          "project_cpu_ms": round(project_cpu, 3)}))
+                          "project_cpu_ms": round(project_cpu, 3),
+                          "backends": {k: {"ms": round(v[0], 2), "named": v[1]} for k, v in per_backend.items()}}))
         return 0
 
 

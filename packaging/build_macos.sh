@@ -6,6 +6,9 @@
 #                                   unset: PyInstaller's ad-hoc signature only (Gatekeeper asks once)
 #   PORTMANAGER_ENTITLEMENTS        optional entitlements plist for the signature
 #   PORTMANAGER_NOTARY_PROFILE      a `xcrun notarytool store-credentials` profile: notarize and staple
+#   PORTMANAGER_NOTARY_KEYCHAIN     the keychain holding that profile (CI: macos_keychain.sh makes one)
+# The build is for this Mac's architecture (arm64 or x86_64): CI builds on an Apple silicon and
+# an Intel runner. LSMinimumSystemVersion comes from the bundled libraries (spec_helpers.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +32,8 @@ plist=$app/Contents/Info.plist
 [ "$(/usr/libexec/PlistBuddy -c 'Print :LSUIElement' "$plist")" = "true" ] || { echo "LSUIElement missing in $plist" >&2; exit 1; }
 [ "$(/usr/libexec/PlistBuddy -c 'Print :CFBundleIdentifier' "$plist")" = "$BUNDLE_ID" ] || { echo "wrong bundle id in $plist" >&2; exit 1; }
 [ "$(/usr/libexec/PlistBuddy -c 'Print :CFBundleShortVersionString' "$plist")" = "$VERSION" ] || { echo "wrong version in $plist" >&2; exit 1; }
+/usr/libexec/PlistBuddy -c 'Print :LSMinimumSystemVersion' "$plist" >/dev/null || { echo "LSMinimumSystemVersion missing in $plist" >&2; exit 1; }
+plutil -lint "$plist"
 codesign --verify --deep --strict "$app"
 echo "built $app ($(du -sh "$app" | cut -f1)), version $VERSION, signed by: ${PORTMANAGER_CODESIGN_IDENTITY:-ad-hoc}"
 
@@ -39,7 +44,8 @@ zip="dist/PortManager-$VERSION-macos-$(uname -m).zip"
 rm -f "$zip"
 ditto -c -k --sequesterRsrc --keepParent "$app" "$zip"
 if [ -n "${PORTMANAGER_NOTARY_PROFILE:-}" ]; then
-    xcrun notarytool submit "$zip" --keychain-profile "$PORTMANAGER_NOTARY_PROFILE" --wait
+    xcrun notarytool submit "$zip" --keychain-profile "$PORTMANAGER_NOTARY_PROFILE" \
+        ${PORTMANAGER_NOTARY_KEYCHAIN:+--keychain "$PORTMANAGER_NOTARY_KEYCHAIN"} --wait
     xcrun stapler staple "$app"
     rm -f "$zip"
     ditto -c -k --sequesterRsrc --keepParent "$app" "$zip"
@@ -54,4 +60,12 @@ cp -R "$app" "$stage/"
 ln -s /Applications "$stage/Applications"
 dmg="dist/PortManager-$VERSION-macos-$(uname -m).dmg"
 hdiutil create -quiet -volname "Port Manager" -srcfolder "$stage" -ov -format UDZO "$dmg"
+if [ -n "${PORTMANAGER_CODESIGN_IDENTITY:-}" ]; then
+    codesign --sign "$PORTMANAGER_CODESIGN_IDENTITY" --timestamp "$dmg"
+    if [ -n "${PORTMANAGER_NOTARY_PROFILE:-}" ]; then
+        xcrun notarytool submit "$dmg" --keychain-profile "$PORTMANAGER_NOTARY_PROFILE" \
+            ${PORTMANAGER_NOTARY_KEYCHAIN:+--keychain "$PORTMANAGER_NOTARY_KEYCHAIN"} --wait
+        xcrun stapler staple "$dmg"
+    fi
+fi
 echo "built $dmg"

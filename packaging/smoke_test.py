@@ -1,4 +1,6 @@
-"""Smoke-test a built bundle: it starts, takes one snapshot, paints its window and exits 0.
+"""Smoke-test a built bundle: it starts, takes one snapshot, paints its window and exits 0;
+its command line starts the demo router and stops it again, leaving the port free and no
+process of the router's tree behind.
 
     python packaging/smoke_test.py [EXECUTABLE]
 
@@ -12,6 +14,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -24,10 +28,62 @@ TIMEOUT_S = 180
 
 def default_executable() -> Path:
     if sys.platform.startswith("win"):
-        return REPO / "dist" / "PortManager" / "PortManager.exe"
+        return REPO / "dist" / "PortManager" / "Port Manager.exe"
     if sys.platform == "darwin":
         return REPO / "dist" / "PortManager.app" / "Contents" / "MacOS" / "PortManager"
     return REPO / "dist" / "PortManager" / "PortManager"
+
+
+def cli_argv(exe: Path) -> list[str]:
+    """The ``portmanager`` command of a bundle: the console ``portmanager.exe`` beside the
+    windowed exe on Windows, elsewhere the app's own executable with ``-m portmanager_gui``."""
+    console = exe.with_name("portmanager.exe")
+    if exe.suffix.lower() == ".exe" and console.is_file():
+        return [str(console)]
+    return [str(exe), "-m", "portmanager_gui"]
+
+
+def parse_started(text: str) -> tuple[int, int] | None:
+    """(port, pid) from ``portmanager start``'s ``NAME: running on port N, pid P`` line."""
+    match = re.search(r"running on port (\d+), pid (\d+)", text)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        if sys.platform.startswith("win"):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)  # type: ignore[attr-defined]
+        else:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def start_and_stop_router(cli: list[str], home: Path) -> None:
+    """``portmanager start router`` / ``stop router`` through the bundle: port free, tree gone."""
+    import psutil
+
+    started, _ = run([*cli, "start", "router"], home)
+    expect(started, "portmanager start router")
+    found = parse_started(started.stdout)
+    if found is None:
+        sys.exit(f"FAIL: 'portmanager start router' did not say where it runs:\n{started.stdout}")
+    port, pid = found
+    try:
+        tree = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    except psutil.Error:
+        sys.exit(f"FAIL: the router (pid {pid}) was not running after its start was reported")
+    stopped, _ = run([*cli, "stop", "router"], home)
+    expect(stopped, "portmanager stop router")
+    _, alive = psutil.wait_procs(tree, timeout=10)
+    if alive:
+        sys.exit(f"FAIL: left running after the stop: {', '.join(str(p.pid) for p in alive)}")
+    if not port_is_free(port):
+        sys.exit(f"FAIL: port {port} is still taken after the router stopped")
+    print(f"ok: the demo router started on port {port} and stopped; the port is free, no child left")
 
 
 def bundle_resources(exe: Path) -> Path:
@@ -70,12 +126,13 @@ def main(argv: list[str]) -> int:
         home = Path(tmp)
         smoke, smoke_s = run([str(exe), "--smoke"], home)
         expect(smoke, f"{exe.name} --smoke ({smoke_s:.1f} s)")
-        cli, _ = run([str(exe), "-m", "portmanager_gui", "env"], home)
-        expect(cli, f"{exe.name} -m portmanager_gui env")
+        cli, _ = run([*cli_argv(exe), "env"], home)
+        expect(cli, f"{' '.join(Path(a).name for a in cli_argv(exe))} env")
         if "_PORT=" not in cli.stdout:
             sys.exit(f"FAIL: 'portmanager env' printed no NAME_PORT lines:\n{cli.stdout}")
         demo, _ = run([str(exe), "-m", "portmanager_gui.demo", "--help"], home)
         expect(demo, f"{exe.name} -m portmanager_gui.demo --help")
+        start_and_stop_router(cli_argv(exe), home)
     root = exe.parents[2] if exe.parent.name == "MacOS" else exe.parent
     figures = {"smoke_s": round(smoke_s, 2), "bundle_mb": round(folder_size(root) / 2**20, 1)}
     print(f"bundle {root}: {figures['bundle_mb']} MB; --smoke took {figures['smoke_s']} s")

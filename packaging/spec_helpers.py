@@ -61,9 +61,10 @@ def windows_version_info(version: str, display_name: str, executable: str, descr
     )
 
 
-def info_plist(version: str, bundle_id: str, display_name: str) -> dict[str, object]:
+def info_plist(version: str, bundle_id: str, display_name: str, minimum: str = "11.0") -> dict[str, object]:
     """Info.plist keys added to PyInstaller's own (it sets the icon, executable and id)."""
     return {
+        "LSMinimumSystemVersion": minimum,
         "CFBundleName": display_name,
         "CFBundleDisplayName": display_name,
         "CFBundleIdentifier": bundle_id,
@@ -74,6 +75,77 @@ def info_plist(version: str, bundle_id: str, display_name: str) -> dict[str, obj
         "NSHighResolutionCapable": True,
         "NSHumanReadableCopyright": COPYRIGHT,
     }
+
+
+# Windows: the windowed app and the console ``portmanager`` command side by side in one
+# folder. NTFS compares names without case, so "PortManager.exe" and "portmanager.exe" would
+# be the same file: the windowed one carries the display name instead.
+WINDOWS_GUI_EXE = "Port Manager"
+WINDOWS_CLI_EXE = "portmanager"
+
+
+def gui_exe_name(os_name: str, executable: str) -> str:
+    return WINDOWS_GUI_EXE if os_name == "windows" else executable
+
+
+def cli_exe_name(os_name: str) -> str | None:
+    """The console command's exe beside the app (Windows only: a windowed exe has no
+    console, so ``PortManager.exe status`` prints nothing in cmd; elsewhere the app's own
+    executable runs ``-m portmanager_gui`` in a terminal)."""
+    return WINDOWS_CLI_EXE if os_name == "windows" else None
+
+
+def macos_minimum(binaries: list[Path]) -> str:
+    """LSMinimumSystemVersion: the newest ``minos`` any bundled Mach-O file was built for
+    (LC_BUILD_VERSION / LC_VERSION_MIN_MACOSX), so Finder refuses the app on an older
+    macOS with a clear message instead of a crash in a Qt library."""
+    best = (10, 13, 0)
+    for path in binaries:
+        try:
+            data = Path(path).read_bytes()
+        except OSError:
+            continue
+        for version in macho_min_versions(data):
+            best = max(best, version)
+    return ".".join(str(n) for n in (best if best[2] else best[:2]))
+
+
+_MH_MAGIC_64, _FAT_MAGIC = 0xFEEDFACF, 0xCAFEBABE
+_LC_VERSION_MIN_MACOSX, _LC_BUILD_VERSION = 0x24, 0x32
+
+
+def macho_min_versions(data: bytes) -> list[tuple[int, int, int]]:
+    """The minimum macOS versions in a Mach-O file (each slice of a universal one)."""
+    import struct
+
+    if len(data) < 8:
+        return []
+    if struct.unpack_from(">I", data, 0)[0] == _FAT_MAGIC:
+        count = struct.unpack_from(">I", data, 4)[0]
+        out = []
+        for i in range(min(count, 8)):
+            offset, size = struct.unpack_from(">II", data, 8 + i * 20 + 8)
+            out += macho_min_versions(data[offset:offset + size])
+        return out
+    if struct.unpack_from("<I", data, 0)[0] != _MH_MAGIC_64:
+        return []
+    ncmds = struct.unpack_from("<I", data, 16)[0]
+    pos, out = 32, []
+    for _ in range(ncmds):
+        if pos + 8 > len(data):
+            break
+        cmd, size = struct.unpack_from("<II", data, pos)
+        if cmd == _LC_BUILD_VERSION and struct.unpack_from("<I", data, pos + 8)[0] == 1:   # PLATFORM_MACOS
+            out.append(_nibbles(struct.unpack_from("<I", data, pos + 12)[0]))
+        elif cmd == _LC_VERSION_MIN_MACOSX:
+            out.append(_nibbles(struct.unpack_from("<I", data, pos + 8)[0]))
+        pos += max(size, 8)
+    return out
+
+
+def _nibbles(v: int) -> tuple[int, int, int]:
+    """xxxx.yy.zz packed as in <mach-o/loader.h>."""
+    return (v >> 16, (v >> 8) & 0xFF, v & 0xFF)
 
 
 def icon_for(os_name: str, icons: Path) -> str | None:

@@ -78,11 +78,50 @@ def test_windows_version_info_carries_the_package_version_and_names():
 
 
 def test_info_plist_makes_a_menu_bar_app():
-    plist = helpers.info_plist("1.4.0", app_names.BUNDLE_ID, "Port Manager")
-    assert plist["LSUIElement"] is True
+    plist = helpers.info_plist("1.4.0", app_names.BUNDLE_ID, "Port Manager", "12.0")
+    assert plist["LSUIElement"] is True and plist["LSMinimumSystemVersion"] == "12.0"
     assert plist["CFBundleIdentifier"] == app_names.BUNDLE_ID
     assert plist["CFBundleShortVersionString"] == "1.4.0" and plist["CFBundleVersion"] == "1.4.0"
     assert plist["CFBundleDisplayName"] == "Port Manager"
+
+
+def _macho(*versions: tuple[int, int, int], old_style: bool = False) -> bytes:
+    """A 64-bit Mach-O header with one LC_BUILD_VERSION (or LC_VERSION_MIN_MACOSX) per version."""
+    import struct
+
+    cmds = b""
+    for major, minor, patch in versions:
+        packed = (major << 16) | (minor << 8) | patch
+        if old_style:
+            cmds += struct.pack("<IIII", 0x24, 16, packed, packed)
+        else:
+            cmds += struct.pack("<IIIIII", 0x32, 24, 1, packed, packed, 0)
+    header = struct.pack("<IiiIIIII", 0xFEEDFACF, 0x0100000C, 0, 6, len(versions), len(cmds), 0, 0)
+    return header + cmds
+
+
+def _fat(*slices: bytes) -> bytes:
+    import struct
+
+    head = struct.pack(">II", 0xCAFEBABE, len(slices))
+    offset, body = 4096, b""
+    table = b""
+    for sl in slices:
+        table += struct.pack(">iiIII", 0, 0, offset + len(body), len(sl), 12)
+        body += sl
+    return (head + table).ljust(4096, b"\0") + body
+
+
+def test_minimum_macos_is_read_from_the_bundled_libraries(tmp_path):
+    qt = tmp_path / "QtCore"
+    qt.write_bytes(_fat(_macho((12, 0, 0)), _macho((13, 3, 0))))
+    python = tmp_path / "Python"
+    python.write_bytes(_macho((10, 13, 0), old_style=True))
+    text = tmp_path / "base_library.zip"
+    text.write_bytes(b"PK\3\4 not mach-o")
+    assert helpers.macho_min_versions(qt.read_bytes()) == [(12, 0, 0), (13, 3, 0)]
+    assert helpers.macos_minimum([qt, python, text, tmp_path / "missing"]) == "13.3"
+    assert helpers.macos_minimum([python]) == "10.13"
 
 
 def test_icons_exist_for_each_os():
@@ -115,8 +154,9 @@ class _Stub:
         calls.append((kind, self))
 
 
-def _run_spec(tmp_path, monkeypatch, platform: str, env: dict[str, str] | None = None) -> dict:
-    calls: list = []
+def _run_spec(tmp_path, monkeypatch, platform: str, env: dict[str, str] | None = None,
+              calls: list | None = None) -> dict:
+    calls = [] if calls is None else calls
     names = {k: (lambda *a, _k=k, **kw: _Stub(calls, _k, *a, **kw))
              for k in ("Analysis", "PYZ", "EXE", "COLLECT", "BUNDLE")}
     namespace = {"SPECPATH": str(PKG), "workpath": str(tmp_path / "work"), "DISTPATH": str(tmp_path / "dist"),
@@ -145,14 +185,43 @@ def test_spec_on_linux_builds_one_windowed_folder_with_the_resources(tmp_path, m
 
 
 def test_spec_on_windows_sets_icon_and_generated_version_file(tmp_path, monkeypatch):
-    parts = _run_spec(tmp_path, monkeypatch, "win32")
-    exe = parts["EXE"].kwargs
+    calls: list = []
+    parts = _run_spec(tmp_path, monkeypatch, "win32", calls=calls)
+    exe = next(stub for kind, stub in calls if kind == "EXE").kwargs
     assert exe["icon"].endswith("PortManager.ico") and exe["console"] is False
+    assert exe["name"] == "Port Manager"
     version_file = Path(exe["version"])
     assert version_file.parent == tmp_path / "work"
     assert version_file.read_text(encoding="utf-8") == helpers.windows_version_info(
-        portmanager_gui.__version__, "Port Manager", "PortManager", app_names.DESCRIPTION)
+        portmanager_gui.__version__, "Port Manager", "Port Manager", app_names.DESCRIPTION)
     assert "BUNDLE" not in parts
+
+
+def test_spec_on_windows_adds_a_console_portmanager_exe_beside_the_app(tmp_path, monkeypatch):
+    calls: list = []
+    parts = _run_spec(tmp_path, monkeypatch, "win32", calls=calls)
+    exes = [stub for kind, stub in calls if kind == "EXE"]
+    assert [e.kwargs["name"] for e in exes] == ["Port Manager", "portmanager"]
+    assert [e.kwargs["console"] for e in exes] == [False, True]
+    # one folder: both exes go into the same COLLECT (they share _internal)
+    assert exes[0] in parts["COLLECT"].args and exes[1] in parts["COLLECT"].args
+    cli_analysis = [stub for kind, stub in calls if kind == "Analysis"][1]
+    assert cli_analysis.args[0] == [str(PKG / "cli_entry.py")]
+    # NTFS does not tell names apart by case: the two must differ as Windows compares them
+    assert exes[0].kwargs["name"].casefold() != exes[1].kwargs["name"].casefold()
+    assert "portmanager_gui.core.platform.ctrl_break" in cli_analysis.kwargs["hiddenimports"]
+
+
+def test_other_oses_get_no_second_exe(tmp_path, monkeypatch):
+    for platform in ("linux", "darwin"):
+        calls: list = []
+        _run_spec(tmp_path, monkeypatch, platform, calls=calls)
+        assert [kind for kind, _ in calls].count("EXE") == 1
+
+
+def test_the_console_entry_runs_our_modules_like_the_app_does():
+    text = (PKG / "cli_entry.py").read_text(encoding="utf-8")
+    assert "module_request" in text and "run_module" in text and "portmanager_gui.cli" in text
 
 
 def test_spec_on_macos_makes_a_signed_menu_bar_app_bundle(tmp_path, monkeypatch):
@@ -164,6 +233,7 @@ def test_spec_on_macos_makes_a_signed_menu_bar_app_bundle(tmp_path, monkeypatch)
     assert bundle["bundle_identifier"] == app_names.BUNDLE_ID
     assert bundle["version"] == portmanager_gui.__version__
     assert bundle["info_plist"]["LSUIElement"] is True
+    assert re.fullmatch(r"\d+\.\d+(\.\d+)?", bundle["info_plist"]["LSMinimumSystemVersion"])
     unsigned = _run_spec(tmp_path, monkeypatch, "darwin")
     assert unsigned["EXE"].kwargs["codesign_identity"] is None
 
@@ -255,8 +325,7 @@ def test_install_sh_icon_sizes_are_generated():
 
 def test_build_scripts_workflow_and_makefile_agree():
     workflow = (REPO / ".github" / "workflows" / "build.yml").read_text(encoding="utf-8")
-    for runner in ("ubuntu-", "macos-", "windows-"):
-        assert f"runs-on: {runner}" in workflow
+    # the runners and the order of jobs: test_workflow.py
     assert "build_windows.ps1" in workflow and "make package" in workflow
     assert workflow.count("packaging/smoke_test.py") + workflow.count("packaging\\smoke_test.py") == 3
     assert workflow.count("actions/upload-artifact") == 3
@@ -268,6 +337,36 @@ def test_build_scripts_workflow_and_makefile_agree():
     makefile = (REPO / "Makefile").read_text(encoding="utf-8")
     assert re.search(r"^package:", makefile, re.M) and re.search(r"^package-test:", makefile, re.M)
     assert "packaging/smoke_test.py" in makefile
+
+
+def test_smoke_test_reads_where_the_router_started():
+    assert smoke.parse_started("router: running on port 3791, pid 4242 -- http://127.0.0.1:3791/\n") == (3791, 4242)
+    assert smoke.parse_started("router: failed to start\n") is None
+
+
+def test_smoke_test_uses_the_console_exe_on_windows(tmp_path):
+    app = tmp_path / "Port Manager.exe"
+    app.write_text("")
+    assert smoke.cli_argv(app) == [str(app), "-m", "portmanager_gui"]      # an older bundle
+    (tmp_path / "portmanager.exe").write_text("")
+    assert smoke.cli_argv(app) == [str(tmp_path / "portmanager.exe")]
+    mac = tmp_path / "PortManager"
+    assert smoke.cli_argv(mac) == [str(mac), "-m", "portmanager_gui"]
+
+
+def test_smoke_test_starts_and_stops_the_router_leaving_nothing(tmp_path, monkeypatch):
+    # the smoke test's own check, run here against the source tree instead of a bundle,
+    # with the router moved to a port nothing else on this machine uses
+    from portmanager_gui.core.registry.defaults import DEFAULT_REGISTRY_YAML
+    from tests.helpers import free_ports
+
+    port, fallback = free_ports(2)
+    registry = tmp_path / "config" / "registry.yaml"
+    registry.parent.mkdir(parents=True)
+    registry.write_text(DEFAULT_REGISTRY_YAML.replace("[3791, 3003]", f"[{port}, {fallback}]"), encoding="utf-8")
+    monkeypatch.setattr(smoke, "print", lambda *a, **k: None, raising=False)
+    smoke.start_and_stop_router([sys.executable, "-m", "portmanager_gui"], tmp_path)
+    assert smoke.port_is_free(port)
 
 
 def test_smoke_test_knows_where_each_bundle_keeps_its_resources():

@@ -1,7 +1,7 @@
 """Who holds which port, now: the ``Snapshot`` every view and command reads.
 
 ``OccupancyScanner`` runs the backend chain chosen in ``platform.occupancy`` (the Linux
-netlink fast path, psutil, or macOS's per-process + lsof fallbacks), groups the sockets
+netlink fast path, psutil, or macOS's netstat and per-process fallbacks), groups the sockets
 into holders (one per process and protocol, with all its local addresses), adds process
 details and decides each port's status:
 
@@ -39,6 +39,9 @@ def _make_backend(name: str) -> Backend:
         return op.PsutilBackend()
     if name == pocc.PER_PROCESS:
         return op.PerProcessBackend()
+    if name == pocc.NETSTAT:
+        from .netstat_macos import NetstatBackend
+        return NetstatBackend()
     return op.LsofBackend()
 
 

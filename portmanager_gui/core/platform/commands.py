@@ -8,8 +8,9 @@ Never a shell; never raises for a missing program or a timeout.
 """
 from __future__ import annotations
 
+import ntpath
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from . import WINDOWS, current_os
@@ -39,3 +40,24 @@ def run_command(argv: Sequence[str], timeout: float, os_name: str | None = None)
     except OSError as exc:
         return CommandResult(127, "", str(exc))
     return CommandResult(done.returncode, done.stdout, done.stderr)
+
+
+WINDOWS_CONSOLE_EXE = "portmanager.exe"
+
+
+def python_for_children(os_name: str, frozen: bool, executable: str,
+                        exists: Callable[[str], bool] | None = None) -> str:
+    """What ``{python}`` runs (our own modules with ``-m``): this Python, or the bundle.
+
+    A Windows bundle's app is a windowed (GUI-subsystem) exe: a child started from it gets
+    no console, so nothing could deliver Ctrl+Break to it. The console ``portmanager.exe``
+    beside it runs the same modules and gets a (window-less) console of its own.
+    """
+    if os_name != WINDOWS or not frozen:
+        return executable
+    console = ntpath.join(ntpath.dirname(executable), WINDOWS_CONSOLE_EXE)
+    if exists is None:
+        import os.path
+
+        exists = os.path.isfile
+    return console if exists(console) else executable

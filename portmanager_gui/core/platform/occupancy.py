@@ -5,10 +5,12 @@ Pure functions of ``os_name`` and injected facts, so every branch is tested on a
 - Linux: the netlink ``sock_diag`` fast path (what ``ss`` uses) sees every socket of the
   network namespace, with uid and inode; psutil is the portable fallback.
 - macOS: ``psutil.net_connections()`` raises AccessDenied unless run as root (it walks
-  every process). Fall back to asking each process we own (``Process.net_connections``),
-  then ``lsof -nP -iTCP -sTCP:LISTEN`` (which also only lists what we may see). A port
-  the bind probe finds taken with no visible owner is "held by a process you cannot see",
-  never "free".
+  every process). ``netstat -anv`` lists every socket with its owner's pid without root
+  (one process per scan, TCP and UDP; see ``occupancy.netstat_macos``), so it is complete.
+  Only where it cannot name owners (no pid column) do we fall back to asking each process
+  we own (``Process.net_connections``). ``lsof`` sees no more than that without root and
+  costs two processes per scan: it is only used when asked for. A port the bind probe
+  finds taken with no visible owner is "held by a process you cannot see", never "free".
 - Windows: the TCP table carries every pid without admin rights. PID 4 ("System") is the
   kernel: a port there belongs to the HTTP.sys driver on behalf of whatever registered a
   URL (IIS, WinRM, SSRS, a .NET HttpListener...). It cannot be killed; ``netsh http show
@@ -20,8 +22,9 @@ from dataclasses import dataclass
 
 from . import LINUX, MACOS, WINDOWS
 
-LINUX_FAST, PSUTIL, PER_PROCESS, LSOF = "linux", "psutil", "per-process", "lsof"
-BACKENDS = (LINUX_FAST, PSUTIL, PER_PROCESS, LSOF)
+LINUX_FAST, PSUTIL, PER_PROCESS, LSOF, NETSTAT = "linux", "psutil", "per-process", "lsof", "netstat"
+BACKENDS = (LINUX_FAST, PSUTIL, NETSTAT, PER_PROCESS, LSOF)
+COMPLETE = (LINUX_FAST, PSUTIL, NETSTAT)
 
 # Never signalled on any OS: 0 (swapper / kernel_task / System Idle), 1 (init, launchd),
 # 4 (Windows "System"). Each OS adds its own.
@@ -47,18 +50,16 @@ def backend_chain(os_name: str, requested: str = "auto", has_lsof: bool = True) 
     """The backends to try in order; the first *complete* one that answers ends the chain.
 
     Partial steps (per-process, lsof) add what they can see to each other's answers.
+    ``has_lsof`` is kept for callers; lsof is no longer part of the automatic chain.
     """
     if requested != "auto":
         if requested not in BACKENDS:
             raise ValueError(f"unknown occupancy backend {requested!r}; use one of: auto, {', '.join(BACKENDS)}")
-        return (Step(requested, requested in (LINUX_FAST, PSUTIL)),)
+        return (Step(requested, requested in COMPLETE),)
     if os_name == LINUX:
         return (Step(LINUX_FAST, True), Step(PSUTIL, True))
     if os_name == MACOS:
-        chain = [Step(PSUTIL, True), Step(PER_PROCESS, False)]
-        if has_lsof:
-            chain.append(Step(LSOF, False))
-        return tuple(chain)
+        return (Step(PSUTIL, True), Step(NETSTAT, True), Step(PER_PROCESS, False))
     return (Step(PSUTIL, True),)
 
 

@@ -7,15 +7,15 @@ the children (the supervisor stops them in order instead). Stop: SIGTERM to the 
 a grace period, SIGKILL to the group; descendants that moved to another group (a daemon's
 own ``setsid``) are found with psutil before signalling and handled the same way.
 
-Windows: ``CREATE_NEW_PROCESS_GROUP | CREATE_NO_WINDOW`` and a job object (CreateJobObjectW,
-AssignProcessToJobObject; TerminateJobObject ends every process in it). With
+Windows: ``CREATE_NEW_PROCESS_GROUP | CREATE_NO_WINDOW`` (its own group, id == leader pid,
+and its own window-less console) and a named job object (``win32.Job``). With
 ``JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE`` the tree also ends when the supervisor that owns
 the handle dies, which is what ``portmanager up`` wants; ``portmanager start`` (detached)
-must not set it, or its children would end with the command. A GUI app has no console to
-deliver CTRL_BREAK_EVENT through, so there is no graceful step: the job ends the tree, or,
-from a later process that has no job handle, each process of the tree found with psutil is
-terminated (TerminateProcess). The child runs for a moment before it is assigned to the
-job; a grandchild started in that moment is still found through the psutil tree.
+must not set it, or its children would end with the command -- a later process reopens
+the job by name instead. Stop: CTRL_BREAK_EVENT to the group through a helper attached to
+the tree's console (``ctrl_break``), the grace period, TerminateJobObject, and
+TerminateProcess for anything of the psutil tree the job did not hold (the child runs for a
+moment before it is assigned to the job; a grandchild started then is outside it).
 
 The decisions (which flags, which steps) are plain functions of ``os_name`` so tests can
 check all three systems anywhere; only ``spawn``/``stop_tree``/``Job`` touch the OS.
@@ -34,11 +34,10 @@ import psutil
 
 from . import WINDOWS, current_os
 from .commands import CREATE_NO_WINDOW
+from .win32 import JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE, Job, job_name
 
-# winbase.h / winnt.h values (documented constants; subprocess lacks them off Windows).
+# winbase.h values (documented constants; subprocess lacks them off Windows).
 CREATE_NEW_PROCESS_GROUP = 0x00000200
-JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE = 0x00002000
-JOB_OBJECT_EXTENDED_LIMIT_INFORMATION_CLASS = 9
 PROTECTED_PIDS = frozenset({0, 1, 4})   # idle, init/launchd, Windows System
 
 
@@ -48,6 +47,7 @@ class Step(str, Enum):
     TERM_TREE = "term_tree"         # terminate each process of the psutil tree
     KILL_TREE = "kill_tree"         # kill each process of the psutil tree
     TERMINATE_JOB = "terminate_job"  # TerminateJobObject
+    CTRL_BREAK = "ctrl_break"       # Windows: CTRL_BREAK_EVENT to the group, through its console
     WAIT = "wait"                   # the grace period
 
 
@@ -68,8 +68,9 @@ def stop_plan(os_name: str, *, has_job: bool, own_group: bool) -> tuple[Step, ..
     ``own_group``: the leader heads a process group we made (not a shell's job group).
     """
     if os_name == WINDOWS:
-        first = Step.TERMINATE_JOB if has_job else Step.KILL_TREE
-        return (first, Step.KILL_TREE)  # the second pass catches what the job did not hold
+        ask = (Step.CTRL_BREAK, Step.WAIT) if own_group else ()
+        end = (Step.TERMINATE_JOB, Step.KILL_TREE) if has_job else (Step.KILL_TREE,)
+        return ask + end  # KILL_TREE after the job: what the job did not hold
     if own_group:
         return (Step.TERM_GROUP, Step.TERM_TREE, Step.WAIT, Step.KILL_GROUP, Step.KILL_TREE)
     return (Step.TERM_TREE, Step.WAIT, Step.KILL_TREE)
@@ -93,66 +94,6 @@ def own_ancestors() -> tuple[int, ...]:
     return tuple(out)
 
 
-# -- Windows job object (ctypes) --------------------------------------------------------
-
-class Job:  # pragma: no cover - exercised on Windows only
-    """A Windows job object holding one service's tree."""
-
-    def __init__(self, kill_on_close: bool):
-        import ctypes
-        from ctypes import wintypes
-
-        self._k32 = ctypes.WinDLL("kernel32", use_last_error=True)
-        self._k32.CreateJobObjectW.restype = wintypes.HANDLE
-        self.handle = self._k32.CreateJobObjectW(None, None)
-        if not self.handle:
-            raise ctypes.WinError(ctypes.get_last_error())
-        flags = job_limit_flags(kill_on_close)
-        if flags:
-            info = _extended_limit_info(ctypes, wintypes)()
-            info.BasicLimitInformation.LimitFlags = flags
-            ok = self._k32.SetInformationJobObject(self.handle, JOB_OBJECT_EXTENDED_LIMIT_INFORMATION_CLASS,
-                                                   ctypes.byref(info), ctypes.sizeof(info))
-            if not ok:
-                raise ctypes.WinError(ctypes.get_last_error())
-
-    def assign(self, popen: subprocess.Popen) -> None:
-        import ctypes
-
-        if not self._k32.AssignProcessToJobObject(self.handle, int(popen._handle)):  # type: ignore[attr-defined]
-            raise ctypes.WinError(ctypes.get_last_error())
-
-    def terminate(self, exit_code: int = 1) -> None:
-        if self.handle:
-            self._k32.TerminateJobObject(self.handle, exit_code)
-
-    def close(self) -> None:
-        if self.handle:
-            self._k32.CloseHandle(self.handle)
-            self.handle = None
-
-
-def _extended_limit_info(ctypes: Any, wintypes: Any) -> type:  # pragma: no cover - Windows only
-    class IoCounters(ctypes.Structure):
-        _fields_ = [(n, ctypes.c_ulonglong) for n in (
-            "ReadOperationCount", "WriteOperationCount", "OtherOperationCount",
-            "ReadTransferCount", "WriteTransferCount", "OtherTransferCount")]
-
-    class BasicLimit(ctypes.Structure):
-        _fields_ = [("PerProcessUserTimeLimit", ctypes.c_int64), ("PerJobUserTimeLimit", ctypes.c_int64),
-                    ("LimitFlags", wintypes.DWORD), ("MinimumWorkingSetSize", ctypes.c_size_t),
-                    ("MaximumWorkingSetSize", ctypes.c_size_t), ("ActiveProcessLimit", wintypes.DWORD),
-                    ("Affinity", ctypes.c_size_t), ("PriorityClass", wintypes.DWORD),
-                    ("SchedulingClass", wintypes.DWORD)]
-
-    class ExtendedLimit(ctypes.Structure):
-        _fields_ = [("BasicLimitInformation", BasicLimit), ("IoInfo", IoCounters),
-                    ("ProcessMemoryLimit", ctypes.c_size_t), ("JobMemoryLimit", ctypes.c_size_t),
-                    ("PeakProcessMemoryUsed", ctypes.c_size_t), ("PeakJobMemoryUsed", ctypes.c_size_t)]
-
-    return ExtendedLimit
-
-
 # -- start -------------------------------------------------------------------------------
 
 @dataclass
@@ -169,12 +110,36 @@ def spawn(argv: Sequence[str], *, cwd: str | None, env: dict[str, str], output: 
                              stderr=subprocess.STDOUT, close_fds=True, **spawn_kwargs(os_name))
     job = None
     if os_name == WINDOWS:  # pragma: no cover - Windows only
-        try:
-            job = Job(kill_on_close)
-            job.assign(popen)
-        except OSError:
-            job = None  # e.g. nested-job limits on old Windows: the psutil tree still works
+        job = _job_for(popen, kill_on_close)
     return Spawned(popen, job)
+
+
+def _job_for(popen: subprocess.Popen, kill_on_close: bool) -> Job | None:  # pragma: no cover - Windows only
+    """A job named after the child (see ``win32.job_name``) holding it, or None."""
+    try:
+        name = job_name(popen.pid, psutil.Process(popen.pid).create_time())
+    except psutil.Error:
+        name = None     # already gone: nothing to hold
+    try:
+        job = Job.create(name, kill_on_close)
+    except OSError:
+        return None     # e.g. nested-job limits on old Windows: the psutil tree still works
+    try:
+        job.assign(popen)
+    except OSError:
+        job.close()
+        return None
+    return job
+
+
+def reopen_job(pid: int, create_time: float, os_name: str) -> Job | None:
+    """Windows: the job of a tree started earlier (maybe by another Port Manager process)."""
+    if os_name != WINDOWS:
+        return None
+    try:  # pragma: no cover - Windows only
+        return Job.open(job_name(pid, create_time))
+    except OSError:  # pragma: no cover - Windows only
+        return None
 
 
 # -- stop --------------------------------------------------------------------------------
@@ -202,8 +167,10 @@ def group_members(pgid: int, pids: Callable[[], Iterable[int]] = psutil.pids,
     return out
 
 
-def _tree(leader: psutil.Process | None, pgid: int | None, os_name: str) -> list[psutil.Process]:
-    """The leader, its descendants and (POSIX) every member of its group, once each."""
+def _tree(leader: psutil.Process | None, pgid: int | None, os_name: str,
+          job: Job | None = None) -> list[psutil.Process]:
+    """The leader, its descendants, (POSIX) every member of its group and (Windows) every
+    process of its job, once each."""
     procs: dict[int, psutil.Process] = {}
     if leader is not None:
         procs[leader.pid] = leader
@@ -211,14 +178,22 @@ def _tree(leader: psutil.Process | None, pgid: int | None, os_name: str) -> list
             procs.update({p.pid: p for p in leader.children(recursive=True)})
         except psutil.Error:
             pass
-    if pgid is not None and os_name != WINDOWS:
-        for pid in group_members(pgid):
-            if pid not in procs:
-                try:
-                    procs[pid] = psutil.Process(pid)
-                except psutil.Error:
-                    continue
+    members = leftovers(pgid, job, os_name)
+    for pid in members:
+        if pid not in procs:
+            try:
+                procs[pid] = psutil.Process(pid)
+            except psutil.Error:
+                continue
     return list(procs.values())
+
+
+def leftovers(pgid: int | None, job: Job | None, os_name: str) -> list[int]:
+    """What is left of a tree without its leader: (POSIX) the members of the group we made,
+    (Windows) the processes in its job."""
+    if os_name == WINDOWS:
+        return job.pids() if job is not None else []
+    return group_members(pgid) if pgid is not None else []
 
 
 def _signal_allowed(proc: psutil.Process, username: str, ancestors: tuple[int, ...]) -> bool:
@@ -231,29 +206,38 @@ def _signal_allowed(proc: psutil.Process, username: str, ancestors: tuple[int, .
 
 
 def stop_tree(leader: psutil.Process | None, *, pgid: int | None, grace: float, job: Job | None = None,
-              os_name: str | None = None) -> TreeStop:
+              os_name: str | None = None,
+              ask_windows: Callable[[int, int], bool] | None = None) -> TreeStop:
     """Stop ``leader`` and its tree following ``stop_plan``; never another user's process.
 
     ``leader`` must already be identity-checked (pid + create time) by the caller; ``pgid``
-    is given only for a group we created (POSIX), and may outlive a dead leader.
+    is given only for a group we created, and may outlive a dead leader (on Windows: the
+    group id, which is the leader's pid). ``ask_windows(console_pid, group_id)`` delivers
+    CTRL_BREAK_EVENT (default: the ``ctrl_break`` helper process).
     """
     os_name = os_name or current_os()
     username = psutil.Process().username()
     ancestors = own_ancestors()
-    everything = _tree(leader, pgid, os_name)
+    everything = _tree(leader, pgid, os_name, job)
     procs = [p for p in everything if _signal_allowed(p, username, ancestors)]
     if len(procs) != len(everything):
         pgid = None  # a group holding a process we may not signal is not sent group signals
     signalled: set[int] = set()
     forced = False
+    asked = os_name != WINDOWS      # Windows: only a delivered CTRL_BREAK is worth waiting for
     plan = stop_plan(os_name, has_job=job is not None, own_group=pgid is not None)
     for step in plan:
         if step is Step.WAIT:
-            _, alive = psutil.wait_procs(procs, timeout=grace)
-            procs = list(alive)
+            if asked:
+                _, alive = psutil.wait_procs(procs, timeout=grace)
+                procs = list(alive)
             if not procs:
                 break
             forced = True
+        elif step is Step.CTRL_BREAK and pgid is not None and procs:
+            if _ask_group(procs, pgid, ask_windows):
+                asked = True
+                signalled.update(p.pid for p in procs)
         elif step in (Step.TERM_GROUP, Step.KILL_GROUP) and pgid is not None:
             sig = signal.SIGTERM if step is Step.TERM_GROUP else signal.SIGKILL  # type: ignore[attr-defined]
             if step is Step.KILL_GROUP:  # catch anything the group forked during the grace period
@@ -270,12 +254,25 @@ def stop_tree(leader: psutil.Process | None, *, pgid: int | None, grace: float, 
                     signalled.add(proc.pid)
                 except psutil.Error:
                     continue
-        elif step is Step.TERMINATE_JOB and job is not None:  # pragma: no cover - Windows only
-            job.terminate()
-            signalled.update(p.pid for p in procs)
+        elif step is Step.TERMINATE_JOB and job is not None:
+            # what the job took in during the grace period is ended with it
+            procs = _merge(procs, _tree(None, None, os_name, job), username, ancestors)
+            if job.terminate():
+                signalled.update(p.pid for p in procs)
             forced = True
     _, alive = psutil.wait_procs(procs, timeout=5.0)
     return TreeStop(tuple(sorted(signalled)), tuple(sorted(p.pid for p in alive)), forced)
+
+
+def _ask_group(procs: list[psutil.Process], group_id: int,
+               ask_windows: Callable[[int, int], bool] | None) -> bool:
+    """CTRL_BREAK_EVENT to the group, through the console of its first live process."""
+    if ask_windows is None:  # pragma: no cover - the real helper runs on Windows only
+        from .ctrl_break import request_stop as ask_windows
+    for proc in procs:
+        if proc.is_running() and ask_windows(proc.pid, group_id):
+            return True
+    return False
 
 
 def _merge(procs: list[psutil.Process], more: list[psutil.Process], username: str,
@@ -284,5 +281,5 @@ def _merge(procs: list[psutil.Process], more: list[psutil.Process], username: st
     return procs + [p for p in more if p.pid not in known and _signal_allowed(p, username, ancestors)]
 
 
-__all__ = ["Step", "spawn_kwargs", "job_limit_flags", "stop_plan", "is_protected", "spawn",
-           "stop_tree", "TreeStop", "Spawned", "Job", "group_members"]
+__all__ = ["Step", "spawn_kwargs", "job_limit_flags", "stop_plan", "is_protected", "spawn", "reopen_job",
+           "stop_tree", "TreeStop", "Spawned", "Job", "group_members", "leftovers"]

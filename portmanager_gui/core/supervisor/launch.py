@@ -16,7 +16,6 @@ from pathlib import Path
 import psutil
 
 from ..paths import Paths
-from ..platform import WINDOWS
 from ..platform.process_tree import Spawned, spawn, stop_tree
 from ..platform.search_path import CommandNotFound, resolve_command, search_path_value
 from . import logfiles
@@ -88,7 +87,7 @@ class Launcher:
         except psutil.Error:
             ctime = time.time()  # already gone: verification below reports how it ended
         self._store.put(ManagedRecord(spec.unit, pid, ctime, port, tuple(argv), time.time(), str(log),
-                                      own_group=self._os != WINDOWS, preferred=spec.preferred,
+                                      own_group=True, preferred=spec.preferred,
                                       owner_pid=os.getpid()))
         url = health_url(spec.host, port, spec.health) if spec.health else None
         result = wait_until_running(poll=spawned.popen.poll, root_pid=pid, port=port, scanner=self._scanner,
@@ -106,13 +105,12 @@ class Launcher:
                 leader = psutil.Process(pid)
             except psutil.Error:
                 leader = None
-        pgid = pid if self._os != WINDOWS else None
-        stop_tree(leader, pgid=pgid, grace=min(spec.stop_timeout, FAILED_START_GRACE), job=spawned.job,
+        stop_tree(leader, pgid=pid, grace=min(spec.stop_timeout, FAILED_START_GRACE), job=spawned.job,
                   os_name=self._os)
         try:
             spawned.popen.wait(timeout=5)
         except Exception:  # noqa: BLE001 - reaped by psutil already
             pass
-        if spawned.job is not None:  # pragma: no cover - Windows only
+        if spawned.job is not None:
             spawned.job.close()
         self._store.remove(spec.unit, pid)

@@ -3,7 +3,9 @@
 A record is stopped only while its pid still has the recorded create time (a reused pid
 is never signalled). POSIX: the process group we created is signalled even when its
 leader is gone -- the kernel does not hand out a pid again while a group of that id
-exists, so surviving members of the group are ours.
+exists, so surviving members of the group are ours. Windows: the tree's named job is
+reopened when this process has no handle on it (started by an earlier run), and what is
+left in it is stopped also when the leader is gone.
 """
 from __future__ import annotations
 
@@ -13,8 +15,7 @@ from collections.abc import Callable
 
 import psutil
 
-from ..platform import WINDOWS
-from ..platform.process_tree import Spawned, group_members, stop_tree
+from ..platform.process_tree import Job, Spawned, leftovers, reopen_job, stop_tree
 from . import records as state
 from .records import ManagedRecord, StateStore
 from .start_check import Scanner
@@ -38,13 +39,13 @@ class UnitStopper:
             return StopOutcome(unit, True, None, None, f"{unit} is not running")
         leader = _process(rec) if rec.alive else None
         pgid = rec.pid if self.group_is_ours(rec) else None
-        if leader is None and not (pgid is not None and group_members(pgid)):
+        job = self.job_of(rec, spawned)
+        if leader is None and not leftovers(pgid, job, self._os):
             self._store.remove(unit, rec.pid)
-            reap(spawned)
+            reap(spawned, job)
             return StopOutcome(unit, True, rec.pid, rec.port, f"{unit} was not running any more (pid {rec.pid} had ended)")
-        result = stop_tree(leader, pgid=pgid, grace=self._grace_for(unit), job=spawned.job if spawned else None,
-                           os_name=self._os)
-        reap(spawned)
+        result = stop_tree(leader, pgid=pgid, grace=self._grace_for(unit), job=job, os_name=self._os)
+        reap(spawned, job)
         free = self.wait_released(rec.port, set(result.signalled) | {rec.pid})
         self._store.remove(unit, rec.pid)
         forced = " (it ignored the request to stop and was killed)" if result.forced else ""
@@ -54,10 +55,16 @@ class UnitStopper:
                     "(another user's process? try `portmanager kill` with admin rights)")
         return StopOutcome(unit, free and not result.survivors, rec.pid, rec.port, msg)
 
+    def job_of(self, rec: ManagedRecord, spawned: Spawned | None) -> Job | None:
+        """Windows: our handle on the tree's job, or the job reopened by its name."""
+        if spawned is not None and spawned.job is not None:
+            return spawned.job
+        return reopen_job(rec.pid, rec.create_time, self._os)
+
     def group_is_ours(self, rec: ManagedRecord) -> bool:
-        """POSIX: may we signal the process group ``rec.pid``? Only if we created it and its
-        pid was not reused by another process since."""
-        if self._os == WINDOWS or not rec.own_group:
+        """May we signal the process group ``rec.pid``? Only if we created it and its pid was
+        not reused by another process since (Windows: CTRL_BREAK to the group we created)."""
+        if not rec.own_group:
             return False
         try:
             return abs(psutil.Process(rec.pid).create_time() - rec.create_time) <= state.CREATE_TIME_TOLERANCE
@@ -69,8 +76,10 @@ class UnitStopper:
     def clear_leftover(self, rec: ManagedRecord) -> None:
         """A record whose leader is gone: end what is left of its group, forget it."""
         pgid = rec.pid if self.group_is_ours(rec) else None
-        if pgid is not None and group_members(pgid):
-            stop_tree(None, pgid=pgid, grace=self._grace_for(rec.unit), os_name=self._os)
+        job = self.job_of(rec, None)
+        if leftovers(pgid, job, self._os):
+            stop_tree(None, pgid=pgid, grace=self._grace_for(rec.unit), job=job, os_name=self._os)
+        reap(None, job)
         self._store.remove(rec.unit, rec.pid)
 
     def wait_released(self, port: int, pids: set[int]) -> bool:
@@ -92,13 +101,12 @@ def _process(rec: ManagedRecord) -> psutil.Process | None:
         return None
 
 
-def reap(spawned: Spawned | None) -> None:
-    """Collect our child's exit status (no zombie) and release its job handle."""
-    if spawned is None:
-        return
-    try:
-        spawned.popen.wait(timeout=5)
-    except Exception:  # noqa: BLE001 - already reaped through psutil, or stuck: nothing more to do
-        pass
-    if spawned.job is not None:  # pragma: no cover - Windows only
-        spawned.job.close()
+def reap(spawned: Spawned | None, job: Job | None = None) -> None:
+    """Collect our child's exit status (no zombie) and release its job handle(s)."""
+    if spawned is not None:
+        try:
+            spawned.popen.wait(timeout=5)
+        except Exception:  # noqa: BLE001 - already reaped through psutil, or stuck: nothing more to do
+            pass
+    for handle in {id(j): j for j in (spawned.job if spawned else None, job) if j is not None}.values():
+        handle.close()

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+from ..platform import current_os
+from ..platform.commands import python_for_children
 from ..ports.selection import ModelSlot, model_slots
 from ..registry.model import (
     UNGROUPED,
@@ -22,6 +24,7 @@ from ..registry.model import (
     UnknownName,
     format_template,
 )
+from ..resources import is_frozen
 
 # The registry decides host and port; llama-server would otherwise take them from these.
 DROPPED_ENV = ("LLAMA_ARG_HOST", "LLAMA_ARG_PORT")
@@ -115,7 +118,8 @@ def specs(registry: Registry, units: list[str], allocations_file: Path | None = 
 
 def argv_for(spec: UnitSpec, port: int) -> list[str]:
     """The command with ``{port}``, ``{host}``, ``{python}``, ``{model}`` filled in -- an argv, no shell."""
-    return [format_template(arg, port=port, host=spec.host, model=spec.model, python=sys.executable)
+    python = python_for_children(current_os(), is_frozen(), sys.executable)
+    return [format_template(arg, port=port, host=spec.host, model=spec.model, python=python)
             for arg in spec.command]
 
 

@@ -193,22 +193,38 @@ class FakeBackend:
 def test_macos_without_root_falls_back_and_probes_the_rest():
     me = os.getpid()
     denied = FakeBackend("psutil", BackendUnavailable("AccessDenied"))
-    mine = FakeBackend("per-process", [Endpoint(3000, Protocol.TCP, "127.0.0.1", me)])
-    lsof = FakeBackend("lsof", [Endpoint(3000, Protocol.TCP, "::1", me, name="python"),
-                                Endpoint(3001, Protocol.TCP, "127.0.0.1", me, name="python")])
+    no_pids = FakeBackend("netstat", BackendUnavailable("this netstat prints no pid column"))
+    mine = FakeBackend("per-process", [Endpoint(3000, Protocol.TCP, "127.0.0.1", me),
+                                       Endpoint(3000, Protocol.TCP, "::1", me),
+                                       Endpoint(3001, Protocol.TCP, "127.0.0.1", me)])
+    lsof = FakeBackend("lsof", [])
     probes = {3002: Availability.IN_USE, 3003: Availability.FREE, 3004: Availability.RESERVED}
     scanner = OccupancyScanner("auto", MACOS, probe=probes.__getitem__, has_lsof=True,
-                               backends={"psutil": denied, "per-process": mine, "lsof": lsof})
+                               backends={"psutil": denied, "netstat": no_pids, "per-process": mine, "lsof": lsof})
     for _ in range(2):
         snap = scanner.scan([3000, 3001, 3002, 3003, 3004])
-    assert denied.calls == 1                       # AccessDenied is not retried every second
-    assert scanner.last_backends == ("per-process", "lsof")
+    assert denied.calls == 1 and no_pids.calls == 1   # AccessDenied is not retried every second
+    assert scanner.last_backends == ("per-process",) and lsof.calls == 0
     assert snap.holders(3000)[0].addresses == ("127.0.0.1", "::1")
     assert snap.info(3001).status is PortStatus.LISTENING
     hidden = snap.info(3002)
     assert hidden.status is PortStatus.HIDDEN and "cannot see" in hidden.note and "sudo" in hidden.note
     assert snap.info(3003).status is PortStatus.FREE
     assert snap.info(3004).status is PortStatus.RESERVED
+
+
+def test_macos_without_root_sees_everything_through_netstat():
+    me = os.getpid()
+    denied = FakeBackend("psutil", BackendUnavailable("AccessDenied"))
+    netstat = FakeBackend("netstat", [Endpoint(3000, Protocol.TCP, "127.0.0.1", me)])
+    mine = FakeBackend("per-process", [])
+    scanner = OccupancyScanner("auto", MACOS, probe={3001: Availability.IN_USE}.__getitem__,
+                               backends={"psutil": denied, "netstat": netstat, "per-process": mine})
+    snap = scanner.scan([3000, 3001])
+    assert scanner.last_backends == ("netstat",) and mine.calls == 0
+    assert snap.info(3000).status is PortStatus.LISTENING
+    # a complete view: a taken port without a listener is a connection's end, not a hidden process
+    assert "cannot see" not in snap.info(3001).note
 
 
 def test_invisible_owner_is_hidden_with_its_user_and_listed_beside_visible_ones():

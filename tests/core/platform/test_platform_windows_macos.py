@@ -3,11 +3,9 @@ fake ctypes objects are injected, and a child Python without the POSIX-only stdl
 imports the modules a Windows user's app imports."""
 from __future__ import annotations
 
-import ctypes
 import socket
 import subprocess
 import sys
-import types
 
 import pytest
 
@@ -186,65 +184,6 @@ def test_command_output_in_another_code_page_does_not_raise():
     script = "import sys; sys.stdout.buffer.write(b'Portausschl\\x81sse\\nStart Port : 7\\n')"
     out = pf._run([sys.executable, "-c", script])
     assert "Start Port : 7" in out
-
-
-# -- the Windows job object (fake kernel32) ------------------------------------------------
-
-class _FakeKernel32:
-    """Records the calls Job makes; answers as kernel32 does when they succeed."""
-
-    def __init__(self, *args, **kwargs):
-        self.calls: list[tuple] = []
-        _FakeKernel32.last = self
-
-    def __getattr__(self, name):
-        def call(*args):
-            self.calls.append((name, *args))
-            return 0x1F4 if name == "CreateJobObjectW" else 1
-        call.restype = None
-        self.__dict__[name] = call
-        return call
-
-
-@pytest.fixture
-def kernel32(monkeypatch):
-    from ctypes import wintypes
-
-    # Windows' DWORD is 32 bits (c_ulong is 64 on Linux): lay the structs out as Windows does.
-    monkeypatch.setattr(wintypes, "DWORD", ctypes.c_uint32)
-    monkeypatch.setattr(ctypes, "WinDLL", _FakeKernel32, raising=False)
-    return _FakeKernel32
-
-
-@pytest.mark.skipif(ctypes.sizeof(ctypes.c_void_p) != 8, reason="the 64-bit layout")
-def test_extended_limit_information_has_the_64_bit_windows_layout(kernel32):
-    from ctypes import wintypes
-
-    info = pt._extended_limit_info(ctypes, wintypes)
-    basic = dict(info._fields_)["BasicLimitInformation"]
-    # winnt.h: JOBOBJECT_BASIC_LIMIT_INFORMATION is 64 bytes on x64, the extended one 144.
-    assert (ctypes.sizeof(basic), ctypes.sizeof(info)) == (64, 144)
-    assert (basic.LimitFlags.offset, basic.Affinity.offset, basic.SchedulingClass.offset) == (16, 48, 60)
-    assert (info.IoInfo.offset, info.ProcessMemoryLimit.offset, info.PeakJobMemoryUsed.offset) == (64, 112, 136)
-
-
-@pytest.mark.skipif(ctypes.sizeof(ctypes.c_void_p) != 8, reason="the 64-bit layout")
-def test_job_sets_kill_on_close_assigns_terminates_and_closes(kernel32):
-    job = pt.Job(kill_on_close=True)
-    name, handle, info_class, info_ref, size = kernel32.last.calls[1]
-    assert (name, handle, info_class, size) == ("SetInformationJobObject", 0x1F4, 9, 144)
-    assert info_ref._obj.BasicLimitInformation.LimitFlags == 0x2000   # JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE
-    job.assign(types.SimpleNamespace(_handle=0x2A8))
-    job.terminate()
-    job.close()
-    job.close()   # a second close does nothing
-    assert kernel32.last.calls[2:] == [("AssignProcessToJobObject", 0x1F4, 0x2A8),
-                                       ("TerminateJobObject", 0x1F4, 1), ("CloseHandle", 0x1F4)]
-
-
-def test_a_detached_job_sets_no_limits(kernel32):
-    pt.Job(kill_on_close=False)
-    assert [c[0] for c in kernel32.last.calls] == ["CreateJobObjectW"]
 
 
 # -- macOS facts from sysctl --------------------------------------------------------------

@@ -43,9 +43,13 @@ def test_stop_plan_per_os():
     assert pt.stop_plan(LINUX, has_job=False, own_group=True) == (
         S.TERM_GROUP, S.TERM_TREE, S.WAIT, S.KILL_GROUP, S.KILL_TREE)
     assert pt.stop_plan(MACOS, has_job=False, own_group=False) == (S.TERM_TREE, S.WAIT, S.KILL_TREE)
-    # Windows: no Ctrl-Break from a GUI app -- the job ends the tree, psutil catches the rest.
-    assert pt.stop_plan(WINDOWS, has_job=True, own_group=True) == (S.TERMINATE_JOB, S.KILL_TREE)
-    assert pt.stop_plan(WINDOWS, has_job=False, own_group=False) == (S.KILL_TREE, S.KILL_TREE)
+    # Windows asks first (CTRL_BREAK to the group we made), waits, then the job ends the tree
+    # and psutil catches what the job did not hold.
+    assert pt.stop_plan(WINDOWS, has_job=True, own_group=True) == (
+        S.CTRL_BREAK, S.WAIT, S.TERMINATE_JOB, S.KILL_TREE)
+    assert pt.stop_plan(WINDOWS, has_job=False, own_group=True) == (S.CTRL_BREAK, S.WAIT, S.KILL_TREE)
+    # a tree we did not start in its own group: nothing to ask through, so nothing to wait for
+    assert pt.stop_plan(WINDOWS, has_job=True, own_group=False) == (S.TERMINATE_JOB, S.KILL_TREE)
 
 
 def test_protected_pids():
