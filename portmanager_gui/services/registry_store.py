@@ -16,7 +16,7 @@ from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
 from ..core.ports.selection import ModelSlot, PoolFull, model_slots, read_allocations
 from ..core.registry import save as yamlio
-from ..core.registry.load import RegistryError, parse
+from ..core.registry.load import RegistryError, parse, read_text
 from ..core.registry.model import Registry
 from .background import Background
 
@@ -99,15 +99,15 @@ class RegistryStore(QObject):
             self._watcher.addPath(str(self.path))
 
     def _read(self, force: bool) -> bool:
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        if not self.path.exists():
             if force or self.registry is not None:
                 self._fail(f"{self.path}: the registry file is missing; save from Port Manager "
                            "or restore it (a copy is kept as registry.yaml.bak)")
             return False
-        except OSError as exc:
-            self._fail(f"{self.path}: cannot be read ({exc})")
+        try:
+            text = read_text(self.path)
+        except RegistryError as exc:
+            self._fail(f"{exc} (still using the last registry that loaded)" if self.registry else str(exc))
             return False
         if not force and text == self.text:
             return True

@@ -126,3 +126,17 @@ def test_registry_option_before_or_after_the_command(tmp_path, capsys):
     path = _router_registry(tmp_path, [39111])
     assert run(capsys, "--registry", str(path), "url", "router")[1].strip() == "http://127.0.0.1:39111/"
     assert run(capsys, "url", "router", "--registry", str(path))[1].strip() == "http://127.0.0.1:39111/"
+
+
+@pytest.mark.parametrize("data", [
+    b"services:\n  router:\n    ports: [3791]\n    description: x\x07y\n",
+    b"services:\n  router:\n    ports: [3791]\n    description: caf\xe9\n",
+    b"services: " + b"[" * 800 + b"]" * 800 + b"\n",
+])
+def test_odd_bytes_are_bad_input_with_the_file_named(tmp_path, capsys, data):
+    path = tmp_path / "r.yaml"
+    path.write_bytes(data)
+    for args in (("check", "router"), ("ports", "router", "3791", "3003")):
+        code, _, err = run(capsys, "--registry", str(path), *args)
+        assert code == 2 and f"{path}:" in err and "Traceback" not in err
+    assert path.read_bytes() == data

@@ -64,3 +64,16 @@ def test_save_writes_atomically_and_keeps_comments(qtbot, tmp_path, owned):
     assert "start_port: 8400" in text and "# Port Manager registry" in text
     assert store.registry.groups["large-models"].start_port == 8400
     assert {s.port for s in store.slots if s.pool == "large-models"} == {8400, 8401}
+
+
+def test_odd_bytes_at_start_up_are_reported_not_raised(qtbot, tmp_path):
+    for name, data in (("ctl", b"services:\n  a:\n    ports: [1]\n    description: x\x07y\n"),
+                       ("latin1", b"services:\n  a:\n    ports: [1]\n    description: caf\xe9\n"),
+                       ("deep", b"services: " + b"[" * 800 + b"]" * 800 + b"\n")):
+        path = tmp_path / f"{name}.yaml"
+        path.write_bytes(data)
+        store = RegistryStore(path, allocations_file=tmp_path / "alloc.json", create_default=False)
+        with qtbot.waitSignal(store.load_failed, timeout=2000) as sig:
+            assert store.load() is False
+        assert sig.args[0].startswith(f"{path}:") and store.registry is None
+        assert path.read_bytes() == data

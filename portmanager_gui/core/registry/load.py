@@ -8,14 +8,18 @@ path (``services.router.ports[1]``) and says what to do.
 """
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
 
 from .model import (
     DEFAULT_GROUP_SIZE,
@@ -35,6 +39,10 @@ NULL_TAG = "tag:yaml.org,2002:null"
 PLAIN_SCALAR_TAGS = {INT_TAG, FLOAT_TAG, BOOL_TAG, STR_TAG, NULL_TAG}
 _PORT_RE = re.compile(r"[1-9][0-9]{0,4}")
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+# A registry is a few kilobytes; these limits keep a wrong file (a log, a dump, a hostile
+# nesting) from taking seconds and hundreds of megabytes -- or the stack -- to refuse.
+MAX_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 32
 
 
 class RegistryError(ValueError):
@@ -57,8 +65,17 @@ class _Walker:
         line = node.start_mark.line + 1 if node is not None else None
         return RegistryError(self.file, line, key, message)
 
+    def plain(self, node: Node, key: str) -> Node:
+        """``node`` if it is written out where it stands (no anchor that others could alias)."""
+        if getattr(node, "anchor", None):
+            raise self.fail(node, key, f"YAML anchors and aliases (&{node.anchor} / *{node.anchor}) are not "
+                            "supported: an edit of one entry would silently change or miss the other; "
+                            "write the value out in each place")
+        return node
+
     def mapping(self, node: Node, key: str, allowed: dict[str, Any] | None = None) -> dict[str, tuple[Node, Node]]:
         """Key -> (key node, value node), rejecting duplicates and (if given) unknown keys."""
+        self.plain(node, key)
         if not isinstance(node, MappingNode) or node.tag != "tag:yaml.org,2002:map":
             raise self.fail(node, key, "expected a mapping of `key: value` lines")
         out: dict[str, tuple[Node, Node]] = {}
@@ -78,6 +95,7 @@ class _Walker:
         return out
 
     def scalar(self, node: Node, key: str) -> ScalarNode:
+        self.plain(node, key)
         if not isinstance(node, ScalarNode):
             raise self.fail(node, key, "expected a single value")
         if node.tag not in PLAIN_SCALAR_TAGS:
@@ -143,6 +161,7 @@ class _Walker:
         return n.value.lower() == "true"
 
     def sequence(self, node: Node, key: str) -> list[Node]:
+        self.plain(node, key)
         if not isinstance(node, SequenceNode):
             raise self.fail(node, key, "expected a list, e.g. [a, b]")
         return list(node.value)
@@ -220,15 +239,42 @@ def _check_range(w: _Walker, node: Node, key: str, start: int, size: int) -> Non
         raise w.fail(node, key, f"the range {start}-{start + size - 1} goes past 65535; lower the size")
 
 
-def parse(text: str, file: Path | str | None = None) -> Registry:
-    """Parse registry text strictly. Raises ``RegistryError`` naming file:line and key."""
-    w = _Walker(file)
+def _check_depth(text: str, file: Path | str | None) -> None:
+    """Refuse nesting deeper than ``MAX_DEPTH`` before composing (which recurses per level)."""
+    depth = 0
+    for event in YAML(typ="rt").parse(text):
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise RegistryError(file, event.start_mark.line + 1, "",
+                                    f"nested more than {MAX_DEPTH} levels deep; a registry needs at most 4")
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+
+
+def _compose(text: str, file: Path | str | None) -> Node | None:
     try:
-        root = YAML(typ="rt").compose(text)
+        _check_depth(text, file)
+        return YAML(typ="rt").compose(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise RegistryError(file, line, "", f"not valid YAML: {exc.problem or exc.context}") from None
+    except ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        raise RegistryError(file, line, "", f"the character U+{char:04X} is not allowed in YAML "
+                            "(a control character); remove it") from None
+    except YAMLError as exc:
+        raise RegistryError(file, None, "", f"not valid YAML: {exc}") from None
+    except RecursionError:
+        raise RegistryError(file, None, "", "nested too deep to read") from None
+
+
+def parse(text: str, file: Path | str | None = None) -> Registry:
+    """Parse registry text strictly. Raises ``RegistryError`` naming file:line and key."""
+    w = _Walker(file)
+    root = _compose(text, file)
     if root is None:
         raise RegistryError(file, 1, "", "the file is empty; delete it to get the default registry back")
     top = w.mapping(root, "", TOP_KEYS)
@@ -275,15 +321,46 @@ def parse(text: str, file: Path | str | None = None) -> Registry:
     return Registry(services=services, groups=groups, models=models, path=Path(file) if file else None)
 
 
-def load(path: Path) -> Registry:
-    """Read and parse a registry file. Raises ``RegistryError`` (also for unreadable files)."""
+def read_text(path: Path) -> str:
+    """The text of the registry file at ``path``; every way it cannot be had is a ``RegistryError``.
+
+    Opened without blocking (a FIFO does not hang us) and checked to be a regular file of at
+    most ``MAX_BYTES`` before a byte is read; bytes that are not UTF-8 name line and offset.
+    """
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         raise RegistryError(path, None, "", "no such file; check the path or run without --registry") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RegistryError(path, None, "", f"cannot be read ({exc}); check its permissions and encoding") from None
-    return parse(text, path)
+    except IsADirectoryError:
+        raise RegistryError(path, None, "", "not a regular file (a folder); name the registry file itself") from None
+    except OSError as exc:
+        raise RegistryError(path, None, "", f"cannot be read ({exc.strerror or exc}); check its permissions") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise RegistryError(path, None, "", "not a regular file (a folder, pipe or device); "
+                            "point Port Manager at a registry.yaml file")
+    with os.fdopen(fd, "rb") as fh:
+        if info.st_size > MAX_BYTES:
+            raise RegistryError(path, None, "", f"too large ({info.st_size} bytes; a registry is at most "
+                                f"{MAX_BYTES} bytes); is this the right file?")
+        try:
+            data = fh.read(MAX_BYTES + 1)
+        except OSError as exc:
+            raise RegistryError(path, None, "", f"cannot be read ({exc.strerror or exc})") from None
+    if len(data) > MAX_BYTES:
+        raise RegistryError(path, None, "", f"too large (over {MAX_BYTES} bytes); is this the right file?")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise RegistryError(path, line, "", f"not UTF-8 text (byte {exc.start}: 0x{data[exc.start]:02x}); "
+                            "save the file as UTF-8") from None
 
 
-__all__ = ["RegistryError", "parse", "load", "DEFAULT_GROUP_SIZE"]
+def load(path: Path) -> Registry:
+    """Read and parse a registry file. Raises ``RegistryError`` (also for unreadable files)."""
+    return parse(read_text(path), path)
+
+
+__all__ = ["RegistryError", "parse", "load", "read_text", "DEFAULT_GROUP_SIZE"]

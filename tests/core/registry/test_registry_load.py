@@ -132,7 +132,7 @@ def test_unreadable_file_is_a_clear_error(tmp_path):
         load(tmp_path / "missing.yaml")
     bad = tmp_path / "bin.yaml"
     bad.write_bytes(b"\xff\xfe\x00garbage")
-    with pytest.raises(RegistryError, match="cannot be read"):
+    with pytest.raises(RegistryError, match="not UTF-8"):
         load(bad)
 
 
