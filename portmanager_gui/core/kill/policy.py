@@ -10,8 +10,10 @@ The kill is two steps so a confirmation can sit between them (a CLI prompt, a GU
    (SIGKILL with ``force``), waits ``timeout`` seconds, kills what is left, and reports
    who still holds the port.
 
-Never signalled: PID 0/1/4 (and each OS's own, see ``platform.occupancy``), Port Manager
-itself and its ancestors, other users' processes, owners we cannot identify.
+Never signalled: PID 0/1/4 (and each OS's own, see ``platform.occupancy``), container
+runtimes' forwarders (Docker Desktop's backend, vpnkit, WSL's wslrelay, docker-proxy: the
+container is what to stop), Port Manager itself and its ancestors, other users' processes,
+owners we cannot identify.
 """
 from __future__ import annotations
 
@@ -45,6 +47,7 @@ class Reason(str, Enum):
     PID_REUSED = "pid-reused"          # the pid now belongs to another process
     NOT_HOLDING = "not-holding"        # it no longer listens on the port
     RESERVED = "reserved"              # the OS itself refuses the port: nothing to stop
+    FORWARDER = "forwarder"            # a container runtime's port forwarder: stop the container instead
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,9 @@ def refusal(holder: Holder, port: int, os_name: str | None = None, me: Me | None
         extra = pocc.holder_note(os_name, holder.pid)
         return Refusal(holder, Reason.PROTECTED, f"port {port}: {who} is a protected system process"
                        + (f". {extra}" if extra else "; it is never killed"))
+    fw = pocc.forwarder(os_name, holder.name)
+    if fw is not None:
+        return Refusal(holder, Reason.FORWARDER, f"port {port}: {who} is {fw.what}; never killed: {fw.instead}")
     if holder.pid == me.pid:
         return Refusal(holder, Reason.SELF, f"port {port}: {who} is Port Manager itself; stop it from its window or Ctrl+C")
     if holder.pid in me.ancestors:

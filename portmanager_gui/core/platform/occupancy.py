@@ -107,3 +107,80 @@ def same_user(os_name: str, holder_user: str, my_user: str) -> bool:
     if os_name == WINDOWS:
         return holder_user.casefold() == my_user.casefold()
     return holder_user == my_user
+
+
+# -- system processes (the All ports view hides them by default) ------------------------------
+
+_SYSTEM_ACCOUNTS = {
+    LINUX: frozenset({"root", "daemon", "nobody", "systemd-resolve", "systemd-network", "systemd-timesync",
+                      "avahi", "messagebus", "dnsmasq", "_chrony", "chrony", "ntp", "sshd", "lp", "cups"}),
+    MACOS: frozenset({"root", "nobody", "daemon"}),
+    WINDOWS: frozenset({"system", "local service", "network service", "nt authority\\system",
+                        "nt authority\\local service", "nt authority\\network service"}),
+}
+_SYSTEM_DIRS = {
+    LINUX: ("/sbin/", "/usr/sbin/", "/usr/lib/systemd/", "/lib/systemd/", "/usr/libexec/"),
+    MACOS: ("/System/", "/usr/sbin/", "/usr/libexec/", "/sbin/"),
+    WINDOWS: ("c:\\windows\\",),
+}
+
+
+def system_account(os_name: str, user: str) -> bool:
+    """A user name the OS runs its own services as (root, SYSTEM, _mdnsresponder...)."""
+    if not user:
+        return False
+    if os_name == WINDOWS:
+        return user.casefold() in _SYSTEM_ACCOUNTS[WINDOWS]
+    # macOS daemons run as "_name" accounts.
+    return user in _SYSTEM_ACCOUNTS.get(os_name, frozenset()) or (os_name == MACOS and user.startswith("_"))
+
+
+def system_path(os_name: str, exe: str) -> bool:
+    """An executable installed with the OS itself."""
+    if not exe:
+        return False
+    path = exe.casefold() if os_name == WINDOWS else exe
+    return path.startswith(_SYSTEM_DIRS.get(os_name, ()))
+
+
+# -- container runtimes' forwarders: never signalled, the container is what to stop -----------
+
+@dataclass(frozen=True)
+class Forwarder:
+    what: str          # what the process is, in words
+    instead: str       # what to do instead of killing it
+
+
+_FORWARDERS = {
+    "com.docker.backend": Forwarder("Docker Desktop's backend, which forwards the ports of your containers",
+                                    "stop the container that publishes this port (docker stop NAME, or the "
+                                    "Containers view of Docker Desktop); killing the backend breaks Docker Desktop"),
+    "com.docker.vpnkit": Forwarder("Docker Desktop's network forwarder (vpnkit)",
+                                   "stop the container that publishes this port (docker stop NAME); killing "
+                                   "vpnkit cuts every container off the network"),
+    "vpnkit": Forwarder("Docker Desktop's network forwarder (vpnkit)",
+                        "stop the container that publishes this port (docker stop NAME); killing vpnkit "
+                        "cuts every container off the network"),
+    "vpnkit-bridge": Forwarder("Docker Desktop's network forwarder (vpnkit-bridge)",
+                               "stop the container that publishes this port (docker stop NAME)"),
+    "wslrelay": Forwarder("WSL's relay, which forwards this port from a program running inside WSL",
+                          "stop that program inside WSL (find it there with `ss -ltnp`), or run "
+                          "`wsl --shutdown` to end every WSL program"),
+    "docker-proxy": Forwarder("Docker's port forwarder for a container",
+                              "stop the container that publishes this port (docker stop NAME)"),
+    "rootlessport": Forwarder("rootless Podman/Docker's port forwarder for a container",
+                              "stop the container that publishes this port (podman stop NAME)"),
+}
+
+
+def forwarder(os_name: str, process_name: str) -> Forwarder | None:
+    """The container runtime's forwarder ``process_name`` is on ``os_name``, or None.
+
+    Docker Desktop's processes exist on macOS and Windows (and Docker Desktop for Linux);
+    ``wslrelay`` only on Windows; ``docker-proxy``/``rootlessport`` wherever the engine runs.
+    """
+    name = process_name.lower()
+    name = name[:-4] if name.endswith(".exe") else name
+    if name == "wslrelay" and os_name != WINDOWS:
+        return None
+    return _FORWARDERS.get(name)

@@ -93,3 +93,45 @@ def test_refusal_rules(pid, user, create, reason):
 def test_an_own_process_may_be_killed():
     assert refusal(holder(700), 3000, LINUX, ME) is None
     assert refusal(holder(700, user="ALICE"), 3000, WINDOWS, ME) is None
+
+
+# -- container runtimes' forwarders are never killed: the container is what to stop ----------
+
+@pytest.mark.parametrize("os_name, name, says", [
+    (MACOS, "com.docker.backend", "Docker Desktop's backend"),
+    (WINDOWS, "com.docker.backend.exe", "Docker Desktop's backend"),
+    (MACOS, "com.docker.vpnkit", "vpnkit"),
+    (WINDOWS, "vpnkit.exe", "vpnkit"),
+    (WINDOWS, "wslrelay.exe", "inside WSL"),
+    (LINUX, "docker-proxy", "docker stop"),
+])
+def test_forwarders_of_our_own_user_are_refused_with_what_they_are(os_name, name, says):
+    holder = Holder(7001, name, create_time=1.0, username="alice")
+    why = refusal(holder, 8080, os_name, ME)
+    assert why is not None and why.reason is Reason.FORWARDER
+    assert says in why.message and "port 8080" in why.message and "pid 7001" in why.message
+
+
+def test_wslrelay_means_nothing_outside_windows():
+    assert po.forwarder(LINUX, "wslrelay") is None
+    assert refusal(Holder(7001, "wslrelay", create_time=1.0, username="alice"), 8080, LINUX, ME) is None
+
+
+def test_an_ordinary_process_of_ours_is_no_forwarder():
+    assert po.forwarder(MACOS, "node") is None
+    assert refusal(Holder(7001, "node", create_time=1.0, username="alice"), 8080, MACOS, ME) is None
+
+
+@pytest.mark.parametrize("os_name, user, exe, system", [
+    (LINUX, "root", "/usr/bin/python3", True),
+    (LINUX, "alice", "/usr/sbin/cupsd", True),
+    (LINUX, "alice", "/home/alice/app", False),
+    (MACOS, "_mdnsresponder", "", True),
+    (MACOS, "alice", "/System/Library/CoreServices/ControlCenter.app/Contents/MacOS/ControlCenter", True),
+    (MACOS, "alice", "/Applications/LM Studio.app/Contents/MacOS/LM Studio", False),
+    (WINDOWS, "NT AUTHORITY\\SYSTEM", "", True),
+    (WINDOWS, "PC\\alice", "C:\\Windows\\System32\\svchost.exe", True),
+    (WINDOWS, "PC\\alice", "C:\\Users\\alice\\ollama.exe", False),
+])
+def test_system_processes_by_account_or_install_place(os_name, user, exe, system):
+    assert (po.system_account(os_name, user) or po.system_path(os_name, exe)) is system
