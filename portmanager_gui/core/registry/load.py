@@ -13,10 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from .compose import compose
 from .model import (
     DEFAULT_GROUP_SIZE,
     DEFAULT_START_PORT,
@@ -224,7 +224,7 @@ def parse(text: str, file: Path | str | None = None) -> Registry:
     """Parse registry text strictly. Raises ``RegistryError`` naming file:line and key."""
     w = _Walker(file)
     try:
-        root = YAML(typ="rt").compose(text)
+        root = compose(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
