@@ -1,0 +1,72 @@
+"""The fast composer gives the node tree the round-trip composer gives (what the loader reads)."""
+from __future__ import annotations
+
+import pytest
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.nodes import MappingNode, ScalarNode
+
+from portmanager_gui.core.registry import compose as compose_mod
+from portmanager_gui.core.registry.compose import compose
+
+
+def facts(node):
+    """What the strict loader looks at: kind, tag, scalar text, quoted or plain, line."""
+    if node is None:
+        return None
+    if isinstance(node, ScalarNode):
+        # An empty value: libyaml marks the line of its key, the round trip the next token's.
+        line = None if node.value == "" and node.style is None else node.start_mark.line
+        return ("scalar", node.tag, node.value, node.style, line)
+    if isinstance(node, MappingNode):
+        return ("map", node.tag, node.start_mark.line, [(facts(k), facts(v)) for k, v in node.value])
+    return ("seq", node.tag, node.start_mark.line, [facts(v) for v in node.value])
+
+
+TEXTS = [
+    "version: 1\nservices:\n  router:\n    ports: [3791, 3003]\n    command: [\"{python}\", app.py]\n",
+    "a: 08100\nb: '3791'\nc: \"3791\"\nd: yes\ne: 0700\nf: 1.5\ng: ~\nh: true\ni: 0o17\nj: 0x1F\nk: ''\nl:\n",
+    "a: 1\na: 2\n",                                  # duplicate keys are kept for the loader to name
+    "x: &p 3791\ny: *p\nz: [*p, *p]\n",             # aliases
+    "a: !!str 3791\nb: !custom x\n",                 # explicit tags
+    "ports: [3791, 1:30]\n",                         # libyaml rejects this syntax; the round trip reads it
+    "%YAML 1.1\n---\nexpose: yes\nport: 0700\n",     # a directive: YAML 1.1 resolution
+    "",
+    "# only a comment\n",
+    "a: |\n  text\nb: >\n  folded\n",
+]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_same_nodes_as_the_round_trip_composer(text):
+    assert facts(compose(text)) == facts(YAML(typ="rt").compose(text))
+
+
+@pytest.mark.parametrize("text", ["a: [1, 2\nb: 3\n", "a: b: c\n", "\tx: 1\n", "a: 1\n---\nb: 2\n"])
+def test_bad_yaml_raises_the_round_trip_error(text):
+    with pytest.raises(MarkedYAMLError) as fast:
+        compose(text)
+    with pytest.raises(MarkedYAMLError) as rt:
+        YAML(typ="rt").compose(text)
+    assert (fast.value.problem, fast.value.problem_mark.line) == (rt.value.problem, rt.value.problem_mark.line)
+
+
+@pytest.mark.skipif(compose_mod.CParser is None, reason="ruamel.yaml.clib is not installed")
+def test_the_c_parser_does_the_work(monkeypatch):
+    """Without a directive or an error, the slow round-trip composer is not used at all."""
+    text = TEXTS[0] * 1 + "".join(f"  s{i}:\n    ports: [{20000 + i}]\n" for i in range(50))
+    expected = facts(YAML(typ="rt").compose(text))
+
+    def refuse(_text):
+        raise AssertionError("the round-trip composer was used")
+    monkeypatch.setattr(compose_mod, "_compose_round_trip", refuse)
+    assert facts(compose(text)) == expected
+
+
+@pytest.mark.skipif(compose_mod.CParser is None, reason="ruamel.yaml.clib is not installed")
+def test_an_empty_value_is_reported_on_its_own_line(tmp_path):
+    from portmanager_gui.core.registry.load import RegistryError, parse
+
+    with pytest.raises(RegistryError) as err:
+        parse("services:\n  router:\n    ports: [3791]\n    description:\n  other:\n    ports: [3003]\n", "r.yaml")
+    assert (err.value.line, err.value.key) == (4, "services.router.description")
