@@ -120,7 +120,8 @@ def import_file(path: Path, registry: Registry) -> ImportResult:
                 if host in seen:  # the same port for tcp and udp, or on two addresses: one port
                     continue
                 seen.add(host)
-                tgt = str(int(target) + k) if target.isdigit() and len(hosts) > 1 else target
+                first = target.split("-", 1)[0]
+                tgt = str(int(first) + k) if first.isdigit() and len(hosts) > 1 else target
                 entry_name = name
                 if taken:
                     entry_name = f"{name}-{tgt}" if f"{name}-{tgt}" not in taken else f"{name}-{host}"

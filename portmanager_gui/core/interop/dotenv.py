@@ -139,7 +139,7 @@ def parse_file(text: str) -> EnvFile:
         sep = text[r.pos] if r.pos < len(text) else "\n"
         if sep not in "=:\n" or not key or any(c in key for c in _SPACE):
             bad = (text[start:r.pos] + r.to_eol())[:40]
-            skipped.append(Skipped(line, key.split()[0] if key.split() else "", f"{bad.strip()!r} is not a "
+            skipped.append(Skipped(line, key, f"{bad.strip()!r} is not a "
                                    "KEY=value line (docker compose refuses it too)"))
             continue
         if sep == "\n":
@@ -180,7 +180,7 @@ def parse(text: str, file: Path | str = ".env") -> tuple[EnvLine, ...]:
     """The definitions; a refused line that names a port key fails, other refused lines are skipped."""
     parsed = parse_file(text)
     for s in parsed.skipped:
-        if s.key and is_port_key(s.key):
+        if s.key and is_port_key(re.sub(r"\s+", "_", s.key)):
             raise InteropError(file, s.line, f"{s.why}; fix the line or comment it out with #")
     return parsed.lines
 

@@ -84,8 +84,11 @@ class _Reader:
     def number(self, key: str, value: ast.expr, name: str = "") -> None:
         line = value.lineno
         if not isinstance(value, ast.Constant) or isinstance(value.value, bool) or not isinstance(value.value, int):
-            what = (repr(value.value)[:40] if isinstance(value, ast.Constant) else "computed when the program runs")
-            self.notes.append(PyNote(line, f"{key} = {what} is not a port number; skipped"))
+            if isinstance(value, ast.Constant):
+                self.notes.append(PyNote(line, f"{key} = {repr(value.value)[:40]} is not a port number; skipped"))
+            else:
+                self.notes.append(PyNote(line, f"{key} is computed when the program runs; skipped (Port Manager "
+                                         "never runs the file)"))
             return
         if not 1 <= value.value <= 65535:
             raise InteropError(self.file, line, f"{key} = {value.value} is out of range; a port is 1-65535")
