@@ -19,6 +19,7 @@ from ..core.interop.detect import KINDS as IMPORT_KINDS
 from ..core.interop.detect import LABELS, guess_kind, import_file
 from ..core.interop.errors import InteropError, read_text
 from ..core.interop.links import LINK_KIND_OF_IMPORT, Link, LinksError
+from ..core.interop.llamaswap_import import proxy_service
 from ..core.interop.result import ImportResult
 from ..core.interop.sync import Status, SyncReport, apply_link, apply_links, backup_path
 from ..core.registry.model import UNGROUPED, Group, Registry
@@ -72,6 +73,10 @@ def _print_preview(ctx: Context, result: ImportResult) -> None:
         ctx.print(f"  {_MARKS.get(change.kind, '~')} {change.describe()}")
     if not changes:
         ctx.print("  no changes: the registry already has these ports")
+    if result.runtime:
+        pool = result.registry.models
+        ports = ", ".join(f"{m} {pool.start_port + i}" for i, m in enumerate(pool.members)) or "none"
+        ctx.print(f"  model ports as {result.runtime} numbers them (from startPort {pool.start_port}): {ports}")
     for finding in result.findings:
         ctx.print(f"  note: {finding}")
     if result.clash is not None:
@@ -242,9 +247,10 @@ def cmd_link_list(ctx: Context, args: argparse.Namespace) -> int:
 
 def _warn_clash(ctx: Context, link: Link, reg: Registry) -> None:
     cfg = llamaswap.load(link.path)
-    listen = reg.services["claracore"].preferred if "claracore" in reg.services else cfg.effective_listen
+    name = proxy_service(cfg.runtime)
+    listen = reg.services[name].preferred if name in reg.services else cfg.effective_listen
     if reg.models.start_port == listen:
-        ctx.warn(f"{'':10} WARNING: startPort {listen} is ClaraCore's own web UI port. "
+        ctx.warn(f"{'':10} WARNING: startPort {listen} is {cfg.runtime}'s own web UI port. "
                  "Fix: portmanager group models --start 8100")
 
 

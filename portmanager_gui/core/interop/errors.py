@@ -1,6 +1,7 @@
 """The one exception of the interop package: a file that cannot be imported or updated."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
@@ -15,11 +16,22 @@ class InteropError(ValueError):
         super().__init__(f"{where}: {message}")
 
 
+MAX_BYTES = 4 * 1024 * 1024   # the largest config/.env/compose/ports file read; real ones are kilobytes
+
+
 def read_text(path: Path) -> str:
-    """A file's text with its line endings untouched (a CRLF file stays CRLF when rewritten)."""
+    """A file's text with its line endings untouched (a CRLF file stays CRLF when rewritten).
+
+    A UTF-8 byte order mark is kept in the text (so a rewrite keeps it); parsers skip it.
+    Files over ``MAX_BYTES`` are refused before they are read.
+    """
     try:
         with open(path, encoding="utf-8", newline="") as fh:
-            return fh.read()
+            size = os.fstat(fh.fileno()).st_size
+            if size > MAX_BYTES:
+                raise InteropError(path, None, f"is {size / 1024 / 1024:.1f} MB; Port Manager reads files of up to "
+                                   f"{MAX_BYTES // 1024 // 1024} MB. Is this the right file?")
+            return fh.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise InteropError(path, None, "no such file; check the path") from None
     except UnicodeDecodeError:

@@ -32,13 +32,13 @@ def service_name(key: str, known: Iterable[str] = ()) -> str | None:
     del tokens[len(tokens) - 1 - tokens[::-1].index("port")]
     if not tokens:
         return None
-    known = set(known)
+    known_by_case = {k.lower(): k for k in known}  # serviceA is exported as SERVICEA_PORT
     full = "-".join(tokens)
     trimmed = list(tokens)
     while True:
         candidate = "-".join(trimmed)
-        if candidate in known:
-            return candidate
+        if candidate in known_by_case:
+            return known_by_case[candidate]
         if len(trimmed) == 1 or trimmed[-1] not in _GENERIC:
             return full
         trimmed.pop()

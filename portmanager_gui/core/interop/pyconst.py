@@ -1,37 +1,49 @@
 """Reading a ``ports_config.py``-style module with ``ast`` -- it is never executed.
 
-Accepted: the module docstring, comments, ``NAME_PORT = 8203`` (also annotated), other
-constants whose value is a plain literal (``HOST = "localhost"``, ``TIMEOUT = 30``) and
-``def get_*_url(...)`` helpers (they are the generated kind, read no further). Anything
-else -- imports, calls, ``os.getenv``, ``if`` blocks -- is refused naming ``file:line``,
-because a value computed at run time cannot be imported honestly.
+Any module shape is read: imports, functions, classes and ``if`` blocks are passed over.
+Ports are taken from what can be known without running the file:
+
+- ``NAME_PORT = 8203`` (also annotated) at the top level or in a class body;
+- every whole-number attribute of a class whose name says ports (``class Ports: BACKEND = 8203``);
+- dict literals of ports assigned to a name that says ports (``STABLE_PORTS = {"backend": 8203}``).
+
+A ``*_PORT`` whose value is not a whole number (``SERIAL_PORT = '/dev/ttyACM0'``, a value
+computed by ``os.getenv``) is skipped with a note; a number outside 1-65535 is an error naming
+``file:line``. When a name is set twice the last value counts, as in Python. A UTF-8 BOM is
+accepted. ``def get_*_url()`` helpers are listed so a writer does not add them twice.
 """
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..registry.model import Registry
 from .errors import InteropError, read_text
-from .naming import is_port_key, service_name
+from .naming import is_port_key, safe_name, service_name
 from .result import Finding, ImportResult, PortEntry, apply_entries
 
-_CONST = re.compile(r"[A-Z_][A-Z0-9_]*")
+BOM = "\ufeff"
 
 
 @dataclass(frozen=True)
 class PyPort:
-    """``NAME = N``: where the number sits, so a writer can replace just those characters."""
+    """One port in the module: where its number sits, so a writer can replace just those characters."""
 
-    key: str
+    key: str           # as shown: BACKEND_PORT, Ports.BACKEND, STABLE_PORTS['backend']
     value: int
     line: int          # 1-based
     col: int           # UTF-8 byte offsets of the number within the line (as ast reports them)
     end_col: int
     comment: str = ""
+    name: str = ""     # the service the entry names when the key alone does not (dict keys, class attributes)
+
+
+@dataclass(frozen=True)
+class PyNote:
+    line: int
+    message: str
 
 
 @dataclass(frozen=True)
@@ -39,22 +51,7 @@ class PyModule:
     ports: tuple[PyPort, ...]
     strings: tuple[tuple[str, str], ...]
     helpers: tuple[str, ...]
-
-
-def _target(node: ast.stmt) -> tuple[str, ast.expr | None] | None:
-    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-        return node.targets[0].id, node.value
-    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.simple:
-        return node.target.id, node.value
-    return None
-
-
-def _describe(node: ast.AST) -> str:
-    kind = type(node).__name__
-    names = {"Import": "an import", "ImportFrom": "an import", "If": "an `if` block", "Expr": "an expression",
-             "FunctionDef": "a function", "ClassDef": "a class", "For": "a loop", "While": "a loop",
-             "Try": "a `try` block", "With": "a `with` block", "Call": "a function call"}
-    return names.get(kind, f"a {kind} statement")
+    notes: tuple[PyNote, ...] = ()
 
 
 def _comment(line_text: str) -> str:
@@ -62,57 +59,98 @@ def _comment(line_text: str) -> str:
     return rest.strip() if hash_ else ""
 
 
+def _targets(node: ast.stmt) -> list[tuple[str, ast.expr]]:
+    if isinstance(node, ast.Assign):
+        return [(t.id, node.value) for t in node.targets if isinstance(t, ast.Name)]
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+        return [(node.target.id, node.value)]
+    return []
+
+
+def _says_ports(name: str) -> bool:
+    return any(t in ("port", "ports") for t in name.lower().replace("-", "_").split("_")) or name.lower().endswith("ports")
+
+
+class _Reader:
+    def __init__(self, text: str, file: Path | str):
+        self.file = file
+        self.lines = text.splitlines()
+        self.bom = 3 if text.startswith(BOM) else 0
+        self.ports: dict[str, PyPort] = {}
+        self.strings: list[tuple[str, str]] = []
+        self.helpers: list[str] = []
+        self.notes: list[PyNote] = []
+
+    def number(self, key: str, value: ast.expr, name: str = "") -> None:
+        line = value.lineno
+        if not isinstance(value, ast.Constant) or isinstance(value.value, bool) or not isinstance(value.value, int):
+            if isinstance(value, ast.Constant):
+                self.notes.append(PyNote(line, f"{key} = {repr(value.value)[:40]} is not a port number; skipped"))
+            else:
+                self.notes.append(PyNote(line, f"{key} is computed when the program runs; skipped (Port Manager "
+                                         "never runs the file)"))
+            return
+        if not 1 <= value.value <= 65535:
+            raise InteropError(self.file, line, f"{key} = {value.value} is out of range; a port is 1-65535")
+        if key in self.ports:
+            self.notes.append(PyNote(line, f"{key} is set again (line {self.ports[key].line} before); the last "
+                                     "value counts, as in Python"))
+        shift = self.bom if line == 1 else 0
+        text = self.lines[line - 1] if line <= len(self.lines) else ""
+        self.ports.pop(key, None)
+        self.ports[key] = PyPort(key, value.value, line, value.col_offset + shift, (value.end_col_offset or 0) + shift,
+                                 _comment(text), name)
+
+    def assignment(self, name: str, value: ast.expr, prefix: str = "", all_ints: bool = False) -> None:
+        key = prefix + name
+        if isinstance(value, ast.Dict) and _says_ports(name):
+            for k, v in zip(value.keys, value.values):
+                if isinstance(k, ast.Constant) and isinstance(k.value, str) and safe_name(k.value):
+                    hint = service_name(k.value) if is_port_key(k.value) else safe_name(k.value)
+                    self.number(f"{key}[{k.value!r}]", v, hint or "")
+            return
+        if is_port_key(name) or (all_ints and isinstance(value, ast.Constant) and isinstance(value.value, int)
+                                 and not isinstance(value.value, bool)):
+            self.number(key, value, "" if is_port_key(name) else safe_name(name.lower()))
+        elif not prefix and isinstance(value, ast.Constant) and isinstance(value.value, str):
+            self.strings.append((name, value.value))
+
+    def body(self, nodes: list[ast.stmt], prefix: str = "", all_ints: bool = False) -> None:
+        for node in nodes:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("get_") and node.name.endswith("_url"):
+                self.helpers.append(node.name)
+            elif isinstance(node, ast.ClassDef) and not prefix:
+                self.body(node.body, f"{node.name}.", _says_ports(node.name))
+            for name, value in _targets(node):
+                self.assignment(name, value, prefix, all_ints)
+
+
 def parse(text: str, file: Path | str = "ports_config.py") -> PyModule:
-    """The constants of ``text``. Raises ``InteropError`` at the first line that is not one."""
+    """The ports of ``text``. Raises ``InteropError`` for invalid Python or an out-of-range port."""
+    source = text[1:] if text.startswith(BOM) else text
     try:
-        tree = ast.parse(text, filename=str(file))
+        tree = ast.parse(source, filename=str(file))
     except SyntaxError as exc:
         raise InteropError(file, exc.lineno, f"is not valid Python ({exc.msg}); fix the file and try again") from None
-    lines = text.splitlines()
-    ports: list[PyPort] = []
-    strings: list[tuple[str, str]] = []
-    helpers: list[str] = []
-    seen: dict[str, int] = {}
-    for i, node in enumerate(tree.body):
-        if i == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) \
-                and isinstance(node.value.value, str):
-            continue  # the module docstring
-        if isinstance(node, ast.FunctionDef) and node.name.startswith("get_") and node.name.endswith("_url"):
-            helpers.append(node.name)
-            continue
-        target = _target(node)
-        if target is None:
-            raise InteropError(file, node.lineno, f"{_describe(node)} is not a port constant; Port Manager reads only "
-                               "`NAME_PORT = 8203` lines and `def get_*_url()` helpers and never runs the file. "
-                               "Move other code to another module")
-        key, value = target
-        if key in seen:
-            raise InteropError(file, node.lineno, f"{key} is already set on line {seen[key]}; keep one")
-        seen[key] = node.lineno
-        if not isinstance(value, ast.Constant) or value.value is None:
-            what = _describe(value) if value is not None else "no value"
-            raise InteropError(file, node.lineno, f"{key} is set to {what}; only plain values can be read "
-                               f"(write e.g. `{key} = 8203`)")
-        literal = value.value
-        if is_port_key(key) and _CONST.fullmatch(key):
-            if isinstance(literal, bool) or not isinstance(literal, int):
-                raise InteropError(file, node.lineno, f"{key} = {literal!r} is not a port; write a number "
-                                   "between 1 and 65535 without quotes")
-            if not 1 <= literal <= 65535:
-                raise InteropError(file, node.lineno, f"{key} = {literal} is out of range; a port is 1-65535")
-            line_text = lines[node.lineno - 1] if node.lineno <= len(lines) else ""
-            ports.append(PyPort(key, literal, node.lineno, value.col_offset, value.end_col_offset or 0,
-                                _comment(line_text)))
-        elif isinstance(literal, str):
-            strings.append((key, literal))
-    return PyModule(tuple(ports), tuple(strings), tuple(helpers))
+    reader = _Reader(text, file)
+    reader.body(tree.body)
+    ports = sorted(reader.ports.values(), key=lambda p: (p.line, p.col))
+    return PyModule(tuple(ports), tuple(reader.strings), tuple(reader.helpers), tuple(reader.notes))
+
+
+def port_service(p: PyPort, known: Iterable[str]) -> str | None:
+    """The registry name a port entry stands for (an existing name matched without regard to case)."""
+    known = tuple(known)
+    if p.name:
+        return next((k for k in known if k.lower() == p.name.lower()), p.name)
+    return service_name(p.key.rsplit(".", 1)[-1], known)
 
 
 def entries(module: PyModule, known: Iterable[str]) -> list[PortEntry]:
     known = tuple(known)
     out = []
     for p in module.ports:
-        name = service_name(p.key, known)
+        name = port_service(p, known)
         if name is not None:
             out.append(PortEntry(p.key, name, p.value, p.line, p.comment))
     return out
@@ -121,8 +159,9 @@ def entries(module: PyModule, known: Iterable[str]) -> list[PortEntry]:
 def import_file(path: Path, registry: Registry) -> ImportResult:
     module = parse(read_text(path), path)
     reg, findings = apply_entries(registry, entries(module, registry.services), path)
+    notes = [Finding(str(path), n.line, n.message) for n in module.notes]
     for p in module.ports:
-        if service_name(p.key, registry.services) is None:
-            findings.append(Finding(str(path), p.line, f"{p.key} names no service; skipped",
-                                    "rename it NAME_PORT, e.g. BACKEND_PORT"))
-    return ImportResult(Path(path), "python", registry, reg, tuple(findings))
+        if port_service(p, registry.services) is None:
+            notes.append(Finding(str(path), p.line, f"{p.key} names no service; skipped",
+                                 "rename it NAME_PORT, e.g. BACKEND_PORT"))
+    return ImportResult(Path(path), "python", registry, reg, tuple(notes + findings))

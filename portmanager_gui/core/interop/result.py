@@ -38,11 +38,17 @@ class StartPortClash:
     start_port: int
     listen_port: int
     fix_port: int = 8100
+    runtime: str = "ClaraCore"
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return (f"{where}: startPort {self.start_port} is ClaraCore's own web UI port, so the first model "
-                f"server would collide with it. Fix: startPort {self.fix_port} (models start from {self.fix_port}).")
+        if self.start_port == self.listen_port:
+            what = (f"startPort {self.start_port} is {self.runtime}'s own web UI port, so the first model server "
+                    "would collide with it")
+        else:
+            what = (f"startPort {self.start_port} puts a model server on {self.runtime}'s own web UI port "
+                    f"{self.listen_port}, so they would collide")
+        return f"{where}: {what}. Fix: startPort {self.fix_port} (models start from {self.fix_port})."
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,7 @@ class ImportResult:
     registry: Registry             # the registry to save when the user accepts
     findings: tuple[Finding, ...] = ()
     clash: StartPortClash | None = None
+    runtime: str = ""              # "llama-swap" | "claracore" for a model-proxy config
 
     @property
     def changes(self) -> tuple[Change, ...]:

@@ -101,7 +101,12 @@ def allocate(group: Group, previous: Mapping[str, int], reserved: set[int],
     elsewhere in the registry (``reserved``) -- even if a process holds it now, because that
     holder is usually the model server itself. New members get the lowest port that is
     unassigned, not reserved and not ``taken`` by a live holder.
+
+    A pool ``numbered_by`` a runtime (llama-swap, ClaraCore) is not allocated here: that
+    runtime gives member i ``start_port + i`` whatever holds it, so that is its port.
     """
+    if group.numbered_by:
+        return {m: group.start_port + i for i, m in enumerate(group.members)}
     out: dict[str, int] = {}
     used: set[int] = set()
     for model in group.members:

@@ -25,6 +25,7 @@ from .model import (
     DEFAULT_GROUP_SIZE,
     DEFAULT_START_PORT,
     RESTART_POLICIES,
+    RUNTIME_NUMBERING,
     UNGROUPED,
     Group,
     Registry,
@@ -160,6 +161,13 @@ class _Walker:
             raise self.fail(node, key, f"{n.value!r} is not true or false")
         return n.value.lower() == "true"
 
+    def numbering(self, node: Node, key: str) -> str:
+        value = self.text(node, key)
+        if value not in RUNTIME_NUMBERING:
+            raise self.fail(node, key, f"{value!r} is not a runtime that numbers ports; use one of "
+                            f"{', '.join(RUNTIME_NUMBERING)} or remove the key")
+        return value
+
     def sequence(self, node: Node, key: str) -> list[Node]:
         self.plain(node, key)
         if not isinstance(node, SequenceNode):
@@ -225,6 +233,7 @@ GROUP_FIELDS: dict[str, Field] = {
     "members": _Walker.names, "command": _Walker.argv, "host": _Walker.text,
     "health": _Walker.optional_text, "url": _Walker.text, "expose": _Walker.boolean,
     "restart": _Walker.restart, "start_timeout": _Walker.seconds, "stop_timeout": _Walker.seconds,
+    "numbered_by": _Walker.numbering,
 }
 MODELS_FIELDS = {k: v for k, v in GROUP_FIELDS.items() if k != "start_port"}
 TOP_KEYS = {"version": None, "start_port": None, "services": None, "models": None, "groups": None}

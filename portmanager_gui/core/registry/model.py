@@ -17,6 +17,8 @@ DEFAULT_GROUP_SIZE = 100
 DEFAULT_START_PORT = 8100
 UNGROUPED = "models"
 RESTART_POLICIES = ("no", "on-failure", "always")
+# Runtimes that number a pool's ports themselves (``numbered_by``): member i gets start_port + i.
+RUNTIME_NUMBERING = ("llama-swap", "claracore")
 
 
 def _frozen(mapping: Mapping[str, str] | None) -> Mapping[str, str]:
@@ -82,6 +84,9 @@ class Group:
     restart: str = "no"
     start_timeout: float = 120.0
     stop_timeout: float = 10.0
+    # "" : Port Manager gives members ports (sticky, first free). "llama-swap"/"claracore": that
+    # runtime owns the ports; members are stored in its order and member i has start_port + i.
+    numbered_by: str = ""
 
     @property
     def end_port(self) -> int:

@@ -37,7 +37,7 @@ def test_short_syntax(tmp_path, registry, spec, expected):
 
 @pytest.mark.parametrize("spec, why", [
     ("80", "no fixed host port"), ("127.0.0.1::80", "no fixed host port"), ("${WEB}:80", "without a default"),
-    ("8000-8002:8000-8002", "range"),
+    ("7000-7100:7000-7100", "range of 101 ports"),
 ])
 def test_skipped_mappings_are_reported(tmp_path, registry, spec, why):
     f = tmp_path / "docker-compose.yml"
@@ -60,3 +60,34 @@ def test_not_a_compose_file(tmp_path, registry):
     f.write_text("name: x\n")
     with pytest.raises(InteropError, match="no `services:`"):
         compose.import_file(f, registry)
+
+
+def test_compose_traits(tmp_path, registry):
+    # traits seen in docker compose's own test fixtures and in projects' compose files:
+    # tcp+udp on one port, $VAR without braces, variables set in the project's .env, ranges,
+    # long syntax with host_ip and a range, an anchor reused by two services
+    (tmp_path / ".env").write_text("WEB_PORT=8088\nDNS=5353\n")
+    f = tmp_path / "compose.yaml"
+    f.write_text("x-ports: &ports\n  - \"$DNS:53/tcp\"\n  - \"$DNS:53/udp\"\n"
+                 "services:\n"
+                 "  dns:\n    image: coredns\n    ports: *ports\n"
+                 "  web:\n    image: nginx\n    ports:\n      - \"${WEB_PORT}:80\"\n      - \"9000-9001:9000-9001\"\n"
+                 "  api:\n    image: api\n    ports:\n      - target: 8000\n        host_ip: 127.0.0.1\n"
+                 "        published: \"8500-8501\"\n        protocol: tcp\n")
+    result = compose.import_file(f, registry)
+    reg = result.registry
+    assert reg.services["dns"].ports == (5353,) and "dns-53" not in reg.services
+    assert reg.services["web"].ports == (8088,)
+    assert reg.services["web-9000"].ports == (9000,) and reg.services["web-9001"].ports == (9001,)
+    assert reg.services["api"].ports == (8500,) and reg.services["api-8001"].ports == (8501,)
+
+
+def test_nested_alias_bomb_is_refused_quickly(tmp_path, registry):
+    lines = ["x0: &x0 [\"1:1\", \"1:1\", \"1:1\", \"1:1\", \"1:1\", \"1:1\", \"1:1\", \"1:1\"]"]
+    lines += [f"x{i}: &x{i} [" + ", ".join([f"*x{i - 1}"] * 8) + "]" for i in range(1, 9)]
+    lines += ["services:", "  web:", "    image: nginx", "    ports: *x8"]
+    f = tmp_path / "docker-compose.yml"
+    f.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InteropError) as exc:
+        compose.import_file(f, registry)
+    assert "alias bomb" in str(exc.value) and len(str(exc.value)) < 400

@@ -30,17 +30,47 @@ def test_import_maps_onto_services(tmp_path, registry):
 
 
 @pytest.mark.parametrize("text, line, words", [
-    ("A=1\nthis is not a pair\n", 2, "not a KEY=value line"),
-    ("BACKEND_PORT=${PORT}\n", 1, "variable references"),
+    ("BACKEND_PORT=${NOPE}\n", 1, "refers to a variable this file does not set"),
     ("BACKEND_PORT=99999\n", 1, "not a port"),
-    ('BACKEND_PORT="8203\n', 1, "unclosed quote"),
+    ('BACKEND_PORT="8203\n', 1, "never closed"),
+    ("BACKEND PORT=8203\n", 1, "not a KEY=value line"),
 ])
-def test_bad_lines_name_the_line(tmp_path, registry, text, line, words):
+def test_bad_port_lines_name_the_line(tmp_path, registry, text, line, words):
     f = tmp_path / ".env"
     f.write_text(text)
     with pytest.raises(InteropError) as exc:
         dotenv.import_file(f, registry)
     assert exc.value.line == line and words in str(exc.value) and str(f) in str(exc.value)
+
+
+def test_compose_dotenv_rules(tmp_path, registry):
+    # traits of compose-go's dotenv fixtures (plain, quoted, special, substitutions, utf8-bom,
+    # inherited, invalid1) and of .env files projects publish, reproduced here
+    f = tmp_path / ".env"
+    f.write_bytes("\ufeff# stack\r\n"
+                  "EMPTY=\r\n"
+                  "OPENAI_API_KEY=\r\n"
+                  "INHERITED_FROM_SHELL\r\n"
+                  "VAR-WITH-DASHES=dashes\r\n"
+                  "a = b\r\n"
+                  "BASE=8200\r\n"
+                  "RAG_PORT = ${BASE:-1}\r\n"
+                  "LLM_PORT: 8611\r\n"
+                  "CERT=\"-----BEGIN\r\nline two\r\n-----END\"\r\n"
+                  "export BACKEND_PORT='9000' # api\r\n"
+                  "THIS LINE IS JUNK\r\n"
+                  "SERIAL_PORT=/dev/ttyACM0\r\n"
+                  "DB_PORT=\r\n"
+                  "TTS_PORT=8605 # inline comment\r\n".encode("utf-8"))
+    result = dotenv.import_file(f, registry)
+    ports = {c.name: c.new for c in result.changes}
+    assert ports == {"rag": (8200,), "backend": (9000,), "tts": (8605,)}  # LLM_PORT 8611: as the registry has it
+    notes = " | ".join(str(n) for n in result.findings)
+    assert ":14: 'THIS LINE IS JUNK' is not a KEY=value line" in notes
+    assert "SERIAL_PORT=/dev/ttyACM0 is not a port number" in notes
+    lines = {e.key: e for e in dotenv.parse_file(f.read_bytes().decode("utf-8")).lines}
+    assert lines["CERT"].value == "-----BEGIN\r\nline two\r\n-----END" and lines["a"].value == "b"
+    assert lines["BACKEND_PORT"].line == 13 and lines["TTS_PORT"].comment == "inline comment"
 
 
 def test_update_keeps_quotes_comments_and_other_keys(registry):
@@ -52,8 +82,14 @@ def test_update_keeps_quotes_comments_and_other_keys(registry):
     assert lines[3] == 'FRONTEND_PORT="3100"   # React dev server'
     assert lines[1] == "COMPOSE_PROJECT_NAME=avatar-stack"
     assert lines[7] == "REACT_APP_API_BASE_URL=http://localhost:8203/api"  # not a port key: the user's
-    assert dotenv.ADDED_MARK in out.text and "LLM_ORIGINAL_PORT=8610" in out.text
+    assert out.changes == ("line 3: BACKEND_PORT 8203 -> 9000", "line 4: FRONTEND_PORT 3000 -> 3100")
+    assert dotenv.ADDED_MARK not in out.text and len(lines) == len(text.splitlines())  # nothing appended
     assert dotenv.update(out.text, new).text == out.text
+
+
+def test_update_of_a_multiline_crlf_bom_file(registry):
+    text = "\ufeffCERT=\"a\r\nb\"\r\nBACKEND_PORT=1\r\n"
+    assert dotenv.update(text, registry).text == "\ufeffCERT=\"a\r\nb\"\r\nBACKEND_PORT=8203\r\n"
 
 
 def test_fresh_env_round_trips_through_import(tmp_path, registry):

@@ -1,6 +1,12 @@
-"""llama-swap / ClaraCore config.yaml import: ports, groups, ${PORT} models, the 5800 migration case."""
+"""llama-swap / ClaraCore config.yaml import: each runtime's own port numbering, groups, write-back safety.
+
+Expected ports are written in each fixture's header (``# expect-ports:``), computed by hand with
+the runtime's rule (llama-swap ``internal/config/macros.go``, ClaraCore ``proxy/config.go``):
+start at startPort, walk model IDs in byte order, next port only to models that ask for ${PORT}.
+"""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -8,35 +14,79 @@ import pytest
 from portmanager_gui.core.interop import llamaswap, llamaswap_import
 from portmanager_gui.core.interop.changes import ChangeKind
 from portmanager_gui.core.interop.errors import InteropError
+from portmanager_gui.core.interop.naming import safe_name
+from portmanager_gui.core.ports.selection import model_slots
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "interop"
+REALWORLD = sorted((FIXTURES / "realworld").glob("*.yaml"))
 
 
-def test_document_config_is_read():
+def _expected(path: Path) -> tuple[str, dict[str, int | None]]:
+    text = path.read_text(encoding="utf-8")
+    runtime = re.search(r"^# expect-runtime: (\S+)", text, re.M)[1]
+    pairs = re.search(r"^# expect-ports: (.*)$", text, re.M)[1].split()
+    return runtime, {k: (None if v == "-" else int(v)) for k, v in (p.split("=") for p in pairs)}
+
+
+@pytest.mark.parametrize("path", REALWORLD, ids=[p.name for p in REALWORLD])
+def test_ports_are_the_runtimes_own(path, registry):
+    runtime, expected = _expected(path)
+    cfg = llamaswap.load(path)
+    assert cfg.runtime == runtime, cfg.runtime_reason
+    assert {m.name: m.port for m in cfg.models} == expected
+    # ... and the registry after an import gives each model that same port
+    result = llamaswap_import.import_file(path, registry)
+    slots = {s.model: s.port for s in model_slots(result.registry, persist=False) if s.pool == "models"}
+    assert slots == {safe_name(k): v for k, v in expected.items() if v is not None}
+    assert result.registry.models.numbered_by == runtime
+
+
+def test_document_config_numbers_by_name_and_ignores_group_start_ports(registry):
     cfg = llamaswap.load(FIXTURES / "claracore/config.yaml")
-    assert cfg.start_port == 8100 and cfg.start_line == 7
+    assert cfg.runtime == "claracore" and cfg.start_port == 8100 and cfg.start_line == 7
     assert cfg.listen_port is None and cfg.effective_listen == 5800
-    assert [m.name for m in cfg.models] == ["my-model", "model1", "model2", "embedding1", "embedding2"]
-    assert all(m.uses_port for m in cfg.models)  # directly, or through the llama-server macro
-    assert [(g.name, g.start_port, g.members) for g in cfg.groups] == [
+    assert [(m.name, m.port) for m in cfg.models] == [
+        ("embedding1", 8100), ("embedding2", 8101), ("model1", 8102), ("model2", 8103), ("my-model", 8104)]
+    assert [(g.name, g.ignored_start, g.members) for g in cfg.groups] == [
         ("large-models", 8200, ("model1", "model2")), ("small-models", 8300, ("embedding1", "embedding2"))]
+    result = llamaswap_import.import_file(FIXTURES / "claracore/config.yaml", registry)
+    notes = [str(f) for f in result.findings]
+    ignored = next(n for n in notes if "groups.large-models.startPort" in n)
+    assert "config.yaml:37" in ignored and "ignored" in ignored
+    assert "model1 8102, model2 8103" in ignored and "global startPort" in ignored
+    # Port Manager's own groups keep their ranges; the models ClaraCore owns leave them
+    assert result.registry.groups["large-models"].start_port == 8200
+    assert result.registry.groups["large-models"].members == ()
+    assert any("left Port Manager's group large-models" in n for n in notes)
+
+
+def test_llama_swap_default_is_5800_not_8100(tmp_path, registry):
+    f = tmp_path / "config.yaml"
+    f.write_text("models:\n  a:\n    cmd: llama-server --port ${PORT}\n")
+    result = llamaswap_import.import_file(f, registry)
+    assert result.runtime == "llama-swap" and result.registry.start_port == 5800
+    assert result.registry.services["llama-swap"].ports == (8080,)  # llama-swap's default --listen
+    assert any("default 5800" in str(n) for n in result.findings)
+
+
+def test_runtime_can_be_named_and_changes_the_rule(registry):
+    path = FIXTURES / "realworld/cc_loose_groups.yaml"
+    as_swap = llamaswap.load(path, runtime="llama-swap")
+    assert {m.name: m.port for m in as_swap.models} == {"a": 5800, "b": 5801, "stopper": None}
 
 
 def test_import_into_a_registry_that_differs(registry):
-    base = (registry.with_group_range("large-models", 8400).with_group_range("models", 8150)
-            .with_service_ports("claracore", (5900,)))
+    base = registry.with_group_range("models", 8150).with_service_ports("claracore", (5900,))
     result = llamaswap_import.import_file(FIXTURES / "claracore/config.yaml", base)
     reg = result.registry
-    assert reg.start_port == 8100 and reg.models.members == ("my-model",)
-    assert reg.groups["large-models"].start_port == 8200
-    assert reg.groups["large-models"].command == registry.groups["large-models"].command  # other fields kept
+    assert reg.start_port == 8100 and reg.models.members == ("embedding1", "embedding2", "model1", "model2",
+                                                             "my-model")
     assert reg.services["claracore"].ports == (5900,)  # no listen key: the registry's own port stays
-    assert {(c.kind, c.name) for c in result.changes} == {(ChangeKind.RANGE, "models"),
-                                                          (ChangeKind.RANGE, "large-models")}
+    assert (ChangeKind.RANGE, "models") in {(c.kind, c.name) for c in result.changes}
     assert result.clash is None
 
 
-def test_import_of_a_plain_llama_swap_config(tmp_path, registry):
+def test_listen_key_and_fixed_port_models(tmp_path, registry):
     f = tmp_path / "config.yaml"
     f.write_text("listen: 127.0.0.1:9292\nmodels:\n"
                  "  a:\n    cmd: llama-server --port ${PORT}\n"
@@ -44,10 +94,9 @@ def test_import_of_a_plain_llama_swap_config(tmp_path, registry):
                  "groups:\n  g1:\n    members: [a]\n")
     result = llamaswap_import.import_file(f, registry)
     reg = result.registry
-    assert reg.services["claracore"].preferred == 9292
-    assert reg.start_port == 8100 and reg.models.members == ()  # ClaraCore's default
-    assert reg.groups["g1"].members == ("a",)
-    assert reg.groups["g1"].start_port == 8400  # the next free block after small-models (8300-8399)
+    assert reg.services["llama-swap"].preferred == 9292
+    assert reg.models.members == ("a",) and reg.start_port == 5800
+    assert "g1" not in reg.groups  # llama-swap groups have no ports
     notes = " ".join(str(n) for n in result.findings)
     assert "fixed port" in notes and "9503" in notes and "no startPort" in notes
 
@@ -64,12 +113,55 @@ def test_migration_case_is_flagged_and_fixed_on_request(registry):
     assert fixed.registry.models.members == ("my-model", "qwen2.5-7b")  # "qwen2.5:7b" made a valid name
 
 
+def test_a_model_landing_on_the_ui_port_is_a_clash_too(tmp_path, registry):
+    f = tmp_path / "config.yaml"
+    f.write_text("# ClaraCore\nstartPort: 5799\nmodels:\n  a: {cmd: 's --port ${PORT}'}\n  b: {cmd: 's --port ${PORT}'}\n")
+    result = llamaswap_import.import_file(f, registry)
+    assert result.clash is not None and result.clash.listen_port == 5800
+    assert "puts a model server on ClaraCore's own web UI port 5800" in str(result.clash)
+
+
+def test_group_start_port_on_the_ui_port_is_still_reported(tmp_path, registry):
+    f = tmp_path / "config.yaml"
+    f.write_text("models:\n  a: {cmd: 's --port ${PORT}'}\ngroups:\n  g:\n    startPort: 5800\n    members: [a]\n")
+    result = llamaswap_import.import_file(f, registry)
+    note = next(str(n) for n in result.findings if "groups.g.startPort" in str(n))
+    assert "web UI port" in note and "config.yaml:5" in note and "a 8100" in note
+
+
+def test_tolerant_groups_load_like_the_runtimes(registry):
+    result = llamaswap_import.import_file(FIXTURES / "realworld/cc_loose_groups.yaml", registry)
+    cfg = llamaswap.load(FIXTURES / "realworld/cc_loose_groups.yaml")
+    assert [(g.name, g.members, g.undefined) for g in cfg.groups] == [
+        ("empty", (), ()), ("also-empty", (), ()), ("ghosts", ("a", "not-defined"), ("not-defined",))]
+    assert any("'not-defined', which is not under models" in str(n) for n in result.findings)
+
+
+def test_refused_model_is_reported(registry):
+    result = llamaswap_import.import_file(FIXTURES / "realworld/ls_defaults_sorted.yaml", registry)
+    note = next(str(n) for n in result.findings if "upstream" in str(n))
+    assert "refuses" in note and "no `proxy:`" in note
+
+
+def test_start_port_through_a_macro(tmp_path):
+    cfg = llamaswap.parse("macros:\n  base: 9000\nstartPort: ${base}\nmodels:\n  a: {cmd: 's --port ${PORT}'}\n")
+    assert cfg.start_port == 9000 and not cfg.start_literal and cfg.models[0].port == 9000
+
+
+def test_crlf_and_bom(registry, tmp_path):
+    f = tmp_path / "config.yaml"
+    f.write_bytes("\ufeffstartPort: 7000\r\nmodels:\r\n  b:\r\n    cmd: s --port ${PORT}\r\n  a:\r\n"
+                  "    cmd: |\r\n      # --port ${PORT}\r\n      s --port ${PORT}\r\n".encode("utf-8"))
+    cfg = llamaswap.load(f)
+    assert [(m.name, m.port) for m in cfg.models] == [("a", 7000), ("b", 7001)]
+
+
 @pytest.mark.parametrize("text, line, words", [
     ("startPort: 82OO\n", 1, "not a port"),
     ("models: [a, b]\n", 1, "must be a mapping"),
-    ("models:\n  a:\n    ttl: 5\n", 2, "no `cmd:`"),
-    ("models:\n  a:\n    cmd: x\ngroups:\n  g:\n    members: [a, zz]\n", 6, "'zz', which is not under models"),
-    ("models:\n  a:\n    cmd: x\ngroups:\n  g:\n    members: [a]\n  h:\n    members:\n      - a\n", 9, "both g and h"),
+    ("models:\n  a: {cmd: x}\ngroups:\n  g:\n    members: [a]\n  h:\n    members:\n      - a\n", 8,
+     "in both g and h"),
+    ("models:\n  a: {cmd: x}\ngroups:\n  g:\n    members: [a, a]\n", 5, "twice in g"),
     ("listen: nowhere\nstartPort: 8100\n", 1, "not a listen address"),
     ("startPort: [8100\n", 2, "not valid YAML"),
     ('startPort: "8100"\n', 1, "without quotes"),
@@ -95,6 +187,26 @@ def test_foreign_yaml_is_refused():
 def test_python_tags_are_never_constructed(tmp_path):
     f = tmp_path / "config.yaml"
     f.write_text("startPort: 8100\nmodels:\n  a:\n    cmd: !!python/object/apply:os.system ['touch x']\n")
-    with pytest.raises(InteropError):
-        llamaswap.load(f)
+    llamaswap.load(f)  # the tag is kept as data, never run
     assert not (tmp_path / "x").exists()
+
+
+def test_alias_bomb_is_refused_quickly(tmp_path):
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 9):
+        prev = chr(ord("a") + i - 1)
+        cur = chr(ord("a") + i)
+        lines.append(f"{cur}: &{cur} [" + ", ".join([f"*{prev}"] * 10) + "]")
+    lines.append("models: {m: {cmd: *i}}")
+    f = tmp_path / "config.yaml"
+    f.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InteropError) as exc:
+        llamaswap.load(f)
+    assert "alias bomb" in str(exc.value) and len(str(exc.value)) < 400
+
+
+def test_oversized_file_is_refused(tmp_path):
+    f = tmp_path / "config.yaml"
+    f.write_text("startPort: 8100\n" + "#" * (5 * 1024 * 1024) + "\n")
+    with pytest.raises(InteropError, match="MB"):
+        llamaswap.load(f)

@@ -46,19 +46,26 @@ def test_update_changes_only_the_numbers_and_keeps_the_users_names(registry):
     assert changed == [("BACKEND_PORT = 8203  # Backend API service", "BACKEND_PORT = 9000  # Backend API service"),
                        ("LLM_PORT_ORIGINAL = 8610  # LLM service (original)",
                         "LLM_PORT_ORIGINAL = 8710  # LLM service (original)")]
-    assert out.changes[:2] == ("BACKEND_PORT 8203 -> 9000", "LLM_PORT_ORIGINAL 8610 -> 8710")
+    assert out.changes == ("line 9: BACKEND_PORT 8203 -> 9000", "line 14: LLM_PORT_ORIGINAL 8610 -> 8710")
 
 
-def test_update_appends_services_the_file_lacks_and_still_imports(tmp_path, registry):
+def test_a_users_own_file_gets_no_services_it_did_not_have(registry):
     text = (FIXTURES / "project/ports_config.py").read_text()
     out = pyexport.update(text, registry)
+    assert out.text == text and out.changes == ()
+
+
+def test_a_generated_file_gains_new_services_and_still_imports(tmp_path, registry):
+    from portmanager_gui.core.registry.model import Service
+    text = pyexport.render(registry)
+    out = pyexport.update(text, registry.with_service(Service("webrtc", (8620,))))
     assert out.text.startswith(text)
     tail = out.text[len(text):]
-    assert pyexport.ADDED_MARK in tail and "ROUTER_PORT = 3791" in tail and "CLARACORE_PORT = 5800" in tail
-    assert "def get_backend_url" not in tail  # the user's own helper is kept, not duplicated
+    assert pyexport.ADDED_MARK in tail and "WEBRTC_PORT = 8620" in tail and "def get_webrtc_url" in tail
+    assert out.changes == ("added WEBRTC_PORT = 8620",)
     (tmp_path / "ports_config.py").write_text(out.text)
-    got = _import_in_subprocess(tmp_path, "[m.get_router_url(), m.get_backend_url(), m.LLM_PORT_ORIGINAL]")
-    assert got == ["http://localhost:3791", "http://localhost:8203", 8610]
+    got = _import_in_subprocess(tmp_path, "[m.get_webrtc_url(), m.get_backend_url()]")
+    assert got == ["http://localhost:8620", "http://localhost:8203"]
 
 
 def test_update_is_stable(registry):
@@ -74,7 +81,12 @@ def test_update_keeps_crlf_line_endings(registry):
     assert "\n" not in out.text.replace("\r\n", "")
 
 
-def test_update_of_a_file_with_code_is_refused(registry):
+def test_update_of_a_file_with_code_changes_only_the_number(registry):
+    out = pyexport.update("import os\nBACKEND_PORT = 1\nDEBUG = os.getenv('D')\n", registry, "ports_config.py")
+    assert out.text == "import os\nBACKEND_PORT = 8203\nDEBUG = os.getenv('D')\n"
+
+
+def test_update_of_invalid_python_is_refused(registry):
     with pytest.raises(InteropError) as exc:
-        pyexport.update("import os\nBACKEND_PORT = 1\n", registry, "ports_config.py")
+        pyexport.update("BACKEND_PORT = (\n", registry, "ports_config.py")
     assert exc.value.line == 1

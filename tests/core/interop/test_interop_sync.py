@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from portmanager_gui.core.interop import links
+from portmanager_gui.core.interop import links, llamaswap_import
 from portmanager_gui.core.interop.sync import Status, apply_links, backup_path
 from portmanager_gui.core.paths import resolve
 
@@ -22,16 +22,19 @@ def _link_all(tmp_path, fixture_copy):
 
 def test_one_change_reaches_every_linked_file(tmp_path, fixture_copy, registry):
     cfg, py, env, js = _link_all(tmp_path, fixture_copy)
-    first = apply_links(registry, resolve())  # env gains the services it lacked; js/json are created
+    registry = llamaswap_import.import_file(cfg, registry).registry
+    first = apply_links(registry, resolve())  # js/json are created; the user's own files gain nothing
     assert first.ok, first
-    new = registry.with_service_ports("backend", (9000,)).with_group_range("large-models", 8400)
+    assert {o.link.kind for o in first.written} == {"js", "json"}
+    new = registry.with_service_ports("backend", (9000,)).with_group_range("models", 8400)
     report = apply_links(new, resolve())
     assert report.ok
     by_kind = {o.link.kind: o for o in report.outcomes}
-    assert by_kind["claracore"].changes == ("groups.large-models.startPort 8200 -> 8400",)
-    assert by_kind["python"].changes == ("BACKEND_PORT 8203 -> 9000",)
-    assert by_kind["env"].changes == ("BACKEND_PORT 8203 -> 9000",)
-    assert "startPort: 8400  # Large models start from 8200" in cfg.read_text()
+    assert by_kind["claracore"].changes == ("startPort 8100 -> 8400",)
+    assert by_kind["python"].changes == ("line 9: BACKEND_PORT 8203 -> 9000",)
+    assert by_kind["env"].changes == ("line 3: BACKEND_PORT 8203 -> 9000",)
+    assert "startPort: 8400  # Models start from port 8100" in cfg.read_text()
+    assert "startPort: 8200  # Large models start from 8200" in cfg.read_text()  # ClaraCore ignores it
     assert "BACKEND_PORT = 9000  # Backend API service" in py.read_text()
     assert "export BACKEND_PORT=9000" in env.read_text()
     assert "export const BACKEND_PORT = 9000;" in js.read_text()
@@ -53,19 +56,20 @@ def test_unchanged_files_are_not_rewritten(tmp_path, fixture_copy, registry):
 
 def test_a_bad_linked_file_is_left_alone_and_the_rest_written(tmp_path, fixture_copy, registry):
     cfg, py, env, js = _link_all(tmp_path, fixture_copy)
-    py.write_text("import os\nBACKEND_PORT = 8203\n")
+    py.write_text("BACKEND_PORT = (\n")
     report = apply_links(registry.with_service_ports("backend", (9000,)), resolve())
     assert not report.ok
     failed = report.failed
     assert [o.link.path for o in failed] == [py]
     assert f"{py}:1:" in failed[0].error and "not changed" in failed[0].error
-    assert py.read_text() == "import os\nBACKEND_PORT = 8203\n"
+    assert py.read_text() == "BACKEND_PORT = (\n"
     assert "export BACKEND_PORT=9000" in env.read_text()
 
 
 def test_dry_run_writes_nothing(tmp_path, fixture_copy, registry):
     cfg, py, env, js = _link_all(tmp_path, fixture_copy)
     before = cfg.read_text()
+    registry = llamaswap_import.import_file(cfg, registry).registry
     report = apply_links(registry.with_group_range("models", 8150), resolve(), dry_run=True)
     assert any(o.status is Status.WRITTEN for o in report.outcomes)
     assert cfg.read_text() == before and not js.exists()
