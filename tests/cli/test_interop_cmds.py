@@ -216,3 +216,39 @@ def test_link_add_remove_sync(project):
     assert code == 0 and cfg.exists()
     code, _, err = run("link", "remove", str(cfg))
     assert code == 2 and "is not linked" in err
+
+
+def test_import_compares_with_a_running_llama_swap(tmp_path):
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    body = json.dumps({"running": [{"model": "b", "state": "ready", "proxy": "http://127.0.0.1:5900"},
+                                   {"model": "a", "state": "ready", "proxy": "http://127.0.0.1:5800"}]}).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's name
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        cfg = tmp_path / "config.yaml"
+        cfg.write_text(f"listen: 127.0.0.1:{server.server_address[1]}\nmodels:\n"
+                       "  b: {cmd: 'llama-server --port ${PORT}'}\n  a: {cmd: 'llama-server --port ${PORT}'}\n")
+        code, out, err = run("import", str(cfg), "--dry-run")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+    assert code == 0, err
+    assert "model ports as llama-swap numbers them (from startPort 5800): a 5800, b 5801" in out
+    assert "live: a on 5800 (ready), as expected" in out
+    assert "WARNING: model b runs on port 5900" in err and "expects 5801" in err
