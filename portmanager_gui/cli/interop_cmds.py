@@ -19,6 +19,7 @@ from ..core.interop.detect import KINDS as IMPORT_KINDS
 from ..core.interop.detect import LABELS, guess_kind, import_file
 from ..core.interop.errors import InteropError, read_text
 from ..core.interop.links import LINK_KIND_OF_IMPORT, Link, LinksError
+from ..core.interop.live import compare, fetch_running
 from ..core.interop.llamaswap_import import proxy_service
 from ..core.interop.result import ImportResult
 from ..core.interop.sync import Status, SyncReport, apply_link, apply_links, backup_path
@@ -84,6 +85,21 @@ def _print_preview(ctx: Context, result: ImportResult) -> None:
         ctx.warn("  Rerun with --fix-start-port to apply the fix.")
 
 
+def _warn_live(ctx: Context, reg: Registry, proxy: str) -> None:
+    """Ask the running llama-swap/ClaraCore (loopback ``/running``) where its models really are."""
+    svc = reg.services.get(proxy)
+    running = fetch_running(svc.preferred) if svc is not None else None
+    if running is None:
+        return
+    for check in compare(reg.models, running):
+        if check.mismatch:
+            ctx.warn(f"WARNING: model {check.model} runs on port {check.actual} ({proxy} /running says "
+                     f"{check.state or 'running'}), but the registry expects {check.expected}; restart {proxy} "
+                     "after changing startPort, or check its config")
+        elif check.actual is not None:
+            ctx.print(f"  live: {check.model} on {check.actual} ({check.state or 'running'}), as expected")
+
+
 def _confirm(ctx: Context, question: str) -> bool:
     if not sys.stdin or not sys.stdin.isatty():
         raise CliError("not applied: there is no terminal to ask; rerun with --yes (nothing was written)", 3)
@@ -111,6 +127,8 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
             ctx.print("--fix-start-port: startPort does not collide with ClaraCore's web UI port; nothing to fix")
         result = result.with_clash_fixed()
     _print_preview(ctx, result)
+    if result.runtime:
+        _warn_live(ctx, result.registry, proxy_service(result.runtime))
     changes = result.changes
     if args.dry_run:
         ctx.print("Dry run: nothing was written.")

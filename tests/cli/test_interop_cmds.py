@@ -92,18 +92,18 @@ def test_done_when_import_both_change_once_every_file_follows(project, running_b
     ctx = Context.from_args(argparse.Namespace(registry=None))
     ctx.out, ctx.err = io.StringIO(), io.StringIO()
     old = ctx.load_registry()
-    new = old.with_service_ports("backend", (9000,)).with_group_range("large-models", 8400)
+    new = old.with_service_ports("backend", (9000,)).with_group_range("models", 8400)
     ctx.save_registry(new)
     report = save_path.after_save(ctx, old, new)
     out = ctx.out.getvalue()
 
     assert report.ok, ctx.err.getvalue()
-    assert cfg.read_text() == cfg_before.replace("startPort: 8200", "startPort: 8400")
+    assert cfg.read_text() == cfg_before.replace("startPort: 8100", "startPort: 8400")
     assert py.read_text() == py_before.replace("BACKEND_PORT = 8203", "BACKEND_PORT = 9000")
     assert "export BACKEND_PORT=9000" in env.read_text()
     assert "export const BACKEND_PORT = 9000;" in js.read_text()
-    assert f"Updated {cfg} (claracore): groups.large-models.startPort 8200 -> 8400" in out
-    assert f"Updated {py} (python): BACKEND_PORT 8203 -> 9000" in out
+    assert f"Updated {cfg} (claracore): startPort 8100 -> 8400" in out
+    assert f"Updated {py} (python): line 9: BACKEND_PORT 8203 -> 9000" in out
     assert "restart them to apply it:\n  portmanager restart backend\n" in out
     code, out, _ = run("link", "list")
     assert code == 0 and out.count("in step") == 4
@@ -179,29 +179,76 @@ def test_export_to_stdout_and_format_from_the_name(tmp_path):
     assert code == 2 and "needs -o FILE" in err
 
 
-def test_export_refuses_to_overwrite_a_python_file_with_code(tmp_path):
+def test_export_refuses_to_overwrite_a_python_file_it_cannot_read(tmp_path):
+    f = tmp_path / "ports_config.py"
+    f.write_text("import os\nBACKEND_PORT = (\n")
+    code, _, err = run("export", "-o", str(f))
+    assert code == 2 and f"{f}:2:" in err
+    assert f.read_text() == "import os\nBACKEND_PORT = (\n"
+
+
+def test_export_into_a_users_module_with_code_changes_only_its_numbers(tmp_path):
     f = tmp_path / "ports_config.py"
     f.write_text("import os\nBACKEND_PORT = 1\n")
-    code, _, err = run("export", "-o", str(f))
-    assert code == 2 and f"{f}:1:" in err
-    assert f.read_text() == "import os\nBACKEND_PORT = 1\n"
+    code, out, _ = run("export", "-o", str(f))
+    assert code == 0 and f.read_text() == "import os\nBACKEND_PORT = 8203\n"
 
 
 def test_link_add_remove_sync(project):
     cfg = project / "config.yaml"
+    assert run("import", str(cfg), "--yes")[0] == 0
     code, out, _ = run("link", "add", "claracore", str(cfg))
     assert code == 0 and "Linked" in out
     code, _, err = run("link", "add", "claracore", str(FIXTURES / "foreign" / "workflow.yaml"))
     assert code == 2 and "not linked" in err
-    code, out, _ = run("group", "large-models", "--start", "8400")  # every save syncs the links
-    assert code == 0 and "startPort: 8400  # Large models" in cfg.read_text()
-    cfg.write_text(cfg.read_text().replace("startPort: 8400  # Large models", "startPort: 8200  # Large models"))
+    code, out, _ = run("group", "models", "--start", "8400")  # every save syncs the links
+    assert code == 0 and "startPort: 8400  # Models" in cfg.read_text()
+    assert "startPort: 8200  # Large models" in cfg.read_text()  # ClaraCore ignores it: never written
+    cfg.write_text(cfg.read_text().replace("startPort: 8400  # Models", "startPort: 8100  # Models"))
+    code, out, _ = run("link", "list")
+    assert "out of step, next save writes: startPort 8100 -> 8400" in out
     code, out, _ = run("link", "sync", "--dry-run")
-    assert "Would update" in out and "startPort: 8200" in cfg.read_text()
+    assert "Would update" in out and "startPort: 8100  # Models" in cfg.read_text()
     code, out, _ = run("link", "sync")
-    assert code == 0 and "startPort: 8400  # Large models" in cfg.read_text()
+    assert code == 0 and "startPort: 8400  # Models" in cfg.read_text()
     assert "in step" in run("link", "sync")[1]
     code, out, _ = run("link", "remove", str(cfg))
     assert code == 0 and cfg.exists()
     code, _, err = run("link", "remove", str(cfg))
     assert code == 2 and "is not linked" in err
+
+
+def test_import_compares_with_a_running_llama_swap(tmp_path):
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    body = json.dumps({"running": [{"model": "b", "state": "ready", "proxy": "http://127.0.0.1:5900"},
+                                   {"model": "a", "state": "ready", "proxy": "http://127.0.0.1:5800"}]}).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's name
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        cfg = tmp_path / "config.yaml"
+        cfg.write_text(f"listen: 127.0.0.1:{server.server_address[1]}\nmodels:\n"
+                       "  b: {cmd: 'llama-server --port ${PORT}'}\n  a: {cmd: 'llama-server --port ${PORT}'}\n")
+        code, out, err = run("import", str(cfg), "--dry-run")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+    assert code == 0, err
+    assert "model ports as llama-swap numbers them (from startPort 5800): a 5800, b 5801" in out
+    assert "live: a on 5800 (ready), as expected" in out
+    assert "WARNING: model b runs on port 5900" in err and "expects 5801" in err

@@ -195,7 +195,7 @@ def test_linked_files_view_shows_state_and_removes_a_link(qtbot, make_app, tmp_p
     target.write_text(target.read_text(encoding="utf-8").replace("= 8203", "= 1234"), encoding="utf-8")
     with qtbot.waitSignal(parts.interop.worker.links_listed, timeout=30000):
         dialog.refresh_button.click()
-    assert dialog.state_of(str(target)).startswith("out of step; the next save writes: BACKEND_PORT")
+    assert dialog.state_of(str(target)).startswith("out of step; the next save writes: line 9: BACKEND_PORT")
 
     dialog.select(str(target))
     with qtbot.waitSignal(parts.interop.worker.links_listed, timeout=30000):

@@ -105,7 +105,7 @@ def _sized(reg: Registry, cfg: LlamaSwapConfig, members: tuple[str, ...]) -> Reg
     if size < len(members):
         raise InteropError(cfg.file, cfg.start_line, f"{len(members)} models do not fit between {start} and 65535; "
                            "lower startPort")
-    pool = replace(reg.models, start_port=start, size=size, members=members, numbered_by=cfg.runtime, command=())
+    pool = replace(reg.models, start_port=start, size=size, members=members, numbered_by=cfg.runtime)
     return reg.with_group(pool)
 
 

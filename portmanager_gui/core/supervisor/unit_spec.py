@@ -92,9 +92,11 @@ def expand(registry: Registry, name: str, allocations_file: Path | None = None) 
 
 
 def default_names(registry: Registry) -> list[str]:
-    """``portmanager up`` with no names: every service and pool that has a command."""
+    """``portmanager up`` with no names: every service and pool that has a command.
+
+    A pool numbered by llama-swap/ClaraCore is left out: that runtime starts its models."""
     names = [n for n, s in registry.services.items() if s.command]
-    names += [g.name for g in registry.pools() if g.command and g.members]
+    names += [g.name for g in registry.pools() if g.command and g.members and not g.numbered_by]
     return names
 
 
