@@ -1,6 +1,7 @@
 """The registry and planner commands, run as a user would (in-process and as a real command)."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -126,3 +127,16 @@ def test_registry_option_before_or_after_the_command(tmp_path, capsys):
     path = _router_registry(tmp_path, [39111])
     assert run(capsys, "--registry", str(path), "url", "router")[1].strip() == "http://127.0.0.1:39111/"
     assert run(capsys, "url", "router", "--registry", str(path))[1].strip() == "http://127.0.0.1:39111/"
+
+
+def test_reads_write_no_files_and_group_remembers_the_slots(registry_file, pm_home, capsys):
+    allocations = pm_home / "state" / "allocations.json"
+    before = sorted(p.relative_to(pm_home) for p in pm_home.rglob("*") if p.is_file())
+    for argv in (["check"], ["plan"], ["url", "model1"], ["env"], ["status"]):
+        run(capsys, *argv)
+    after = sorted(p.relative_to(pm_home) for p in pm_home.rglob("*") if p.is_file())
+    assert after == before and not allocations.exists()
+    start = free_ports(1)[0]
+    code, out, _ = run(capsys, "group", "large-models", "--start", str(start))
+    assert code == 0, out
+    assert json.loads(allocations.read_text())["large-models"]["model1"] == start
