@@ -16,8 +16,7 @@ from pathlib import Path
 import psutil
 
 from ..paths import Paths
-from ..platform import WINDOWS
-from ..platform.process_tree import Spawned, spawn, stop_tree
+from ..platform.process_tree import Spawned, has_process_groups, spawn, stop_tree
 from ..platform.search_path import CommandNotFound, resolve_command, search_path_value
 from . import logfiles
 from .health import health_url
@@ -88,7 +87,7 @@ class Launcher:
         except psutil.Error:
             ctime = time.time()  # already gone: verification below reports how it ended
         self._store.put(ManagedRecord(spec.unit, pid, ctime, port, tuple(argv), time.time(), str(log),
-                                      own_group=self._os != WINDOWS, preferred=spec.preferred,
+                                      own_group=has_process_groups(self._os), preferred=spec.preferred,
                                       owner_pid=os.getpid()))
         url = health_url(spec.host, port, spec.health) if spec.health else None
         result = wait_until_running(poll=spawned.popen.poll, root_pid=pid, port=port, scanner=self._scanner,
@@ -106,7 +105,7 @@ class Launcher:
                 leader = psutil.Process(pid)
             except psutil.Error:
                 leader = None
-        pgid = pid if self._os != WINDOWS else None
+        pgid = pid if has_process_groups(self._os) else None
         stop_tree(leader, pgid=pgid, grace=min(spec.stop_timeout, FAILED_START_GRACE), job=spawned.job,
                   os_name=self._os)
         try:

@@ -13,8 +13,12 @@ from collections.abc import Callable
 
 import psutil
 
-from ..platform import WINDOWS
-from ..platform.process_tree import Spawned, group_members, stop_tree
+from ..platform.process_tree import (
+    Spawned,
+    group_members,
+    has_process_groups,
+    stop_tree,
+)
 from . import records as state
 from .records import ManagedRecord, StateStore
 from .start_check import Scanner
@@ -57,7 +61,7 @@ class UnitStopper:
     def group_is_ours(self, rec: ManagedRecord) -> bool:
         """POSIX: may we signal the process group ``rec.pid``? Only if we created it and its
         pid was not reused by another process since."""
-        if self._os == WINDOWS or not rec.own_group:
+        if not has_process_groups(self._os) or not rec.own_group:
             return False
         try:
             return abs(psutil.Process(rec.pid).create_time() - rec.create_time) <= state.CREATE_TIME_TOLERANCE

@@ -21,8 +21,8 @@ from pathlib import Path
 import psutil
 
 from ..paths import Paths
-from ..platform import WINDOWS, current_os
-from ..platform.process_tree import Spawned
+from ..platform import current_os
+from ..platform.process_tree import Spawned, has_process_groups
 from ..ports.probe import Availability, probe
 from ..ports.selection import allocate_slots
 from ..registry.model import Registry
@@ -167,7 +167,7 @@ class Supervisor:
         try:
             proc = psutil.Process(pid)
             ctime, argv = proc.create_time(), tuple(proc.cmdline())
-            own_group = self._os != WINDOWS and os.getpgid(pid) == pid and os.getpgid(pid) != os.getpgrp()
+            own_group = has_process_groups(self._os) and os.getpgid(pid) == pid and os.getpgid(pid) != os.getpgrp()
         except (psutil.Error, OSError):
             return StartOutcome(spec.unit, False, None, spec.preferred,
                                 error=f"{note} but its process (pid {pid}) ended meanwhile; start it again",
