@@ -4,8 +4,8 @@
     .venv/bin/python tools/loop_tests.py tests/core/supervisor/test_supervisor.py 20 --limit 300
 
 Each run is a fresh ``python -m pytest -q`` process. A run that takes longer than ``--limit``
-seconds counts as a hang: Python's faulthandler prints every thread's stack (so the hang can be
-read), the run's process group is ended, and the loop stops with exit code 2. A failed run stops
+seconds counts as a hang: it gets SIGABRT, on which pytest's faulthandler prints every thread's
+stack (so the hang can be read), then its process group is ended, and the loop stops with exit code 2. A failed run stops
 it with exit code 1; the output of the failing run is printed. The last line is one JSON object
 with the counts.
 """
@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def run_once(target: str, limit: float, extra: list[str]) -> tuple[str, str, float]:
     """One pytest run: ("passed" | "failed" | "hung", its output, seconds)."""
-    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+               PYTHONUNBUFFERED="1")     # a killed run's output is not lost in a buffer
     # faulthandler dumps every thread's stack a little before the limit: the record of a hang
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
            "-o", f"faulthandler_timeout={max(1, int(limit) - 5)}", target, *extra]
@@ -38,10 +39,16 @@ def run_once(target: str, limit: float, extra: list[str]) -> tuple[str, str, flo
         out, _ = proc.communicate(timeout=limit)
     except subprocess.TimeoutExpired:
         if os.name == "posix":
-            os.killpg(proc.pid, signal.SIGKILL)
+            # pytest's faulthandler prints every thread's stack on SIGABRT: where it hung
+            os.kill(proc.pid, signal.SIGABRT)
+            try:
+                out, _ = proc.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                out, _ = proc.communicate()
         else:
             proc.kill()
-        out, _ = proc.communicate()
+            out, _ = proc.communicate()
         return "hung", out, time.monotonic() - began
     return ("passed" if proc.returncode == 0 else "failed"), out, time.monotonic() - began
 

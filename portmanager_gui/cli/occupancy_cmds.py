@@ -68,7 +68,7 @@ def status_rows(reg: Registry, names: list[str], allocations_file=None) -> list[
         rows.extend(StatusRow(svc.name, "service", "preferred" if i == 0 else "fallback", port)
                     for i, port in enumerate(svc.ports))
     try:
-        slots = model_slots(reg, allocations_file, persist=False)
+        slots = model_slots(reg, allocations_file)
         rows.extend(StatusRow(s.unit, "model", "model slot", s.port) for s in slots)
     except PoolFull:
         rows.extend(StatusRow(g.name, "model", "pool start", g.start_port) for g in reg.pools())

@@ -10,6 +10,7 @@ from ..core.ports.probe import Availability
 from ..core.ports.selection import (
     PoolFull,
     all_taken_lines,
+    allocate_slots,
     fallback_warning,
     model_slots,
 )
@@ -180,11 +181,11 @@ def cmd_group(ctx: Context, args: argparse.Namespace) -> int:
         raise CliError(f"the range {start}-{start + size - 1} of {args.name} goes past 65535; lower --start or --size")
     new = reg.with_group_range(args.name, start, size)
     try:
-        slots = model_slots(new, ctx.paths.allocations_file, persist=False)
+        slots = model_slots(new, ctx.paths.allocations_file)
     except PoolFull as exc:
         raise CliError(str(exc)) from None
     path = ctx.save_registry(new)
-    model_slots(new, ctx.paths.allocations_file)
+    allocate_slots(new, ctx.paths.allocations_file)     # the new range is remembered with the save
     g = new.pool(args.name)
     ctx.print(f"{args.name}: ports {g.range_text} ({g.size} ports) (saved to {path})")
     for slot in slots:

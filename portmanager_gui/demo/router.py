@@ -39,7 +39,7 @@ def list_models(explicit: str | None = None) -> list[dict[str, Any]]:
     """One entry per model server of the registry, with ``answering`` from its health path."""
     reg, p = _registry(explicit)
     out = []
-    for slot in model_slots(reg, p.allocations_file, persist=False):
+    for slot in model_slots(reg, p.allocations_file):
         group = reg.pool(slot.pool)
         assert group is not None
         resolved = lookup.resolve(reg, slot.unit, p.allocations_file, lambda u: state.running_port(p, u))

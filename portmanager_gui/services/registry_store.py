@@ -14,7 +14,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
-from ..core.ports.selection import ModelSlot, PoolFull, model_slots, read_allocations
+from ..core.ports.selection import (
+    ModelSlot,
+    PoolFull,
+    allocate_slots,
+    model_slots,
+    read_allocations,
+)
 from ..core.registry import save as yamlio
 from ..core.registry.load import RegistryError, parse, read_text
 from ..core.registry.model import Registry
@@ -125,15 +131,13 @@ class RegistryStore(QObject):
         self._accept(registry, text)
         return True
 
-    def _accept(self, registry: Registry, text: str) -> None:
+    def _accept(self, registry: Registry, text: str, problem: str = "") -> None:
+        # A read: the slots are computed, not written (the save job and a start remember them).
         try:
             slots = model_slots(registry, self.allocations_file)
-            self.problem = ""
+            self.problem = problem
         except PoolFull as exc:
             slots, self.problem = (), str(exc)
-        except OSError as exc:   # allocations file not writable: still show the ports
-            slots = model_slots(registry, self.allocations_file, persist=False)
-            self.problem = f"{self.allocations_file}: cannot be written ({exc})"
         self.registry, self.text, self.slots = registry, text, slots
         self._allocations = read_allocations(self.allocations_file)
         self._conflict_text = None
@@ -153,8 +157,8 @@ class RegistryStore(QObject):
         explicit "keep my version" after a conflict). Saves run one at a time, in order.
         """
         expected = None if overwrite else self.text
-        path = self.path
-        self._saver.run(lambda: _save(registry, path, expected), self._on_save_done)
+        path, allocations = self.path, self.allocations_file
+        self._saver.run(lambda: _save(registry, path, expected, allocations), self._on_save_done)
 
     def wait_saved(self, ms: int = 10000) -> bool:
         """Block until every requested save has been written (quit, tests)."""
@@ -169,23 +173,33 @@ class RegistryStore(QObject):
     def _on_save_done(self, result: tuple) -> None:
         if self._saver.closed:      # shut down: the file is written, nobody is listening any more
             return
-        saved, text, error = result
+        saved, text, error, problem = result
         if error:
             self.save_failed.emit(error)
             return
         self._dirty = False
         self._watch()
-        self._accept(saved, text)
+        self._accept(saved, text, problem)
         self.saved.emit(str(self.path))
 
 
-def _save(registry: Registry, path: Path, expected: str | None) -> tuple:
-    """The save job (worker thread): write, read back, parse; values only, never the store."""
+def _save(registry: Registry, path: Path, expected: str | None, allocations: Path | None) -> tuple:
+    """The save job (worker thread): write, read back, parse, remember the model slots of the
+    saved registry; values only, never the store. (registry, text, error, problem)"""
     try:
         yamlio.save(registry, path, expected_text=expected)
         text = path.read_text(encoding="utf-8")
-        return parse(text, path), text, ""
+        saved = parse(text, path)
     except RegistryError as exc:
-        return None, None, str(exc)
+        return None, None, str(exc), ""
     except OSError as exc:
-        return None, None, f"{path}: cannot be written ({exc}); nothing was changed"
+        return None, None, f"{path}: cannot be written ({exc}); nothing was changed", ""
+    problem = ""
+    if allocations is not None:
+        try:
+            allocate_slots(saved, allocations)
+        except PoolFull:
+            pass              # shown by the store when it accepts the registry
+        except OSError as exc:   # the ports still show; they are just not remembered
+            problem = f"{allocations}: cannot be written ({exc}); model-server ports may move at the next start"
+    return saved, text, "", problem

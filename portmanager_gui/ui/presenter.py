@@ -19,6 +19,7 @@ from ..core.occupancy.snapshot import Snapshot
 from ..core.port_rows import Managed, PortRow, back_to_preferred, build_rows, summary
 from ..core.registry.model import Registry
 from ..core.settings import Settings
+from ..core.supervisor.types import StartFailure
 from .dialogs import (
     AllTakenChoice,
     AllTakenQuestion,
@@ -249,7 +250,7 @@ class Presenter(QObject):
                     self.notify("Fallback port in use", self.notes[out.unit])
             else:
                 self.failures[out.unit] = first_sentence(out.error) or "failed to start"
-                if out.port is None and out.tried and all(p for p in out.tried) and self._all_taken(out):
+                if out.failure is StartFailure.ALL_TAKEN and self._all_taken(out):
                     continue
                 if out.unit not in self._event_seen:
                     self.notify(f"{out.unit} failed to start", out.error or "failed to start", True)
@@ -261,7 +262,7 @@ class Presenter(QObject):
 
     def _all_taken(self, out) -> bool:
         """The 'all ports taken' question; True when it was asked."""
-        if not out.tried or "in use" not in out.error and "All preferred ports" not in out.error:
+        if not out.tried:
             return False
         snap = self.snapshot
         question = all_taken_question(out.unit, out.tried, lambda p: snap.holders(p) if snap else ())

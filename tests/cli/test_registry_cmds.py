@@ -1,6 +1,7 @@
 """The registry and planner commands, run as a user would (in-process and as a real command)."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -140,3 +141,16 @@ def test_odd_bytes_are_bad_input_with_the_file_named(tmp_path, capsys, data):
         code, _, err = run(capsys, "--registry", str(path), *args)
         assert code == 2 and f"{path}:" in err and "Traceback" not in err
     assert path.read_bytes() == data
+
+
+def test_reads_write_no_files_and_group_remembers_the_slots(registry_file, pm_home, capsys):
+    allocations = pm_home / "state" / "allocations.json"
+    before = sorted(p.relative_to(pm_home) for p in pm_home.rglob("*") if p.is_file())
+    for argv in (["check"], ["plan"], ["url", "model1"], ["env"], ["status"]):
+        run(capsys, *argv)
+    after = sorted(p.relative_to(pm_home) for p in pm_home.rglob("*") if p.is_file())
+    assert after == before and not allocations.exists()
+    start = free_ports(1)[0]
+    code, out, _ = run(capsys, "group", "large-models", "--start", str(start))
+    assert code == 0, out
+    assert json.loads(allocations.read_text())["large-models"]["model1"] == start

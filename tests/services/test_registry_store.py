@@ -1,6 +1,8 @@
 """The registry store: live reload, unsaved edits never lost, last good registry kept."""
 from __future__ import annotations
 
+import json
+
 from portmanager_gui.core.registry.defaults import DEFAULT_REGISTRY_YAML
 from portmanager_gui.services.registry_store import RegistryStore
 
@@ -25,6 +27,7 @@ def _edit_on_disk(store: RegistryStore, old: str, new: str) -> None:
 def test_external_change_is_loaded(qtbot, tmp_path, owned):
     store = _store(qtbot, tmp_path, owned)
     assert store.slots and store.registry.services["router"].ports == (3791, 3003)
+    assert not (tmp_path / "alloc.json").exists()      # loading is a read: nothing written
     for n in (1, 2):   # twice: the watcher must follow the file after each atomic replace
         with qtbot.waitSignal(store.registry_changed, timeout=5000):
             _edit_on_disk(store, "[3791, 300%d]" % (n + 2), "[3791, 300%d]" % (n + 3))
@@ -64,6 +67,8 @@ def test_save_writes_atomically_and_keeps_comments(qtbot, tmp_path, owned):
     assert "start_port: 8400" in text and "# Port Manager registry" in text
     assert store.registry.groups["large-models"].start_port == 8400
     assert {s.port for s in store.slots if s.pool == "large-models"} == {8400, 8401}
+    remembered = json.loads((tmp_path / "alloc.json").read_text())    # the save job remembered them
+    assert set(remembered["large-models"].values()) == {8400, 8401}
 
 
 def test_odd_bytes_at_start_up_are_reported_not_raised(qtbot, tmp_path):

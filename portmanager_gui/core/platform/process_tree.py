@@ -51,6 +51,12 @@ class Step(str, Enum):
     WAIT = "wait"                   # the grace period
 
 
+def has_process_groups(os_name: str) -> bool:
+    """POSIX starts each service as the leader of its own process group, so a stop can signal
+    the whole group; Windows has no groups to signal (a job object ends the tree instead)."""
+    return os_name != WINDOWS
+
+
 def spawn_kwargs(os_name: str) -> dict[str, Any]:
     """Extra ``subprocess.Popen`` arguments that give the child its own group."""
     if os_name == WINDOWS:

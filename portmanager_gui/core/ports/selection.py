@@ -141,9 +141,30 @@ def read_allocations(path: Path | None) -> dict[str, dict[str, int]]:
 
 
 def model_slots(registry: Registry, allocations_file: Path | None = None,
-                taken: Callable[[int], bool] | None = None, persist: bool = True) -> tuple[ModelSlot, ...]:
-    """Every model server's slot, pool by pool; remembered in ``allocations_file``."""
+                taken: Callable[[int], bool] | None = None) -> tuple[ModelSlot, ...]:
+    """Every model server's slot, pool by pool, sticky to ``allocations_file``. A read: it
+    writes nothing (``allocate_slots`` is the one path that remembers them)."""
+    return _slots(registry, read_allocations(allocations_file), taken)
+
+
+def allocate_slots(registry: Registry, allocations_file: Path,
+                   taken: Callable[[int], bool] | None = None) -> tuple[ModelSlot, ...]:
+    """``model_slots``, then remember them in ``allocations_file`` (only when they changed).
+
+    The explicit write: called when a model server is about to start and after a registry
+    save, never from a read (status, url, env, check, the window's table)."""
     previous = read_allocations(allocations_file)
+    slots = _slots(registry, previous, taken)
+    current: dict[str, dict[str, int]] = {}
+    for slot in slots:
+        current.setdefault(slot.pool, {})[slot.model] = slot.port
+    if current != previous:
+        write_atomic(Path(allocations_file), json.dumps(current, indent=2) + "\n", backup=False)
+    return slots
+
+
+def _slots(registry: Registry, previous: Mapping[str, Mapping[str, int]],
+           taken: Callable[[int], bool] | None) -> tuple[ModelSlot, ...]:
     service_ports = {p for s in registry.services.values() for p in s.ports}
     slots: list[ModelSlot] = []
     claimed: set[int] = set(service_ports)
@@ -151,10 +172,4 @@ def model_slots(registry: Registry, allocations_file: Path | None = None,
         ports = allocate(group, previous.get(group.name, {}), claimed, taken)
         claimed.update(ports.values())
         slots.extend(ModelSlot(group.name, m, p) for m, p in ports.items())
-    if persist and allocations_file is not None:
-        current: dict[str, dict[str, int]] = {}
-        for slot in slots:
-            current.setdefault(slot.pool, {})[slot.model] = slot.port
-        if current != previous:
-            write_atomic(Path(allocations_file), json.dumps(current, indent=2) + "\n", backup=False)
     return tuple(slots)

@@ -19,8 +19,8 @@ from typing import Protocol
 import psutil
 
 from ..occupancy.snapshot import Holder, PortInfo, PortStatus, Snapshot
-from ..platform import WINDOWS, current_os
-from ..platform.process_tree import group_members
+from ..platform import current_os
+from ..platform.process_tree import group_members, has_process_groups
 from . import health, logfiles
 
 # What servers print when the port is taken: Python/Linux, macOS, Windows, llama-server.
@@ -64,7 +64,7 @@ def tree_pids(root: int, os_name: str | None = None) -> set[int]:
         pids.update(p.pid for p in psutil.Process(root).children(recursive=True))
     except psutil.Error:
         pass
-    if (os_name or current_os()) != WINDOWS:
+    if has_process_groups(os_name or current_os()):
         pids.update(group_members(root))
     return pids
 

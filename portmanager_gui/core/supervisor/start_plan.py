@@ -15,6 +15,7 @@ from .health import check as health_check
 from .health import health_url
 from .records import ManagedRecord, StateStore
 from .start_check import Scanner
+from .types import StartFailure
 from .unit_spec import UnitSpec
 
 
@@ -25,6 +26,7 @@ class Plan:
     skipped: list[text.Skipped] = field(default_factory=list)
     tried: tuple[int, ...] = ()
     error: str = ""
+    failure: StartFailure | None = None       # set with ``error``
     existing: ManagedRecord | None = None     # ours, still running
     adopt_pid: int | None = None              # someone else's copy answering the health path
     adopt_port: int | None = None
@@ -42,7 +44,7 @@ class StartPlanner:
     def plan(self, spec: UnitSpec, claimed: set[int]) -> Plan:
         """``claimed``: ports already promised to other units of the same start."""
         if not spec.command:
-            return Plan(spec, error=text.no_command(spec.unit))
+            return Plan(spec, error=text.no_command(spec.unit), failure=StartFailure.NO_COMMAND)
         rec = self._store.get(spec.unit)
         if rec is not None and rec.alive:
             claimed.add(rec.port)
@@ -65,7 +67,8 @@ class StartPlanner:
         skipped = list(skipped or []) + self.describe_skipped(sel.skipped)
         tried = tried + tuple(p for p, _ in sel.tried)
         if sel.port is None:
-            return Plan(spec, skipped=skipped, tried=tried, error=text.all_taken(tried, skipped, spec.unit))
+            return Plan(spec, skipped=skipped, tried=tried, error=text.all_taken(tried, skipped, spec.unit),
+                        failure=StartFailure.ALL_TAKEN)
         claimed.add(sel.port)
         return Plan(spec, port=sel.port, skipped=skipped, tried=tried)
 

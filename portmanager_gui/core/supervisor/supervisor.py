@@ -21,9 +21,10 @@ from pathlib import Path
 import psutil
 
 from ..paths import Paths
-from ..platform import WINDOWS, current_os
-from ..platform.process_tree import Spawned
+from ..platform import current_os
+from ..platform.process_tree import Spawned, has_process_groups
 from ..ports.probe import Availability, probe
+from ..ports.selection import allocate_slots
 from ..registry.model import Registry
 from . import logfiles, text
 from . import records as state
@@ -33,7 +34,7 @@ from .restart_policy import RestartPolicy
 from .start_check import Scanner, Verdict, default_scanner
 from .start_plan import Plan, StartPlanner
 from .stopper import UnitStopper
-from .types import StartOutcome, StopOutcome, SupervisorEvent
+from .types import StartFailure, StartOutcome, StopOutcome, SupervisorEvent
 from .unit_spec import UnitSpec, default_names, expand, specs
 
 
@@ -111,6 +112,9 @@ class Supervisor:
         units: list[str] = []
         for name in names:
             units += [u for u in self.units(name) if u not in units]
+        if any(u not in self._registry.services for u in units):
+            # The one place a start writes the model-slot allocations: before it uses them.
+            allocate_slots(self._registry, self._paths.allocations_file)
         unit_specs = specs(self._registry, units, self._paths.allocations_file)
         claimed: set[int] = set()
         plans = [self._planner.plan(spec, claimed) for spec in unit_specs]
@@ -120,7 +124,8 @@ class Supervisor:
             outcomes = []
             for p in plans:
                 error = p.error or f"{p.spec.unit} was not started because {names_} could not start (see above)"
-                outcomes.append(StartOutcome(p.spec.unit, False, None, p.spec.preferred, error=error, tried=p.tried))
+                outcomes.append(StartOutcome(p.spec.unit, False, None, p.spec.preferred, error=error, tried=p.tried,
+                                             failure=p.failure or StartFailure.BLOCKED))
                 if p.error:
                     self._emit("failed", p.spec.unit, None, p.error)
             return outcomes
@@ -128,7 +133,8 @@ class Supervisor:
         for p in plans:
             if self._cancel.is_set():
                 outcomes.append(StartOutcome(p.spec.unit, False, None, p.spec.preferred,
-                                             error=f"{p.spec.unit} was not started: cancelled"))
+                                             error=f"{p.spec.unit} was not started: cancelled",
+                                             failure=StartFailure.CANCELLED))
                 continue
             with self._lock:
                 self._pending.pop(p.spec.unit, None)
@@ -161,10 +167,11 @@ class Supervisor:
         try:
             proc = psutil.Process(pid)
             ctime, argv = proc.create_time(), tuple(proc.cmdline())
-            own_group = self._os != WINDOWS and os.getpgid(pid) == pid and os.getpgid(pid) != os.getpgrp()
+            own_group = has_process_groups(self._os) and os.getpgid(pid) == pid and os.getpgid(pid) != os.getpgrp()
         except (psutil.Error, OSError):
             return StartOutcome(spec.unit, False, None, spec.preferred,
-                                error=f"{note} but its process (pid {pid}) ended meanwhile; start it again")
+                                error=f"{note} but its process (pid {pid}) ended meanwhile; start it again",
+                                failure=StartFailure.ENDED)
         rec = ManagedRecord(spec.unit, pid, ctime, port, argv, time.time(), str(self.log_path(spec.unit)),
                             adopted=True, own_group=own_group, preferred=spec.preferred, owner_pid=os.getpid())
         self._store.put(rec)
@@ -192,7 +199,7 @@ class Supervisor:
             if plan.error:
                 self._emit("failed", spec.unit, None, plan.error)
                 return StartOutcome(spec.unit, False, None, spec.preferred, tuple((s.port, s.describe()) for s in plan.skipped),
-                                    error=plan.error, tried=plan.tried)
+                                    error=plan.error, tried=plan.tried, failure=plan.failure)
 
     def _started(self, plan: Plan, result: LaunchResult) -> StartOutcome:
         spec, port = plan.spec, plan.port
@@ -216,7 +223,8 @@ class Supervisor:
         if self._cancel.is_set():
             error = f"{spec.unit} was stopped before it was running on port {plan.port}: the start was cancelled"
             self._emit("failed", spec.unit, plan.port, error)
-            return StartOutcome(spec.unit, False, None, spec.preferred, pid=result.pid, error=error, tried=plan.tried)
+            return StartOutcome(spec.unit, False, None, spec.preferred, pid=result.pid, error=error, tried=plan.tried,
+                                failure=StartFailure.CANCELLED)
         if v.verdict is Verdict.EXITED and v.detail:
             why = v.detail
         elif v.verdict is Verdict.EXITED:
@@ -231,7 +239,8 @@ class Supervisor:
         self._emit("failed", spec.unit, plan.port, error)
         self._after_failure(spec, v.returncode)
         return StartOutcome(spec.unit, False, None, spec.preferred, tuple((s.port, s.describe()) for s in plan.skipped),
-                            pid=result.pid, error=error, tried=plan.tried)
+                            pid=result.pid, error=error, tried=plan.tried,
+                            failure=StartFailure.TIMEOUT if v.verdict is Verdict.TIMEOUT else StartFailure.EXITED)
 
     # -- watching (up, the desktop app) -------------------------------------------------
     def poll(self) -> None:

@@ -1,9 +1,39 @@
-"""The values the supervisor hands back: start/stop outcomes and events for the desktop app."""
+"""The values the supervisor hands back: start/stop outcomes and events for the desktop app.
+
+Kinds are enums, so the CLI and the UI decide by kind and make their own sentences; the
+``error`` / ``message`` texts are the core's detail (the all-taken block, a log tail), never
+something to parse again.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
-EVENT_KINDS = ("starting", "started", "fallback", "failed", "stopped", "crashed", "restarting", "gave_up")
+
+class EventKind(str, Enum):
+    STARTING = "starting"
+    STARTED = "started"
+    FALLBACK = "fallback"          # started, but not on its preferred port
+    FAILED = "failed"
+    STOPPED = "stopped"
+    CRASHED = "crashed"
+    RESTARTING = "restarting"
+    GAVE_UP = "gave_up"            # the restart policy stopped trying
+
+
+EVENT_KINDS = tuple(k.value for k in EventKind)
+
+
+class StartFailure(str, Enum):
+    """Why a start did not give a running unit."""
+
+    NO_COMMAND = "no command"          # the registry entry has no command to run
+    ALL_TAKEN = "all ports taken"      # every candidate port is held (``tried`` lists them)
+    BLOCKED = "blocked"                # another unit of the same start could not get a port
+    CANCELLED = "cancelled"
+    ENDED = "ended"                    # the copy to adopt ended meanwhile
+    EXITED = "exited"                  # the process ended before it was running
+    TIMEOUT = "timeout"                # not listening / healthy within start_timeout
 
 
 @dataclass(frozen=True)
@@ -18,6 +48,7 @@ class StartOutcome:
     error: str = ""                # user text when not ok (the all-taken block, a crash's log tail)
     warnings: tuple[str, ...] = () # user lines: fallback warning(s), the expose warning
     tried: tuple[int, ...] = ()
+    failure: StartFailure | None = None   # set exactly when not ok
 
 
 @dataclass(frozen=True)
@@ -31,11 +62,11 @@ class StopOutcome:
 
 @dataclass(frozen=True)
 class SupervisorEvent:
-    kind: str                      # one of EVENT_KINDS
+    kind: EventKind                # a plain string of EVENT_KINDS is turned into its EventKind
     unit: str
     port: int | None
     message: str
 
     def __post_init__(self) -> None:
-        if self.kind not in EVENT_KINDS:
-            raise ValueError(f"unknown supervisor event kind {self.kind!r}")
+        # EventKind(...) raises ValueError for an unknown kind
+        object.__setattr__(self, "kind", EventKind(self.kind))

@@ -202,3 +202,9 @@ def test_macos_facts(monkeypatch):
     assert facts.airplay_ports == (5000, 7000)
     # Mojave's change covers only wildcard binds: 127.0.0.1:80 is still refused without root.
     assert facts.unprivileged_start == 1024
+
+
+@pytest.mark.parametrize("os_name,groups", [("linux", True), ("darwin", True), ("windows", False)])
+def test_only_posix_gives_each_service_a_process_group_to_signal(os_name, groups):
+    from portmanager_gui.core.platform.process_tree import has_process_groups
+    assert has_process_groups(os_name) is groups

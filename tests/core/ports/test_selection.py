@@ -10,6 +10,7 @@ from portmanager_gui.core.ports.selection import (
     PoolFull,
     all_taken_lines,
     allocate,
+    allocate_slots,
     fallback_warning,
     model_slots,
     select_port,
@@ -88,13 +89,29 @@ def test_model_slots_remember_allocations_across_edits(tmp_path):
     reg = Registry(services={"backend": Service("backend", (8203,))},
                    groups={"large-models": _group(["m1", "m2", "m3", "m4"])},
                    models=Group("models", 8100, members=("solo",)))
-    slots = {s.unit: s.port for s in model_slots(reg, alloc)}
+    slots = {s.unit: s.port for s in allocate_slots(reg, alloc)}
     assert slots == {"models/solo": 8100, "large-models/m1": 8200, "large-models/m2": 8201,
                      "large-models/m3": 8202, "large-models/m4": 8204}  # 8203 belongs to backend
     assert json.loads(alloc.read_text())["large-models"]["m4"] == 8204
     smaller = reg.with_group(_group(["m2", "m4"]))
     assert {s.unit: s.port for s in model_slots(smaller, alloc)} == {
         "models/solo": 8100, "large-models/m2": 8201, "large-models/m4": 8204}
+
+
+def test_model_slots_is_a_read_and_allocate_slots_the_one_write(tmp_path):
+    alloc = tmp_path / "allocations.json"
+    reg = Registry(services={}, groups={"large-models": _group(["m1", "m2"])},
+                   models=Group("models", 8100, members=("solo",)))
+    assert [s.port for s in model_slots(reg, alloc)] == [8100, 8200, 8201]
+    assert not alloc.exists()                                   # reading wrote nothing
+    allocate_slots(reg, alloc)
+    written = alloc.read_text()
+    moved = reg.with_group(_group(["m2", "m3"]))
+    assert [s.port for s in model_slots(moved, alloc)] == [8100, 8201, 8200]
+    assert alloc.read_text() == written                         # still untouched by a read
+    before = alloc.stat().st_mtime_ns
+    allocate_slots(reg, alloc)                                  # nothing changed: no write either
+    assert alloc.stat().st_mtime_ns == before
 
 
 def test_model_slots_tolerate_a_corrupt_allocation_file(tmp_path):

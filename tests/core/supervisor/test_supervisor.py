@@ -1,6 +1,7 @@
 """Supervisor with real processes: verified starts, visible fallbacks, adoption, stop of whole trees."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -243,7 +244,10 @@ def test_group_members_start_on_their_allocated_ports(tmp_path, make_supervisor)
     sup = make_supervisor(make_registry(tmp_path, service_yaml("router", [p], None), groups))
     assert sup.units("large-models") == ["large-models/model1", "large-models/model2"]
     assert sup.units("model2") == ["large-models/model2"]
+    allocations = core_paths.resolve().allocations_file
+    assert not allocations.exists()                    # naming units is a read
     outcomes = sup.start("large-models")
+    assert json.loads(allocations.read_text())["large-models"] == {"model1": start, "model2": start + 1}
     assert [(o.ok, o.unit, o.port) for o in outcomes] == [
         (True, "large-models/model1", start), (True, "large-models/model2", start + 1)]
     assert {r.unit for r in sup.records()} == {"large-models/model1", "large-models/model2"}
