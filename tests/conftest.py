@@ -46,6 +46,16 @@ def qt_warnings_fail(request):
            and not any(r.message.startswith(i) for i in QT_WARNINGS_IGNORED)]
     assert not bad, f"Qt warnings during the test: {bad}"
 
+
+
+def pytest_report_header(config):
+    """One line saying whether the real-display tests (tests/desktop) run."""
+    from tests.desktop.harness import missing_tools
+    missing = missing_tools()
+    if missing:
+        return f"desktop tests (real display): SKIPPED - install {' '.join(missing)} (apt-get) to run them"
+    return "desktop tests (real display): run on a private Xvfb with trayer"
+
 # Supervisor fixtures (tests/supervisor_helpers.py): `make_supervisor` builds Supervisors that are
 # stopped afterwards; `no_leftovers` fails a test that leaves one of its processes alive.
 from tests.supervisor_helpers import make_supervisor, no_leftovers  # noqa: E402,F401
