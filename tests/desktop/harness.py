@@ -15,13 +15,17 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 
-from portmanager_gui.core.platform.display import DisplayTrouble, display_problem, loader
+from portmanager_gui.core.platform.display import (
+    DisplayTrouble,
+    display_problem,
+    loader,
+)
 from portmanager_gui.core.resources import SOURCE_ROOT
 from tests.helpers import wait_for
 
