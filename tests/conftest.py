@@ -75,6 +75,15 @@ def workers_disposed(request):
     left = [t.name for t in threading.enumerate() if t not in before and t.name.startswith("pm-") and t.is_alive()]
     assert not left, f"worker threads outlived the test (call shutdown() on their owner): {left}"
 
+
+def pytest_report_header(config):
+    """One line saying whether the real-display tests (tests/desktop) run."""
+    from tests.desktop.harness import missing_tools
+    missing = missing_tools()
+    if missing:
+        return f"desktop tests (real display): SKIPPED - install {' '.join(missing)} (apt-get) to run them"
+    return "desktop tests (real display): run on a private Xvfb with trayer"
+
 # Supervisor fixtures (tests/supervisor_helpers.py): `make_supervisor` builds Supervisors that are
 # stopped afterwards; `no_leftovers` fails a test that leaves one of its processes alive.
 from tests.supervisor_helpers import make_supervisor, no_leftovers  # noqa: E402,F401

@@ -85,7 +85,7 @@ def kill_box(parent: QWidget | None, question: KillQuestion) -> tuple[QMessageBo
     box.setDetailedText(question.details)
     if question.can_kill:
         box.setIcon(QMessageBox.Icon.Warning)
-        kill = box.addButton("Kill", QMessageBox.ButtonRole.DestructiveRole)
+        kill = box.addButton("&Kill", QMessageBox.ButtonRole.DestructiveRole)   # Alt+K
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     else:
