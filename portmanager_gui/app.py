@@ -6,6 +6,7 @@ same object graph without running the event loop (the GUI benchmark uses it).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import signal
 import socket
@@ -33,6 +34,7 @@ from .services.registry_store import RegistryStore
 from .services.scanner import Scanner
 from .single_instance import SingleInstance
 from .ui import dialogs, icons
+from .ui.autostart_text import blocker_text, location_text
 from .ui.interop_presenter import InteropAsks, InteropPresenter
 from .ui.main_window import MainWindow
 from .ui.presenter import Asks, Desktop, Presenter
@@ -146,14 +148,37 @@ def _sync_autostart(parts: Parts, settings: core_settings.Settings) -> None:
     try:
         if settings.start_at_login or autostart.is_enabled(autostart.current_entry()):
             autostart.set_enabled(settings.start_at_login)
+    except autostart.AutostartBlocked as exc:
+        _start_at_login_off(parts, exc.blocker)
     except autostart.AutostartError as exc:
         parts.presenter.notify("Start at login", str(exc), critical=True)
 
 
+def _start_at_login_off(parts: Parts, blocker: autostart.Blocker) -> None:
+    """The switch shows what will happen at the next login: off."""
+    settings = dataclasses.replace(parts.presenter.settings, start_at_login=False)
+    parts.presenter.settings = settings
+    core_settings.save(settings, parts.paths.settings_file)
+    parts.presenter.notify("Start at login", blocker_text(blocker), critical=True)
+
+
+def _check_autostart_at_start(parts: Parts) -> None:
+    """Rewritten at each start so the entry follows the app when it was moved -- unless it
+    was switched off in Task Manager since, or this copy runs from a place that will be gone."""
+    problem = autostart.current_problem()
+    try:
+        blocker = autostart.keep_in_step(parts.presenter.settings.start_at_login)
+    except autostart.AutostartError as exc:
+        parts.presenter.notify("Start at login", str(exc), critical=True)
+        return
+    if blocker is not None:
+        _start_at_login_off(parts, blocker)
+    elif problem is not None:
+        parts.presenter.notify("Port Manager", location_text(problem), critical=True)
+
+
 def start(parts: Parts) -> None:
-    # Rewritten at each start so the entry follows the app when it was moved.
-    if parts.presenter.settings.start_at_login:
-        _sync_autostart(parts, parts.presenter.settings)
+    _check_autostart_at_start(parts)
     parts.store.load()
     if parts.facts is not None:
         parts.facts.start()
