@@ -40,10 +40,12 @@ def test_the_group_editor_uses_the_facts_once_they_arrive(qtbot):
 
 def test_the_facts_are_read_again_while_the_app_runs(qtbot):
     # Windows' excluded ranges change when WSL or Docker Desktop starts: not read once per process
+    import itertools
+
     from portmanager_gui.core.platform.facts import FACTS_TTL_S
 
-    answers = iter([PlatformFacts("windows", (49152, 65535)),
-                    PlatformFacts("windows", (49152, 65535), 0, ((50000, 50059),))])
+    answers = itertools.chain([PlatformFacts("windows", (49152, 65535))],
+                              itertools.repeat(PlatformFacts("windows", (49152, 65535), 0, ((50000, 50059),))))
     loader = FactsLoader(lambda: next(answers))
     with qtbot.waitSignal(loader.loaded, timeout=5000):
         loader.start()
