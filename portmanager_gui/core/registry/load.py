@@ -17,6 +17,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from ..platform import unusable_file_name
 from .model import (
     DEFAULT_GROUP_SIZE,
     DEFAULT_START_PORT,
@@ -181,6 +182,9 @@ class _Walker:
         value = self.text(node, key)
         if not _NAME_RE.fullmatch(value):
             raise self.fail(node, key, f"{value!r} is not a valid name (letters, digits, . _ -)")
+        why = unusable_file_name(value)
+        if why:
+            raise self.fail(node, key, f"{value!r} cannot be used as a name: {why}; choose another name")
         return value
 
     def text_map(self, node: Node, key: str) -> dict[str, str]:

@@ -93,3 +93,22 @@ def test_refusal_rules(pid, user, create, reason):
 def test_an_own_process_may_be_killed():
     assert refusal(holder(700), 3000, LINUX, ME) is None
     assert refusal(holder(700, user="ALICE"), 3000, WINDOWS, ME) is None
+
+
+@pytest.mark.parametrize("port", [445, 139])
+def test_pid_4_on_the_smb_ports_is_file_sharing_not_http_sys(port):
+    note = po.holder_note(WINDOWS, 4, port)
+    assert "SMB" in note and str(port) in note and "HTTP.sys" not in note and "cannot be killed" in note
+    assert "HTTP.sys" in po.holder_note(WINDOWS, 4, 80)
+    why = refusal(holder(4, user="SYSTEM", name="System"), port, WINDOWS, ME)
+    assert "SMB" in why.message
+
+
+def test_command_lines_are_quoted_as_each_os_reads_them():
+    from portmanager_gui.core.platform.commands import command_line_text
+
+    argv = [r"C:\Program Files\llama\llama-server.exe", "-m", r"C:\models\my model.gguf", 'say "hi"', ""]
+    assert command_line_text(argv, WINDOWS) == \
+        r'"C:\Program Files\llama\llama-server.exe" -m "C:\models\my model.gguf" "say \"hi\"" ""'
+    assert command_line_text(["/usr/bin/llama-server", "-m", "/m/my model.gguf"], LINUX) == \
+        "/usr/bin/llama-server -m '/m/my model.gguf'"
