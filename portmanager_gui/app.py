@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QSocketNotifier, QTimer, QUrl
+from PySide6.QtCore import QSocketNotifier, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
@@ -39,7 +39,7 @@ from .ui.interop_presenter import InteropAsks, InteropPresenter
 from .ui.main_window import MainWindow
 from .ui.presenter import Asks, Desktop, Presenter
 from .ui.settings_dialog import ask_settings
-from .ui.tray import Tray, TrayActions
+from .ui.tray import Tray, TrayActions, reopen_shows_window
 
 TRAY_WAIT_MS = 5000      # at login the tray host may start after us
 QUIT_WAIT_MS = 20000     # the most Quit waits for the services to stop
@@ -215,6 +215,12 @@ def shutdown(parts: Parts) -> None:
         parts.tray.dispose()
 
 
+def _on_app_state(parts: Parts, state: Qt.ApplicationState) -> None:
+    active = state == Qt.ApplicationState.ApplicationActive
+    if reopen_shows_window(current_os(), active, parts.window.isVisible()):
+        parts.window.bring_to_front()
+
+
 def _show_tray_or_window(parts: Parts, args: argparse.Namespace, waited_ms: int = 0) -> None:
     """Wait briefly for a tray host (login races), then fall back to the window."""
     if parts.tray is not None and QSystemTrayIcon.isSystemTrayAvailable():
@@ -286,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     app.aboutToQuit.connect(lambda: shutdown(parts))
     if single is not None:
         single.show_requested.connect(parts.window.bring_to_front)
+    app.applicationStateChanged.connect(lambda state: _on_app_state(parts, state))
     if args.smoke:
         _smoke(parts)
         parts.window.quit_on_close = True
