@@ -215,6 +215,15 @@ def shutdown(parts: Parts) -> None:
         parts.tray.dispose()
 
 
+def _allow_foreground():
+    """Windows: hand the right to raise a window on to the first instance (see notify_first)."""
+    if current_os() != "windows":
+        return None
+    from .core.platform import win32
+
+    return lambda pid: win32.allow_set_foreground(pid if pid else win32.ASFW_ANY)
+
+
 def _on_app_state(parts: Parts, state: Qt.ApplicationState) -> None:
     active = state == Qt.ApplicationState.ApplicationActive
     if reopen_shows_window(current_os(), active, parts.window.isVisible()):
@@ -284,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.smoke:
         single = SingleInstance(paths.state_dir / "gui.lock")
         if not single.acquire():
-            return 0 if single.notify_first() else _already_running(paths)
+            return 0 if single.notify_first(_allow_foreground()) else _already_running(paths)
     notifier = _install_signal_handlers(app)
     if not args.registry and not paths.registry_file.exists():
         args.show = True      # first run: show the window, not only a new icon in the tray
