@@ -6,6 +6,7 @@ same object graph without running the event loop (the GUI benchmark uses it).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import signal
 import socket
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QSocketNotifier, QTimer, QUrl
+from PySide6.QtCore import QSocketNotifier, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
@@ -40,11 +41,12 @@ from .services.registry_store import RegistryStore
 from .services.scanner import Scanner
 from .single_instance import SingleInstance
 from .ui import dialogs, icons
+from .ui.autostart_text import blocker_text, location_text
 from .ui.interop_presenter import InteropAsks, InteropPresenter
 from .ui.main_window import MainWindow
 from .ui.presenter import Asks, Desktop, Presenter
 from .ui.settings_dialog import ask_settings
-from .ui.tray import Tray, TrayActions
+from .ui.tray import Tray, TrayActions, reopen_shows_window
 
 TRAY_WAIT_MS = 5000      # at login the tray host may start after us
 
@@ -168,14 +170,37 @@ def _sync_autostart(parts: Parts, settings: core_settings.Settings) -> None:
     try:
         if settings.start_at_login or autostart.is_enabled(autostart.current_entry()):
             autostart.set_enabled(settings.start_at_login)
+    except autostart.AutostartBlocked as exc:
+        _start_at_login_off(parts, exc.blocker)
     except autostart.AutostartError as exc:
         parts.presenter.notify("Start at login", str(exc), critical=True)
 
 
+def _start_at_login_off(parts: Parts, blocker: autostart.Blocker) -> None:
+    """The switch shows what will happen at the next login: off."""
+    settings = dataclasses.replace(parts.presenter.settings, start_at_login=False)
+    parts.presenter.settings = settings
+    core_settings.save(settings, parts.paths.settings_file)
+    parts.presenter.notify("Start at login", blocker_text(blocker), critical=True)
+
+
+def _check_autostart_at_start(parts: Parts) -> None:
+    """Rewritten at each start so the entry follows the app when it was moved -- unless it
+    was switched off in Task Manager since, or this copy runs from a place that will be gone."""
+    problem = autostart.current_problem()
+    try:
+        blocker = autostart.keep_in_step(parts.presenter.settings.start_at_login)
+    except autostart.AutostartError as exc:
+        parts.presenter.notify("Start at login", str(exc), critical=True)
+        return
+    if blocker is not None:
+        _start_at_login_off(parts, blocker)
+    elif problem is not None:
+        parts.presenter.notify("Port Manager", location_text(problem), critical=True)
+
+
 def start(parts: Parts) -> None:
-    # Rewritten at each start so the entry follows the app when it was moved.
-    if parts.presenter.settings.start_at_login:
-        _sync_autostart(parts, parts.presenter.settings)
+    _check_autostart_at_start(parts)
     parts.store.load()
     if parts.facts is not None:
         parts.facts.start()
@@ -205,6 +230,21 @@ def shutdown(parts: Parts) -> None:
         parts.interop.worker.shutdown(5000)
     if parts.tray is not None:
         parts.tray.dispose()
+
+
+def _allow_foreground():
+    """Windows: hand the right to raise a window on to the first instance (see notify_first)."""
+    if current_os() != "windows":
+        return None
+    from .core.platform import win32
+
+    return lambda pid: win32.allow_set_foreground(pid if pid else win32.ASFW_ANY)
+
+
+def _on_app_state(parts: Parts, state: Qt.ApplicationState) -> None:
+    active = state == Qt.ApplicationState.ApplicationActive
+    if reopen_shows_window(current_os(), active, parts.window.isVisible()):
+        parts.window.bring_to_front()
 
 
 def _show_tray_or_window(parts: Parts, args: argparse.Namespace, waited_ms: int = 0) -> None:
@@ -276,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.smoke:
         single = SingleInstance(paths.state_dir / "gui.lock")
         if not single.acquire():
-            return 0 if single.notify_first() else _already_running(paths)
+            return 0 if single.notify_first(_allow_foreground()) else _already_running(paths)
     if not args.registry and not paths.registry_file.exists():
         args.show = True      # first run: show the window, not only a new icon in the tray
     parts = build(app, args, paths)
@@ -284,6 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     app.aboutToQuit.connect(lambda: shutdown(parts))
     if single is not None:
         single.show_requested.connect(parts.window.bring_to_front)
+    app.applicationStateChanged.connect(lambda state: _on_app_state(parts, state))
     if args.smoke:
         _smoke(parts)
         parts.window.quit_on_close = True

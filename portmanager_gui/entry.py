@@ -25,6 +25,7 @@ from .core import paths, resources
 PACKAGE = "portmanager_gui"
 DEPENDENCIES = {"PySide6", "shiboken6", "psutil", "platformdirs", "ruamel"}
 ERROR_LOG = "gui-errors.log"
+ERROR_LOG_LIMIT = 1_000_000
 
 
 def quiet_stdio() -> None:
@@ -36,11 +37,20 @@ def quiet_stdio() -> None:
 
 
 def _error_log() -> TextIO | None:
-    """The last run's tracebacks, in the logs folder (rewritten each start, so it never grows)."""
+    """Tracebacks, in the logs folder. Appended to: a second launch runs this before the
+    single-instance check, and must not erase what the running first one wrote. Bounded
+    by moving a log over ``ERROR_LOG_LIMIT`` to ``.1`` (left alone while another process
+    holds it open on Windows)."""
     try:
         log_dir = paths.resolve().log_dir
         log_dir.mkdir(parents=True, exist_ok=True)
-        return open(log_dir / ERROR_LOG, "w", encoding="utf-8", buffering=1)  # noqa: SIM115
+        log = log_dir / ERROR_LOG
+        try:
+            if log.stat().st_size > ERROR_LOG_LIMIT:
+                os.replace(log, log.with_name(ERROR_LOG + ".1"))
+        except OSError:
+            pass
+        return open(log, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 - lives as long as the process
     except OSError:
         return None
 

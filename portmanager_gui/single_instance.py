@@ -7,6 +7,7 @@ left by a crashed instance is stale (its pid is gone) and QLockFile takes it ove
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QLockFile, QObject, Signal
@@ -45,8 +46,22 @@ class SingleInstance(QObject):
         self._server.listen(self.name)
         return True
 
-    def notify_first(self) -> bool:
-        """Ask the running instance to show its window. True when it answered."""
+    def first_pid(self) -> int | None:
+        """The pid of the instance holding the lock, from the lock file."""
+        info = self._lock.getLockInfo()      # PySide6: (pid, hostname, appname); pid 0 if unknown
+        pid = info[0] if isinstance(info, tuple) and info else 0
+        return int(pid) if isinstance(pid, int) and pid > 0 else None
+
+    def notify_first(self, allow_foreground: Callable[[int | None], object] | None = None) -> bool:
+        """Ask the running instance to show its window. True when it answered.
+
+        ``allow_foreground(pid)`` runs first: on Windows only the process that received the
+        last input (this second launch) may bring a window to the front, and it passes that
+        right on with AllowSetForegroundWindow -- else the first one's window only flashes
+        in the taskbar.
+        """
+        if allow_foreground is not None:
+            allow_foreground(self.first_pid())
         sock = QLocalSocket()
         sock.connectToServer(self.name)
         if not sock.waitForConnected(CONNECT_MS):

@@ -93,3 +93,27 @@ def test_a_missing_dependency_is_explained_not_a_traceback(tmp_path):
     assert done.returncode == 1
     assert "'PySide6' is not installed" in done.stderr and "-m pip install -e" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_second_launch_does_not_erase_the_first_ones_tracebacks(monkeypatch, pm_home):
+    log = pm_home / "logs" / entry.ERROR_LOG
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text("Traceback of the running first instance\n", encoding="utf-8")
+    monkeypatch.setattr(sys, "stderr", None)
+    entry.quiet_stdio()                  # the second launch, before the single-instance check
+    try:
+        print("second", file=sys.stderr)
+    finally:
+        sys.stderr.close()
+    assert log.read_text(encoding="utf-8") == "Traceback of the running first instance\nsecond\n"
+
+
+def test_a_large_error_log_is_moved_aside(monkeypatch, pm_home):
+    log = pm_home / "logs" / entry.ERROR_LOG
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text("x" * (entry.ERROR_LOG_LIMIT + 1), encoding="utf-8")
+    monkeypatch.setattr(sys, "stderr", None)
+    entry.quiet_stdio()
+    sys.stderr.close()
+    assert log.read_text(encoding="utf-8") == ""
+    assert log.with_name(entry.ERROR_LOG + ".1").stat().st_size == entry.ERROR_LOG_LIMIT + 1

@@ -42,7 +42,7 @@ APP_SIZES = (16, 24, 32, 48, 64, 128, 256, 512, 1024)
 ICO_SIZES = (16, 24, 32, 48, 64, 128, 256)
 ICNS_SIZES = (16, 32, 64, 128, 256, 512, 1024)
 TRAY_SIZES = (16, 22, 24, 32, 44, 48, 64)
-TEMPLATE_SIZES = {"": 22, "@2x": 44}
+TEMPLATE_SIZES = {"": 18, "@2x": 36}   # Apple HIG: menu bar icons 18 pt high at most
 ICO_NAME, ICNS_NAME = "PortManager.ico", "PortManager.icns"
 
 

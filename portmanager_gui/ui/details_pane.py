@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import html
-import shlex
 import time
 from collections.abc import Sequence
 
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
+from ..core.platform.commands import command_line_text
 from ..core.port_rows import PortRow, format_uptime
 
 
@@ -19,7 +19,7 @@ def describe_row(row: PortRow) -> str:
     if row.note:
         lines.append(html.escape(row.note))
     for h in row.holders:
-        cmd = shlex.join(h.cmdline) if h.cmdline else (h.exe or "(command line not visible)")
+        cmd = command_line_text(h.cmdline) if h.cmdline else (h.exe or "(command line not visible)")
         up = format_uptime(row.uptime(time.time()))
         lines.append(f"Held by <b>{html.escape(h.name or '?')}</b> pid {h.pid}, user "
                      f"{html.escape(h.username or '?')}{', up ' + up if up else ''}"

@@ -6,7 +6,6 @@ question themselves and never open a real modal loop.
 """
 from __future__ import annotations
 
-import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ..core.occupancy.snapshot import Holder
+from ..core.platform.commands import command_line_text
 
 if TYPE_CHECKING:
     from ..core.kill.policy import KillPlan
@@ -29,7 +29,7 @@ class KillQuestion:
 
 
 def _holder_lines(h: Holder) -> list[str]:
-    cmd = shlex.join(h.cmdline) if h.cmdline else (h.exe or "(command line not visible)")
+    cmd = command_line_text(h.cmdline) if h.cmdline else (h.exe or "(command line not visible)")
     return [f"{h.name or '?'}  (pid {h.pid}, user {h.username or '?'})", f"    {cmd}"]
 
 

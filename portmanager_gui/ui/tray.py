@@ -161,6 +161,22 @@ def fill_menu(menu: QMenu, registry: Registry | None, rows: Sequence[PortRow], a
     _add(menu, "Quit", acts.quit)
 
 
+def click_shows_window(os_name: str, reason: QSystemTrayIcon.ActivationReason) -> bool:
+    """A click on the icon opens the window -- except on macOS, where a click on a menu-bar
+    item opens its menu (Qt reports that click as Trigger too): raising the window as well
+    would put it behind the open menu."""
+    if os_name == "darwin":
+        return False
+    return reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick)
+
+
+def reopen_shows_window(os_name: str, active: bool, window_visible: bool) -> bool:
+    """macOS: opening the app again (Finder, Spotlight, the Dock) only activates the running
+    copy -- LaunchServices starts no second process, so the single-instance handshake never
+    runs. The app turning active with no window shown is that reopen: show the window."""
+    return os_name == "darwin" and active and not window_visible
+
+
 class Tray(QObject):
     """The system tray icon; ``update`` is called with each new set of rows."""
 
@@ -169,6 +185,7 @@ class Tray(QObject):
     def __init__(self, os_name: str, acts: TrayActions, icons: Mapping[Overall, QIcon],
                  parent: QObject | None = None):
         super().__init__(parent)
+        self._os = os_name
         self._acts = acts
         self._icons = dict(icons)     # one per overall state (see icons.tray_icon_files)
         self._dots = {s: dot_icon(c) for s, c in ROW_DOTS.items()}
@@ -211,7 +228,7 @@ class Tray(QObject):
         self.icon.showMessage(title, text, kind, 10000)
 
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
-        if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
+        if click_shows_window(self._os, reason):
             self._acts.show_window()
 
     def dispose(self) -> None:

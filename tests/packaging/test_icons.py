@@ -38,8 +38,8 @@ def test_every_png_exists_at_its_size(make_icons):
     for state in ("ok", "fallback", "conflict"):
         for size in make_icons.TRAY_SIZES:
             assert _png_size(RES / "tray" / f"tray-{state}-{size}.png") == (size, size)
-        assert _png_size(RES / "tray" / f"tray-{state}Template.png") == (22, 22)
-        assert _png_size(RES / "tray" / f"tray-{state}Template@2x.png") == (44, 44)
+        assert _png_size(RES / "tray" / f"tray-{state}Template.png") == (18, 18)
+        assert _png_size(RES / "tray" / f"tray-{state}Template@2x.png") == (36, 36)
 
 
 def test_ico_holds_each_windows_size():
@@ -74,11 +74,13 @@ def test_tray_dot_has_each_state_colour_and_templates_are_black_masks(make_icons
         # a point inside the dot but off its mark (the left edge of the dot)
         assert tray.pixelColor(33, 44).name() == QColor(colour).name(), state
         mask = QImage(str(RES / "tray" / f"tray-{state}Template@2x.png"))
+        side = mask.width()                               # 36: Apple's 18 pt menu-bar height, @2x
         colours = {mask.pixelColor(x, y).rgb() & 0xFFFFFF
-                   for x in range(44) for y in range(44) if mask.pixelColor(x, y).alpha() > 0}
+                   for x in range(side) for y in range(side) if mask.pixelColor(x, y).alpha() > 0}
         assert colours == {0}, state                      # only black (alpha carries the shape)
-        assert mask.pixelColor(14, 14).alpha() == 0       # a prong is cut out
-        assert mask.pixelColor(6, 30).alpha() == 255      # the body is solid
+        at = lambda v: round(v * side / 44)               # noqa: E731 - points of the 44 px drawing
+        assert mask.pixelColor(at(14), at(14)).alpha() < 128   # a prong is cut out
+        assert mask.pixelColor(at(6), at(30)).alpha() == 255   # the body is solid
 
 
 def test_committed_files_match_the_svg(make_icons, qt_app):

@@ -36,3 +36,23 @@ def test_the_group_editor_uses_the_facts_once_they_arrive(qtbot):
     assert "excluded port range" not in editor.messages.text()   # no OS rules until the facts are read
     editor.set_facts(PlatformFacts("windows", (49152, 65535), 0, ((8150, 8299),)))
     assert "Windows excluded port range 8150-8299" in editor.messages.text()
+
+
+def test_the_facts_are_read_again_while_the_app_runs(qtbot):
+    # Windows' excluded ranges change when WSL or Docker Desktop starts: not read once per process
+    import itertools
+
+    from portmanager_gui.core.platform.facts import FACTS_TTL_S
+
+    answers = itertools.chain([PlatformFacts("windows", (49152, 65535))],
+                              itertools.repeat(PlatformFacts("windows", (49152, 65535), 0, ((50000, 50059),))))
+    loader = FactsLoader(lambda: next(answers))
+    with qtbot.waitSignal(loader.loaded, timeout=5000):
+        loader.start()
+    assert loader._timer.isActive() and loader._timer.interval() == int(FACTS_TTL_S * 1000)
+    loader._timer.setInterval(10)               # the timer firing, without waiting a minute
+    with qtbot.waitSignal(loader.loaded, timeout=5000) as second:
+        pass
+    assert second.args[0].excluded_ranges == ((50000, 50059),)
+    loader.wait_idle(5000)
+    assert not loader._timer.isActive()

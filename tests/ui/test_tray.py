@@ -96,3 +96,33 @@ def test_tray_icons_come_from_the_generated_files_and_are_a_mask_on_macos():
     assert all(not icon.isNull() for icon in (*mac.values(), *linux.values()))
     assert len(linux[Overall.OK].availableSizes()) == 7 and mac[Overall.PROBLEM].availableSizes()
     assert len({icon.cacheKey() for icon in linux.values()}) == 3
+
+
+def test_a_click_on_the_icon_raises_the_window_except_on_the_macos_menu_bar():
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    from portmanager_gui.ui.tray import click_shows_window
+
+    R = QSystemTrayIcon.ActivationReason
+    for os_name in ("linux", "windows"):
+        assert click_shows_window(os_name, R.Trigger) and click_shows_window(os_name, R.DoubleClick)
+        assert not click_shows_window(os_name, R.Context)
+    # macOS: the click opens the menu; a window raised with it would sit behind the menu
+    assert not any(click_shows_window("darwin", r) for r in (R.Trigger, R.DoubleClick, R.Context))
+    shown = []
+    acts = Recorder().actions()
+    tray = Tray("darwin", TrayActions(**{**acts.__dict__, "show_window": lambda: shown.append(1)}),
+                load_tray_icons("darwin"))
+    tray.icon.activated.emit(R.Trigger)
+    assert shown == []
+    tray.dispose()
+
+
+def test_reopening_the_running_macos_app_shows_its_window():
+    from portmanager_gui.ui.tray import reopen_shows_window
+
+    assert reopen_shows_window("darwin", active=True, window_visible=False)
+    assert not reopen_shows_window("darwin", active=True, window_visible=True)
+    assert not reopen_shows_window("darwin", active=False, window_visible=False)
+    # elsewhere a second launch is a second process: the single-instance handshake shows it
+    assert not reopen_shows_window("windows", active=True, window_visible=False)

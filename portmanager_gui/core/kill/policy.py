@@ -78,7 +78,7 @@ def refusal(holder: Holder, port: int, os_name: str | None = None, me: Me | None
     me = me or Me.current()
     who = describe_short(holder)
     if holder.pid in pocc.protected_pids(os_name):
-        extra = pocc.holder_note(os_name, holder.pid)
+        extra = pocc.holder_note(os_name, holder.pid, port)
         return Refusal(holder, Reason.PROTECTED, f"port {port}: {who} is a protected system process"
                        + (f". {extra}" if extra else "; it is never killed"))
     fw = pocc.forwarder(os_name, holder.name)

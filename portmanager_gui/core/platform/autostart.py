@@ -8,6 +8,18 @@
   now, which would start a second copy of the running app.
 - Windows: the ``PortManager`` value under ``HKCU\\Software\\Microsoft\\Windows\\
   CurrentVersion\\Run``: a command line, program path quoted (Run and RunOnce Registry Keys).
+  Task Manager's (and Settings > Apps > Startup's) switch does not touch that value: it
+  writes a 12-byte REG_BINARY of the same name under ``...\\Explorer\\StartupApproved\\Run``,
+  first byte 02 (or 06) on, 03 (odd) off, absent meaning on. ``disabled_by_user`` reads it,
+  so the app's switch does not say "on" while Windows skips the entry; turning it on in
+  the app is the user's word and removes that "off".
+
+Where the app runs from can make an entry useless: a macOS app started inside its disk
+image (``/Volumes/...``) or from a translocated copy (Gatekeeper runs a quarantined app
+from a random read-only path under ``/private/var/folders/.../AppTranslocation/``), or
+a Windows app run from inside a zip (Explorer extracts it to ``%TEMP%\\Temp1_*.zip``) --
+each path is gone after the eject, the reboot or the cleanup. ``location_problem`` tells;
+``enable`` then refuses with ``AutostartBlocked`` and the UI asks to move the app.
 
 ``autostart_entry`` and ``launch_argv`` are pure, so every OS's exact content is tested
 anywhere; ``enable``/``disable``/``is_enabled`` touch the real file or registry, and
@@ -24,6 +36,7 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from types import ModuleType
 
@@ -32,6 +45,7 @@ from ..resources import SOURCE_ROOT, ResourceMissing, is_frozen, resource_path
 from . import LINUX, MACOS, WINDOWS, current_os
 
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
+APPROVED_KEY = r"Software\Microsoft\Windows\CurrentVersion\Explorer\StartupApproved\Run"
 LINUX_FILE = f"{EXECUTABLE}.desktop"
 ICON = ("icons", "portmanager-256.png")
 
@@ -39,6 +53,50 @@ ICON = ("icons", "portmanager-256.png")
 class AutostartError(OSError):
     """The autostart entry could not be written or removed."""
 
+
+class Blocker(str, Enum):
+    """Why an entry written now would not start the app at the next login."""
+
+    DISK_IMAGE = "disk-image"               # macOS: run from the mounted .dmg
+    TRANSLOCATED = "translocated"           # macOS: Gatekeeper's temporary copy
+    INSIDE_ZIP = "inside-zip"               # Windows: Explorer's temporary extraction of a zip
+    DISABLED_BY_USER = "disabled-by-user"   # Windows: off in Task Manager / Settings > Startup
+
+
+class AutostartBlocked(AutostartError):
+    """Start at login was not turned on: ``blocker`` says why (the UI words it)."""
+
+    def __init__(self, blocker: Blocker, executable: str = ""):
+        self.blocker = blocker
+        self.executable = executable
+        super().__init__(f"start at login not turned on: {blocker.value} ({executable})")
+
+
+def location_problem(os_name: str, executable: str, temp_dir: str = "") -> Blocker | None:
+    """Whether the app runs from a place that will be gone by the next login."""
+    if os_name == MACOS:
+        if executable.startswith("/Volumes/"):
+            return Blocker.DISK_IMAGE
+        if "/AppTranslocation/" in executable:
+            return Blocker.TRANSLOCATED
+    if os_name == WINDOWS:
+        folders = ntpath.normcase(executable).split("\\")
+        if any(re.fullmatch(r"temp\d+_.*\.zip", part) for part in folders):
+            return Blocker.INSIDE_ZIP
+        temp = ntpath.normcase(temp_dir.rstrip("\\"))
+        if temp and ntpath.normcase(executable).startswith(temp + "\\") and is_frozen_path(executable):
+            return Blocker.INSIDE_ZIP
+    return None
+
+
+def is_frozen_path(executable: str) -> bool:
+    """A bundle's exe (not a Python interpreter someone installed under TEMP)."""
+    return not ntpath.basename(executable).lower().startswith("python")
+
+
+def startup_approved(data: bytes | None) -> bool:
+    """Task Manager's StartupApproved value: absent or even first byte = on, odd = off."""
+    return not data or not (data[0] & 1)
 
 @dataclass(frozen=True)
 class AutostartEntry:
@@ -163,13 +221,20 @@ def _winreg(module: ModuleType | None) -> ModuleType:
     return winreg
 
 
-def enable(entry: AutostartEntry, winreg: ModuleType | None = None) -> None:
-    """Write the entry (replacing an older one, e.g. after the app moved)."""
+def enable(entry: AutostartEntry, winreg: ModuleType | None = None, problem: Blocker | None = None) -> None:
+    """Write the entry (replacing an older one, e.g. after the app moved); on Windows also
+    remove a Task Manager "off" -- turning it on here is the user's word.
+
+    ``problem`` (from ``location_problem``) refuses with ``AutostartBlocked`` instead.
+    """
+    if problem is not None:
+        raise AutostartBlocked(problem, entry.content)
     try:
         if entry.os_name == WINDOWS:
             reg = _winreg(winreg)
             with reg.CreateKeyEx(reg.HKEY_CURRENT_USER, entry.location, 0, reg.KEY_SET_VALUE) as key:
                 reg.SetValueEx(key, entry.value_name, 0, reg.REG_SZ, entry.content)
+            _forget_approval(entry, reg)
             return
         from ..atomic_write import write_atomic
 
@@ -189,6 +254,7 @@ def disable(entry: AutostartEntry, winreg: ModuleType | None = None) -> None:
                     reg.DeleteValue(key, entry.value_name)
             except FileNotFoundError:
                 pass
+            _forget_approval(entry, reg)
             return
         Path(entry.location).unlink(missing_ok=True)
     except OSError as exc:
@@ -212,13 +278,63 @@ def read_entry(entry: AutostartEntry, winreg: ModuleType | None = None) -> str |
         return None
 
 
+def _forget_approval(entry: AutostartEntry, reg: ModuleType) -> None:
+    try:
+        with reg.OpenKey(reg.HKEY_CURRENT_USER, APPROVED_KEY, 0, reg.KEY_SET_VALUE) as key:
+            reg.DeleteValue(key, entry.value_name)
+    except FileNotFoundError:
+        pass
+
+
+def disabled_by_user(entry: AutostartEntry, winreg: ModuleType | None = None) -> bool:
+    """Windows: the entry is switched off in Task Manager (StartupApproved). Elsewhere False."""
+    if entry.os_name != WINDOWS:
+        return False
+    reg = _winreg(winreg)
+    try:
+        with reg.OpenKey(reg.HKEY_CURRENT_USER, APPROVED_KEY, 0, reg.KEY_QUERY_VALUE) as key:
+            value, _kind = reg.QueryValueEx(key, entry.value_name)
+    except FileNotFoundError:
+        return False
+    return not startup_approved(bytes(value) if isinstance(value, (bytes, bytearray)) else None)
+
+
 def is_enabled(entry: AutostartEntry, winreg: ModuleType | None = None) -> bool:
-    """Whether an entry of ours is in place (it may point to an older copy of the app)."""
-    return read_entry(entry, winreg) is not None
+    """Whether an entry of ours is in place and the OS will run it (it may point to an older
+    copy of the app)."""
+    return read_entry(entry, winreg) is not None and not disabled_by_user(entry, winreg)
+
+
+def current_problem(os_name: str | None = None) -> Blocker | None:
+    """``location_problem`` for this running copy."""
+    import tempfile
+
+    return location_problem(os_name or current_os(), sys.executable, tempfile.gettempdir())
 
 
 def set_enabled(enabled: bool, entry: AutostartEntry | None = None) -> AutostartEntry:
-    """The settings toggle: write or remove the entry for this copy of the app."""
+    """The settings toggle: write or remove the entry for this copy of the app. Turning it
+    on from a place that will be gone raises ``AutostartBlocked``."""
     entry = entry or current_entry()
-    (enable if enabled else disable)(entry)
+    if enabled:
+        enable(entry, problem=current_problem(entry.os_name))
+    else:
+        disable(entry)
     return entry
+
+
+def keep_in_step(wanted: bool, entry: AutostartEntry | None = None,
+                 winreg: ModuleType | None = None) -> Blocker | None:
+    """At each start, with the setting on: rewrite the entry so it follows a moved app --
+    unless the user switched it off in Task Manager since (then that is reported, and the
+    setting should follow it), or this copy runs from a place that will be gone."""
+    entry = entry or current_entry()
+    if not wanted:
+        return None
+    if read_entry(entry, winreg) is not None and disabled_by_user(entry, winreg):
+        return Blocker.DISABLED_BY_USER
+    problem = current_problem(entry.os_name)
+    if problem is not None:
+        return problem
+    enable(entry, winreg)
+    return None

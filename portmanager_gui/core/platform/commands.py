@@ -9,6 +9,7 @@ Never a shell; never raises for a missing program or a timeout.
 from __future__ import annotations
 
 import ntpath
+import shlex
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -61,3 +62,12 @@ def python_for_children(os_name: str, frozen: bool, executable: str,
 
         exists = os.path.isfile
     return console if exists(console) else executable
+
+
+def command_line_text(argv: Sequence[str], os_name: str | None = None) -> str:
+    """A command line to show or copy, quoted as that OS's shell reads it: Windows programs
+    split their own command line by the C runtime's rules (``subprocess.list2cmdline``),
+    which POSIX ``shlex`` quoting ('single quotes') would not survive."""
+    if (os_name or current_os()) == WINDOWS:
+        return subprocess.list2cmdline(list(argv))
+    return shlex.join(argv)

@@ -9,12 +9,15 @@ Sources:
   1024 is where unprivileged ports start. Control Center's AirPlay Receiver listens on
   5000 and 7000 from macOS 12.
 - Windows: ``netsh int ipv4 show dynamicport tcp`` (default 49152-65535) and
-  ``netsh int ipv4 show excludedportrange protocol=tcp`` (ranges reserved by Hyper-V,
-  WSL, Docker...). Windows has no privileged ports.
+  ``netsh int ipv4|ipv6 show excludedportrange protocol=tcp`` (ranges reserved by Hyper-V,
+  WSL, Docker... -- per family: a port reserved for IPv6 only still refuses ``::1``). Windows
+  has no privileged ports. The excluded ranges change while we run (WSL or Docker Desktop
+  starting reserves new ones), so the facts are read again after ``FACTS_TTL_S``.
 """
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +26,7 @@ from . import LINUX, MACOS, WINDOWS, current_os
 from .commands import run_command
 
 IANA_EPHEMERAL = (49152, 65535)
+FACTS_TTL_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -73,10 +77,8 @@ def _read(path: str) -> str:
         return ""
 
 
-@lru_cache(maxsize=1)
-def current_facts() -> PlatformFacts:
-    """Read the facts of this machine (once per process)."""
-    os_name = current_os()
+def read_facts(os_name: str) -> PlatformFacts:
+    """Read the facts of this machine now."""
     if os_name == LINUX:
         eph = parse_linux_range(_read("/proc/sys/net/ipv4/ip_local_port_range")) or (32768, 60999)
         unpriv = _read("/proc/sys/net/ipv4/ip_unprivileged_port_start").strip()
@@ -87,5 +89,21 @@ def current_facts() -> PlatformFacts:
         eph = (int(first), int(last)) if first.isdigit() and last.isdigit() else IANA_EPHEMERAL
         return PlatformFacts(MACOS, eph, 1024, (), (5000, 7000))
     dyn = parse_netsh_dynamic(_run(["netsh", "int", "ipv4", "show", "dynamicport", "tcp"], WINDOWS))
-    excl = parse_netsh_excluded(_run(["netsh", "int", "ipv4", "show", "excludedportrange", "protocol=tcp"], WINDOWS))
-    return PlatformFacts(WINDOWS, dyn or IANA_EPHEMERAL, 0, excl)
+    excluded: set[tuple[int, int]] = set()
+    for family in ("ipv4", "ipv6"):
+        excluded.update(parse_netsh_excluded(
+            _run(["netsh", "int", family, "show", "excludedportrange", "protocol=tcp"], WINDOWS)))
+    return PlatformFacts(WINDOWS, dyn or IANA_EPHEMERAL, 0, tuple(sorted(excluded)))
+
+
+@lru_cache(maxsize=1)
+def _facts_in(period: int) -> PlatformFacts:
+    return read_facts(current_os())
+
+
+def current_facts() -> PlatformFacts:
+    """The facts of this machine, read again once they are ``FACTS_TTL_S`` old."""
+    return _facts_in(int(time.monotonic() // FACTS_TTL_S))
+
+
+current_facts.cache_clear = _facts_in.cache_clear  # type: ignore[attr-defined]

@@ -67,10 +67,16 @@ def protected_pids(os_name: str) -> frozenset[int]:
     return ALWAYS_PROTECTED | _PROTECTED.get(os_name, frozenset())
 
 
-def holder_note(os_name: str, pid: int) -> str:
+SMB_PORTS = (445, 139)
+SMB_NOTE = ("PID 4 is Windows itself (\"System\"): port {port} is file and printer sharing (SMB), "
+            "served by the kernel; it cannot be killed. Use another port, or turn off the Server "
+            "service / file sharing if this machine does not share folders")
+
+
+def holder_note(os_name: str, pid: int, port: int | None = None) -> str:
     """What to tell the user about a holder beyond its name (empty for ordinary processes)."""
     if os_name == WINDOWS and pid == WINDOWS_SYSTEM_PID:
-        return HTTP_SYS_NOTE
+        return SMB_NOTE.format(port=port) if port in SMB_PORTS else HTTP_SYS_NOTE
     return ""
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ntpath
 import os
 import posixpath
+import re
 import shutil
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -140,7 +141,18 @@ def resolve_command(argv0: str, os_name: str | None = None, env: Mapping[str, st
     env = os.environ if env is None else env
     home = Path.home() if home is None else home
     dirs = command_search_dirs(os_name, env, home)
+    if os_name == WINDOWS and _is_python(argv0):
+        dirs = [d for d in dirs if not _is_store_alias_dir(d)]
     found = which(argv0, path=(";" if os_name == WINDOWS else ":").join(dirs))
     if not found:
         raise CommandNotFound(argv0, dirs, service)
     return found
+
+
+def _is_python(command: str) -> bool:
+    name = ntpath.basename(command).lower()
+    return re.fullmatch(r"python(3(\.\d+)?)?(\.exe)?", name) is not None
+
+
+def _is_store_alias_dir(folder: str) -> bool:
+    return ntpath.normcase(folder.rstrip("\\/")).endswith(ntpath.normcase("\\Microsoft\\WindowsApps"))

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from ..occupancy.snapshot import Snapshot
+from ..platform import unusable_file_name
 from ..platform.facts import PlatformFacts
 from ..ports.selection import ModelSlot, PoolFull, allocate
 from .lint import lint
@@ -129,6 +130,8 @@ def preview_group(registry: Registry, name: str, start: int, size: int, members:
     name = name.strip()
     if not _NAME.fullmatch(name):
         errors.append("the group needs a name of letters, digits, '.', '_' or '-'")
+    elif unusable_file_name(name):
+        errors.append(f"the name {name!r} cannot be used: {unusable_file_name(name)}")
     elif name != original_name and (name in registry.groups or name == UNGROUPED or name in registry.services):
         errors.append(f"the name {name!r} is already used in the registry")
     if not 1 <= start <= 65535:
@@ -139,6 +142,8 @@ def preview_group(registry: Registry, name: str, start: int, size: int, members:
     for m in clean:
         if not _NAME.fullmatch(m):
             errors.append(f"member {m!r} is not a valid model name")
+        elif unusable_file_name(m):
+            errors.append(f"member {m!r} cannot be used: {unusable_file_name(m)}")
     dups = sorted({m for m in clean if clean.count(m) > 1})
     if dups:
         errors.append(f"member listed twice: {', '.join(dups)}")

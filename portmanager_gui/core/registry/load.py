@@ -20,6 +20,7 @@ from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 
+from ..platform import unusable_file_name
 from .compose import compose, events
 from .model import (
     DEFAULT_GROUP_SIZE,
@@ -208,6 +209,9 @@ class _Walker:
         value = self.text(node, key)
         if not _NAME_RE.fullmatch(value):
             raise self.fail(node, key, f"{value!r} is not a valid name (letters, digits, . _ -)")
+        why = unusable_file_name(value)
+        if why:
+            raise self.fail(node, key, f"{value!r} cannot be used as a name: {why}; choose another name")
         return value
 
     def text_map(self, node: Node, key: str) -> dict[str, str]:

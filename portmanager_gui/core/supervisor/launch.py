@@ -7,7 +7,6 @@ does not verify is stopped again (its whole tree) and its record removed.
 from __future__ import annotations
 
 import os
-import shlex
 import threading
 import time
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from pathlib import Path
 import psutil
 
 from ..paths import Paths
+from ..platform.commands import command_line_text
 from ..platform.process_tree import Spawned, spawn, stop_tree
 from ..platform.search_path import CommandNotFound, resolve_command, search_path_value
 from . import logfiles
@@ -61,7 +61,7 @@ class Launcher:
         env = child_env(spec, port, registry_path=self._registry_path)
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
         output = logfiles.open_for_child(log, f"=== {stamp} Port Manager: starting {spec.unit} on port {port}: "
-                                              f"{shlex.join(argv)}")
+                                              f"{command_line_text(argv, self._os)}")
         offset = logfiles.size(log)
         try:
             # Apps started from Finder/Explorer get a minimal PATH: look in the usual bin folders too.

@@ -134,6 +134,7 @@ class FakeWinreg(types.ModuleType):
     KEY_SET_VALUE = 2
     KEY_QUERY_VALUE = 1
     REG_SZ = 1
+    REG_BINARY = 3
 
     def __init__(self):
         super().__init__("winreg")
@@ -221,3 +222,94 @@ def test_the_checkout_launch_line_is_real():
 def test_an_empty_command_line_is_refused():
     with pytest.raises(ValueError):
         autostart_entry("linux", [], "/home/ann", {})
+
+
+# -- Windows: Task Manager's switch (StartupApproved) -------------------------------------
+
+APPROVED = r"Software\Microsoft\Windows\CurrentVersion\Explorer\StartupApproved\Run"
+ON = bytes.fromhex("020000000000000000000000")
+OFF = bytes.fromhex("030000004a8f1c2b3d4ed901")      # 03 and the FILETIME of the switch
+
+
+@pytest.mark.parametrize("data, on", [(None, True), (b"", True), (ON, True), (bytes.fromhex("06") + ON[1:], True),
+                                      (OFF, False), (bytes.fromhex("01") + ON[1:], False),
+                                      (bytes.fromhex("63606060"), False)])
+def test_startup_approved_bytes(data, on):
+    assert autostart.startup_approved(data) is on
+
+
+def _windows_entry():
+    return autostart_entry("windows", [r"C:\Programs\Port Manager\Port Manager.exe"], r"C:\Users\Ann", {})
+
+
+def test_an_entry_switched_off_in_task_manager_is_not_on():
+    entry, reg = _windows_entry(), FakeWinreg()
+    autostart.enable(entry, reg)
+    assert autostart.is_enabled(entry, reg)
+    reg.keys[APPROVED] = {"PortManager": (reg.REG_BINARY, OFF)}       # Task Manager: Disable
+    assert autostart.disabled_by_user(entry, reg) and not autostart.is_enabled(entry, reg)
+    # at the next start the app does not quietly undo the user's choice
+    assert autostart.keep_in_step(True, entry, reg) is autostart.Blocker.DISABLED_BY_USER
+    assert reg.keys[APPROVED]["PortManager"] == (reg.REG_BINARY, OFF)
+    reg.keys[APPROVED]["PortManager"] = (reg.REG_BINARY, ON)           # Task Manager: Enable
+    assert autostart.is_enabled(entry, reg) and autostart.keep_in_step(True, entry, reg) is None
+
+
+def test_turning_it_on_in_the_app_clears_the_task_manager_off():
+    entry, reg = _windows_entry(), FakeWinreg()
+    reg.keys[APPROVED] = {"PortManager": (reg.REG_BINARY, OFF), "OneDrive": (reg.REG_BINARY, ON)}
+    autostart.enable(entry, reg)
+    assert autostart.is_enabled(entry, reg)
+    assert reg.keys[APPROVED] == {"OneDrive": (reg.REG_BINARY, ON)}    # nobody else's value touched
+    reg.keys[APPROVED]["PortManager"] = (reg.REG_BINARY, OFF)
+    autostart.disable(entry, reg)
+    assert "PortManager" not in reg.keys[APPROVED] and not autostart.is_enabled(entry, reg)
+
+
+def test_other_oses_have_no_task_manager_switch(tmp_path):
+    entry = autostart_entry("darwin", ["/Applications/PortManager.app/Contents/MacOS/PortManager"], tmp_path, {})
+    assert not autostart.disabled_by_user(entry)
+
+
+# -- where the app runs from ---------------------------------------------------------------
+
+@pytest.mark.parametrize("os_name, exe, temp, blocker", [
+    ("darwin", "/Volumes/Port Manager/PortManager.app/Contents/MacOS/PortManager", "", "disk-image"),
+    ("darwin", "/private/var/folders/x1/abc/T/AppTranslocation/5E1C-77/d/PortManager.app/Contents/MacOS/PortManager",
+     "", "translocated"),
+    ("darwin", "/Applications/PortManager.app/Contents/MacOS/PortManager", "", None),
+    ("darwin", "/Users/ann/Applications/PortManager.app/Contents/MacOS/PortManager", "", None),
+    ("windows", r"C:\Users\Ann\AppData\Local\Temp\Temp1_PortManager-0.1.0-windows-x64.zip\PortManager\Port Manager.exe",
+     r"C:\Users\Ann\AppData\Local\Temp", "inside-zip"),
+    ("windows", r"C:\Users\Ann\AppData\Local\Temp\7zO4A2B\PortManager\Port Manager.exe",
+     r"C:\Users\Ann\AppData\Local\Temp", "inside-zip"),
+    ("windows", r"C:\Users\Ann\AppData\Local\Programs\Port Manager\Port Manager.exe",
+     r"C:\Users\Ann\AppData\Local\Temp", None),
+    ("windows", r"C:\Users\Ann\AppData\Local\Temp\venv\Scripts\pythonw.exe", r"C:\Users\Ann\AppData\Local\Temp", None),
+    ("linux", "/tmp/Temp1_x.zip/PortManager/PortManager", "/tmp", None),
+])
+def test_a_place_that_will_be_gone_is_told(os_name, exe, temp, blocker):
+    got = autostart.location_problem(os_name, exe, temp)
+    assert (got.value if got else None) == blocker
+
+
+def test_turning_it_on_from_a_disk_image_is_refused_and_writes_nothing(tmp_path, monkeypatch):
+    entry = autostart_entry("darwin", ["/Volumes/Port Manager/PortManager.app/Contents/MacOS/PortManager"],
+                            tmp_path, {})
+    monkeypatch.setattr(autostart, "current_problem", lambda os_name=None: autostart.Blocker.DISK_IMAGE)
+    with pytest.raises(autostart.AutostartBlocked) as caught:
+        autostart.set_enabled(True, entry)
+    assert caught.value.blocker is autostart.Blocker.DISK_IMAGE and isinstance(caught.value, AutostartError)
+    assert not Path(entry.location).exists()
+    assert autostart.keep_in_step(True, entry) is autostart.Blocker.DISK_IMAGE
+    assert not Path(entry.location).exists()
+    autostart.set_enabled(False, entry)          # turning it off still works
+
+
+def test_each_blocker_has_words_saying_what_to_do():
+    from portmanager_gui.ui.autostart_text import blocker_text, location_text
+
+    for blocker, word in [(autostart.Blocker.DISK_IMAGE, "Applications"), (autostart.Blocker.TRANSLOCATED,
+                          "Applications"), (autostart.Blocker.INSIDE_ZIP, "setup"),
+                          (autostart.Blocker.DISABLED_BY_USER, "Task Manager")]:
+        assert word in blocker_text(blocker) and word in location_text(blocker)

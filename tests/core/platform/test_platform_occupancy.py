@@ -135,3 +135,22 @@ def test_an_ordinary_process_of_ours_is_no_forwarder():
 ])
 def test_system_processes_by_account_or_install_place(os_name, user, exe, system):
     assert (po.system_account(os_name, user) or po.system_path(os_name, exe)) is system
+
+
+@pytest.mark.parametrize("port", [445, 139])
+def test_pid_4_on_the_smb_ports_is_file_sharing_not_http_sys(port):
+    note = po.holder_note(WINDOWS, 4, port)
+    assert "SMB" in note and str(port) in note and "HTTP.sys" not in note and "cannot be killed" in note
+    assert "HTTP.sys" in po.holder_note(WINDOWS, 4, 80)
+    why = refusal(holder(4, user="SYSTEM", name="System"), port, WINDOWS, ME)
+    assert "SMB" in why.message
+
+
+def test_command_lines_are_quoted_as_each_os_reads_them():
+    from portmanager_gui.core.platform.commands import command_line_text
+
+    argv = [r"C:\Program Files\llama\llama-server.exe", "-m", r"C:\models\my model.gguf", 'say "hi"', ""]
+    assert command_line_text(argv, WINDOWS) == \
+        r'"C:\Program Files\llama\llama-server.exe" -m "C:\models\my model.gguf" "say \"hi\"" ""'
+    assert command_line_text(["/usr/bin/llama-server", "-m", "/m/my model.gguf"], LINUX) == \
+        "/usr/bin/llama-server -m '/m/my model.gguf'"

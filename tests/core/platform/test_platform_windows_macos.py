@@ -130,16 +130,21 @@ NETSH_DYNAMIC_DE = ("\nProtokoll tcp Dynamischer Portbereich\n------------------
 NETSH_EXCLUDED = ("\nProtocol tcp Port Exclusion Ranges\n\nStart Port    End Port\n----------    --------\n"
                   "      5357        5357\n     50000       50059     *\n\n* - Administered port exclusions.\n\n")
 
+NETSH_EXCLUDED_V6 = ("\nProtocol tcp Port Exclusion Ranges\n\nStart Port    End Port\n----------    --------\n"
+                     "      2869        2869\n      5357        5357\n\n")
+
 
 @pytest.fixture
 def windows_netsh(monkeypatch):
     """current_facts() on "Windows", with netsh answered from ``outputs``; records each call."""
     calls: list[tuple[list[str], dict]] = []
-    outputs = {"dynamicport": NETSH_DYNAMIC_EN, "excludedportrange": NETSH_EXCLUDED}
+    outputs = {"dynamicport": NETSH_DYNAMIC_EN, "excludedportrange": NETSH_EXCLUDED,
+               "excludedportrange ipv6": NETSH_EXCLUDED_V6}
 
     def fake_run(argv, **kwargs):
         calls.append((argv, kwargs))
-        return subprocess.CompletedProcess(argv, 0, stdout=outputs[argv[4]], stderr="")
+        key = argv[4] + (" ipv6" if argv[2] == "ipv6" else "")
+        return subprocess.CompletedProcess(argv, 0, stdout=outputs[key], stderr="")
 
     monkeypatch.setattr(pf, "current_os", lambda: WINDOWS)
     monkeypatch.setattr(commands.subprocess, "run", fake_run)
@@ -152,11 +157,25 @@ def test_windows_facts_run_netsh_without_a_console_window(windows_netsh):
     calls, _ = windows_netsh
     facts = pf.current_facts()
     assert facts.ephemeral_range == (10000, 11999)
-    assert facts.excluded_ranges == ((5357, 5357), (50000, 50059))
-    assert [argv[0] for argv, _ in calls] == ["netsh", "netsh"]
+    # IPv4 and IPv6 exclusions (one range is reserved for IPv6 only), each range once
+    assert facts.excluded_ranges == ((2869, 2869), (5357, 5357), (50000, 50059))
+    assert [argv[0] for argv, _ in calls] == ["netsh", "netsh", "netsh"]
+    assert [argv[2] for argv, _ in calls[1:]] == ["ipv4", "ipv6"]
     # The windowed app has no console: without CREATE_NO_WINDOW each netsh flashes one up.
     assert all(kw.get("creationflags") == 0x08000000 for _, kw in calls)
     assert all(kw.get("errors") == "replace" for _, kw in calls)
+
+
+def test_windows_facts_are_read_again_after_a_while(windows_netsh, monkeypatch):
+    # WSL or Docker Desktop starting reserves new ranges while the app runs
+    calls, outputs = windows_netsh
+    now = [1000.0]
+    monkeypatch.setattr(pf.time, "monotonic", lambda: now[0])
+    assert (50000, 50059) in pf.current_facts().excluded_ranges
+    outputs["excludedportrange"] = NETSH_EXCLUDED.replace("50000       50059", "50100       50199")
+    assert (50000, 50059) in pf.current_facts().excluded_ranges        # within the TTL: no netsh again
+    now[0] += pf.FACTS_TTL_S
+    assert (50100, 50199) in pf.current_facts().excluded_ranges
 
 
 def test_windows_facts_read_a_translated_netsh(windows_netsh):

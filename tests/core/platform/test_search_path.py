@@ -125,3 +125,28 @@ def test_a_command_with_a_folder_is_left_to_the_os():
     assert resolve_command("./run.sh", "darwin", {}, "/h", which=which) == "./run.sh"
     assert resolve_command(r"C:\llama\llama-server.exe", "windows", {}, "C:\\", which=which) \
         == r"C:\llama\llama-server.exe"
+
+
+def _first_in(folders):
+    """A which() that finds the command in the first of ``folders`` on the path it is given."""
+    def which(cmd, path):
+        for entry in path.split(";"):
+            if entry in folders:
+                return entry + "\\" + cmd + ".exe"
+        return None
+    return which
+
+
+def test_the_microsoft_store_python_stub_is_skipped_for_python():
+    apps = r"C:\Users\Ann\AppData\Local\Microsoft\WindowsApps"
+    real = r"C:\Users\Ann\AppData\Local\Programs\Python\Python312"
+    env = {"PATH": f"{apps};{real}", "USERPROFILE": r"C:\Users\Ann"}
+    which = _first_in({apps, real})
+    for python in ("python", "python3", "python3.12", "Python.exe"):
+        assert resolve_command(python, "windows", env, r"C:\Users\Ann", which=which).startswith(real)
+    # other commands in WindowsApps (winget, wt) are real ones: still found there
+    assert resolve_command("winget", "windows", env, r"C:\Users\Ann", which=which).startswith(apps)
+    # only the stub: "not found", and the message does not list WindowsApps as searched
+    with pytest.raises(CommandNotFound) as caught:
+        resolve_command("python", "windows", {"PATH": apps}, r"C:\Users\Ann", which=_first_in({apps}))
+    assert apps not in caught.value.searched

@@ -138,3 +138,24 @@ def test_unreadable_file_is_a_clear_error(tmp_path):
 
 def test_empty_file_is_an_error():
     assert "empty" in _error("").message
+
+
+@pytest.mark.parametrize("name", ["con", "NUL", "aux", "prn", "com1", "LPT9", "nul.backup", "router."])
+def test_names_windows_cannot_use_as_files_are_refused_on_every_os(name):
+    # names become log file names (logs/<name>.log), and one registry serves every OS
+    err = _error(_router("[3791]").replace("  router:", f"  {name}:"))
+    assert err.key == f"services.{name}" and err.line == 2
+    assert "Windows" in err.message and "choose another name" in err.message
+
+
+@pytest.mark.parametrize("name", ["console", "auxiliary", "com10", "nullable", "router.v2", "lpt"])
+def test_names_that_only_look_like_device_names_are_fine(name):
+    assert name in parse(_router("[3791]").replace("  router:", f"  {name}:"), "reg.yaml").services
+
+
+def test_the_group_editor_refuses_device_names_too():
+    from portmanager_gui.core.registry.edit_checks import preview_group
+
+    registry = parse(_router("[3791]"), "reg.yaml")
+    assert any("Windows" in e for e in preview_group(registry, "aux", 9000, 4, ["m1"]).errors)
+    assert any("Windows" in e for e in preview_group(registry, "big", 9000, 4, ["nul"]).errors)
