@@ -6,11 +6,18 @@ and ``[a, b]`` flow lists, so a registry the user annotated by hand stays theirs
 Port Manager edits one port. The new ``Registry`` value is merged into the document the
 user wrote (changed values replaced in place, removed keys deleted, new keys appended);
 values equal to the defaults are not written out.
+
+Every save is a compare-and-swap under a lock (``rebase``): the edit is re-applied to the
+file as it is now and refused only when someone changed the same entry meanwhile. Writes
+follow symlinks to the real file, keep its mode and owner, refuse a read-only file, write
+the backup atomically too, and clear temp files that a killed writer left behind.
 """
 from __future__ import annotations
 
+import errno
 import io
 import os
+import stat
 import sys
 import tempfile
 import time
@@ -19,13 +26,16 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+import psutil
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from ..platform.file_lock import LockTimeout, locked_folder
 from .defaults import DEFAULT_REGISTRY_YAML
-from .load import RegistryError, load, parse
-from .model import UNGROUPED, Group, Registry, Service
+from .load import RegistryError, load, parse, read_text
+from .model import DEFAULT_START_PORT, UNGROUPED, Group, Registry, Service
+from .rebase import SaveConflict, rebase
 
 
 def _yaml() -> YAML:
@@ -69,7 +79,7 @@ def _yamlable(value: Any) -> Any:
 
 def to_plain(reg: Registry) -> _Entries:
     """The registry as nested dicts and lists, in the registry's own order."""
-    out = _Entries(defaults={"version"})
+    out = _Entries(defaults={"version"} | ({"start_port"} if reg.start_port == DEFAULT_START_PORT else set()))
     out["version"] = reg.version
     out["start_port"] = reg.start_port
     out["services"] = {n: _plain(s, Service(name=n, ports=(1,))) for n, s in reg.services.items()}
@@ -95,9 +105,13 @@ def _merge(node: Any, new: Any) -> Any:
                 node[key] = _fresh(value, flow_lists=True)
         return node
     if isinstance(node, CommentedSeq) and isinstance(new, list):
-        if list(node) != new:
-            del node[:]
-            node.extend(new)  # same CommentedSeq: its flow style and trailing comment stay
+        # Item by item, in the same CommentedSeq: its flow style and the comments on
+        # the items that stay (block lists keep one per item) are kept.
+        for i, value in enumerate(new[:len(node)]):
+            if node[i] != value or type(node[i]) is not type(value):
+                node[i] = _merge(node[i], value)
+        del node[len(new):]
+        node.extend(new[len(node):])
         return node
     if node == new and type(node) is type(new):
         return node
@@ -156,20 +170,75 @@ def _replace(src: str, dst: Path, attempts: int = 20, pause: float = 0.05,
             time.sleep(pause * (attempt + 1))
 
 
-def write_atomic(path: Path, text: str, backup: bool = True) -> None:
-    """Write ``text`` to ``path`` via a temp file and a rename; keep ``path.bak`` first."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+class ReadOnlyFile(PermissionError):
+    """The file's mode says nobody may write it; Port Manager respects that, also as root."""
+
+    def __init__(self, path: Path, mode: int):
+        self.reason = (f"read-only (mode {mode:04o}); Port Manager does not overwrite it: "
+                       f"make it writable (chmod u+w {path}) and try again")
+        super().__init__(errno.EACCES, f"{path} is {self.reason}")
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where the OS tells it (Linux)."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _check_writable(path: Path, info: os.stat_result) -> None:
+    is_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    if not info.st_mode & 0o222 or (not is_root and not os.access(path, os.W_OK)):
+        raise ReadOnlyFile(path, stat.S_IMODE(info.st_mode))
+
+
+def _clean_stale_temps(path: Path) -> None:
+    """Remove ``.<name>.<pid>.*.tmp`` files whose writer process no longer exists."""
+    prefix = f".{path.name}."
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(".tmp")):
+            continue
+        pid = name[len(prefix):].split(".", 1)[0]
+        if pid.isdigit() and not psutil.pid_exists(int(pid)):
+            try:
+                os.unlink(path.parent / name)
+            except OSError:
+                pass
+
+
+def _replace_with(dst: Path, data: bytes, like: os.stat_result | None) -> None:
+    """Write ``data`` to ``dst`` through a temp file and a rename, with ``like``'s mode and owner."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.{os.getpid()}.", suffix=".tmp", dir=dst.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
+            mode = stat.S_IMODE(like.st_mode) if like is not None else 0o666 & ~_umask()
+            if hasattr(os, "fchmod"):
+                os.fchmod(fh.fileno(), mode)
+                if like is not None and (like.st_uid, like.st_gid) != (os.fstat(fh.fileno()).st_uid,
+                                                                      os.fstat(fh.fileno()).st_gid):
+                    try:
+                        os.fchown(fh.fileno(), like.st_uid, like.st_gid)
+                    except PermissionError:
+                        raise PermissionError(errno.EPERM, f"{dst} belongs to uid {like.st_uid}; saving it "
+                                              "would make it yours: save it as that user") from None
             os.fsync(fh.fileno())
-        if backup and path.exists():
-            bak = path.with_name(path.name + ".bak")
-            bak.write_bytes(path.read_bytes())
-        _replace(tmp, path)
+        _replace(tmp, dst)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -178,40 +247,85 @@ def write_atomic(path: Path, text: str, backup: bool = True) -> None:
         raise
 
 
+def write_atomic(path: Path, text: str, backup: bool = True) -> None:
+    """Write ``text`` to ``path`` via a temp file and a rename; keep ``path.bak`` first.
+
+    A symlink is followed (the link stays, its target is replaced), the file keeps its mode
+    and owner (also under sudo), a read-only file is refused (``ReadOnlyFile``) and the
+    backup is itself written atomically, never through a link.
+    """
+    path = Path(os.path.realpath(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _clean_stale_temps(path)
+    try:
+        info: os.stat_result | None = os.stat(path)
+    except FileNotFoundError:
+        info = None
+    if info is not None:
+        _check_writable(path, info)
+        if backup:
+            _replace_with(path.with_name(path.name + ".bak"), path.read_bytes(), info)
+    _replace_with(path, text.encode("utf-8"), info)
+
+
 def save(reg: Registry, path: Path | None = None, expected_text: str | None = None) -> Path:
-    """Save ``reg`` atomically, merged into the file's current text.
+    """Save ``reg`` atomically, merged into the file's current text, under a lock.
 
     Refuses (``RegistryError``) when the file on disk does not load: a registry that fails to
     load is never overwritten. ``expected_text``, when given, is the text the edit was based
-    on; if the file changed since, the save is refused rather than losing the other change.
+    on; if the file changed since, the edit is re-applied to the file as it is now, and
+    refused (``SaveConflict``) where the same entry changed on both sides.
     """
     target = Path(path or reg.path or "")
     if not str(target):
         raise ValueError("no path to save the registry to")
-    original = target.read_text(encoding="utf-8") if target.exists() else None
+    real = Path(os.path.realpath(target))
+    real.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with locked_folder(real.parent):
+            return _save_locked(reg, target, real, expected_text)
+    except LockTimeout as exc:
+        raise RegistryError(target, None, "", f"not saved: {exc}") from None
+    except ReadOnlyFile as exc:
+        raise RegistryError(target, None, "", exc.reason) from None
+
+
+def _save_locked(reg: Registry, target: Path, real: Path, expected_text: str | None) -> Path:
+    original = read_text(real) if os.path.lexists(real) else None
     if original is not None:
-        if expected_text is not None and original != expected_text:
-            raise RegistryError(target, None, "", "the file changed on disk since it was loaded; "
-                                "reload it and make the edit again")
         try:
-            parse(original, target)
+            current = parse(original, target)
         except RegistryError as exc:
             raise RegistryError(exc.file, exc.line, exc.key, exc.message +
                                 " (the file was not overwritten; fix it first)") from None
+        if expected_text is not None and original != expected_text:
+            try:
+                base = parse(expected_text, target)
+            except RegistryError:
+                raise SaveConflict(target, "") from None
+            reg = rebase(base, reg, current, target)
     try:
         text = render(reg, original)
     except YAMLError as exc:  # pragma: no cover - parse() above already accepted it
         raise RegistryError(target, None, "", f"cannot be rewritten: {exc}") from None
     parse(text, target)  # never write what we could not read back
-    write_atomic(target, text)
+    write_atomic(real, text)
     return target
 
 
 def ensure_default(path: Path) -> bool:
-    """Write the default registry if ``path`` does not exist. True when it was written."""
-    if Path(path).exists():
+    """Write the default registry if ``path`` does not exist. True when it was written.
+
+    A symlink whose target is gone is an error, not a place for a fresh default: the user's
+    real registry is missing (an unmounted drive, a dotfiles checkout elsewhere).
+    """
+    path = Path(path)
+    if path.exists():
         return False
-    write_atomic(Path(path), DEFAULT_REGISTRY_YAML, backup=False)
+    if path.is_symlink():
+        raise RegistryError(path, None, "", f"is a symbolic link to {os.readlink(path)}, which does not exist; "
+                            "restore that file (or remove the link to get a default registry)")
+    write_atomic(path, DEFAULT_REGISTRY_YAML, backup=False)
     return True
 
 
