@@ -42,6 +42,7 @@ class UnitStopper:
             self._store.remove(unit, rec.pid)
             reap(spawned)
             return StopOutcome(unit, True, rec.pid, rec.port, f"{unit} was not running any more (pid {rec.pid} had ended)")
+        self._store.mark_stopping(unit, rec.pid)
         result = stop_tree(leader, pgid=pgid, grace=self._grace_for(unit), job=spawned.job if spawned else None,
                            os_name=self._os)
         reap(spawned)
@@ -59,12 +60,9 @@ class UnitStopper:
         pid was not reused by another process since."""
         if self._os == WINDOWS or not rec.own_group:
             return False
-        try:
-            return abs(psutil.Process(rec.pid).create_time() - rec.create_time) <= state.CREATE_TIME_TOLERANCE
-        except psutil.NoSuchProcess:
+        if not psutil.pid_exists(rec.pid):
             return True
-        except psutil.Error:
-            return False
+        return state.same_start(rec.pid, rec.create_time, rec.start_ticks)
 
     def clear_leftover(self, rec: ManagedRecord) -> None:
         """A record whose leader is gone: end what is left of its group, forget it."""

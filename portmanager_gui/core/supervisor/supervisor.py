@@ -160,13 +160,14 @@ class Supervisor:
             return StartOutcome(spec.unit, True, port, spec.preferred, adopted=True, warnings=(msg,))
         try:
             proc = psutil.Process(pid)
-            ctime, argv = proc.create_time(), tuple(proc.cmdline())
+            (ctime, ticks), argv = state.identity(pid), tuple(proc.cmdline())
             own_group = self._os != WINDOWS and os.getpgid(pid) == pid and os.getpgid(pid) != os.getpgrp()
         except (psutil.Error, OSError):
             return StartOutcome(spec.unit, False, None, spec.preferred,
                                 error=f"{note} but its process (pid {pid}) ended meanwhile; start it again")
         rec = ManagedRecord(spec.unit, pid, ctime, port, argv, time.time(), str(self.log_path(spec.unit)),
-                            adopted=True, own_group=own_group, preferred=spec.preferred, owner_pid=os.getpid())
+                            adopted=True, own_group=own_group, preferred=spec.preferred, owner_pid=os.getpid(),
+                            start_ticks=ticks)
         self._store.put(rec)
         with self._lock:
             self._adopted[spec.unit] = "foreign"
@@ -249,18 +250,23 @@ class Supervisor:
                     continue  # stopped meanwhile
                 del self._children[unit]
             rec = self._store.get(unit)
-            if rec is not None and rec.pid == spawned.popen.pid:
-                self._stopper.clear_leftover(rec)
-            self._crashed(unit, rec.port if rec else None, f"exited with code {rc}", rc)
+            if rec is None or rec.pid != spawned.popen.pid or rec.stopping:
+                # stopped on purpose by another command (or replaced by a newer start): no restart
+                self._emit("stopped", unit, rec.port if rec else None, f"{unit} was stopped (exit code {rc})")
+                continue
+            self._stopper.clear_leftover(rec)
+            self._crashed(unit, rec.port, f"exited with code {rc}", rc)
         for unit in adopted:
             rec = self._store.get(unit)
             if rec is None or not rec.alive:
                 with self._lock:
                     if self._adopted.pop(unit, None) is None:
                         continue
-                if rec is not None:
-                    self._stopper.clear_leftover(rec)
-                self._crashed(unit, rec.port if rec else None, "ended", None)
+                if rec is None or rec.stopping:
+                    self._emit("stopped", unit, rec.port if rec else None, f"{unit} was stopped")
+                    continue
+                self._stopper.clear_leftover(rec)
+                self._crashed(unit, rec.port, "ended", None)
         now = self._clock()
         with self._lock:
             due = [u for u, t in self._pending.items() if t <= now]

@@ -91,3 +91,20 @@ def test_a_crash_after_start_is_reported_and_restarted(tmp_path, make_supervisor
     assert rec is not None and rec.alive and rec.pid != first.pid and rec.port == p
     [stopped] = sup.stop("router")
     assert stopped.ok and sup.pending_restarts() == {}
+
+
+def test_an_explicit_stop_from_another_command_is_not_undone_by_restart_always(tmp_path, make_supervisor):
+    [p] = free_ports(1)
+    reg = make_registry(tmp_path, service_yaml("router", [p], fake_command(), restart="always"))
+    clock = FakeClock()
+    events = []
+    up = make_supervisor(reg, clock=clock, on_event=events.append)      # `portmanager up`
+    [first] = up.start("router")
+    assert first.ok
+    [stopped] = make_supervisor(reg).stop("router")                      # `portmanager stop router`
+    assert stopped.ok and not psutil.pid_exists(first.pid) or psutil.Process(first.pid).status() == "zombie"
+    wait_for(lambda: (up.poll(), [e for e in events if e.kind == "stopped"])[1], message="the stop noticed")
+    clock.advance(60)
+    up.poll()
+    assert up.pending_restarts() == {} and not [e for e in events if e.kind in ("crashed", "restarting")]
+    assert up.record_for("router") is None
