@@ -8,7 +8,11 @@ import psutil
 import pytest
 
 from portmanager_gui.core.platform.start_ticks import start_ticks
-from portmanager_gui.core.supervisor.records import ManagedRecord, StateStore, process_matches
+from portmanager_gui.core.supervisor.records import (
+    ManagedRecord,
+    StateStore,
+    process_matches,
+)
 from portmanager_gui.core.supervisor.stopper import UnitStopper
 
 LINUX = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="exact start ticks come from /proc")
