@@ -16,12 +16,14 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from pathlib import Path
 
 import psutil
 
 from ..paths import Paths
 from ..platform import WINDOWS, current_os
+from ..platform.file_lock import LockTimeout, locked
 from ..platform.process_tree import Spawned
 from ..ports.probe import Availability, probe
 from ..registry.model import Registry
@@ -35,6 +37,9 @@ from .start_plan import Plan, StartPlanner
 from .stopper import UnitStopper
 from .types import StartOutcome, StopOutcome, SupervisorEvent
 from .unit_spec import UnitSpec, default_names, expand, specs
+
+
+START_LOCK_WAIT = 300.0   # another start of the same unit may verify for its whole start_timeout
 
 
 class Supervisor:
@@ -107,10 +112,27 @@ class Supervisor:
         return self.start_many([name])
 
     def start_many(self, names: Iterable[str]) -> list[StartOutcome]:
-        """Plan every unit, start nothing if any cannot get a port, else launch in order."""
+        """Plan every unit, start nothing if any cannot get a port, else launch in order.
+
+        Each unit's start lock is held from planning until its record is written and verified,
+        so a second start of the same unit (another command, the app) waits and then finds
+        the first one running instead of launching a second copy.
+        """
         units: list[str] = []
         for name in names:
             units += [u for u in self.units(name) if u not in units]
+        with ExitStack() as held:
+            try:
+                for unit in sorted(units):   # one order everywhere: no deadlock between two starts
+                    held.enter_context(locked(self._start_lock(unit), timeout=START_LOCK_WAIT))
+            except LockTimeout as exc:
+                return [StartOutcome(u, False, None, None, error=f"{u} was not started: {exc}") for u in units]
+            return self._start_locked(units)
+
+    def _start_lock(self, unit: str) -> Path:
+        return self._paths.state_dir / "locks" / (logfiles.log_path(self._paths, unit).stem + ".lock")
+
+    def _start_locked(self, units: list[str]) -> list[StartOutcome]:
         unit_specs = specs(self._registry, units, self._paths.allocations_file)
         claimed: set[int] = set()
         plans = [self._planner.plan(spec, claimed) for spec in unit_specs]
