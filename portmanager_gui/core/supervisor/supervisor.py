@@ -38,7 +38,6 @@ from .stopper import UnitStopper
 from .types import StartOutcome, StopOutcome, SupervisorEvent
 from .unit_spec import UnitSpec, default_names, expand, specs
 
-
 START_LOCK_WAIT = 300.0   # another start of the same unit may verify for its whole start_timeout
 
 
