@@ -30,8 +30,11 @@ BACKUPS = 3
 
 
 def log_path(paths: Paths, unit: str) -> Path:
-    """``<log dir>/<unit>.log`` with ``/`` made ``__`` ("large-models/model1" -> "large-models__model1.log")."""
-    return paths.log_dir / (unit.replace("/", "__").replace("\\", "__") + ".log")
+    """``<log dir>/<unit>.log`` with ``/`` made ``@`` ("large-models/model1" -> "large-models@model1.log").
+
+    ``@`` cannot appear in a registry name, so no service shares a model server's log.
+    """
+    return paths.log_dir / (unit.replace("/", "@").replace("\\", "@") + ".log")
 
 
 def _shift(path: Path, backups: int) -> None:

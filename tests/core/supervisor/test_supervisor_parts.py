@@ -100,7 +100,8 @@ def test_a_damaged_state_file_reads_as_empty_and_is_replaced(tmp_path):
 def test_log_path_and_rotation_on_start(tmp_path):
     paths = Paths(tmp_path / "c", tmp_path / "s", tmp_path / "logs")
     log = logfiles.log_path(paths, "large-models/model1")
-    assert log.name == "large-models__model1.log"
+    assert log.name == "large-models@model1.log"
+    assert logfiles.log_path(paths, "large-models__model1") != log   # a service may be named so
     log.parent.mkdir(parents=True)
     for n in range(4):
         log.write_bytes(bytes([65 + n]) * 20)
