@@ -118,17 +118,38 @@ class StateStore:
     def lock_path(self) -> Path:
         return self.path.with_name(self.path.name + ".lock")
 
+    @property
+    def damaged_copy(self) -> Path:
+        return self.path.with_name(self.path.name + ".damaged")
+
     def _read_raw(self) -> dict[str, dict[str, Any]]:
+        units, _ = self._read_checked()
+        return units
+
+    def _read_checked(self) -> tuple[dict[str, dict[str, Any]], str | None]:
+        """The units, and why the file is damaged (None when it is fine or missing).
+
+        A damaged record must not stop anyone from starting or stopping, so it reads as
+        empty -- but it is reported (``damaged``) and kept aside before it is overwritten.
+        """
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            return {}
-        except (OSError, ValueError):
-            # A damaged record must not stop anyone from starting or stopping: treat it as
-            # empty; the next write replaces it (write_atomic keeps a .bak of the old one).
-            return {}
+            return {}, None
+        except (OSError, ValueError) as exc:
+            return {}, f"cannot be read ({exc})"
         units = data.get("units") if isinstance(data, dict) else None
-        return {str(k): v for k, v in units.items() if isinstance(v, dict)} if isinstance(units, dict) else {}
+        if not isinstance(units, dict):
+            return {}, "has no \"units\" table"
+        return {str(k): v for k, v in units.items() if isinstance(v, dict)}, None
+
+    def damaged(self) -> str | None:
+        """Why the state record is damaged, as one line naming the file; None when it is fine."""
+        _, problem = self._read_checked()
+        if problem is None:
+            return None
+        return (f"{self.path} {problem}: Port Manager may have lost track of services it started; "
+                f"check `portmanager status --all` for their ports")
 
     def _write_raw(self, units: dict[str, dict[str, Any]]) -> None:
         text = json.dumps({"version": STATE_VERSION, "units": units}, indent=2, sort_keys=True) + "\n"
@@ -156,7 +177,13 @@ class StateStore:
     @contextmanager
     def _update(self) -> Iterator[dict[str, dict[str, Any]]]:
         with locked(self.lock_path):
-            units = self._read_raw()
+            units, problem = self._read_checked()
+            if problem is not None and not self.damaged_copy.exists():
+                try:   # keep the damaged file for the user before it is replaced
+                    write_atomic(self.damaged_copy, self.path.read_text(encoding="utf-8", errors="replace"),
+                                 backup=False)
+                except OSError:
+                    pass
             yield units
             self._write_raw(units)
 

@@ -373,6 +373,10 @@ class Supervisor:
     def records(self) -> list[ManagedRecord]:
         return self._store.records()
 
+    def state_problem(self) -> str | None:
+        """Why the state record is damaged (a line naming the file), or None."""
+        return self._store.damaged()
+
     def record_for(self, unit: str) -> ManagedRecord | None:
         return self._store.get(unit)
 
