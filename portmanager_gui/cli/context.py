@@ -9,7 +9,7 @@ from typing import TextIO
 
 from ..core import paths as core_paths
 from ..core.registry import save as yamlio
-from ..core.registry.load import RegistryError, load
+from ..core.registry.load import RegistryError, parse, read_text
 from ..core.registry.model import Registry, UnknownName
 
 
@@ -28,6 +28,7 @@ class Context:
     explicit_registry: bool = False
     out: TextIO = field(default_factory=lambda: sys.stdout)
     err: TextIO = field(default_factory=lambda: sys.stderr)
+    loaded_text: str | None = None    # what load_registry read: a save is a compare-and-swap on it
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> "Context":
@@ -41,14 +42,25 @@ class Context:
         try:
             if not self.explicit_registry:
                 yamlio.ensure_default(self.registry_path)
-            return load(self.registry_path)
+            text = read_text(self.registry_path)
+            registry = parse(text, self.registry_path)
         except RegistryError as exc:
             raise CliError(str(exc)) from None
+        except OSError as exc:   # the default registry could not be created
+            raise CliError(f"{self.registry_path}: cannot be created ({exc}); check the folder's permissions") from None
+        self.loaded_text = text
+        return registry
 
     def save_registry(self, registry: Registry) -> Path:
-        """Save atomically (then ``save_path.after_save``: every save updates the linked files)."""
+        """Save atomically (then ``save_path.after_save``: every save updates the linked files).
+
+        Based on the text ``load_registry`` read: a change made meanwhile by another command
+        or the app is kept, and the same entry changed on both sides is refused (exit 1).
+        """
         try:
-            return yamlio.save(registry, self.registry_path)
+            return yamlio.save(registry, self.registry_path, expected_text=self.loaded_text)
+        except yamlio.SaveConflict as exc:
+            raise CliError(str(exc), code=1) from None
         except RegistryError as exc:
             raise CliError(str(exc)) from None
         except OSError as exc:

@@ -212,11 +212,15 @@ def cmd_stop(ctx: Context, args: argparse.Namespace) -> int:
     registry = ctx.load_registry()
     with _supervisor(ctx, registry) as sup:
         _check_names(sup, args.names)
+        damaged = sup.state_problem()
         outcomes = sup.stop_all() if args.all else [o for n in args.names for o in sup.stop(n)]
     if not outcomes:
         ctx.print("nothing was running")
     for outcome in outcomes:
         print_stopped(ctx, outcome)
+    if damaged:   # "not running" may be wrong: the record of what runs was lost
+        ctx.warn(f"WARNING: {damaged}")
+        return 1
     return 0 if all(o.ok for o in outcomes) else 1
 
 

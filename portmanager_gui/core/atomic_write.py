@@ -3,40 +3,123 @@
 Every file Port Manager writes -- the registry, settings, the state record, model-slot
 allocations, links, linked project files, the autostart entry -- goes through
 ``write_atomic``, so a crash or a full disk mid-write never leaves half a file, and a
-reader sees the old text or the new one. ``backup=True`` keeps ``NAME.bak`` of the old text.
+reader sees the old text or the new one. ``backup=True`` keeps ``NAME.bak`` of the old text,
+itself written atomically. A symlink is followed (the link stays, its target is replaced);
+the file keeps its mode and owner, also under sudo; a read-only file is refused; the temp
+files of a writer that was killed are cleared on the next write.
 """
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import psutil
+
 from .platform import current_os
 from .platform.files import transient_replace_error
 
 
-def write_atomic(path: Path, text: str, backup: bool = True) -> None:
-    """Write ``text`` to ``path`` via a temp file and a rename; keep ``path.bak`` first."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+class ReadOnlyFile(PermissionError):
+    """The file's mode says nobody may write it; Port Manager respects that, also as root."""
+
+    def __init__(self, path: Path, mode: int):
+        self.reason = (f"read-only (mode {mode:04o}); Port Manager does not overwrite it: "
+                       f"make it writable (chmod u+w {path}) and try again")
+        super().__init__(errno.EACCES, f"{path} is {self.reason}")
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where the OS tells it (Linux)."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _check_writable(path: Path, info: os.stat_result) -> None:
+    is_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    if not info.st_mode & 0o222 or (not is_root and not os.access(path, os.W_OK)):
+        raise ReadOnlyFile(path, stat.S_IMODE(info.st_mode))
+
+
+def _clean_stale_temps(path: Path) -> None:
+    """Remove ``.<name>.<pid>.*.tmp`` files whose writer process no longer exists."""
+    prefix = f".{path.name}."
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(".tmp")):
+            continue
+        pid = name[len(prefix):].split(".", 1)[0]
+        if pid.isdigit() and not psutil.pid_exists(int(pid)):
+            try:
+                os.unlink(path.parent / name)
+            except OSError:
+                pass
+
+
+def _replace_with(dst: Path, data: bytes, like: os.stat_result | None) -> None:
+    """Write ``data`` to ``dst`` through a temp file and a rename, with ``like``'s mode and owner."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.{os.getpid()}.", suffix=".tmp", dir=dst.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
+            mode = stat.S_IMODE(like.st_mode) if like is not None else 0o666 & ~_umask()
+            if hasattr(os, "fchmod"):
+                os.fchmod(fh.fileno(), mode)
+                if like is not None and (like.st_uid, like.st_gid) != (os.fstat(fh.fileno()).st_uid,
+                                                                      os.fstat(fh.fileno()).st_gid):
+                    try:
+                        os.fchown(fh.fileno(), like.st_uid, like.st_gid)
+                    except PermissionError:
+                        raise PermissionError(errno.EPERM, f"{dst} belongs to uid {like.st_uid}; saving it "
+                                              "would make it yours: save it as that user") from None
             os.fsync(fh.fileno())
-        if backup and path.exists():
-            bak = path.with_name(path.name + ".bak")
-            bak.write_bytes(path.read_bytes())
-        replace_retrying(tmp, path)
+        replace_retrying(tmp, dst)
     except BaseException:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
         raise
+
+
+def write_atomic(path: Path, text: str, backup: bool = True) -> None:
+    """Write ``text`` to ``path`` via a temp file and a rename; keep ``path.bak`` first.
+
+    A symlink is followed (the link stays, its target is replaced), the file keeps its mode
+    and owner (also under sudo), a read-only file is refused (``ReadOnlyFile``) and the
+    backup is itself written atomically, never through a link.
+    """
+    path = Path(os.path.realpath(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _clean_stale_temps(path)
+    try:
+        info: os.stat_result | None = os.stat(path)
+    except FileNotFoundError:
+        info = None
+    if info is not None:
+        _check_writable(path, info)
+        if backup:
+            _replace_with(path.with_name(path.name + ".bak"), path.read_bytes(), info)
+    _replace_with(path, text.encode("utf-8"), info)
 
 
 def replace_retrying(src: str, dst: Path, attempts: int = 20, pause: float = 0.05, *,
@@ -55,4 +138,4 @@ def replace_retrying(src: str, dst: Path, attempts: int = 20, pause: float = 0.0
             wait(pause * (attempt + 1))
 
 
-__all__ = ["write_atomic", "replace_retrying"]
+__all__ = ["ReadOnlyFile", "write_atomic", "replace_retrying"]

@@ -64,6 +64,9 @@ class RegistryStore(QObject):
         if self._create_default:
             try:
                 yamlio.ensure_default(self.path)
+            except RegistryError as exc:   # e.g. a link to a registry that is gone
+                self._fail(str(exc))
+                return False
             except OSError as exc:
                 self._fail(f"{self.path}: cannot be created ({exc}); check the folder's permissions")
                 return False

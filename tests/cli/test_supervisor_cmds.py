@@ -173,3 +173,23 @@ def test_follow_prints_appended_lines_and_survives_truncation(tmp_path):
         stop.set()
         thread.join(10)
     assert "old" not in "".join(got)
+
+
+def test_a_damaged_state_record_is_reported_and_kept(tmp_path, no_leftovers):
+    [p, q] = free_ports(2)
+    registry = _registry(tmp_path, p, q, with_models=False)
+    state_file = core_paths.resolve().ensure().services_state_file
+    state_file.write_text('{"units": {"router": {"pid": 12')            # cut short
+    r = _run(registry, "stop", "router")
+    assert r.returncode == 1 and "services.json" in r.stderr and "lost track" in r.stderr
+    assert state_file.read_text() == '{"units": {"router": {"pid": 12'     # a read never writes
+
+
+def test_a_damaged_state_record_is_kept_aside_before_it_is_replaced(tmp_path):
+    from portmanager_gui.core.supervisor.records import ManagedRecord
+
+    store = StateStore(tmp_path / "services.json")
+    store.path.write_text("not json")
+    assert "services.json cannot be read" in store.damaged()
+    store.put(ManagedRecord("router", 1, 1.0, 41000, ("x",), 0.0, ""))
+    assert store.damaged_copy.read_text() == "not json" and store.damaged() is None

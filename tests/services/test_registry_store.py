@@ -82,3 +82,15 @@ def test_odd_bytes_at_start_up_are_reported_not_raised(qtbot, tmp_path):
             assert store.load() is False
         assert sig.args[0].startswith(f"{path}:") and store.registry is None
         assert path.read_bytes() == data
+
+
+def test_an_app_edit_lands_beside_a_command_line_edit_of_another_service(qtbot, tmp_path):
+    store = _store(qtbot, tmp_path)
+    store.set_dirty(True)
+    edited = store.registry.with_service_ports("claracore", (5801,))
+    with qtbot.waitSignal(store.external_change_conflict, timeout=5000):
+        _edit_on_disk(store, "[3791, 3003]", "[3791, 3004]")        # e.g. `portmanager ports router ...`
+    with qtbot.waitSignal(store.saved, timeout=5000):
+        store.save(edited)
+    assert store.registry.services["router"].ports == (3791, 3004)
+    assert store.registry.services["claracore"].ports == (5801,)

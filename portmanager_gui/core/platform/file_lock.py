@@ -45,6 +45,39 @@ def locked(path: Path, timeout: float = 30.0, os_name: str | None = None) -> Ite
         os.close(fd)  # on POSIX closing the descriptor releases the flock
 
 
+@contextmanager
+def locked_folder(folder: Path, timeout: float = 30.0, os_name: str | None = None) -> Iterator[None]:
+    """Hold an exclusive lock for the files of ``folder`` (a registry and its backup).
+
+    POSIX: ``flock`` on the folder itself, so no lock file appears beside a user's registry
+    (think of a dotfiles repository). Windows cannot lock a folder: a hidden lock file there.
+    Waits at most ``timeout`` seconds, then raises ``LockTimeout``.
+    """
+    os_name = os_name or current_os()
+    folder = Path(folder)
+    if os_name == WINDOWS:  # pragma: no cover - Windows only
+        with locked(folder / ".portmanager.lock", timeout, os_name):
+            yield
+        return
+    import fcntl
+
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise LockTimeout(f"{folder} is locked by another Port Manager process for more than "
+                                      f"{timeout:g} s; wait for it to finish and try again") from None
+                time.sleep(0.01)
+        yield
+    finally:
+        os.close(fd)
+
+
 def _lock_windows(fd: int, timeout: float, path: Path) -> None:  # pragma: no cover - Windows only
     import msvcrt
 

@@ -8,6 +8,7 @@ path (``services.router.ports[1]``) and says what to do.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import stat
@@ -41,6 +42,8 @@ NULL_TAG = "tag:yaml.org,2002:null"
 PLAIN_SCALAR_TAGS = {INT_TAG, FLOAT_TAG, BOOL_TAG, STR_TAG, NULL_TAG}
 _PORT_RE = re.compile(r"[1-9][0-9]{0,4}")
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOSTNAME_RE = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.?")
 # A registry is a few kilobytes; these limits keep a wrong file (a log, a dump, a hostile
 # nesting) from taking seconds and hundreds of megabytes -- or the stack -- to refuse.
 MAX_BYTES = 2 * 1024 * 1024
@@ -214,6 +217,19 @@ class _Walker:
             raise self.fail(node, key, f"{value!r} cannot be used as a name: {why}; choose another name")
         return value
 
+    def host(self, node: Node, key: str) -> str:
+        """A host name or an IP address -- it goes into URLs and bind addresses, nothing else."""
+        value = self.text(node, key)
+        try:
+            ipaddress.ip_address(value)
+            return value
+        except ValueError:
+            pass
+        if len(value) > 253 or not _HOSTNAME_RE.fullmatch(value):
+            raise self.fail(node, key, f"{value!r} is not a host name or IP address "
+                            "(e.g. 127.0.0.1, ::1, localhost)")
+        return value
+
     def text_map(self, node: Node, key: str) -> dict[str, str]:
         return {k: self.text(v, f"{key}.{k}") for k, (_, v) in self.mapping(node, key).items()}
 
@@ -226,7 +242,7 @@ class _Walker:
 
 Field = Callable[[_Walker, Node, str], Any]
 SERVICE_FIELDS: dict[str, Field] = {
-    "description": _Walker.text, "ports": _Walker.ports, "host": _Walker.text,
+    "description": _Walker.text, "ports": _Walker.ports, "host": _Walker.host,
     "command": _Walker.argv, "cwd": _Walker.optional_text, "env": _Walker.text_map,
     "url": _Walker.text, "endpoints": _Walker.text_map, "health": _Walker.optional_text,
     "banner": _Walker.text, "expose": _Walker.boolean, "restart": _Walker.restart,
@@ -234,7 +250,7 @@ SERVICE_FIELDS: dict[str, Field] = {
 }
 GROUP_FIELDS: dict[str, Field] = {
     "description": _Walker.text, "start_port": _Walker.port, "size": _Walker.positive_int,
-    "members": _Walker.names, "command": _Walker.argv, "host": _Walker.text,
+    "members": _Walker.names, "command": _Walker.argv, "host": _Walker.host,
     "health": _Walker.optional_text, "url": _Walker.text, "expose": _Walker.boolean,
     "restart": _Walker.restart, "start_timeout": _Walker.seconds, "stop_timeout": _Walker.seconds,
     "numbered_by": _Walker.numbering,

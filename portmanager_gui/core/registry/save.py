@@ -6,10 +6,16 @@ and ``[a, b]`` flow lists, so a registry the user annotated by hand stays theirs
 Port Manager edits one port. The new ``Registry`` value is merged into the document the
 user wrote (changed values replaced in place, removed keys deleted, new keys appended);
 values equal to the defaults are not written out.
+
+Every save is a compare-and-swap under a lock (``rebase``): the edit is re-applied to the
+file as it is now and refused only when someone changed the same entry meanwhile. Writes
+follow symlinks to the real file, keep its mode and owner, refuse a read-only file, write
+the backup atomically too, and clear temp files that a killed writer left behind.
 """
 from __future__ import annotations
 
 import io
+import os
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -18,10 +24,12 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from ..atomic_write import write_atomic
+from ..atomic_write import ReadOnlyFile, write_atomic
+from ..platform.file_lock import LockTimeout, locked_folder
 from .defaults import DEFAULT_REGISTRY_YAML
-from .load import RegistryError, load, parse
-from .model import UNGROUPED, Group, Registry, Service
+from .load import RegistryError, load, parse, read_text
+from .model import DEFAULT_START_PORT, UNGROUPED, Group, Registry, Service
+from .rebase import SaveConflict, rebase
 
 
 def _yaml() -> YAML:
@@ -65,7 +73,7 @@ def _yamlable(value: Any) -> Any:
 
 def to_plain(reg: Registry) -> _Entries:
     """The registry as nested dicts and lists, in the registry's own order."""
-    out = _Entries(defaults={"version"})
+    out = _Entries(defaults={"version"} | ({"start_port"} if reg.start_port == DEFAULT_START_PORT else set()))
     out["version"] = reg.version
     out["start_port"] = reg.start_port
     out["services"] = {n: _plain(s, Service(name=n, ports=(1,))) for n, s in reg.services.items()}
@@ -91,9 +99,13 @@ def _merge(node: Any, new: Any) -> Any:
                 node[key] = _fresh(value, flow_lists=True)
         return node
     if isinstance(node, CommentedSeq) and isinstance(new, list):
-        if list(node) != new:
-            del node[:]
-            node.extend(new)  # same CommentedSeq: its flow style and trailing comment stay
+        # Item by item, in the same CommentedSeq: its flow style and the comments on
+        # the items that stay (block lists keep one per item) are kept.
+        for i, value in enumerate(new[:len(node)]):
+            if node[i] != value or type(node[i]) is not type(value):
+                node[i] = _merge(node[i], value)
+        del node[len(new):]
+        node.extend(new[len(node):])
         return node
     if node == new and type(node) is type(new):
         return node
@@ -135,39 +147,63 @@ def render(reg: Registry, original_text: str | None) -> str:
 
 
 def save(reg: Registry, path: Path | None = None, expected_text: str | None = None) -> Path:
-    """Save ``reg`` atomically, merged into the file's current text.
+    """Save ``reg`` atomically, merged into the file's current text, under a lock.
 
     Refuses (``RegistryError``) when the file on disk does not load: a registry that fails to
     load is never overwritten. ``expected_text``, when given, is the text the edit was based
-    on; if the file changed since, the save is refused rather than losing the other change.
+    on; if the file changed since, the edit is re-applied to the file as it is now, and
+    refused (``SaveConflict``) where the same entry changed on both sides.
     """
     target = Path(path or reg.path or "")
     if not str(target):
         raise ValueError("no path to save the registry to")
-    original = target.read_text(encoding="utf-8") if target.exists() else None
+    real = Path(os.path.realpath(target))
+    real.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with locked_folder(real.parent):
+            return _save_locked(reg, target, real, expected_text)
+    except LockTimeout as exc:
+        raise RegistryError(target, None, "", f"not saved: {exc}") from None
+    except ReadOnlyFile as exc:
+        raise RegistryError(target, None, "", exc.reason) from None
+
+
+def _save_locked(reg: Registry, target: Path, real: Path, expected_text: str | None) -> Path:
+    original = read_text(real) if os.path.lexists(real) else None
     if original is not None:
-        if expected_text is not None and original != expected_text:
-            raise RegistryError(target, None, "", "the file changed on disk since it was loaded; "
-                                "reload it and make the edit again")
         try:
-            parse(original, target)
+            current = parse(original, target)
         except RegistryError as exc:
             raise RegistryError(exc.file, exc.line, exc.key, exc.message +
                                 " (the file was not overwritten; fix it first)") from None
+        if expected_text is not None and original != expected_text:
+            try:
+                base = parse(expected_text, target)
+            except RegistryError:
+                raise SaveConflict(target, "") from None
+            reg = rebase(base, reg, current, target)
     try:
         text = render(reg, original)
     except YAMLError as exc:  # pragma: no cover - parse() above already accepted it
         raise RegistryError(target, None, "", f"cannot be rewritten: {exc}") from None
     parse(text, target)  # never write what we could not read back
-    write_atomic(target, text)
+    write_atomic(real, text)
     return target
 
 
 def ensure_default(path: Path) -> bool:
-    """Write the default registry if ``path`` does not exist. True when it was written."""
-    if Path(path).exists():
+    """Write the default registry if ``path`` does not exist. True when it was written.
+
+    A symlink whose target is gone is an error, not a place for a fresh default: the user's
+    real registry is missing (an unmounted drive, a dotfiles checkout elsewhere).
+    """
+    path = Path(path)
+    if path.exists():
         return False
-    write_atomic(Path(path), DEFAULT_REGISTRY_YAML, backup=False)
+    if path.is_symlink():
+        raise RegistryError(path, None, "", f"is a symbolic link to {os.readlink(path)}, which does not exist; "
+                            "restore that file (or remove the link to get a default registry)")
+    write_atomic(path, DEFAULT_REGISTRY_YAML, backup=False)
     return True
 
 

@@ -20,7 +20,7 @@ from ..platform.process_tree import Spawned, spawn, stop_tree
 from ..platform.search_path import CommandNotFound, resolve_command, search_path_value
 from . import logfiles
 from .health import health_url
-from .records import ManagedRecord, StateStore
+from .records import ManagedRecord, StateStore, identity
 from .start_check import Scanner, Verdict, Verification, wait_until_running
 from .unit_spec import UnitSpec, argv_for, child_env
 
@@ -83,12 +83,12 @@ class Launcher:
             output.close()  # the child holds its own descriptor
         pid = spawned.popen.pid
         try:
-            ctime = psutil.Process(pid).create_time()
+            ctime, ticks = identity(pid)
         except psutil.Error:
-            ctime = time.time()  # already gone: verification below reports how it ended
+            ctime, ticks = time.time(), None  # already gone: verification below reports how it ended
         self._store.put(ManagedRecord(spec.unit, pid, ctime, port, tuple(argv), time.time(), str(log),
                                       own_group=True, preferred=spec.preferred,
-                                      owner_pid=os.getpid()))
+                                      owner_pid=os.getpid(), start_ticks=ticks))
         url = health_url(spec.host, port, spec.health) if spec.health else None
         result = wait_until_running(poll=spawned.popen.poll, root_pid=pid, port=port, scanner=self._scanner,
                                     health_url=url, timeout=spec.start_timeout, log_path=log, log_offset=offset,

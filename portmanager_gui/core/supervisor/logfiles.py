@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 from collections import deque
 from pathlib import Path
 from typing import BinaryIO
@@ -30,8 +31,11 @@ BACKUPS = 3
 
 
 def log_path(paths: Paths, unit: str) -> Path:
-    """``<log dir>/<unit>.log`` with ``/`` made ``__`` ("large-models/model1" -> "large-models__model1.log")."""
-    return paths.log_dir / (unit.replace("/", "__").replace("\\", "__") + ".log")
+    """``<log dir>/<unit>.log`` with ``/`` made ``@`` ("large-models/model1" -> "large-models@model1.log").
+
+    ``@`` cannot appear in a registry name, so no service shares a model server's log.
+    """
+    return paths.log_dir / (unit.replace("/", "@").replace("\\", "@") + ".log")
 
 
 def _shift(path: Path, backups: int) -> None:
@@ -57,11 +61,15 @@ def rotate_if_large(path: Path, max_bytes: int = MAX_BYTES, backups: int = BACKU
 
 
 def copytruncate_if_large(path: Path, max_bytes: int = MAX_BYTES, backups: int = BACKUPS) -> bool:
-    """While the child writes: copy ``path`` to ``path.1`` and truncate it in place."""
+    """While the child writes: copy ``path`` to ``path.1`` and truncate it in place.
+
+    A symlink at ``path`` is never followed: whatever it points at is not ours to truncate.
+    """
     try:
-        if path.stat().st_size <= max_bytes:
-            return False
+        info = path.lstat()
     except FileNotFoundError:
+        return False
+    if not stat.S_ISREG(info.st_mode) or info.st_size <= max_bytes:
         return False
     if backups >= 1:
         _shift(path, backups)
@@ -72,9 +80,17 @@ def copytruncate_if_large(path: Path, max_bytes: int = MAX_BYTES, backups: int =
 
 
 def open_for_child(path: Path, header: str) -> BinaryIO:
-    """Open the log for appending (O_APPEND), after writing a header line that marks this start."""
+    """Open the log for appending (O_APPEND), after writing a header line that marks this start.
+
+    Never through a symlink (O_NOFOLLOW): a link planted at the log path is removed -- the
+    file it points at is left alone -- and a fresh log is created in its place.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fh = open(path, "ab", buffering=0)
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    if path.is_symlink():
+        path.unlink()
+    fd = os.open(path, flags, 0o644)
+    fh = open(fd, "ab", buffering=0)
     fh.write(header.encode("utf-8", "replace") + b"\n")
     return fh
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +23,15 @@ import psutil
 from ..atomic_write import write_atomic
 from ..paths import Paths
 from ..platform.file_lock import locked
+from ..platform.start_ticks import start_ticks
 
 STATE_VERSION = 1
-# psutil derives create_time from the boot time, which the kernel may report a second
-# apart in two processes; a pid reused within a second of the original is not plausible.
-CREATE_TIME_TOLERANCE = 1.0
+# Where the OS gives exact start ticks (Linux) they decide. Otherwise psutil's create time
+# comes straight from the kernel and only a float's round trip is tolerated -- except for a
+# record written before ticks were kept, on Linux, where create_time is derived from a boot
+# time two processes may compute a second apart.
+CREATE_TIME_TOLERANCE = 0.001
+LEGACY_LINUX_TOLERANCE = 1.0
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,8 @@ class ManagedRecord:
     own_group: bool = True            # started in its own process group / session by us
     preferred: int | None = None      # the service's preferred port, to show a fallback
     owner_pid: int | None = None      # the Port Manager process that started it
+    start_ticks: int | None = None    # exact start time where the OS gives it (Linux /proc)
+    stopping: bool = False            # an explicit stop is under way: its exit is not a crash
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -67,18 +73,38 @@ class ManagedRecord:
             own_group=bool(data.get("own_group", True)),
             preferred=data.get("preferred"),
             owner_pid=data.get("owner_pid"),
+            start_ticks=data.get("start_ticks"),
+            stopping=bool(data.get("stopping", False)),
         )
 
 
-def process_matches(pid: int, create_time: float) -> bool:
-    """True while the process ``pid`` is the very one that had ``create_time``."""
+def same_start(pid: int, create_time: float, ticks: int | None) -> bool:
+    """Did the process now at ``pid`` start exactly when the recorded one did? (False: gone.)"""
+    now_ticks = start_ticks(pid)
+    if ticks is not None and now_ticks is not None:
+        return now_ticks == ticks
     try:
-        proc = psutil.Process(pid)
-        if proc.status() == psutil.STATUS_ZOMBIE:
-            return False
-        return abs(proc.create_time() - create_time) <= CREATE_TIME_TOLERANCE
-    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        created = psutil.Process(pid).create_time()
+    except psutil.Error:
         return False
+    tolerance = LEGACY_LINUX_TOLERANCE if now_ticks is not None else CREATE_TIME_TOLERANCE
+    return abs(created - create_time) <= tolerance
+
+
+def process_matches(pid: int, create_time: float, ticks: int | None = None) -> bool:
+    """True while the process ``pid`` is the very one that had ``create_time`` (and ``ticks``)."""
+    try:
+        if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+            return False
+    except psutil.Error:
+        return False
+    return same_start(pid, create_time, ticks)
+
+
+def identity(pid: int) -> tuple[float, int | None]:
+    """(create_time, start ticks) of ``pid`` now, to record; raises ``psutil.Error`` when gone."""
+    ticks = start_ticks(pid)
+    return psutil.Process(pid).create_time(), ticks
 
 
 @dataclass
@@ -86,23 +112,44 @@ class StateStore:
     """Read and update the state record at ``path`` (a lock file sits beside it)."""
 
     path: Path
-    is_alive: Callable[[int, float], bool] = field(default=process_matches)
+    is_alive: Callable[[int, float], bool] | None = None   # tests inject one; default: exact identity
 
     @property
     def lock_path(self) -> Path:
         return self.path.with_name(self.path.name + ".lock")
 
+    @property
+    def damaged_copy(self) -> Path:
+        return self.path.with_name(self.path.name + ".damaged")
+
     def _read_raw(self) -> dict[str, dict[str, Any]]:
+        units, _ = self._read_checked()
+        return units
+
+    def _read_checked(self) -> tuple[dict[str, dict[str, Any]], str | None]:
+        """The units, and why the file is damaged (None when it is fine or missing).
+
+        A damaged record must not stop anyone from starting or stopping, so it reads as
+        empty -- but it is reported (``damaged``) and kept aside before it is overwritten.
+        """
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            return {}
-        except (OSError, ValueError):
-            # A damaged record must not stop anyone from starting or stopping: treat it as
-            # empty; the next write replaces it (write_atomic keeps a .bak of the old one).
-            return {}
+            return {}, None
+        except (OSError, ValueError) as exc:
+            return {}, f"cannot be read ({exc})"
         units = data.get("units") if isinstance(data, dict) else None
-        return {str(k): v for k, v in units.items() if isinstance(v, dict)} if isinstance(units, dict) else {}
+        if not isinstance(units, dict):
+            return {}, "has no \"units\" table"
+        return {str(k): v for k, v in units.items() if isinstance(v, dict)}, None
+
+    def damaged(self) -> str | None:
+        """Why the state record is damaged, as one line naming the file; None when it is fine."""
+        _, problem = self._read_checked()
+        if problem is None:
+            return None
+        return (f"{self.path} {problem}: Port Manager may have lost track of services it started; "
+                f"check `portmanager status --all` for their ports")
 
     def _write_raw(self, units: dict[str, dict[str, Any]]) -> None:
         text = json.dumps({"version": STATE_VERSION, "units": units}, indent=2, sort_keys=True) + "\n"
@@ -116,8 +163,13 @@ class StateStore:
                 rec = ManagedRecord.from_json(unit, data)
             except (KeyError, TypeError, ValueError):
                 continue
-            out.append(replace(rec, alive=self.is_alive(rec.pid, rec.create_time)))
+            out.append(replace(rec, alive=self._alive(rec)))
         return out
+
+    def _alive(self, rec: ManagedRecord) -> bool:
+        if self.is_alive is not None:
+            return self.is_alive(rec.pid, rec.create_time)
+        return process_matches(rec.pid, rec.create_time, rec.start_ticks)
 
     def get(self, unit: str) -> ManagedRecord | None:
         return next((r for r in self.records() if r.unit == unit), None)
@@ -125,13 +177,27 @@ class StateStore:
     @contextmanager
     def _update(self) -> Iterator[dict[str, dict[str, Any]]]:
         with locked(self.lock_path):
-            units = self._read_raw()
+            units, problem = self._read_checked()
+            if problem is not None and not self.damaged_copy.exists():
+                try:   # keep the damaged file for the user before it is replaced
+                    write_atomic(self.damaged_copy, self.path.read_text(encoding="utf-8", errors="replace"),
+                                 backup=False)
+                except OSError:
+                    pass
             yield units
             self._write_raw(units)
 
     def put(self, record: ManagedRecord) -> None:
         with self._update() as units:
             units[record.unit] = record.to_json()
+
+    def mark_stopping(self, unit: str, pid: int) -> None:
+        """Say, before signalling, that ``unit`` (still ``pid``) is being stopped on purpose, so a
+        watching supervisor (``up``, the app) does not count its exit as a crash."""
+        with self._update() as units:
+            current = units.get(unit)
+            if current is not None and current.get("pid") == pid:
+                current["stopping"] = True
 
     def remove(self, unit: str, pid: int | None = None) -> None:
         """Forget ``unit`` -- only if it still names ``pid`` when given (another start may have won)."""
@@ -150,7 +216,7 @@ class StateStore:
                 except (KeyError, TypeError, ValueError):
                     del units[unit]
                     continue
-                if not self.is_alive(rec.pid, rec.create_time):
+                if not self._alive(rec):
                     dropped.append(rec)
                     del units[unit]
         return dropped

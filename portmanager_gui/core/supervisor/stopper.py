@@ -44,6 +44,7 @@ class UnitStopper:
             self._store.remove(unit, rec.pid)
             reap(spawned, job)
             return StopOutcome(unit, True, rec.pid, rec.port, f"{unit} was not running any more (pid {rec.pid} had ended)")
+        self._store.mark_stopping(unit, rec.pid)
         result = stop_tree(leader, pgid=pgid, grace=self._grace_for(unit), job=job, os_name=self._os)
         reap(spawned, job)
         free = self.wait_released(rec.port, set(result.signalled) | {rec.pid})
@@ -66,12 +67,9 @@ class UnitStopper:
         not reused by another process since (Windows: CTRL_BREAK to the group we created)."""
         if not rec.own_group:
             return False
-        try:
-            return abs(psutil.Process(rec.pid).create_time() - rec.create_time) <= state.CREATE_TIME_TOLERANCE
-        except psutil.NoSuchProcess:
+        if not psutil.pid_exists(rec.pid):
             return True
-        except psutil.Error:
-            return False
+        return state.same_start(rec.pid, rec.create_time, rec.start_ticks)
 
     def clear_leftover(self, rec: ManagedRecord) -> None:
         """A record whose leader is gone: end what is left of its group, forget it."""

@@ -16,12 +16,14 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from pathlib import Path
 
 import psutil
 
 from ..paths import Paths
 from ..platform import current_os
+from ..platform.file_lock import LockTimeout, locked
 from ..platform.process_tree import Spawned, has_process_groups
 from ..ports.probe import Availability, probe
 from ..ports.selection import allocate_slots
@@ -36,6 +38,8 @@ from .start_plan import Plan, StartPlanner
 from .stopper import UnitStopper
 from .types import StartFailure, StartOutcome, StopOutcome, SupervisorEvent
 from .unit_spec import UnitSpec, default_names, expand, specs
+
+START_LOCK_WAIT = 300.0   # another start of the same unit may verify for its whole start_timeout
 
 
 class Supervisor:
@@ -108,10 +112,28 @@ class Supervisor:
         return self.start_many([name])
 
     def start_many(self, names: Iterable[str]) -> list[StartOutcome]:
-        """Plan every unit, start nothing if any cannot get a port, else launch in order."""
+        """Plan every unit, start nothing if any cannot get a port, else launch in order.
+
+        Each unit's start lock is held from planning until its record is written and verified,
+        so a second start of the same unit (another command, the app) waits and then finds
+        the first one running instead of launching a second copy.
+        """
         units: list[str] = []
         for name in names:
             units += [u for u in self.units(name) if u not in units]
+        with ExitStack() as held:
+            try:
+                for unit in sorted(units):   # one order everywhere: no deadlock between two starts
+                    held.enter_context(locked(self._start_lock(unit), timeout=START_LOCK_WAIT))
+            except LockTimeout as exc:
+                return [StartOutcome(u, False, None, None, error=f"{u} was not started: {exc}",
+                                     failure=StartFailure.BUSY) for u in units]
+            return self._start_locked(units)
+
+    def _start_lock(self, unit: str) -> Path:
+        return self._paths.state_dir / "locks" / (logfiles.log_path(self._paths, unit).stem + ".lock")
+
+    def _start_locked(self, units: list[str]) -> list[StartOutcome]:
         if any(u not in self._registry.services for u in units):
             # The one place a start writes the model-slot allocations: before it uses them.
             allocate_slots(self._registry, self._paths.allocations_file)
@@ -166,14 +188,15 @@ class Supervisor:
             return StartOutcome(spec.unit, True, port, spec.preferred, adopted=True, warnings=(msg,))
         try:
             proc = psutil.Process(pid)
-            ctime, argv = proc.create_time(), tuple(proc.cmdline())
+            (ctime, ticks), argv = state.identity(pid), tuple(proc.cmdline())
             own_group = has_process_groups(self._os) and os.getpgid(pid) == pid and os.getpgid(pid) != os.getpgrp()
         except (psutil.Error, OSError):
             return StartOutcome(spec.unit, False, None, spec.preferred,
                                 error=f"{note} but its process (pid {pid}) ended meanwhile; start it again",
                                 failure=StartFailure.ENDED)
         rec = ManagedRecord(spec.unit, pid, ctime, port, argv, time.time(), str(self.log_path(spec.unit)),
-                            adopted=True, own_group=own_group, preferred=spec.preferred, owner_pid=os.getpid())
+                            adopted=True, own_group=own_group, preferred=spec.preferred, owner_pid=os.getpid(),
+                            start_ticks=ticks)
         self._store.put(rec)
         with self._lock:
             self._adopted[spec.unit] = "foreign"
@@ -258,18 +281,23 @@ class Supervisor:
                     continue  # stopped meanwhile
                 del self._children[unit]
             rec = self._store.get(unit)
-            if rec is not None and rec.pid == spawned.popen.pid:
-                self._stopper.clear_leftover(rec)
-            self._crashed(unit, rec.port if rec else None, f"exited with code {rc}", rc)
+            if rec is None or rec.pid != spawned.popen.pid or rec.stopping:
+                # stopped on purpose by another command (or replaced by a newer start): no restart
+                self._emit("stopped", unit, rec.port if rec else None, f"{unit} was stopped (exit code {rc})")
+                continue
+            self._stopper.clear_leftover(rec)
+            self._crashed(unit, rec.port, f"exited with code {rc}", rc)
         for unit in adopted:
             rec = self._store.get(unit)
             if rec is None or not rec.alive:
                 with self._lock:
                     if self._adopted.pop(unit, None) is None:
                         continue
-                if rec is not None:
-                    self._stopper.clear_leftover(rec)
-                self._crashed(unit, rec.port if rec else None, "ended", None)
+                if rec is None or rec.stopping:
+                    self._emit("stopped", unit, rec.port if rec else None, f"{unit} was stopped")
+                    continue
+                self._stopper.clear_leftover(rec)
+                self._crashed(unit, rec.port, "ended", None)
         now = self._clock()
         with self._lock:
             due = [u for u, t in self._pending.items() if t <= now]
@@ -354,6 +382,10 @@ class Supervisor:
     # -- records and logs ---------------------------------------------------------------
     def records(self) -> list[ManagedRecord]:
         return self._store.records()
+
+    def state_problem(self) -> str | None:
+        """Why the state record is damaged (a line naming the file), or None."""
+        return self._store.damaged()
 
     def record_for(self, unit: str) -> ManagedRecord | None:
         return self._store.get(unit)

@@ -34,6 +34,7 @@ class StartFailure(str, Enum):
     ENDED = "ended"                    # the copy to adopt ended meanwhile
     EXITED = "exited"                  # the process ended before it was running
     TIMEOUT = "timeout"                # not listening / healthy within start_timeout
+    BUSY = "busy"                      # another start of the same unit held its lock too long
 
 
 @dataclass(frozen=True)

@@ -73,3 +73,14 @@ def test_a_fifo_is_refused_without_hanging(tmp_path):
     with pytest.raises(RegistryError) as info:
         load(fifo)
     assert "not a regular file" in info.value.message
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1; touch x", "a b", "http://x", "-bad", "x/y", "[::1]"])
+def test_a_host_that_is_not_a_host_is_refused(host):
+    err = _error(f"services:\n  a:\n    ports: [1]\n    host: {host!r}\n")
+    assert err.key == "services.a.host" and "not a host name" in err.message
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1", "0.0.0.0", "localhost", "my-box.lan", "fe80::1"])
+def test_real_hosts_are_accepted(host):
+    assert parse(f"services:\n  a:\n    ports: [1]\n    host: {host!r}\n", "r.yaml").services["a"].host == host

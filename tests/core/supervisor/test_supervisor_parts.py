@@ -104,7 +104,8 @@ def test_a_damaged_state_file_reads_as_empty_and_is_replaced(tmp_path):
 def test_log_path_and_rotation_on_start(tmp_path):
     paths = Paths(tmp_path / "c", tmp_path / "s", tmp_path / "logs")
     log = logfiles.log_path(paths, "large-models/model1")
-    assert log.name == "large-models__model1.log"
+    assert log.name == "large-models@model1.log"
+    assert logfiles.log_path(paths, "large-models__model1") != log   # a service may be named so
     log.parent.mkdir(parents=True)
     for n in range(4):
         log.write_bytes(bytes([65 + n]) * 20)
@@ -183,3 +184,18 @@ def test_address_in_use_messages_are_recognised(text):
 def test_event_kinds_are_checked():
     with pytest.raises(ValueError):
         SupervisorEvent("exploded", "router", None, "")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symlinks need privileges on Windows")
+def test_a_link_at_a_log_path_is_never_followed(tmp_path):
+    paths = Paths(tmp_path / "c", tmp_path / "s", tmp_path / "logs")
+    log = logfiles.log_path(paths, "router")
+    log.parent.mkdir(parents=True)
+    precious = tmp_path / "precious.txt"
+    precious.write_bytes(b"P" * 100)
+    log.symlink_to(precious)
+    assert logfiles.copytruncate_if_large(log, max_bytes=10) is False     # never truncates the target
+    with logfiles.open_for_child(log, "=== start") as fh:
+        fh.write(b"service output\n")
+    assert precious.read_bytes() == b"P" * 100
+    assert not log.is_symlink() and log.read_bytes() == b"=== start\nservice output\n"

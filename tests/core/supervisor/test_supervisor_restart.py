@@ -91,3 +91,43 @@ def test_a_crash_after_start_is_reported_and_restarted(tmp_path, make_supervisor
     assert rec is not None and rec.alive and rec.pid != first.pid and rec.port == p
     [stopped] = sup.stop("router")
     assert stopped.ok and sup.pending_restarts() == {}
+
+
+def test_an_explicit_stop_from_another_command_is_not_undone_by_restart_always(tmp_path, make_supervisor):
+    [p] = free_ports(1)
+    reg = make_registry(tmp_path, service_yaml("router", [p], fake_command(), restart="always"))
+    clock = FakeClock()
+    events = []
+    up = make_supervisor(reg, clock=clock, on_event=events.append)      # `portmanager up`
+    [first] = up.start("router")
+    assert first.ok
+    [stopped] = make_supervisor(reg).stop("router")                      # `portmanager stop router`
+    assert stopped.ok and not psutil.pid_exists(first.pid) or psutil.Process(first.pid).status() == "zombie"
+    wait_for(lambda: (up.poll(), [e for e in events if e.kind == "stopped"])[1], message="the stop noticed")
+    clock.advance(60)
+    up.poll()
+    assert up.pending_restarts() == {} and not [e for e in events if e.kind in ("crashed", "restarting")]
+    assert up.record_for("router") is None
+
+
+def test_two_starts_of_one_service_at_once_launch_one_copy(tmp_path, make_supervisor):
+    import threading
+
+    [p, q] = free_ports(2)
+    reg = make_registry(tmp_path, service_yaml("router", [p, q], fake_command()))
+    sups = [make_supervisor(reg), make_supervisor(reg)]
+    results: list = [None, None]
+    go = threading.Barrier(2)
+
+    def start(i):
+        go.wait()
+        results[i] = sups[i].start("router")[0]
+
+    threads = [threading.Thread(target=start, args=(i,)) for i in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert all(r is not None and r.ok for r in results), results
+    assert sum(1 for r in results if r.adopted) == 1          # the second found the first running
+    assert {r.port for r in results} == {p} and results[0].pid == results[1].pid
