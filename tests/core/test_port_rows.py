@@ -57,3 +57,24 @@ def test_changed_keys_follow_the_holder_identity():
     b = build_rows(reg, slots(), snapshot({8203: holder(6)}))
     assert changed_keys(a, b) == {("backend", 8203)}
     assert changed_keys(a, a) == set()
+
+
+def test_a_runtime_numbered_slot_held_by_another_members_server_says_so():
+    from dataclasses import replace
+
+    from portmanager_gui.core.occupancy.snapshot import Holder
+    from portmanager_gui.core.ports.selection import model_slots
+
+    reg = registry()
+    reg = reg.with_group(replace(reg.models, members=("alpha", "beta"), numbered_by="llama-swap", start_port=5800))
+    slots_ = tuple(s for s in model_slots(reg, persist=False) if s.pool == "models")
+    # llama-swap loaded an older config: beta's server sits where the registry now expects alpha
+    server = Holder(77, "llama-server", "/opt/llama-server", ("/opt/llama-server", "--port", "5800",
+                                                               "--alias", "beta"), "alice", 1000.0, ("127.0.0.1",))
+    rows = {r.unit: r for r in build_rows(reg, slots_, snapshot({5800: server}))}
+    assert "held by the model server of beta" in rows["models/alpha"].note
+    assert "gives it to alpha" in rows["models/alpha"].note
+    # the right server there is no news
+    right = replace(server, cmdline=("/opt/llama-server", "--port", "5800", "-m", "/m/alpha.gguf"))
+    rows = {r.unit: r for r in build_rows(reg, slots_, snapshot({5800: right}))}
+    assert "model server of" not in rows["models/alpha"].note
