@@ -13,6 +13,7 @@ import sys
 from dataclasses import dataclass
 
 from ..core.interop import docker
+from ..core.interop.live import serving_other
 from ..core.kill import policy as processes
 from ..core.occupancy import process_info
 from ..core.occupancy.scan import OccupancyScanner
@@ -118,12 +119,28 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
     for line in table:
         ctx.print("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip())
-    notes = _notes(snap, sorted({r.port for r in rows}))
+    notes = _notes(snap, sorted({r.port for r in rows})) + _model_notes(reg, rows, snap)
     if notes:
         ctx.print("")
         for note in notes:
             ctx.print(note)
     return EXIT_OK
+
+
+def _model_notes(reg: Registry, rows: list[StatusRow], snap: Snapshot) -> list[str]:
+    """A llama-swap/ClaraCore slot held by another member's model server: the numbering moved."""
+    out = []
+    for row in rows:
+        pool_name, _, model = row.unit.partition("/")
+        pool = reg.pool(pool_name) if row.kind == "model" else None
+        if pool is None or not pool.numbered_by:
+            continue
+        found = serving_other(model, pool.members, (h.cmdline for h in snap.holders(row.port)))
+        if found:
+            out.append(f"WARNING: port {row.port} is held by the model server of {found[0]}, but "
+                       f"{pool.numbered_by} numbers it for {model}; restart {pool.numbered_by} after a config change, "
+                       "or import its config again")
+    return out
 
 
 def _containers(snap: Snapshot) -> dict[int, str]:

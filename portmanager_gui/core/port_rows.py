@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+from .interop.live import serving_other
 from .occupancy.snapshot import Holder, PortStatus, Snapshot
 from .ports.selection import ModelSlot
 from .registry.model import Registry, display_host, format_template
@@ -115,13 +116,25 @@ def build_rows(registry: Registry, slots: Sequence[ModelSlot], snapshot: Snapsho
         url = format_template(group.url, port=slot.port, host=display_host(group.host), model=slot.model) \
             if group else ""
         rows.append(_row(slot.unit, slot.pool, slot.port, Role.MODEL, url, snap, by_unit, by_pid, claims,
-                         failures, notes, now))
+                         failures, notes, now, members=group.members if group and group.numbered_by else None))
     return tuple(rows)
+
+
+def _wrong_model(unit: str, pool: str, port: int, holders: Sequence[Holder], members: Sequence[str]) -> str:
+    """A runtime-numbered slot held by the model server of another member: the runtime's numbering moved."""
+    model = unit.partition("/")[2]
+    found = serving_other(model, members, (h.cmdline for h in holders)) if members else None
+    if found is None:
+        return ""
+    return (f"port {port} is held by the model server of {found[0]}, but the runtime's numbering gives it to "
+            f"{model}: the config changed since the runtime loaded it, or the registry is out of date "
+            "(import the config again)")
 
 
 def _row(unit: str, group: str, port: int, role: Role, url: str, snap: Snapshot,
          by_unit: dict[str, Managed], by_pid: dict[int, Managed], claims: dict[int, list[str]],
-         failures: Mapping[str, str], notes: Mapping[str, str], now: float, preferred: int | None = None) -> PortRow:
+         failures: Mapping[str, str], notes: Mapping[str, str], now: float, preferred: int | None = None,
+         members: Sequence[str] | None = None) -> PortRow:
     info = snap.info(port)
     holders = info.holders
     mine = by_unit.get(unit)
@@ -149,6 +162,8 @@ def _row(unit: str, group: str, port: int, role: Role, url: str, snap: Snapshot,
             note = notes.get(unit, "") or f"{unit} runs on fallback port {mine.port}"
     else:
         state = RowState.FREE
+    if not note and group and info.taken:
+        note = _wrong_model(unit, group, port, holders, members or ())
     if not note and info.note:
         note = info.note
     holder = holders[0] if holders else None

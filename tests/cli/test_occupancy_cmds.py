@@ -129,3 +129,29 @@ def test_as_a_real_command(listener, pm_home):
                           timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert [r["unit"] for r in json.loads(done.stdout)["rows"]] == ["router", "router"]
+
+
+def test_status_names_a_model_server_sitting_on_another_models_port(capsys, tmp_path):
+    """A real child process whose command line is a llama-server's, holding the port llama-swap's
+    numbering now gives to another model (the config changed after llama-swap loaded it)."""
+    start = free_port()
+    exe = tmp_path / "llama-server"
+    exe.symlink_to(sys.executable)
+    code = ("import socket, sys; s = socket.socket(); s.bind(('127.0.0.1', int(sys.argv[2]))); s.listen(); "
+            "print('ready', flush=True); sys.stdin.read()")
+    child = subprocess.Popen([str(exe), "-c", code, "--port", str(start), "--alias", "beta"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        path = tmp_path / "registry.yaml"
+        path.write_text(f"start_port: {start}\nmodels:\n  numbered_by: llama-swap\n  size: 2\n"
+                        "  members: [alpha, beta]\n")
+        code_, out, _ = run(capsys, "--registry", str(path), "status")
+        assert code_ == 0
+        assert (f"WARNING: port {start} is held by the model server of beta, but llama-swap numbers it for alpha"
+                in out)
+    finally:
+        child.kill()
+        child.wait(timeout=30)
+        child.stdin.close()
+        child.stdout.close()

@@ -88,3 +88,24 @@ def test_rows_held_by_our_processes_are_marked_ours():
                               [Managed("router", 4242, 3791)]))
     assert rows[("router", 3791)].ours and rows[("backend", 8203)].ours
     assert not rows[("redis", 6379)].ours and not rows[("router", 3003)].ours
+
+
+def test_a_runtime_numbered_slot_held_by_another_members_server_says_so():
+    from dataclasses import replace
+
+    from portmanager_gui.core.occupancy.snapshot import Holder
+    from portmanager_gui.core.ports.selection import model_slots
+
+    reg = registry()
+    reg = reg.with_group(replace(reg.models, members=("alpha", "beta"), numbered_by="llama-swap", start_port=5800))
+    slots_ = tuple(s for s in model_slots(reg) if s.pool == "models")
+    # llama-swap loaded an older config: beta's server sits where the registry now expects alpha
+    server = Holder(77, "llama-server", "/opt/llama-server", ("/opt/llama-server", "--port", "5800",
+                                                               "--alias", "beta"), "alice", 1000.0, ("127.0.0.1",))
+    rows = {r.unit: r for r in build_rows(reg, slots_, snapshot({5800: server}))}
+    assert "held by the model server of beta" in rows["models/alpha"].note
+    assert "gives it to alpha" in rows["models/alpha"].note
+    # the right server there is no news
+    right = replace(server, cmdline=("/opt/llama-server", "--port", "5800", "-m", "/m/alpha.gguf"))
+    rows = {r.unit: r for r in build_rows(reg, slots_, snapshot({5800: right}))}
+    assert "model server of" not in rows["models/alpha"].note

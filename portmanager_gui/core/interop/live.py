@@ -124,3 +124,20 @@ def compare(pool: Group, running: Iterable[RunningModel] | None = None,
         s = next((s for s in servers if model in s.names()), None)
         out.append(ModelCheck(model, expected, s.port if s else None, "listening" if s else "", "process" if s else ""))
     return tuple(out)
+
+
+def serving_other(model: str, members: Sequence[str], argvs: Iterable[Sequence[str]]) -> tuple[str, int] | None:
+    """At ``model``'s expected port: (the other pool member a recognised model server there serves, its port).
+
+    Only another member of the same pool counts as evidence (a model file's name often differs
+    from its ID), so an unrelated or unnamed server is never reported as the wrong model.
+    """
+    others = set(members) - {model}
+    for argv in argvs:
+        server = model_server(argv)
+        if server is None or model in server.names():
+            continue
+        hit = sorted(server.names() & others)
+        if hit:
+            return hit[0], server.port
+    return None

@@ -36,7 +36,7 @@ def test_ports_are_the_runtimes_own(path, registry):
     assert {m.name: m.port for m in cfg.models} == expected
     # ... and the registry after an import gives each model that same port
     result = llamaswap_import.import_file(path, registry)
-    slots = {s.model: s.port for s in model_slots(result.registry, persist=False) if s.pool == "models"}
+    slots = {s.model: s.port for s in model_slots(result.registry) if s.pool == "models"}
     assert slots == {safe_name(k): v for k, v in expected.items() if v is not None}
     assert result.registry.models.numbered_by == runtime
 
