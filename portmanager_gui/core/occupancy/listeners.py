@@ -53,20 +53,24 @@ class Listener:
         return self.label or self.name or "?"
 
 
-def _is_system(holder: Holder | None, kind: Kind | None, os_name: str) -> bool:
+def _is_system(holder: Holder | None, kind: Kind | None, os_name: str, me_user: str) -> bool:
     if holder is None:
         return True                 # not ours to see: another user's, usually the OS's
     if kind is Kind.SYSTEM:
         return True
     if kind is Kind.CONTAINER_PROXY:
         return False                # a published container port is the user's business
-    return (holder.pid in pocc.protected_pids(os_name) or pocc.system_account(os_name, holder.username)
-            or pocc.system_path(os_name, holder.exe))
+    if holder.pid in pocc.protected_pids(os_name) or pocc.system_path(os_name, holder.exe):
+        return True
+    # Run as root (a server, CI), root's own programs are the user's, not the system's.
+    return pocc.system_account(os_name, holder.username) and not pocc.same_user(os_name, holder.username, me_user)
 
 
 def listeners(snapshot: Snapshot, os_name: str, services: Mapping[int, str] | None = None,
-              container_for: Callable[[int, str], str | None] | None = None) -> tuple[Listener, ...]:
-    """One row per (process, port, protocol), sorted by process then port."""
+              container_for: Callable[[int, str], str | None] | None = None,
+              me_user: str = "") -> tuple[Listener, ...]:
+    """One row per (process, port, protocol), sorted by process then port. ``me_user``: who
+    asks (their own processes are never system ones)."""
     services = services or {}
     seen: dict[tuple, Recognized | None] = {}
     out: list[Listener] = []
@@ -85,7 +89,7 @@ def listeners(snapshot: Snapshot, os_name: str, services: Mapping[int, str] | No
             if kind is Kind.CONTAINER_PROXY and container_for is not None:
                 container = container_for(port, h.protocol.value) or ""
             out.append(Listener(port, h.protocol, h.addresses, h, rec.text if rec else "", kind,
-                                _is_system(h, kind, os_name), container, service, h.note or info.note))
+                                _is_system(h, kind, os_name, me_user), container, service, h.note or info.note))
     out.sort(key=lambda r: (r.what.lower(), r.pid or 0, r.port, r.protocol.value))
     return tuple(out)
 
