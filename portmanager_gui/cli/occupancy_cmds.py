@@ -222,6 +222,8 @@ def cmd_kill(ctx: Context, args: argparse.Namespace) -> int:
         if plan.refused:
             for r in plan.refused:
                 ctx.warn(f"portmanager: refused: {r.message}")
+            if any(r.reason is processes.Reason.FORWARDER for r in plan.refused):
+                return _offer_container_stop(ctx, args, port)
             ctx.warn(f"Nothing was killed; port {port} stays held.")
             return EXIT_REFUSED
         ctx.print(f"Listening on port {port}:")
@@ -245,6 +247,26 @@ def cmd_kill(ctx: Context, args: argparse.Namespace) -> int:
     holders = ", ".join(h.describe() for h in result.still_holding) or result.note or result.status.value
     ctx.warn(f"Port {port} is still held by: {holders}")
     return EXIT_REFUSED if result.refused else EXIT_FAILED
+
+
+def _offer_container_stop(ctx: Context, args: argparse.Namespace, port: int) -> int:
+    """A container publishes the port: offer the runtime's own stop instead of a kill."""
+    published = docker.published_ports()
+    container = published.container_for(port, "tcp") or published.container_for(port, "udp")
+    if container is None:
+        why = published.reason or f"no running container publishes port {port}"
+        ctx.warn(f"Nothing was killed; port {port} stays held (cannot name its container: {why}).")
+        return EXIT_REFUSED
+    ctx.print(f"Port {port} is published by container {container}.")
+    if not args.yes and not _confirm(ctx, f"Stop container {container} (docker stop {container})? [y/N] "):
+        ctx.print("Nothing was stopped.")
+        return EXIT_FAILED
+    result = docker.stop_container(container)
+    if not result.ok:
+        ctx.warn(f"portmanager: stopping container {container} failed: {result.message}")
+        return EXIT_FAILED
+    ctx.print(f"Stopped container {container}; port {port} is released by Docker.")
+    return EXIT_OK
 
 
 def _confirm(ctx: Context, prompt: str) -> bool:
