@@ -96,3 +96,24 @@ def test_tray_icons_come_from_the_generated_files_and_are_a_mask_on_macos():
     assert all(not icon.isNull() for icon in (*mac.values(), *linux.values()))
     assert len(linux[Overall.OK].availableSizes()) == 7 and mac[Overall.PROBLEM].availableSizes()
     assert len({icon.cacheKey() for icon in linux.values()}) == 3
+
+
+def test_other_ports_submenu_kills_any_listener_in_two_clicks():
+    from portmanager_gui.core.occupancy.listeners import listeners
+    from portmanager_gui.core.occupancy.snapshot import PortInfo, PortStatus, Snapshot
+    ollama = holder(812, "ollama", create=50.0)
+    llama = holder(900, "llama-server", create=90.0)
+    root = holder(1, "sshd", port_user="root")
+    snap = Snapshot(0.0, {p: PortInfo(p, PortStatus.LISTENING, (h,)) for p, h in
+                          ((11434, ollama), (8081, llama), (22, root))})
+    rec = Recorder()
+    tray = Tray("linux", rec.actions(), load_tray_icons("linux"))
+    tray.update(registry(), build_rows(registry(), slots(), snapshot({}), []))
+    tray.set_listeners(listeners(snap, "linux", me_user="alice"), "alice")
+    tray.rebuild()
+    other = _submenu(tray.menu, "Other ports")
+    texts = _texts(other)
+    assert texts == ["Kill llama-server (pid 900) on :8081...", "Kill Ollama (pid 812) on :11434..."]
+    other.actions()[1].trigger()
+    assert rec.calls == [("kill", 11434)]
+    tray.dispose()

@@ -8,10 +8,12 @@ non-system listeners outside the registry for the tray's "Other ports" menu.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from ..platform import occupancy as pocc
+from ..registry.model import Registry, Service
 from .recognition import Kind, Recognized, recognize
 from .snapshot import Holder, Protocol, Snapshot
 
@@ -106,3 +108,20 @@ def tray_others(rows: Iterable[Listener], me_user: str, os_name: str, registry_p
     for r in mine:
         out.setdefault(r.port, r)
     return tuple(out.values())[:limit]
+
+
+def service_name(listener: Listener, taken: Iterable[str]) -> str:
+    """A registry name for the listener: ``ollama``, ``llama-server-2`` when that is taken."""
+    base = re.sub(r"[^a-z0-9]+", "-", (listener.label.split(" (")[0] or listener.name or "service").lower())
+    base = base.strip("-") or "service"
+    names, name, n = set(taken), base, 2
+    while name in names:
+        name, n = f"{base}-{n}", n + 1
+    return name
+
+
+def new_service(listener: Listener, registry: Registry, name: str = "", with_command: bool = False) -> Registry:
+    """The registry with a service for ``listener``'s port (and its command line, when asked)."""
+    name = name or service_name(listener, registry.names())
+    command = tuple(listener.holder.cmdline) if with_command and listener.holder else ()
+    return registry.with_service(Service(name, (listener.port,), command=command))
