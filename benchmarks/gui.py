@@ -8,7 +8,8 @@ router (to start and stop) and a "victim" service whose holder gets killed.
 - rss_mb / idle_cpu_percent: the app running with its window open and a 1 s refresh,
   measured over ``--idle-seconds`` after it settled;
 - max_stall_ms: the longest event-loop stall, seen by a 5 ms QTimer heartbeat, while the
-  app (in this process) refreshes, starts and stops the router, and kills a holder.
+  app (in this process) fills and refreshes the All ports tab (5,000+ rows, shown),
+  refreshes, starts and stops the router, and kills a holder (all_ports_stall_ms: the first).
 
 Targets: start <= 0.8 s, RSS <= 90 MB, idle CPU <= 1 % of one core, stall <= 50 ms.
 Usage: python benchmarks/gui.py [--idle-seconds 10]. The last line is one JSON object.
@@ -143,7 +144,16 @@ def stalls(registry: Path, victim_pid: int, victim_port: int) -> dict[str, float
     out: dict[str, float] = {}
     clock.start()
     beat.start()
-    gui_app.start(parts)
+    # The All ports tab, shown, filling with and refreshing every listener of the machine.
+    parts.window.tabs.setCurrentWidget(parts.all_ports)
+    parts.all_scanner.set_interval(1000)
+    all_scans = [0]
+    parts.all_scanner.snapshot_changed.connect(lambda _r: all_scans.__setitem__(0, all_scans[0] + 1))
+    measure("all_ports", lambda: gui_app.start(parts),
+            lambda: parts.all_ports.model.rowCount() >= HOLDERS * PER_HOLDER and all_scans[0] >= 4)
+    out["all_ports_rows"] = parts.all_ports.model.rowCount()
+    parts.all_ports.hide_system.setChecked(False)
+    parts.window.tabs.setCurrentIndex(0)
     run_until(lambda: parts.presenter.snapshot is not None, 30)
     scans = [0]
     parts.scanner.snapshot_changed.connect(lambda _s: scans.__setitem__(0, scans[0] + 1))
@@ -187,13 +197,16 @@ def main() -> int:
         print(f"idle with window open, 1 s refresh, {args.idle_seconds:.0f} s: RSS {rss:.1f} MB, CPU {cpu:.2f} %")
         os.environ["PORTMANAGER_HOME"] = home.name
         per_action = stalls(registry, victim.pid, int(victim_port))
+        all_rows = per_action.pop("all_ports_rows")
+        print(f"All ports tab: {all_rows:.0f} rows")
         worst = max(per_action.values())
         print("longest event-loop stall: " + ", ".join(f"{k} {v:.1f} ms" for k, v in per_action.items()))
         print(f"targets: start <= 0.8 s ({'met' if start_s <= 0.8 else 'MISSED'}), "
               f"RSS <= 90 MB ({'met' if rss <= 90 else 'MISSED'}), idle CPU <= 1 % ({'met' if cpu <= 1 else 'MISSED'}), "
               f"stall <= 50 ms ({'met' if worst <= 50 else 'MISSED'})")
         print(json.dumps({"start_s": round(start_s, 3), "rss_mb": round(rss, 1),
-                          "idle_cpu_percent": round(cpu, 2), "max_stall_ms": round(worst, 1)}))
+                          "idle_cpu_percent": round(cpu, 2), "max_stall_ms": round(worst, 1),
+                          "all_ports_stall_ms": per_action["all_ports"], "all_ports_rows": int(all_rows)}))
         return 0
 
 

@@ -24,6 +24,7 @@ from .core import paths as core_paths
 from .core import settings as core_settings
 from .core.kill import policy as processes
 from .core.occupancy.container_names import ContainerNames
+from .core.occupancy.listeners import Listener, listeners, new_service, service_name
 from .core.occupancy.scan import OccupancyScanner
 from .core.platform import autostart, current_os
 from .core.platform.display import DisplayProblem, DisplayTrouble, read_display_problem
@@ -41,6 +42,7 @@ from .services.registry_store import RegistryStore
 from .services.scanner import Scanner
 from .single_instance import SingleInstance
 from .ui import dialogs, icons
+from .ui.all_ports_tab import AllPortsTab
 from .ui.autostart_text import blocker_text, location_text
 from .ui.interop_presenter import InteropAsks, InteropPresenter
 from .ui.main_window import MainWindow
@@ -66,6 +68,8 @@ class Parts:
     interop: InteropPresenter | None = None
     facts: FactsLoader | None = None
     quit: QuitFlow | None = None
+    all_scanner: Scanner | None = None      # every listener of the machine (All ports, tray)
+    all_ports: AllPortsTab | None = None
 
 
 def load_tray_icons(os_name: str) -> dict[Overall, QIcon]:
@@ -150,6 +154,7 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
     parts.quit.quitting.connect(lambda: _on_quitting(parts))
     app.installEventFilter(parts.quit)  # macOS Quit, logout, QApplication.quit(): the same flow
     window.quit_requested.connect(lambda: quit_app(parts))
+    _build_all_ports(parts, settings.refresh_ms)
     return parts
 
 
@@ -158,6 +163,46 @@ def _on_quitting(parts: Parts) -> None:
     parts.window.hide()
     if parts.tray is not None:
         parts.tray.icon.setToolTip("Port Manager: stopping services...")
+
+
+def _build_all_ports(parts: Parts, interval_ms: int) -> None:
+    """The All ports tab and the tray's "Other ports": one machine-wide scan on its own worker."""
+    os_name = current_os()
+    me_user = processes.Me.current().username
+    everything = OccupancyScanner()
+    containers = ContainerNames()
+
+    def rows(_ports) -> tuple[Listener, ...]:      # on the worker thread
+        snap = everything.scan_all()
+        containers(snap)                            # asks Docker only when a forwarder holds a port
+        known = containers.last.container_for if containers.last.available else None
+        reg = parts.presenter.registry              # a frozen value, replaced (never changed) on load
+        services = {p: s.name for s in reg.services.values() for p in s.ports} if reg is not None else {}
+        return listeners(snap, os_name, services, known, me_user)
+
+    parts.all_scanner = Scanner(rows, interval_ms=interval_ms)
+    parts.all_ports = AllPortsTab()
+    parts.window.tabs.addTab(parts.all_ports, "All ports")
+    parts.all_scanner.snapshot_changed.connect(parts.all_ports.set_rows)
+    if parts.tray is not None:
+        parts.all_scanner.snapshot_changed.connect(lambda r: parts.tray.set_listeners(r, me_user))
+    parts.all_ports.kill_requested.connect(parts.controller.plan_kill)
+    parts.all_ports.add_requested.connect(lambda listener: add_to_registry(parts, listener))
+
+
+def add_to_registry(parts: Parts, listener: Listener) -> None:
+    """A new service with the listener's port (and its command line, when the user says so),
+    saved through the normal save path."""
+    reg = parts.presenter.registry
+    if reg is None:
+        parts.presenter.notify("Add to registry", "The registry is not loaded; fix it first.", critical=True)
+        return
+    name = service_name(listener, reg.names())
+    cmd = " ".join(listener.holder.cmdline) if listener.holder else ""
+    with_command = bool(cmd) and parts.presenter.asks.confirm(
+        "Add to registry", f"Add service {name} on port {listener.port}.\n\nAlso use its command line as the "
+                           f"service's command, so Port Manager can start it?\n\n{cmd}")
+    parts.store.save(new_service(listener, reg, name, with_command))
 
 
 def _apply_settings(parts: Parts, settings: core_settings.Settings) -> None:
@@ -207,6 +252,8 @@ def start(parts: Parts) -> None:
     if parts.interop is not None:
         parts.interop.start()
     parts.scanner.start()
+    if parts.all_scanner is not None:
+        parts.all_scanner.start()
     parts.controller.start_watching()
 
 
@@ -221,6 +268,8 @@ def shutdown(parts: Parts) -> None:
     if parts.quit is not None:
         parts.app.removeEventFilter(parts.quit)
     parts.scanner.shutdown(5000)
+    if parts.all_scanner is not None:
+        parts.all_scanner.shutdown(5000)
     parts.controller.shutdown(5000)
     parts.presenter.logs.shutdown(5000)
     parts.store.shutdown()                # a save asked for just before quitting still lands

@@ -16,6 +16,7 @@ from ..core.interop import docker
 from ..core.interop.live import serving_other
 from ..core.kill import policy as processes
 from ..core.occupancy import process_info
+from ..core.occupancy.listeners import Listener, listeners
 from ..core.occupancy.scan import OccupancyScanner
 from ..core.occupancy.snapshot import Holder, PortInfo, Protocol, Snapshot
 from ..core.ports.selection import PoolFull, model_slots
@@ -39,6 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("status", help="who holds each registry port right now")
     p.add_argument("names", nargs="*", metavar="NAME", help="services, groups or models (default: all)")
     p.add_argument("--json", action="store_true", help="the whole snapshot as JSON")
+    p.add_argument("--all", action="store_true",
+                   help="every listening TCP / bound UDP socket of the machine, not only the registry's ports")
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("kill", help="stop the processes listening on a port (asks first)")
@@ -89,6 +92,10 @@ def _matches(row: StatusRow, name: str) -> bool:
 
 
 def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
+    if args.all:
+        if args.names:
+            raise CliError("status --all lists every port of the machine; give no NAME with it")
+        return status_all(ctx, args.json)
     reg = ctx.load_registry()
     rows = status_rows(reg, args.names, ctx.paths.allocations_file)
     with OccupancyScanner() as scanner:
@@ -143,6 +150,45 @@ def _model_notes(reg: Registry, rows: list[StatusRow], snap: Snapshot) -> list[s
     return out
 
 
+def listener_json(r: Listener) -> dict:
+    h = r.holder
+    return {"port": r.port, "protocol": r.protocol.value, "addresses": list(r.addresses), "pid": r.pid,
+            "name": r.name, "user": r.user, "cmdline": list(h.cmdline) if h else [], "exe": h.exe if h else "",
+            "create_time": h.create_time if h else None, "label": r.label,
+            "kind": r.kind.value if r.kind else None, "system": r.system, "container": r.container or None,
+            "service": r.service or None, "note": r.note}
+
+
+def status_all(ctx: Context, as_json: bool) -> int:
+    """Every listener of the machine, named for what it is, with its registry service."""
+    services: dict[int, str] = {}
+    if ctx.registry_path.exists():          # a read never writes the default registry
+        try:
+            reg = ctx.load_registry()
+            services = {port: svc.name for svc in reg.services.values() for port in svc.ports}
+        except CliError as exc:
+            ctx.warn(f"portmanager: the registry does not load, so no port is named for its service: {exc}")
+    with OccupancyScanner() as scanner:
+        snap = scanner.scan_all()
+        os_name = scanner.os_name
+    forwarded = any(docker.is_forwarder(h.name) for info in snap.ports.values() for h in info.holders)
+    published = docker.published_ports() if forwarded else docker.DockerPorts(False)
+    rows = listeners(snap, os_name, services, published.container_for, processes.Me.current().username)
+    if as_json:
+        ctx.print(json.dumps({"taken_at": snap.taken_at, "listeners": [listener_json(r) for r in rows]}, indent=2))
+        return EXIT_OK
+    table = [("PORT", "PROTO", "PID", "PROCESS", "WHAT", "USER", "ADDRESSES", "SERVICE", "COMMAND")]
+    for r in sorted(rows, key=lambda r: (r.port, r.protocol.value, r.pid or 0)):
+        what = r.label + (f" [container {r.container}]" if r.container else "")
+        cmd = " ".join(r.holder.cmdline) if r.holder else r.note
+        table.append((str(r.port), r.protocol.value, str(r.pid) if r.pid else "-", r.name or "?", what or "-",
+                      r.user or "?", ",".join(r.addresses) or "-", r.service or "-", cmd[:80]))
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]) - 1)]
+    for line in table:
+        ctx.print("  ".join(cell.ljust(w) for cell, w in zip(line, widths)) + "  " + line[-1])
+    return EXIT_OK
+
+
 def _containers(snap: Snapshot) -> dict[int, str]:
     """Port -> container name for ports held by Docker's forwarder (asks Docker only then)."""
     forwarded = [p for p, info in snap.ports.items() if any(docker.is_forwarder(h.name) for h in info.holders)]
@@ -193,6 +239,8 @@ def cmd_kill(ctx: Context, args: argparse.Namespace) -> int:
         if plan.refused:
             for r in plan.refused:
                 ctx.warn(f"portmanager: refused: {r.message}")
+            if any(r.reason is processes.Reason.FORWARDER for r in plan.refused):
+                return _offer_container_stop(ctx, args, port)
             ctx.warn(f"Nothing was killed; port {port} stays held.")
             return EXIT_REFUSED
         ctx.print(f"Listening on port {port}:")
@@ -216,6 +264,26 @@ def cmd_kill(ctx: Context, args: argparse.Namespace) -> int:
     holders = ", ".join(h.describe() for h in result.still_holding) or result.note or result.status.value
     ctx.warn(f"Port {port} is still held by: {holders}")
     return EXIT_REFUSED if result.refused else EXIT_FAILED
+
+
+def _offer_container_stop(ctx: Context, args: argparse.Namespace, port: int) -> int:
+    """A container publishes the port: offer the runtime's own stop instead of a kill."""
+    published = docker.published_ports()
+    container = published.container_for(port, "tcp") or published.container_for(port, "udp")
+    if container is None:
+        why = published.reason or f"no running container publishes port {port}"
+        ctx.warn(f"Nothing was killed; port {port} stays held (cannot name its container: {why}).")
+        return EXIT_REFUSED
+    ctx.print(f"Port {port} is published by container {container}.")
+    if not args.yes and not _confirm(ctx, f"Stop container {container} (docker stop {container})? [y/N] "):
+        ctx.print("Nothing was stopped.")
+        return EXIT_FAILED
+    result = docker.stop_container(container)
+    if not result.ok:
+        ctx.warn(f"portmanager: stopping container {container} failed: {result.message}")
+        return EXIT_FAILED
+    ctx.print(f"Stopped container {container}; port {port} is released by Docker.")
+    return EXIT_OK
 
 
 def _confirm(ctx: Context, prompt: str) -> bool:

@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from ..core.occupancy.listeners import Listener, tray_others
 from ..core.port_rows import (
     Overall,
     PortRow,
@@ -125,9 +126,17 @@ def kill_label(row: PortRow) -> str:
     return f"Kill {row.holder.name or '?'} (pid {row.holder.pid}) on :{row.port}..."
 
 
+def other_label(listener: Listener) -> str:
+    """``Kill Ollama (pid 812) on :11434...``, or the container to stop for a published port."""
+    if listener.container:
+        return f"Stop container {listener.container} on :{listener.port}..."
+    return f"Kill {listener.what} (pid {listener.pid}) on :{listener.port}..."
+
+
 def fill_menu(menu: QMenu, registry: Registry | None, rows: Sequence[PortRow], acts: TrayActions,
-              dots: dict[RowState, QIcon] | None = None) -> None:
-    """Rebuild ``menu`` from scratch for the current state."""
+              dots: dict[RowState, QIcon] | None = None, others: Sequence[Listener] = ()) -> None:
+    """Rebuild ``menu`` from scratch for the current state. ``others``: the user's own
+    listeners outside the registry (``listeners.tray_others``), in the "Other ports" submenu."""
     dots = dots or {s: dot_icon(c) for s, c in ROW_DOTS.items()}
     for sub in menu.findChildren(QMenu):
         sub.deleteLater()           # clear() keeps submenus alive; they would pile up
@@ -155,6 +164,11 @@ def fill_menu(menu: QMenu, registry: Registry | None, rows: Sequence[PortRow], a
         _header(menu, "Ports held by other programs")
         for port, r in sorted(taken.items()):
             _add(menu, kill_label(r), lambda p=port: acts.kill(p), icon=dots[r.state])
+    if others:
+        menu.addSeparator()
+        sub = menu.addMenu("Other ports")
+        for listener in others:
+            _add(sub, other_label(listener), lambda p=listener.port: acts.kill(p))
     menu.addSeparator()
     _add(menu, "Open Port Manager", acts.show_window)
     _add(menu, "Settings...", acts.settings)
@@ -191,6 +205,8 @@ class Tray(QObject):
         self._dots = {s: dot_icon(c) for s, c in ROW_DOTS.items()}
         self._registry: Registry | None = None
         self._rows: tuple[PortRow, ...] = ()
+        self._all: tuple[Listener, ...] = ()
+        self._me = ("", os_name)
         self.state = Overall.OK
         self.icon = QSystemTrayIcon(self)
         self.icon.setIcon(self._icons[Overall.OK])
@@ -220,8 +236,18 @@ class Tray(QObject):
         if tip != self.icon.toolTip():
             self.icon.setToolTip(tip)
 
+    def set_listeners(self, rows: Sequence[Listener], me_user: str) -> None:
+        """Every listener of the machine (the All ports scan) and who we are, for "Other ports"."""
+        self._all, self._me = tuple(rows), (me_user, self._me[1])
+
+    def others(self) -> tuple[Listener, ...]:
+        reg = self._registry
+        ports = [p for svc in reg.services.values() for p in svc.ports] if reg is not None else []
+        ports += [r.port for r in self._rows]
+        return tray_others(self._all, self._me[0], self._me[1], ports)
+
     def rebuild(self) -> None:
-        fill_menu(self.menu, self._registry, self._rows, self._acts, self._dots)
+        fill_menu(self.menu, self._registry, self._rows, self._acts, self._dots, self.others())
 
     def notify(self, title: str, text: str, critical: bool = False) -> None:
         kind = QSystemTrayIcon.MessageIcon.Critical if critical else QSystemTrayIcon.MessageIcon.Warning

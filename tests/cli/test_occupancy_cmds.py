@@ -155,3 +155,27 @@ def test_status_names_a_model_server_sitting_on_another_models_port(capsys, tmp_
         child.wait(timeout=30)
         child.stdin.close()
         child.stdout.close()
+def test_status_all_lists_every_listener_with_its_service_and_label(capsys, tmp_path, listener):
+    mine = listener.listen("127.0.0.1")
+    other = listener.listen("::1", kind="udp")
+    path = tmp_path / "registry.yaml"
+    path.write_text(f"services:\n  api:\n    ports: [{mine.port}]\n")
+    code, out, _ = run(capsys, "--registry", str(path), "status", "--all", "--json")
+    assert code == 0
+    rows = json.loads(out)["listeners"]
+    by_port = {(r["port"], r["protocol"]): r for r in rows}
+    tcp = by_port[(mine.port, "tcp")]
+    assert tcp["pid"] == mine.pid and tcp["service"] == "api" and tcp["addresses"] == ["127.0.0.1"]
+    assert tcp["name"] and tcp["user"] and "-c" in tcp["cmdline"] and "label" in tcp
+    udp = by_port[(other.port, "udp")]
+    assert udp["pid"] == other.pid and udp["service"] is None and udp["addresses"] == ["::1"]
+    code, out, _ = run(capsys, "--registry", str(path), "status", "--all")
+    assert code == 0 and out.splitlines()[0].split()[:4] == ["PORT", "PROTO", "PID", "PROCESS"]
+    line = next(x for x in out.splitlines() if x.startswith(f"{mine.port} "))
+    assert str(mine.pid) in line and "api" in line
+
+
+def test_status_all_takes_no_names(capsys, registry):
+    path = registry[0]
+    code, _, err = run(capsys, "--registry", str(path), "status", "--all", "router")
+    assert code == 2 and "--all" in err

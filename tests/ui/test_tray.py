@@ -126,3 +126,22 @@ def test_reopening_the_running_macos_app_shows_its_window():
     assert not reopen_shows_window("darwin", active=False, window_visible=False)
     # elsewhere a second launch is a second process: the single-instance handshake shows it
     assert not reopen_shows_window("windows", active=True, window_visible=False)
+def test_other_ports_submenu_kills_any_listener_in_two_clicks():
+    from portmanager_gui.core.occupancy.listeners import listeners
+    from portmanager_gui.core.occupancy.snapshot import PortInfo, PortStatus, Snapshot
+    ollama = holder(812, "ollama", create=50.0)
+    llama = holder(900, "llama-server", create=90.0)
+    root = holder(1, "sshd", port_user="root")
+    snap = Snapshot(0.0, {p: PortInfo(p, PortStatus.LISTENING, (h,)) for p, h in
+                          ((11434, ollama), (8081, llama), (22, root))})
+    rec = Recorder()
+    tray = Tray("linux", rec.actions(), load_tray_icons("linux"))
+    tray.update(registry(), build_rows(registry(), slots(), snapshot({}), []))
+    tray.set_listeners(listeners(snap, "linux", me_user="alice"), "alice")
+    tray.rebuild()
+    other = _submenu(tray.menu, "Other ports")
+    texts = _texts(other)
+    assert texts == ["Kill llama-server (pid 900) on :8081...", "Kill Ollama (pid 812) on :11434..."]
+    other.actions()[1].trigger()
+    assert rec.calls == [("kill", 11434)]
+    tray.dispose()

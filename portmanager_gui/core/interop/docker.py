@@ -101,3 +101,29 @@ def published_ports(which: Callable[[str], str | None] = shutil.which, run: Runn
         first = next((ln.strip() for ln in result.stderr.splitlines() if ln.strip()), "no message")
         return DockerPorts(False, f"the Docker engine is not reachable ({first})")
     return DockerPorts(True, "", parse_ps(result.stdout))
+
+
+@dataclass(frozen=True)
+class StopResult:
+    container: str
+    ok: bool
+    message: str = ""          # the engine's own words when it failed
+
+
+def stop_argv(docker: str, container: str) -> list[str]:
+    """``docker stop NAME``: the runtime's own command, as an argv list (never a shell)."""
+    return [docker, "stop", container]
+
+
+def stop_container(container: str, which: Callable[[str], str | None] = shutil.which, run: Runner = run_command,
+                   timeout: float = 30.0) -> StopResult:
+    docker = which("docker")
+    if docker is None:
+        return StopResult(container, False, "no `docker` command on PATH")
+    result = run(stop_argv(docker, container), timeout)
+    if result.returncode == 0:
+        return StopResult(container, True)
+    if result.returncode is None:
+        return StopResult(container, False, f"`docker stop {container}` did not finish within {timeout:g} s")
+    first = next((ln.strip() for ln in result.stderr.splitlines() if ln.strip()), f"exit {result.returncode}")
+    return StopResult(container, False, first)

@@ -33,8 +33,9 @@ class BackendUnavailable(RuntimeError):
 class Backend(TypingProtocol):
     name: str
 
-    def endpoints(self, ports: frozenset[int]) -> list[Endpoint]:
-        """Every holder socket on ``ports``; raise ``BackendUnavailable`` to fall back."""
+    def endpoints(self, ports: frozenset[int] | None) -> list[Endpoint]:
+        """Every holder socket on ``ports`` (None: on any port, the machine-wide view);
+        raise ``BackendUnavailable`` to fall back."""
         ...
 
     def close(self) -> None:

@@ -30,13 +30,15 @@ NLMSG_ERROR, NLMSG_DONE = 2, 3
 INET_DIAG_REQ_BYTECODE = 1
 INET_DIAG_BC_JMP, INET_DIAG_BC_S_GE, INET_DIAG_BC_S_EQ = 1, 2, 11
 _LEAF = 3                               # ports tested one by one at the bottom of the search
+# Past this many wanted ports the kernel filter costs more than dumping every listener and
+# testing each port in a set here (measured: 1,000 ports, 5,000 listeners: 87 ms vs ~6 ms).
+FILTER_MAX_PORTS = 64
 TCP_LISTEN, TCP_CLOSE = 10, 7          # unconnected UDP sockets report TCP_CLOSE
 INET_DIAG_NOCOOKIE = 0xFFFFFFFF
 
 _NLMSG = struct.Struct("=IHHII")        # len, type, flags, seq, pid
 _MSG_HEAD = struct.Struct("=BBBB")      # family, state, timer, retrans
 _TAIL = struct.Struct("=IIIII")         # expires, rqueue, wqueue, uid, inode
-_SPORT = struct.Struct("!H")
 _DIAG_MSG_LEN = 72
 
 # (family, IPPROTO, state) for each of the four dumps a scan makes.
@@ -97,26 +99,42 @@ def build_request(family: int, protocol: int, state: int, bytecode: bytes, seq: 
     return _NLMSG.pack(_NLMSG.size + len(req), SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, seq, 0) + req
 
 
-def parse_messages(data: bytes | memoryview, family: int) -> tuple[list[tuple[int, str, int, int]], bool]:
-    """(port, address, uid, inode) rows of one netlink reply chunk, and whether it was the last."""
+_HEAD = struct.Struct("=IH")            # nlmsghdr len, type
+# One message of a dump without extensions: header, then inet_diag_msg's sport (big-endian,
+# read raw and swapped below), source address (16 bytes, IPv4 in the first 4), uid, inode.
+_ROW = struct.Struct("=IH14xH2x16s40xII")
+_ROW_LEN = _NLMSG.size + _DIAG_MSG_LEN
+
+
+def parse_messages(data: bytes | memoryview, family: int,
+                   names: dict[bytes, str] | None = None) -> tuple[list[tuple[int, str, int, int]], bool]:
+    """(port, address, uid, inode) rows of one netlink reply chunk, and whether it was the last.
+
+    A dump of every listener is thousands of rows: one unpack per row and the address text
+    cached per raw address (``names``, kept by the caller across chunks) keep it cheap.
+    """
     rows: list[tuple[int, str, int, int]] = []
     offset, end = 0, len(data)
-    addr_len = 4 if family == socket.AF_INET else 16
+    v4 = family == socket.AF_INET
+    names = {} if names is None else names
+    head, row = _HEAD.unpack_from, _ROW.unpack_from
     while offset + _NLMSG.size <= end:
-        length, kind, _flags, _seq, _pid = _NLMSG.unpack_from(data, offset)
+        length, kind = head(data, offset)
         if length < _NLMSG.size:
             break
-        if kind == NLMSG_DONE:
+        if kind == SOCK_DIAG_BY_FAMILY and length >= _ROW_LEN:
+            _len, _kind, raw_port, raw_addr, uid, inode = row(data, offset)
+            if v4:
+                raw_addr = raw_addr[:4]
+            addr = names.get(raw_addr)
+            if addr is None:
+                addr = names[raw_addr] = socket.inet_ntop(family, raw_addr)
+            rows.append((((raw_port & 0xFF) << 8) | (raw_port >> 8), addr, uid, inode))
+        elif kind == NLMSG_DONE:
             return rows, True
-        if kind == NLMSG_ERROR:
+        elif kind == NLMSG_ERROR:
             code = -struct.unpack_from("=i", data, offset + _NLMSG.size)[0]
             raise OSError(code, os.strerror(code))
-        if kind == SOCK_DIAG_BY_FAMILY and length >= _NLMSG.size + _DIAG_MSG_LEN:
-            body = offset + _NLMSG.size
-            port = _SPORT.unpack_from(data, body + 4)[0]
-            addr = socket.inet_ntop(family, bytes(data[body + 8: body + 8 + addr_len]))
-            _exp, _rq, _wq, uid, inode = _TAIL.unpack_from(data, body + 52)
-            rows.append((port, addr, uid, inode))
         offset += (length + 3) & ~3
     return rows, False
 
@@ -130,37 +148,45 @@ class NetlinkSockets:
         except (OSError, AttributeError) as exc:
             raise BackendUnavailable(f"netlink sock_diag unavailable: {exc}") from exc
         self._buf = bytearray(1 << 16)
-        self._seq = 0
         self._filter_ports: frozenset[int] = frozenset()
         self._filter = b""
         self._use_filter = True
+        self._names: dict[int, dict[bytes, str]] = {}    # raw address -> text, per family
+        self._chunks: dict[tuple, list[tuple[bytes, list[tuple[int, str, int, int]], bool]]] = {}
+        self._seqs: dict[tuple, int] = {}
 
     def close(self) -> None:
         self._sock.close()
 
-    def sockets(self, ports: frozenset[int]) -> list[tuple[Protocol, int, str, int, int]]:
-        """(protocol, port, address, uid, inode) for every LISTEN TCP / unconnected UDP socket."""
-        if ports != self._filter_ports:
-            self._filter_ports, self._filter = ports, port_filter(ports)
+    def sockets(self, ports: frozenset[int] | None) -> list[tuple[Protocol, int, str, int, int]]:
+        """(protocol, port, address, uid, inode) for every LISTEN TCP / unconnected UDP socket
+        on ``ports`` (None: on every port)."""
+        if ports is not None and ports != self._filter_ports:
+            self._filter_ports = ports
+            self._filter = port_filter(ports) if len(ports) <= FILTER_MAX_PORTS else b""
+        bytecode = self._filter if ports is not None else b""
         out: list[tuple[Protocol, int, str, int, int]] = []
         for family, proto, state, kind in QUERIES:
             try:
-                rows = self._dump(family, proto, state)
+                rows = self._dump(family, proto, state, bytecode)
             except OSError as exc:
                 if proto != socket.IPPROTO_UDP:
                     raise BackendUnavailable(f"sock_diag dump failed: {exc}") from exc
                 # No udp_diag module in this kernel: the UDP tables are small, read them.
                 rows = proc_net_rows(self.proc_net(family), state, ports)
-            # The kernel filter is an optimisation: the port test is repeated here.
-            out.extend((kind, p, a, u, i) for p, a, u, i in rows if p in ports)
+            if ports is None:
+                out.extend((kind, p, a, u, i) for p, a, u, i in rows)
+            else:
+                # The kernel filter is an optimisation (or skipped): the port test is made here.
+                out.extend((kind, p, a, u, i) for p, a, u, i in rows if p in ports)
         return out
 
     @staticmethod
     def proc_net(family: int) -> str:
         return "/proc/net/udp" if family == socket.AF_INET else "/proc/net/udp6"
 
-    def _dump(self, family: int, proto: int, state: int) -> list[tuple[int, str, int, int]]:
-        bytecode = self._filter if self._use_filter else b""
+    def _dump(self, family: int, proto: int, state: int, bytecode: bytes) -> list[tuple[int, str, int, int]]:
+        bytecode = bytecode if self._use_filter else b""
         try:
             return self._request(family, proto, state, bytecode)
         except OSError as exc:
@@ -170,20 +196,37 @@ class NetlinkSockets:
             return self._request(family, proto, state, b"")
 
     def _request(self, family: int, proto: int, state: int, bytecode: bytes) -> list[tuple[int, str, int, int]]:
-        self._seq += 1
-        self._sock.sendto(build_request(family, proto, state, bytecode, self._seq), (0, 0))
+        # One fixed sequence number per kind of dump (dumps never overlap on this socket), so
+        # the same sockets give the same reply bytes: a chunk equal to the one at the same place
+        # last time has the same rows, and the steady state of a machine-wide dump parses nothing.
+        key = (family, proto, state, bytecode)
+        seq = self._seqs.setdefault(key, len(self._seqs) + 1)
+        self._sock.sendto(build_request(family, proto, state, bytecode, seq), (0, 0))
         rows: list[tuple[int, str, int, int]] = []
         view = memoryview(self._buf)
+        names = self._names.setdefault(family, {})
+        before = self._chunks.get(key, [])
+        after: list[tuple[bytes, list[tuple[int, str, int, int]], bool]] = []
         while True:
             n = self._sock.recv_into(self._buf)
-            chunk, done = parse_messages(view[:n], family)
+            raw = bytes(view[:n])
+            i = len(after)
+            if i < len(before) and before[i][0] == raw:
+                chunk, done = before[i][1], before[i][2]
+            else:
+                chunk, done = parse_messages(raw, family, names)
+            after.append((raw, chunk, done))
             rows.extend(chunk)
             if done or n == 0:
+                if len(self._chunks) > 16:      # port sets come and go (kill plans): keep it small
+                    self._chunks.clear()
+                self._chunks[key] = after
                 return rows
 
 
-def proc_net_rows(path: str, state: int, ports: frozenset[int]) -> list[tuple[int, str, int, int]]:
-    """(port, address, uid, inode) rows of /proc/net/{udp,udp6,tcp,tcp6} in ``state`` on ``ports``."""
+def proc_net_rows(path: str, state: int, ports: frozenset[int] | None) -> list[tuple[int, str, int, int]]:
+    """(port, address, uid, inode) rows of /proc/net/{udp,udp6,tcp,tcp6} in ``state`` on ``ports``
+    (None: every port)."""
     rows = []
     try:
         with open(path, encoding="ascii") as f:
@@ -196,7 +239,7 @@ def proc_net_rows(path: str, state: int, ports: frozenset[int]) -> list[tuple[in
             continue
         addr_hex, _, port_hex = fields[1].partition(":")
         port = int(port_hex, 16)
-        if port in ports:
+        if ports is None or port in ports:
             rows.append((port, _proc_net_address(addr_hex), int(fields[7]), int(fields[9])))
     return rows
 
@@ -221,6 +264,7 @@ class InodeOwners:
         self._unseen: set[int] = set()                 # inodes no readable process holds
         self._pids: set[int] = set()
         self.full_scans = 0
+        self.version = 0          # changes whenever the owners known to resolve_all change
 
     def resolve(self, inodes: set[int]) -> dict[int, tuple[int, ...]]:
         """Pids holding each inode (empty tuple: the owner cannot be seen)."""
@@ -254,7 +298,45 @@ class InodeOwners:
                 owners.setdefault(inode, {}).update(holders)
             self._owners = owners
             self._unseen -= set(found)
+        self.version += 1
         return {i: tuple(sorted(self._owners.get(i, {}))) for i in inodes}
+
+    def resolve_all(self, inodes: set[int]) -> dict[int, dict[int, int]]:
+        """Owners of every listening socket of the machine: inode -> {pid: fd}.
+
+        Thousands of inodes: checking each cached fd link every scan would cost more than
+        the dump. A cached owner counts while its process lives (the socket's inode is
+        unique while it exists); new processes are read whole (new or inherited sockets),
+        the others only while a socket has no known owner, and only until it has one.
+        """
+        pids = self._list_pids()
+        new_pids = pids - self._pids
+        self._pids = pids
+        owners = self._owners
+        dead = {pid for holders in owners.values() for pid in holders} - pids
+        if dead:
+            owners = {i: {p: fd for p, fd in h.items() if p not in dead} for i, h in owners.items()}
+            owners = {i: h for i, h in owners.items() if h}
+        if new_pids:
+            # A new process holds new sockets, or inherited known ones (fork): read it whole.
+            found = self._scan(new_pids, inodes)
+            if found:
+                owners = dict(owners)
+                for inode, holders in found.items():
+                    owners[inode] = {**owners.get(inode, {}), **holders}
+        self._unseen &= inodes
+        unknown = inodes - owners.keys() - self._unseen
+        if unknown:
+            # The other processes, newest first, only until every unknown socket has an owner.
+            found = self._scan(sorted(pids - new_pids, reverse=True), unknown, stop_when_found=True)
+            owners = {i: h for i, h in owners.items() if i in inodes}
+            owners.update(found)
+            self._unseen |= unknown - found.keys()
+            self.full_scans += 1
+        if owners is not self._owners:
+            self._owners = owners
+            self.version += 1
+        return owners
 
     def _list_pids(self) -> set[int]:
         return {int(n) for n in os.listdir(self.proc) if n.isdigit()}
@@ -265,10 +347,13 @@ class InodeOwners:
         except OSError:
             return False
 
-    def _scan(self, pids: Iterable[int], inodes: set[int]) -> dict[int, dict[int, int]]:
+    def _scan(self, pids: Iterable[int], inodes: set[int], stop_when_found: bool = False
+              ) -> dict[int, dict[int, int]]:
         wanted = {_socket_link(i): i for i in inodes}
         found: dict[int, dict[int, int]] = {}
         for pid in pids:
+            if stop_when_found and len(found) == len(wanted):
+                break
             base = f"{self.proc}/{pid}/fd/"
             try:
                 fds = os.listdir(base)
@@ -293,6 +378,10 @@ class LinuxBackend:
     def __init__(self, proc: str = "/proc"):
         self._net = NetlinkSockets()
         self._owners = InodeOwners(proc)
+        self._last_rows: list[tuple] = []
+        self._last_version = -1
+        self._last_all: list[Endpoint] = []
+        self._made: dict[tuple, Endpoint] = {}
 
     def close(self) -> None:
         self._net.close()
@@ -301,13 +390,35 @@ class LinuxBackend:
     def full_scans(self) -> int:
         return self._owners.full_scans
 
-    def endpoints(self, ports: frozenset[int]) -> list[Endpoint]:
+    def endpoints(self, ports: frozenset[int] | None) -> list[Endpoint]:
+        """The sockets on ``ports`` with their owners; None: every listener of the machine.
+
+        For the whole machine, the same sockets and owners as last time give the very same
+        list object back (the scanner then reuses what it built from it).
+        """
         rows = self._net.sockets(ports)
+        if ports is None:
+            owners_all = self._owners.resolve_all({r[4] for r in rows})
+            if rows == self._last_rows and self._owners.version == self._last_version:
+                return self._last_all
+            out = self._endpoints_of(rows, lambda inode: owners_all.get(inode) or (None,))
+            self._last_rows, self._last_version, self._last_all = rows, self._owners.version, out
+            return out
         owners = self._owners.resolve({r[4] for r in rows})
-        out: list[Endpoint] = []
+        return self._endpoints_of(rows, lambda inode: owners.get(inode) or (None,))
+
+    def _endpoints_of(self, rows, pids_of) -> list[Endpoint]:
+        """Endpoints of the socket rows; an unchanged socket keeps its Endpoint object, so the
+        scanner compares them by identity."""
+        known, made = self._made, {}
+        out = []
         for kind, port, addr, uid, inode in rows:
-            pids = owners.get(inode) or (None,)
-            out.extend(Endpoint(port, kind, addr, pid, uid) for pid in pids)
+            for pid in pids_of(inode):
+                key = (kind, port, addr, uid, pid)
+                ep = known.get(key) or Endpoint(port, kind, addr, pid, uid)
+                made[key] = ep
+                out.append(ep)
+        self._made = made
         return out
 
     def token(self, pid: int) -> tuple[bytes, bytes] | None:

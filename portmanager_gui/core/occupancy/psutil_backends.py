@@ -20,13 +20,14 @@ from .snapshot import Protocol
 _TYPES = {socket.SOCK_STREAM: Protocol.TCP, socket.SOCK_DGRAM: Protocol.UDP}
 
 
-def holder_endpoint(conn, ports: frozenset[int], pid: int | None) -> Endpoint | None:
-    """An ``Endpoint`` for a psutil connection that *holds* a wanted port, else None.
+def holder_endpoint(conn, ports: frozenset[int] | None, pid: int | None) -> Endpoint | None:
+    """An ``Endpoint`` for a psutil connection that *holds* a wanted port (any port when
+    ``ports`` is None), else None.
 
     Holders are TCP sockets in LISTEN and UDP sockets with no remote address; a client
     connected to the port, or the server side of an accepted connection, is not one.
     """
-    if not conn.laddr or conn.laddr.port not in ports:
+    if not conn.laddr or (ports is not None and conn.laddr.port not in ports):
         return None
     kind = _TYPES.get(conn.type)
     if kind is Protocol.TCP and conn.status != psutil.CONN_LISTEN:
@@ -46,7 +47,7 @@ class PsutilBackend:
     def close(self) -> None:
         return None
 
-    def endpoints(self, ports: frozenset[int]) -> list[Endpoint]:
+    def endpoints(self, ports: frozenset[int] | None) -> list[Endpoint]:
         try:
             conns = psutil.net_connections(kind="inet")
         except psutil.AccessDenied as exc:
@@ -67,7 +68,7 @@ class PerProcessBackend:
     def close(self) -> None:
         return None
 
-    def endpoints(self, ports: frozenset[int]) -> list[Endpoint]:
+    def endpoints(self, ports: frozenset[int] | None) -> list[Endpoint]:
         out = []
         for proc in psutil.process_iter():
             try:
@@ -81,15 +82,16 @@ class PerProcessBackend:
         return out
 
 
-def lsof_argv(ports: Iterable[int], protocol: Protocol) -> list[str]:
-    """``lsof -nP -iTCP:3000,3001 -sTCP:LISTEN -Fpctn`` (or UDP): machine-readable fields."""
-    spec = ",".join(str(p) for p in sorted(ports))
+def lsof_argv(ports: Iterable[int] | None, protocol: Protocol) -> list[str]:
+    """``lsof -nP -iTCP:3000,3001 -sTCP:LISTEN -Fpctn`` (or UDP): machine-readable fields.
+    ``ports`` None: every port (``-iTCP``)."""
+    spec = ":" + ",".join(str(p) for p in sorted(ports)) if ports is not None else ""
     if protocol is Protocol.TCP:
-        return ["lsof", "-nP", f"-iTCP:{spec}", "-sTCP:LISTEN", "-Fpctn"]
-    return ["lsof", "-nP", f"-iUDP:{spec}", "-Fpctn"]
+        return ["lsof", "-nP", f"-iTCP{spec}", "-sTCP:LISTEN", "-Fpctn"]
+    return ["lsof", "-nP", f"-iUDP{spec}", "-Fpctn"]
 
 
-def parse_lsof(text: str, protocol: Protocol, ports: frozenset[int]) -> list[Endpoint]:
+def parse_lsof(text: str, protocol: Protocol, ports: frozenset[int] | None) -> list[Endpoint]:
     """Parse ``-F pctn`` output: ``p<pid>``, ``c<command>``, then per socket ``t<IPv4|IPv6>``
     and ``n<addr>:<port>`` (``*`` is the wildcard of that family)."""
     out: list[Endpoint] = []
@@ -107,7 +109,7 @@ def parse_lsof(text: str, protocol: Protocol, ports: frozenset[int]) -> list[End
             if "->" in value:
                 continue   # a connected socket (UDP with a peer): not a holder
             host, _, port_text = value.rpartition(":")
-            if not port_text.isdigit() or int(port_text) not in ports:
+            if not port_text.isdigit() or (ports is not None and int(port_text) not in ports):
                 continue
             host = host.strip("[]")
             if host == "*":
@@ -127,7 +129,7 @@ class LsofBackend:
     def close(self) -> None:
         return None
 
-    def endpoints(self, ports: frozenset[int]) -> list[Endpoint]:
+    def endpoints(self, ports: frozenset[int] | None) -> list[Endpoint]:
         if not self._lsof:
             raise BackendUnavailable("lsof is not installed")
         out: list[Endpoint] = []

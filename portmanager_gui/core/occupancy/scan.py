@@ -73,6 +73,11 @@ class OccupancyScanner:
         self._saw_everything = False
         self._details: dict[int, tuple[object, Holder | None]] = {}
         self._lock = threading.Lock()
+        self._all_endpoints: list[Endpoint] | None = None
+        self._all_infos: dict[int, PortInfo] | None = None
+        self._all_by_port: dict[int, list[Endpoint]] = {}
+        self._port_infos: dict[int, PortInfo] = {}
+        self._port_eps: dict[int, list[Endpoint]] = {}
         self.last_backends: tuple[str, ...] = ()
 
     @staticmethod
@@ -95,16 +100,52 @@ class OccupancyScanner:
     def scan(self, ports: Iterable[int]) -> Snapshot:
         wanted = port_set(ports)
         with self._lock:
+            self._all_infos = None       # the port scan replaces the details the all view used
             endpoints = self._endpoints(wanted) if wanted else []
             by_port: dict[int, list[Endpoint]] = {p: [] for p in wanted}
             for ep in endpoints:
                 by_port[ep.port].append(ep)
             seen_pids = {ep.pid for ep in endpoints if ep.pid is not None}
-            self._refresh_details(seen_pids, {ep.pid: ep.name for ep in endpoints if ep.pid is not None})
-            infos = {port: self._port_info(port, eps) for port, eps in by_port.items()}
+            changed = self._refresh_details(seen_pids, {ep.pid: ep.name for ep in endpoints if ep.pid is not None})
+            infos = self._reuse_infos(by_port, changed, self._port_infos, self._port_eps)
+            # Only held ports are reused (a free port is probed again each scan).
+            self._port_infos = {p: i for p, i in infos.items() if i.status is PortStatus.LISTENING}
+            self._port_eps = by_port
         return Snapshot(time.time(), infos)
 
-    def _endpoints(self, ports: frozenset[int]) -> list[Endpoint]:
+    def _reuse_infos(self, by_port: dict[int, list[Endpoint]], changed: set[int],
+                     old: dict[int, PortInfo], before: dict[int, list[Endpoint]]) -> dict[int, PortInfo]:
+        """``PortInfo`` per port, the previous one kept where the same endpoints (backends keep
+        unchanged Endpoint objects, so this is mostly identity) have the same owners' details."""
+        infos: dict[int, PortInfo] = {}
+        for port, eps in by_port.items():
+            info = old.get(port)
+            if info is None or not eps or eps != before.get(port) or not changed.isdisjoint(ep.pid for ep in eps):
+                info = self._port_info(port, eps)
+            infos[port] = info
+        return infos
+
+    def scan_all(self) -> Snapshot:
+        """Every listening TCP socket and bound UDP socket of the machine, one ``PortInfo``
+        per port (listening, or hidden when no owner is visible); no bind probes.
+
+        The steady state costs one socket dump: the same sockets, owners and process
+        identities as last time reuse the ``PortInfo`` values built then.
+        """
+        with self._lock:
+            endpoints = self._endpoints(None)
+            pids = {ep.pid for ep in endpoints if ep.pid is not None}
+            changed = self._refresh_details(pids, {ep.pid: ep.name for ep in endpoints if ep.name})
+            if endpoints is not self._all_endpoints or changed or self._all_infos is None:
+                by_port: dict[int, list[Endpoint]] = {}
+                for ep in endpoints:
+                    by_port.setdefault(ep.port, []).append(ep)
+                infos = self._reuse_infos(by_port, changed, self._all_infos or {}, self._all_by_port)
+                self._all_infos, self._all_by_port, self._all_endpoints = infos, by_port, endpoints
+            infos = self._all_infos
+        return Snapshot(time.time(), infos)
+
+    def _endpoints(self, ports: frozenset[int] | None) -> list[Endpoint]:
         seen: dict[tuple, Endpoint] = {}
         used: list[str] = []
         self._saw_everything = False
@@ -119,6 +160,12 @@ class OccupancyScanner:
                 self._dead.add(step.backend)   # e.g. AccessDenied on macOS: do not retry every second
                 continue
             used.append(step.backend)
+            if step.complete and not used[:-1]:
+                # One complete answer, nothing to merge: kept as the very list the backend
+                # gave (the machine-wide view recognises an unchanged answer by identity).
+                self._saw_everything = True
+                self.last_backends = tuple(used)
+                return got
             for ep in got:
                 seen.setdefault((ep.port, ep.protocol, ep.address, ep.pid), ep)
             if step.complete:
@@ -157,9 +204,11 @@ class OccupancyScanner:
             return PortInfo(port, PortStatus.RESERVED, (), pocc.reserved_note(self.os_name))
         return PortInfo(port, PortStatus.FREE)
 
-    def _refresh_details(self, pids: set[int], names: dict[int, str]) -> None:
-        """Process details per pid, re-read only when the process's identity token changed."""
+    def _refresh_details(self, pids: set[int], names: dict[int, str]) -> set[int]:
+        """Process details per pid, re-read only when the process's identity token changed.
+        Returns the pids whose details are new or re-read."""
         fresh: dict[int, tuple[object, Holder | None]] = {}
+        changed: set[int] = set()
         for pid in pids:
             token = self._token(pid)
             cached = self._details.get(pid)
@@ -167,7 +216,9 @@ class OccupancyScanner:
                 fresh[pid] = cached
             else:
                 fresh[pid] = (token, process_info.process_holder(pid, self.os_name, names.get(pid, "")))
+                changed.add(pid)
         self._details = fresh
+        return changed
 
     def _token(self, pid: int) -> object:
         fast = self._backends.get(pocc.LINUX_FAST)

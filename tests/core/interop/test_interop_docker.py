@@ -78,3 +78,19 @@ def test_cleanly_reports_on_this_machine():
     # the answer is a value, never an exception.
     result = docker.published_ports(timeout=10)
     assert result.available or result.reason
+
+
+def test_stop_container_runs_the_runtimes_own_command_as_an_argv_list():
+    calls: list = []
+    result = docker.stop_container("web", which=lambda n: "/usr/bin/docker",
+                                   run=_runner(docker.CommandResult(0, "web\n"), calls))
+    assert result.ok and calls == [(["/usr/bin/docker", "stop", "web"], 30.0)]
+
+
+def test_stop_container_failures_say_why():
+    err = "Error response from daemon: No such container: web\n"
+    failed = docker.stop_container("web", which=lambda n: "docker", run=_runner(docker.CommandResult(1, "", err), []))
+    assert not failed.ok and "No such container" in failed.message
+    slow = docker.stop_container("web", which=lambda n: "docker", run=_runner(docker.CommandResult(None), []))
+    assert not slow.ok and "did not finish" in slow.message
+    assert not docker.stop_container("web", which=lambda n: None).ok
