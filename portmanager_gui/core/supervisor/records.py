@@ -18,8 +18,6 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 from ..paths import Paths
 from ..platform.file_lock import locked
 from ..registry.save import write_atomic
@@ -71,7 +69,11 @@ class ManagedRecord:
 
 
 def process_matches(pid: int, create_time: float) -> bool:
-    """True while the process ``pid`` is the very one that had ``create_time``."""
+    """True while the process ``pid`` is the very one that had ``create_time``.
+
+    psutil is imported here, when there is a record to check: `portmanager url` needs none."""
+    import psutil
+
     try:
         proc = psutil.Process(pid)
         if proc.status() == psutil.STATUS_ZOMBIE:
