@@ -154,7 +154,11 @@ def idle(argv: list[str], env: dict[str, str], seconds: float, soak_s: float = 0
         return out
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:   # a SIGTERM that came before the event loop ran
+            proc.kill()
+            proc.wait(timeout=30)
 
 
 def stalls(registry: Path, victim_pid: int, victim_port: int) -> dict[str, float]:
