@@ -34,6 +34,7 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(PY) benchmarks/occupancy.py
+	$(PY) benchmarks/cli.py
 	$(PY) benchmarks/gui.py
 
 clean:

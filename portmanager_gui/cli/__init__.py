@@ -3,22 +3,34 @@
 Each ``*_cmds`` module registers its subcommands with ``register(subparsers)``; a handler
 takes ``(ctx, args)`` and returns the exit code: 0 ok, 1 a port could not be had / a check
 failed, 2 bad input (nothing written), 3 refused.
+
+A run imports only the module of the command it runs (``COMMAND_MODULES``): importing them
+all costs several times what ``portmanager url`` itself does. ``--version`` and a missing
+or unknown command import none; ``--help`` (and a command not in the table) imports all.
 """
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from . import context
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_REFUSED = 0, 1, 2, 3
 
+MODULES = ("registry_cmds", "occupancy_cmds", "supervisor_cmds", "interop_cmds")
+COMMAND_MODULES = {
+    **dict.fromkeys(("check", "plan", "ports", "group", "url", "env"), "registry_cmds"),
+    **dict.fromkeys(("status", "kill"), "occupancy_cmds"),
+    **dict.fromkeys(("up", "start", "restart", "stop", "logs"), "supervisor_cmds"),
+    **dict.fromkeys(("import", "export", "link"), "interop_cmds"),
+}
 
-def build_parser() -> argparse.ArgumentParser:
-    from . import interop_cmds, occupancy_cmds, registry_cmds, supervisor_cmds
 
+def build_parser(modules: Sequence[str] = MODULES) -> argparse.ArgumentParser:
+    """The parser with the commands of ``modules``; the other commands of the table are
+    names only (enough for ``--version`` and for argparse's "invalid choice" list)."""
     parser = argparse.ArgumentParser(
         prog="portmanager",
         description="One registry for the ports of your local AI stack.",
@@ -28,10 +40,27 @@ def build_parser() -> argparse.ArgumentParser:
                         help="registry file to use (default: registry.yaml in the config folder)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for module in (registry_cmds, occupancy_cmds, supervisor_cmds, interop_cmds):
-        module.register(sub)
+    for name in modules:
+        importlib.import_module(f"{__name__}.{name}").register(sub)
+    for command, module in COMMAND_MODULES.items():
+        if module not in modules and command not in sub.choices:
+            sub.add_parser(command)
     _accept_registry_anywhere(parser)
     return parser
+
+
+def modules_for(argv: Sequence[str]) -> tuple[str, ...]:
+    """The command modules a run with these arguments needs."""
+    args = iter(argv)
+    for arg in args:
+        if arg in ("-h", "--help"):
+            return MODULES
+        if arg == "--registry":
+            next(args, None)
+        elif not arg.startswith("-"):
+            module = COMMAND_MODULES.get(arg)
+            return (module,) if module else MODULES
+    return ()
 
 
 def _accept_registry_anywhere(parser: argparse.ArgumentParser) -> None:
@@ -46,8 +75,10 @@ def _accept_registry_anywhere(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(modules_for(argv)).parse_args(argv)
+    from . import context
+
     ctx = context.Context.from_args(args)
     try:
         return args.func(ctx, args)

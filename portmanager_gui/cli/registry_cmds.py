@@ -5,7 +5,7 @@ import argparse
 import re
 import sys
 
-from ..core.ports import lookup, preflight
+from ..core.ports import lookup
 from ..core.ports.probe import Availability
 from ..core.ports.selection import (
     PoolFull,
@@ -16,7 +16,6 @@ from ..core.ports.selection import (
 )
 from ..core.registry.model import Registry, UnknownName
 from .context import CliError, Context
-from .save_path import after_save
 
 RULE, THIN = "=" * 60, "-" * 60
 _PORT_ARG = re.compile(r"[1-9][0-9]{0,4}")
@@ -83,6 +82,9 @@ def _names(reg: Registry, names: list[str]) -> list[str]:
 
 
 def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
+    # preflight brings platform facts and lint: only check and plan import it
+    from ..core.ports import preflight
+
     reg = ctx.load_registry()
     report = preflight.run(reg, _names(reg, args.names), allocations_file=ctx.paths.allocations_file, full=True)
     ctx.print(RULE)
@@ -120,6 +122,8 @@ def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_plan(ctx: Context, args: argparse.Namespace) -> int:
     reg = ctx.load_registry()
+    from ..core.ports import preflight
+
     report = preflight.run(reg, allocations_file=ctx.paths.allocations_file)
     ctx.print(f"Registry: {ctx.registry_path}")
     ctx.print("")
@@ -164,7 +168,7 @@ def cmd_ports(ctx: Context, args: argparse.Namespace) -> int:
     fallbacks = ", ".join(str(p) for p in ports[1:]) or "none"
     ctx.print(f"{args.name}: preferred port {ports[0]}, fallbacks {fallbacks} (saved to {path})")
     _print_related_warnings(ctx, new, f"services.{args.name}")
-    after_save(ctx, reg, new)
+    _after_save(ctx, reg, new)
     return 0
 
 
@@ -192,8 +196,15 @@ def cmd_group(ctx: Context, args: argparse.Namespace) -> int:
         if slot.pool == args.name:
             ctx.print(f"  {slot.model}: {slot.port}")
     _print_related_warnings(ctx, new, "start_port" if args.name == "models" else f"groups.{args.name}")
-    after_save(ctx, reg, new)
+    _after_save(ctx, reg, new)
     return 0
+
+
+def _after_save(ctx: Context, old: Registry, new: Registry) -> None:
+    """Linked files and restart hints: imported only by the commands that save."""
+    from .save_path import after_save
+
+    after_save(ctx, old, new)
 
 
 def _print_related_warnings(ctx: Context, reg: Registry, key: str) -> None:

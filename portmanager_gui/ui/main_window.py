@@ -189,19 +189,25 @@ class MainWindow(QMainWindow):
 
     def _fit_columns(self, columns: Sequence[int] | None = None) -> None:
         grow_only = columns is not None
+        header = self.table.horizontalHeader()
         for col in columns if columns is not None else range(self.model.columnCount() - 1):
             if col != COL_STATE:
-                width = max(self.table.sizeHintForColumn(col), self.table.horizontalHeader().sectionSizeHint(col))
+                width = max(self._text_width(col), header.sectionSizeHint(col))
                 self.table.setColumnWidth(col, max(width, self.table.columnWidth(col)) if grow_only else width)
 
-    def _grow_columns(self, columns: Sequence[int]) -> None:
-        """Widen ``columns`` to fit their text. Measures strings with the font metrics: asking
-        the view for size hints lays out every cell, tens of ms on the GUI thread per refresh."""
+    def _text_width(self, col: int) -> int:
+        """The width of the column's longest text. Measures strings with the font metrics:
+        asking the view for size hints lays out every cell (up to 1,000 rows a column), tens
+        of ms on the GUI thread per refresh and most of a 1,000-port first paint."""
         metrics = self.table.fontMetrics()
         pad = 2 * self.table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 12
+        texts = (self.model.index(r, col).data() or "" for r in range(self.model.rowCount()))
+        return max((metrics.horizontalAdvance(str(t)) for t in texts), default=0) + pad
+
+    def _grow_columns(self, columns: Sequence[int]) -> None:
+        """Widen ``columns`` to fit their text."""
         for col in columns:
-            texts = (self.model.index(r, col).data() or "" for r in range(self.model.rowCount()))
-            width = max((metrics.horizontalAdvance(str(t)) for t in texts), default=0) + pad
+            width = self._text_width(col)
             if width > self.table.columnWidth(col):
                 self.table.setColumnWidth(col, width)
 

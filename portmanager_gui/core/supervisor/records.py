@@ -18,8 +18,6 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 from ..atomic_write import write_atomic
 from ..paths import Paths
 from ..platform.file_lock import locked
@@ -80,6 +78,8 @@ class ManagedRecord:
 
 def same_start(pid: int, create_time: float, ticks: int | None) -> bool:
     """Did the process now at ``pid`` start exactly when the recorded one did? (False: gone.)"""
+    import psutil       # here, when there is a record to check: `portmanager url` needs none
+
     now_ticks = start_ticks(pid)
     if ticks is not None and now_ticks is not None:
         return now_ticks == ticks
@@ -93,6 +93,8 @@ def same_start(pid: int, create_time: float, ticks: int | None) -> bool:
 
 def process_matches(pid: int, create_time: float, ticks: int | None = None) -> bool:
     """True while the process ``pid`` is the very one that had ``create_time`` (and ``ticks``)."""
+    import psutil
+
     try:
         if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
             return False
@@ -103,6 +105,8 @@ def process_matches(pid: int, create_time: float, ticks: int | None = None) -> b
 
 def identity(pid: int) -> tuple[float, int | None]:
     """(create_time, start ticks) of ``pid`` now, to record; raises ``psutil.Error`` when gone."""
+    import psutil
+
     ticks = start_ticks(pid)
     return psutil.Process(pid).create_time(), ticks
 

@@ -1,0 +1,83 @@
+"""A command imports what it uses: `--version` and the no-scan commands start without the rest."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from portmanager_gui import cli
+
+# Run the command in a fresh interpreter and report what it imported (stdout: its output).
+_PROBE = """
+import contextlib, io, json, sys
+from portmanager_gui.cli import main
+out = io.StringIO()
+try:
+    with contextlib.redirect_stdout(out):
+        code = main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+print(json.dumps({"code": code, "out": out.getvalue(), "modules": sorted(sys.modules)}))
+"""
+
+
+def imported(*argv: str) -> tuple[str, set[str]]:
+    proc = subprocess.run([sys.executable, "-c", _PROBE, *argv], capture_output=True, text=True,
+                          env=dict(os.environ), timeout=60, check=True)
+    result = json.loads(proc.stdout.splitlines()[-1])
+    assert result["code"] in (0, None), proc.stderr
+    return result["out"], set(result["modules"])
+
+
+def test_every_command_is_in_the_table_under_the_module_that_registers_it():
+    registered = {}
+    for name in cli.MODULES:
+        sub = argparse.ArgumentParser().add_subparsers()
+        __import__(f"portmanager_gui.cli.{name}", fromlist=["register"]).register(sub)
+        registered.update(dict.fromkeys(sub.choices, name))
+    assert cli.COMMAND_MODULES == registered
+
+
+@pytest.mark.parametrize(("argv", "modules"), [
+    (["status", "--json"], ("occupancy_cmds",)),
+    (["--registry", "x.yaml", "url", "router"], ("registry_cmds",)),
+    (["--registry=x.yaml", "link", "list"], ("interop_cmds",)),
+    (["--version"], ()),
+    ([], ()),
+    (["url", "--help"], ("registry_cmds",)),
+    (["--help"], cli.MODULES),
+    (["no-such-command"], cli.MODULES),
+])
+def test_modules_for_a_command_line(argv, modules):
+    assert cli.modules_for(argv) == modules
+
+
+def test_version_imports_no_core_module():
+    out, modules = imported("--version")
+    assert out.startswith("portmanager ")
+    assert not {m for m in modules if m.startswith(("portmanager_gui.core", "portmanager_gui.cli."))}
+    assert not modules & {"psutil", "ruamel.yaml", "platformdirs"}
+
+
+@pytest.mark.parametrize("argv", [["url", "router"], ["env"]])
+def test_a_command_that_needs_no_scan_imports_no_scanner(argv):
+    out, modules = imported(*argv)
+    assert out.strip()
+    unwanted = {m for m in modules if m.startswith((
+        "portmanager_gui.core.occupancy", "portmanager_gui.core.kill", "portmanager_gui.core.interop",
+        "portmanager_gui.core.supervisor.supervisor", "portmanager_gui.core.ports.preflight",
+        "portmanager_gui.cli.occupancy_cmds", "portmanager_gui.cli.supervisor_cmds",
+        "portmanager_gui.cli.interop_cmds"))}
+    assert not unwanted
+    assert "psutil" not in modules
+
+
+def test_an_unknown_command_still_lists_every_command(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["no-such-command"])
+    err = capsys.readouterr().err
+    assert all(name in err for name in cli.COMMAND_MODULES)
