@@ -18,8 +18,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import psutil
-
 from .platform import current_os
 from .platform.files import transient_replace_error
 
@@ -67,6 +65,8 @@ def _clean_stale_temps(path: Path) -> None:
         if not (name.startswith(prefix) and name.endswith(".tmp")):
             continue
         pid = name[len(prefix):].split(".", 1)[0]
+        import psutil   # only when a temp file is there: a plain write starts without it
+
         if pid.isdigit() and not psutil.pid_exists(int(pid)):
             try:
                 os.unlink(path.parent / name)
