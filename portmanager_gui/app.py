@@ -313,10 +313,18 @@ def _show_tray_or_window(parts: Parts, args: argparse.Namespace, waited_ms: int 
 
 
 def _install_signal_handlers(app: QApplication, on_signal: Callable[[], None]) -> QSocketNotifier | None:
-    """Ctrl+C / SIGTERM quit like tray Quit: Python's handler runs when the wakeup fd wakes Qt."""
-    signal.signal(signal.SIGINT, lambda *_: on_signal())
+    """Ctrl+C / SIGTERM quit like tray Quit: Python's handler runs when the wakeup fd wakes Qt.
+
+    The handler only queues ``on_signal`` for the event loop: a signal that arrives before
+    ``exec()`` (while the window is being built) would otherwise ask a loop that is not
+    running yet to exit, and be lost.
+    """
+    def handler(*_: object) -> None:
+        QTimer.singleShot(0, app, on_signal)
+
+    signal.signal(signal.SIGINT, handler)
     if hasattr(signal, "SIGTERM"):
-        signal.signal(signal.SIGTERM, lambda *_: on_signal())
+        signal.signal(signal.SIGTERM, handler)
     try:
         rsock, wsock = socket.socketpair()
     except OSError:
