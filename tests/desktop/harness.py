@@ -184,6 +184,7 @@ class Screen:
         icon = wait_for(self.tray_icon, START_S, message="the tray icon")
         before = {w.wid for w in self.popups()}
         for _attempt in range(4):      # a click lost on a loaded machine: click again, as a person would
+            icon = wait_for(self.tray_icon, START_S, message="the tray icon")   # where it is now
             self.click(*icon.center, button=3)
             try:
                 return wait_for(lambda: next((w for w in self.popups() if w.wid not in before and w.height > 60),
