@@ -5,6 +5,7 @@ import html
 import time
 from collections.abc import Sequence
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
@@ -38,6 +39,9 @@ class DetailsPane(QWidget):
         self.log_title = QLabel("Log")
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
+        # Keyboard selection too: then Ctrl+C copies the selected log lines, not the window's "Copy URL".
+        self.log.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                         | Qt.TextInteractionFlag.TextSelectableByKeyboard)
         self.log.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.log.setPlaceholderText("No log yet: Port Manager writes one for each service it starts.")
         layout = QVBoxLayout(self)

@@ -151,6 +151,9 @@ class MainWindow(QMainWindow):
         self.act_kill = self._action(bar, "Kill holder...", self._kill_selected)
         self.act_open = self._action(bar, "Open", self._open_selected)
         self.act_copy = self._action(bar, "Copy URL", self._copy_selected, QKeySequence.StandardKey.Copy)
+        # Ctrl+C copies the URL only from the table: in the log pane it copies the selected lines.
+        self.act_copy.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.table.addAction(self.act_copy)
         self.act_open_log = self._action(bar, "Open log", lambda: self._unit_request(self.open_log_requested))
         bar.addSeparator()
         self.act_import = self._action(bar, "Import...", self.import_requested.emit)
