@@ -91,3 +91,11 @@ def test_refusal_rules(pid, user, create, reason):
 def test_an_own_process_may_be_killed():
     assert refusal(holder(700), 3000, LINUX, ME) is None
     assert refusal(holder(700, user="ALICE"), 3000, WINDOWS, ME) is None
+
+
+def test_root_is_never_told_to_run_with_sudo():
+    for os_name in (LINUX, MACOS):
+        note = po.hidden_note(os_name, "redis", elevated=True)
+        assert "sudo" not in note and "owned by redis" in note and "container" in note
+        assert "sudo" not in po.busy_note(os_name, saw_everything=False, elevated=True)
+    assert "administrator" not in po.hidden_note(WINDOWS, elevated=True).split(";")[1]
