@@ -17,7 +17,6 @@ new, changed or departed holder shows at the next scan. One scanner per worker t
 from __future__ import annotations
 
 import os
-
 import threading
 import time
 from collections.abc import Callable, Iterable
