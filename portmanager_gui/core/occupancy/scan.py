@@ -16,6 +16,7 @@ new, changed or departed holder shows at the next scan. One scanner per worker t
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -61,7 +62,9 @@ class OccupancyScanner:
     def __init__(self, backend: str = "auto", os_name: str | None = None, *,
                  probe: Probe | None = None,
                  backends: dict[str, Backend] | None = None,
-                 has_lsof: bool | None = None):
+                 has_lsof: bool | None = None, elevated: bool | None = None):
+        # elevated: running as root, so "run with sudo" is no advice (an injected OS is not ours)
+        self.elevated = (_elevated() if os_name is None else False) if elevated is None else elevated
         self.os_name = os_name or current_os()
         if has_lsof is None:
             import shutil
@@ -192,14 +195,14 @@ class OccupancyScanner:
         hidden_text = ""
         if hidden:
             owners = sorted({_owner_name(ep.uid) for ep in hidden} - {""})
-            hidden_text = pocc.hidden_note(self.os_name, ", ".join(owners))
+            hidden_text = pocc.hidden_note(self.os_name, ", ".join(owners), self.elevated)
         if holders:
             return PortInfo(port, PortStatus.LISTENING, tuple(holders), hidden_text)
         if hidden:
             return PortInfo(port, PortStatus.HIDDEN, (), hidden_text)
         state = self._probe(port)
         if state is Availability.IN_USE:
-            return PortInfo(port, PortStatus.HIDDEN, (), pocc.busy_note(self.os_name, self._saw_everything))
+            return PortInfo(port, PortStatus.HIDDEN, (), pocc.busy_note(self.os_name, self._saw_everything, self.elevated))
         if state is Availability.RESERVED:
             return PortInfo(port, PortStatus.RESERVED, (), pocc.reserved_note(self.os_name))
         return PortInfo(port, PortStatus.FREE)
@@ -234,3 +237,8 @@ def scan(ports: Iterable[int], backend: str = "auto") -> Snapshot:
 
 
 __all__ = ["OccupancyScanner", "scan", "BackendUnavailable", "Endpoint"]
+
+
+def _elevated() -> bool:
+    """Running as root (POSIX)? Then "run with sudo" is no advice."""
+    return hasattr(os, "geteuid") and os.geteuid() == 0

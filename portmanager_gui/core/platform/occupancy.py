@@ -80,14 +80,21 @@ def holder_note(os_name: str, pid: int, port: int | None = None) -> str:
     return ""
 
 
-def hidden_note(os_name: str, owner: str = "") -> str:
-    """Why a taken port shows no process, and what to do to see it."""
+def hidden_note(os_name: str, owner: str = "", elevated: bool = False) -> str:
+    """Why a taken port shows no process, and what to do to see it.
+
+    ``elevated`` (running as root / administrator): advice to use sudo would be no help; the
+    holder is then in another network namespace (a container) or the kernel itself.
+    """
     who = f" (owned by {owner})" if owner else ""
+    if elevated:
+        return (f"held by a process that even an administrator cannot see from here{who}; "
+                "it may run in a container or another network namespace")
     how = "run as administrator" if os_name == WINDOWS else "run with sudo"
     return f"held by a process you cannot see{who}; {how} to see it"
 
 
-def busy_note(os_name: str, saw_everything: bool) -> str:
+def busy_note(os_name: str, saw_everything: bool, elevated: bool = False) -> str:
     """The bind probe says "in use" but no backend showed a listening socket.
 
     With a complete view (Linux netlink, psutil's full table) that is a socket that does not
@@ -96,7 +103,7 @@ def busy_note(os_name: str, saw_everything: bool) -> str:
     """
     if saw_everything:
         return "in use by a socket that does not listen (a connection's local end, or bound only)"
-    return hidden_note(os_name)
+    return hidden_note(os_name, elevated=elevated)
 
 
 def reserved_note(os_name: str) -> str:

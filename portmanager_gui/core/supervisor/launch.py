@@ -71,8 +71,15 @@ class Launcher:
             output.write((str(exc) + "\n").encode())
             output.close()
             return LaunchResult(Verification(Verdict.EXITED, detail=str(exc)))
+        cwd = self._cwd(spec)
+        if cwd is not None and not Path(cwd).is_dir():
+            detail = (f"{spec.unit}: its working folder (cwd) {cwd} does not exist or is not a folder; "
+                      f"fix `cwd` in the registry")
+            output.write((detail + "\n").encode())
+            output.close()
+            return LaunchResult(Verification(Verdict.EXITED, detail=detail))
         try:
-            spawned = spawn(argv, cwd=self._cwd(spec), env=env,
+            spawned = spawn(argv, cwd=cwd, env=env,
                             output=output, kill_on_close=self._owns, os_name=self._os)
         except OSError as exc:
             detail = (f"{spec.unit}: cannot run {argv[0]!r} ({exc.strerror or exc}); check the command "

@@ -154,3 +154,11 @@ def test_command_lines_are_quoted_as_each_os_reads_them():
         r'"C:\Program Files\llama\llama-server.exe" -m "C:\models\my model.gguf" "say \"hi\"" ""'
     assert command_line_text(["/usr/bin/llama-server", "-m", "/m/my model.gguf"], LINUX) == \
         "/usr/bin/llama-server -m '/m/my model.gguf'"
+
+
+def test_root_is_never_told_to_run_with_sudo():
+    for os_name in (LINUX, MACOS):
+        note = po.hidden_note(os_name, "redis", elevated=True)
+        assert "sudo" not in note and "owned by redis" in note and "container" in note
+        assert "sudo" not in po.busy_note(os_name, saw_everything=False, elevated=True)
+    assert "administrator" not in po.hidden_note(WINDOWS, elevated=True).split(";")[1]

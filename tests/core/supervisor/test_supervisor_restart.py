@@ -131,3 +131,10 @@ def test_two_starts_of_one_service_at_once_launch_one_copy(tmp_path, make_superv
     assert all(r is not None and r.ok for r in results), results
     assert sum(1 for r in results if r.adopted) == 1          # the second found the first running
     assert {r.port for r in results} == {p} and results[0].pid == results[1].pid
+
+
+def test_a_missing_working_folder_is_named_as_such(tmp_path, make_supervisor):
+    [p] = free_ports(1)
+    reg = make_registry(tmp_path, service_yaml("router", [p], fake_command(), cwd=str(tmp_path / "nowhere")))
+    [out] = make_supervisor(reg).start("router")
+    assert not out.ok and "cwd" in out.error and "nowhere" in out.error and "on PATH" not in out.error
