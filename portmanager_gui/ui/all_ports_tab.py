@@ -79,6 +79,7 @@ class ListenerModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None, clock=time.monotonic, wall=time.time):
         super().__init__(parent)
         self._rows: list[Listener] = []
+        self._given: object = None
         self._clock, self._wall = clock, wall
         self._highlight: dict[tuple, float] = {}
         self._timer = QTimer(self)
@@ -127,6 +128,9 @@ class ListenerModel(QAbstractTableModel):
 
     def set_rows(self, rows: Sequence[Listener]) -> int:
         """Show ``rows``; returns how many rows were updated in place (-1 for a reset)."""
+        if rows is self._given:
+            return 0                # the scanner's unchanged answer: nothing to compare
+        self._given = rows
         rows = list(rows)
         old = {r.key: r for r in self._rows}
         now = self._clock()
