@@ -71,21 +71,21 @@ def test_save_writes_atomically_and_keeps_comments(qtbot, tmp_path, owned):
     assert set(remembered["large-models"].values()) == {8400, 8401}
 
 
-def test_odd_bytes_at_start_up_are_reported_not_raised(qtbot, tmp_path):
+def test_odd_bytes_at_start_up_are_reported_not_raised(qtbot, tmp_path, owned):
     for name, data in (("ctl", b"services:\n  a:\n    ports: [1]\n    description: x\x07y\n"),
                        ("latin1", b"services:\n  a:\n    ports: [1]\n    description: caf\xe9\n"),
                        ("deep", b"services: " + b"[" * 800 + b"]" * 800 + b"\n")):
         path = tmp_path / f"{name}.yaml"
         path.write_bytes(data)
-        store = RegistryStore(path, allocations_file=tmp_path / "alloc.json", create_default=False)
+        store = owned(RegistryStore(path, allocations_file=tmp_path / "alloc.json", create_default=False))
         with qtbot.waitSignal(store.load_failed, timeout=2000) as sig:
             assert store.load() is False
         assert sig.args[0].startswith(f"{path}:") and store.registry is None
         assert path.read_bytes() == data
 
 
-def test_an_app_edit_lands_beside_a_command_line_edit_of_another_service(qtbot, tmp_path):
-    store = _store(qtbot, tmp_path)
+def test_an_app_edit_lands_beside_a_command_line_edit_of_another_service(qtbot, tmp_path, owned):
+    store = _store(qtbot, tmp_path, owned)
     store.set_dirty(True)
     edited = store.registry.with_service_ports("claracore", (5801,))
     with qtbot.waitSignal(store.external_change_conflict, timeout=5000):
