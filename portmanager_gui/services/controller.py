@@ -127,6 +127,10 @@ class Controller(QObject):
         """The supervisor for the current registry; built on first use, on any thread."""
         return self._supervisors.current()
 
+    def supervisors(self) -> list[Any]:
+        """Every supervisor built so far (current first): the retired ones still watch children."""
+        return self._supervisors.all()
+
     def start_watching(self) -> None:
         """Poll the supervisor(s) every second for crashes and due restarts."""
         self._poll_timer.start()

@@ -67,7 +67,9 @@ def build(qapp, registry: Path, answers: Answers, exit_app=None) -> gui_app.Part
 def close(parts: gui_app.Parts) -> None:
     parts.controller.wait_idle(60000)
     if parts.store.registry is not None:
-        parts.controller.supervisor().stop_all()  # nothing the test started survives it
+        parts.controller.supervisor()
+        for sup in parts.controller.supervisors():    # retired ones too: nothing the test started survives
+            sup.stop_all()
     gui_app.shutdown(parts)
     parts.store.wait_saved()
     QCoreApplication.processEvents()             # queued "stopped"/"saved" reach a live window first

@@ -85,6 +85,7 @@ class Supervisor:
         with self._lock:
             children = list(self._children.values())
         for spawned in children:
+            spawned.popen.poll()         # reap a child that ended (or was stopped by another supervisor)
             if spawned.job is not None:  # pragma: no cover - Windows only
                 spawned.job.close()
         if self._own_scanner and hasattr(self._scanner, "close"):
