@@ -11,7 +11,6 @@ import time
 from collections.abc import Sequence
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -36,6 +35,7 @@ from PySide6.QtWidgets import (
 from ..core.occupancy.listeners import Listener
 from ..core.port_rows import format_uptime
 from .icons import HIGHLIGHT
+from .row_table_model import RowTableModel
 
 COLUMNS = ("Process", "What", "PID", "User", "Port", "Proto", "Addresses", "Container", "Service", "Uptime",
            "Command line")
@@ -75,7 +75,8 @@ def _text(r: Listener, col: int, now: float) -> str:
     return ""
 
 
-class ListenerModel(QAbstractTableModel):
+class ListenerModel(RowTableModel):
+    COLUMNS = COLUMNS
     def __init__(self, parent: QObject | None = None, clock=time.monotonic, wall=time.time):
         super().__init__(parent)
         self._rows: list[Listener] = []
@@ -85,18 +86,6 @@ class ListenerModel(QAbstractTableModel):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._expire)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not 0 <= index.row() < len(self._rows):

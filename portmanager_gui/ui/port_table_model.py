@@ -10,7 +10,6 @@ import time
 from collections.abc import Sequence
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -22,6 +21,7 @@ from PySide6.QtGui import QBrush, QFont
 
 from ..core.port_rows import PortRow, RowState, changed_keys, format_uptime
 from .icons import HIGHLIGHT, ROW_BACKGROUNDS, ROW_DOTS, ROW_FOREGROUNDS, dot_icon
+from .row_table_model import RowTableModel
 
 COLUMNS = ("Service / group", "Port", "Role", "State", "Holder", "PID", "User", "Uptime", "URL")
 COL_UNIT, COL_PORT, COL_ROLE, COL_STATE, COL_HOLDER, COL_PID, COL_USER, COL_UPTIME, COL_URL = range(9)
@@ -68,7 +68,8 @@ def _tooltip(row: PortRow) -> str:
     return "\n".join(lines)
 
 
-class PortTableModel(QAbstractTableModel):
+class PortTableModel(RowTableModel):
+    COLUMNS = COLUMNS
     def __init__(self, parent: QObject | None = None, clock=time.monotonic, wall=time.time):
         super().__init__(parent)
         self._wall = wall
@@ -90,18 +91,6 @@ class PortTableModel(QAbstractTableModel):
         self._uptime_timer.start()
 
     # -- Qt model API ---------------------------------------------------------------
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
-        return None
-
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
