@@ -3,8 +3,9 @@
 ``portmanager start a`` and ``portmanager start b`` (or the desktop app and a script) may
 read-modify-write the state record at the same moment; the lock serialises them.
 
-- POSIX: ``fcntl.flock(fd, LOCK_EX)`` -- an advisory whole-file lock released when the
-  descriptor closes, also when the holder crashes (flock(2)).
+- POSIX: ``fcntl.flock(fd, LOCK_EX | LOCK_NB)`` retried until a deadline -- an advisory
+  whole-file lock released when the descriptor closes, also when the holder crashes (flock(2)).
+  A blocking flock would wait forever behind a hung holder; we give up with ``LockTimeout``.
 - Windows: ``msvcrt.locking(fd, LK_LOCK, 1)`` on the first byte -- a mandatory byte-range
   lock; LK_LOCK retries for about 10 s then raises, so we retry it until our own deadline.
   The lock goes away with the handle when the process ends.
@@ -35,9 +36,7 @@ def locked(path: Path, timeout: float = 30.0, os_name: str | None = None) -> Ite
         if os_name == WINDOWS:
             _lock_windows(fd, timeout, path)
         else:
-            import fcntl
-
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            _flock(fd, timeout, f"{path} is locked by another Port Manager process")
         yield
     finally:
         if os_name == WINDOWS:
@@ -59,23 +58,30 @@ def locked_folder(folder: Path, timeout: float = 30.0, os_name: str | None = Non
         with locked(folder / ".portmanager.lock", timeout, os_name):
             yield
         return
-    import fcntl
-
     fd = os.open(folder, os.O_RDONLY)
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise LockTimeout(f"{folder} is locked by another Port Manager process for more than "
-                                      f"{timeout:g} s; wait for it to finish and try again") from None
-                time.sleep(0.01)
+        _flock(fd, timeout, f"{folder} is locked by another Port Manager process")
         yield
     finally:
         os.close(fd)
+
+
+def _flock(fd: int, timeout: float, what: str) -> None:
+    """POSIX: take an exclusive flock on ``fd``, waiting at most ``timeout`` seconds."""
+    import fcntl
+
+    deadline = time.monotonic() + timeout
+    pause = 0.002
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise LockTimeout(f"{what} for more than {timeout:g} s; wait for it to finish "
+                                  "and try again") from None
+            time.sleep(pause)          # no event to wait on: flock has no timed form
+            pause = min(pause * 2, 0.05)
 
 
 def _lock_windows(fd: int, timeout: float, path: Path) -> None:  # pragma: no cover - Windows only
