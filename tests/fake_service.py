@@ -3,7 +3,9 @@
 It serves ``/health`` over HTTP on ``--host:--port`` after doing what the options ask:
 ``--flood MB`` writes that much to stdout first, ``--exit CODE`` exits at once,
 ``--reuseport`` binds with SO_REUSEPORT, ``--ignore-term`` ignores SIGTERM, ``--grandchild``
-lets a child of its own (which ignores SIGTERM) serve the port while it just waits.
+lets a child of its own (which ignores SIGTERM) serve the port while it just waits,
+``--daemonize`` forks, calls setsid and forks again (the first two exit 0) before serving,
+``--drop-to USER`` switches to that user after binding (as nginx or redis started as root do).
 Arguments after ``--echo`` are printed verbatim (to check no shell ever sees them).
 """
 from __future__ import annotations
@@ -42,6 +44,15 @@ class Server(HTTPServer):
         super().server_bind()
 
 
+def daemonize() -> None:
+    """The classic double fork: the caller's process and the session leader both exit 0."""
+    if os.fork() > 0:
+        os._exit(0)
+    os.setsid()
+    if os.fork() > 0:
+        os._exit(0)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--host", default="127.0.0.1")
@@ -51,6 +62,8 @@ def main() -> int:
     ap.add_argument("--reuseport", action="store_true")
     ap.add_argument("--ignore-term", action="store_true")
     ap.add_argument("--grandchild", action="store_true")
+    ap.add_argument("--daemonize", action="store_true")
+    ap.add_argument("--drop-to")
     ap.add_argument("--echo", nargs=argparse.REMAINDER, default=[])
     a = ap.parse_args()
     print(f"argv: {sys.argv[1:]!r} PORT={os.environ.get('PORT')} "
@@ -71,8 +84,17 @@ def main() -> int:
         return child.wait()
     if a.ignore_term:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if a.daemonize:
+        daemonize()
     server = Server(a.host, a.port, a.reuseport)
-    print(f"listening on {a.port}", flush=True)
+    if a.drop_to:
+        import pwd
+
+        user = pwd.getpwnam(a.drop_to)
+        os.setgroups([])
+        os.setgid(user.pw_gid)
+        os.setuid(user.pw_uid)
+    print(f"listening on {a.port} as pid {os.getpid()} uid {os.getuid()}", flush=True)
     server.serve_forever()
     return 0
 

@@ -20,13 +20,19 @@ from typing import TextIO
 from ..core.registry.model import Registry, UnknownName, display_host, format_template
 from ..core.supervisor import logfiles
 from ..core.supervisor.supervisor import Supervisor
-from ..core.supervisor.types import StartOutcome, StopOutcome, SupervisorEvent
+from ..core.supervisor.types import (
+    StartOutcome,
+    StopFailure,
+    StopOutcome,
+    SupervisorEvent,
+)
 from ..core.supervisor.unit_spec import expand
 from .context import CliError, Context
 
 RULE = "=" * 60
 POLL_INTERVAL = 0.5
 LIVE_EVENTS = ("crashed", "restarting", "gave_up")  # the rest are printed from the outcomes
+EXIT_REFUSED = 3
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -221,6 +227,13 @@ def cmd_stop(ctx: Context, args: argparse.Namespace) -> int:
     if damaged:   # "not running" may be wrong: the record of what runs was lost
         ctx.warn(f"WARNING: {damaged}")
         return 1
+    return _stop_code(outcomes)
+
+
+def _stop_code(outcomes: list[StopOutcome]) -> int:
+    """0 all stopped; 3 one is ours but runs as a user we may not signal now; 1 otherwise."""
+    if any(o.failure is StopFailure.OTHER_OWNER for o in outcomes):
+        return EXIT_REFUSED
     return 0 if all(o.ok for o in outcomes) else 1
 
 
@@ -228,9 +241,11 @@ def cmd_restart(ctx: Context, args: argparse.Namespace) -> int:
     registry = ctx.load_registry()
     with _supervisor(ctx, registry) as sup:
         _check_names(sup, args.names)
-        for name in args.names:
-            for outcome in sup.stop(name):
-                print_stopped(ctx, outcome)
+        stopped = [o for name in args.names for o in sup.stop(name)]
+        for outcome in stopped:
+            print_stopped(ctx, outcome)
+        if _stop_code(stopped) == EXIT_REFUSED:   # it runs on: starting again would only adopt it
+            return EXIT_REFUSED
         return 0 if _report_starts(ctx, registry, sup.start_many(args.names), banner=False) else 1
 
 

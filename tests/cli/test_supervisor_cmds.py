@@ -46,7 +46,8 @@ def _store():
 
 
 def _up(registry, *names):
-    proc = subprocess.Popen(cli_argv(registry, "up", *names), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    # stderr joins stdout: a failed start's reason shows up in the lines a test waits on
+    proc = subprocess.Popen(cli_argv(registry, "up", *names), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL, text=True)
     return proc, LineReader(proc)
 
@@ -55,8 +56,7 @@ def _finish(proc):
     if proc.poll() is None:
         proc.kill()
     proc.wait(timeout=30)
-    for stream in (proc.stdout, proc.stderr):
-        stream.close()
+    proc.stdout.close()
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])

@@ -155,6 +155,7 @@ class TreeStop:
     signalled: tuple[int, ...]      # pids we sent a signal to
     survivors: tuple[int, ...]      # pids still alive at the end (refused or unkillable)
     forced: bool                    # a kill was needed after the grace period
+    refused: tuple[tuple[int, int | str | None], ...] = ()   # (pid, owner): not ours to signal now
 
 
 def group_members(pgid: int, pids: Callable[[], Iterable[int]] = psutil.pids,
@@ -202,30 +203,74 @@ def leftovers(pgid: int | None, job: Job | None, os_name: str) -> list[int]:
     return group_members(pgid) if pgid is not None else []
 
 
-def _signal_allowed(proc: psutil.Process, username: str, ancestors: tuple[int, ...]) -> bool:
-    if is_protected(proc.pid, ancestors=ancestors):
+def may_signal(os_name: str, me: tuple[int, int] | str | None, owner: tuple[int, int] | str | None) -> bool:
+    """May a process of ``me`` signal one owned by ``owner``? As the OS decides it.
+
+    POSIX: ``me`` is (real, effective) uid and ``owner`` (real, saved) uid of the target:
+    kill(2) allows root, or a sender whose real or effective uid is the target's real or
+    saved uid -- so a service that dropped privileges after binding may still be stopped
+    by root, never by another ordinary user. Windows: the same user name.
+    """
+    if me is None or owner is None:
         return False
+    if os_name == WINDOWS or isinstance(me, str) or isinstance(owner, str):
+        return me == owner
+    return me[1] == 0 or bool(set(me) & set(owner))
+
+
+@dataclass(frozen=True)
+class _Me:
+    os_name: str
+    who: tuple[int, int] | str | None
+    ancestors: tuple[int, ...]
+
+    @classmethod
+    def now(cls, os_name: str) -> "_Me":
+        return cls(os_name, _owner(psutil.Process(), os_name, sender=True), own_ancestors())
+
+
+def _owner(proc: psutil.Process, os_name: str, sender: bool = False) -> tuple[int, int] | str | None:
     try:
-        return proc.username() == username
+        if os_name == WINDOWS:
+            return proc.username()
+        uids = proc.uids()
+        return (uids.real, uids.effective) if sender else (uids.real, uids.saved)
     except psutil.Error:
+        return None
+
+
+def owner_id(proc: psutil.Process, os_name: str) -> int | str | None:
+    """Who owns ``proc`` now: its real uid (POSIX) or user name (Windows)."""
+    found = _owner(proc, os_name)
+    return found[0] if isinstance(found, tuple) else found
+
+
+def _signal_allowed(proc: psutil.Process, me: _Me) -> bool:
+    if is_protected(proc.pid, ancestors=me.ancestors):
         return False
+    return may_signal(me.os_name, me.who, _owner(proc, me.os_name))
 
 
 def stop_tree(leader: psutil.Process | None, *, pgid: int | None, grace: float, job: Job | None = None,
-              os_name: str | None = None,
+              os_name: str | None = None, extra: Iterable[psutil.Process] = (),
               ask_windows: Callable[[int, int], bool] | None = None) -> TreeStop:
-    """Stop ``leader`` and its tree following ``stop_plan``; never another user's process.
+    """Stop ``leader`` and its tree following ``stop_plan``; never a process the OS says we may
+    not signal, nor a protected one.
 
     ``leader`` must already be identity-checked (pid + create time) by the caller; ``pgid``
     is given only for a group we created, and may outlive a dead leader (on Windows: the
-    group id, which is the leader's pid). ``ask_windows(console_pid, group_id)`` delivers
-    CTRL_BREAK_EVENT (default: the ``ctrl_break`` helper process).
+    group id, which is the leader's pid). ``extra``: more processes proven ours (they carry
+    the start's mark) that left the tree. When any process of the tree belongs to someone we
+    may not signal now (it dropped privileges to another user), nothing is signalled and
+    ``refused`` names them: half a service stopped is worse than none.
+    ``ask_windows(console_pid, group_id)`` delivers CTRL_BREAK_EVENT (default: the
+    ``ctrl_break`` helper process).
     """
     os_name = os_name or current_os()
-    username = psutil.Process().username()
-    ancestors = own_ancestors()
-    everything = _tree(leader, pgid, os_name, job)
-    procs = [p for p in everything if _signal_allowed(p, username, ancestors)]
+    me = _Me.now(os_name)
+    everything, procs, refused = _sorted_out(leader, pgid, job, os_name, extra, me)
+    if refused:
+        return TreeStop((), tuple(sorted(p.pid for p in everything)), False, refused)
     if len(procs) != len(everything):
         pgid = None  # a group holding a process we may not signal is not sent group signals
     signalled: set[int] = set()
@@ -247,7 +292,7 @@ def stop_tree(leader: psutil.Process | None, *, pgid: int | None, grace: float, 
         elif step in (Step.TERM_GROUP, Step.KILL_GROUP) and pgid is not None:
             sig = signal.SIGTERM if step is Step.TERM_GROUP else signal.SIGKILL  # type: ignore[attr-defined]
             if step is Step.KILL_GROUP:  # catch anything the group forked during the grace period
-                procs = _merge(procs, _tree(None, pgid, os_name), username, ancestors)
+                procs = _merge(procs, _tree(None, pgid, os_name), me)
             try:
                 os.killpg(pgid, sig)  # type: ignore[attr-defined]
                 signalled.update(p.pid for p in procs)
@@ -262,12 +307,34 @@ def stop_tree(leader: psutil.Process | None, *, pgid: int | None, grace: float, 
                     continue
         elif step is Step.TERMINATE_JOB and job is not None:
             # what the job took in during the grace period is ended with it
-            procs = _merge(procs, _tree(None, None, os_name, job), username, ancestors)
+            procs = _merge(procs, _tree(None, None, os_name, job), me)
             if job.terminate():
                 signalled.update(p.pid for p in procs)
             forced = True
     _, alive = psutil.wait_procs(procs, timeout=5.0)
     return TreeStop(tuple(sorted(signalled)), tuple(sorted(p.pid for p in alive)), forced)
+
+
+def _sorted_out(leader: psutil.Process | None, pgid: int | None, job: Job | None, os_name: str,
+                extra: Iterable[psutil.Process], me: _Me
+                ) -> tuple[list[psutil.Process], list[psutil.Process], tuple[tuple[int, int | str | None], ...]]:
+    """The whole tree, the part we may signal, and (pid, owner) of live members we may not."""
+    everything = _tree(leader, pgid, os_name, job)
+    known = {p.pid for p in everything}
+    everything += [p for p in extra if p.pid not in known]
+    procs = [p for p in everything if _signal_allowed(p, me)]
+    refused = tuple((p.pid, owner_id(p, os_name)) for p in everything
+                    if p not in procs and not is_protected(p.pid, ancestors=me.ancestors) and p.is_running())
+    return everything, procs, refused
+
+
+def not_ours_to_signal(leader: psutil.Process | None, *, pgid: int | None, job: Job | None = None,
+                       os_name: str | None = None, extra: Iterable[psutil.Process] = ()
+                       ) -> tuple[tuple[int, int | str | None], ...]:
+    """(pid, owner) of each process of the tree the OS will not let us signal now (``stop_tree``
+    would refuse the whole tree): ask before marking anything as being stopped."""
+    os_name = os_name or current_os()
+    return _sorted_out(leader, pgid, job, os_name, list(extra), _Me.now(os_name))[2]
 
 
 def _ask_group(procs: list[psutil.Process], group_id: int,
@@ -281,11 +348,10 @@ def _ask_group(procs: list[psutil.Process], group_id: int,
     return False
 
 
-def _merge(procs: list[psutil.Process], more: list[psutil.Process], username: str,
-           ancestors: tuple[int, ...]) -> list[psutil.Process]:
+def _merge(procs: list[psutil.Process], more: list[psutil.Process], me: _Me) -> list[psutil.Process]:
     known = {p.pid for p in procs}
-    return procs + [p for p in more if p.pid not in known and _signal_allowed(p, username, ancestors)]
+    return procs + [p for p in more if p.pid not in known and _signal_allowed(p, me)]
 
 
 __all__ = ["Step", "spawn_kwargs", "job_limit_flags", "stop_plan", "is_protected", "spawn", "reopen_job",
-           "stop_tree", "TreeStop", "Spawned", "Job", "group_members", "leftovers"]
+           "stop_tree", "TreeStop", "may_signal", "owner_id", "not_ours_to_signal", "Spawned", "Job", "group_members", "leftovers"]

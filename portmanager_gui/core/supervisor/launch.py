@@ -1,15 +1,19 @@
-"""Launch one unit on one port: log file, argv, environment, spawn, record, verify.
+"""Launch one unit on one port: log file, argv, environment, record, spawn, verify.
 
-The record is written right after the spawn -- before verification -- so if this process
-dies while waiting, a later command still finds (and can stop) the child. A start that
-does not verify is stopped again (its whole tree) and its record removed.
+The record -- with the start's mark (``marker``), which the child and all its descendants
+inherit -- is written *before* the spawn and completed with the pid right after, so if this
+process dies at any point a later command still finds (and can stop) the child. When the
+record cannot be written the child is not started, or is stopped again at once: nothing of
+ours runs untracked. A start that does not verify is stopped again (its whole tree, also
+what left it) and its record removed. A daemon (fork, setsid, fork) is followed by its mark:
+its first process exiting 0 is not the end of the start.
 """
 from __future__ import annotations
 
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import psutil
@@ -20,8 +24,9 @@ from ..platform.process_tree import Spawned, spawn, stop_tree
 from ..platform.search_path import CommandNotFound, resolve_command, search_path_value
 from . import logfiles
 from .health import health_url
+from .marker import MARKER_ENV, find_marked, marked_pids, new_marker
 from .records import ManagedRecord, StateStore, identity
-from .start_check import Scanner, Verdict, Verification, wait_until_running
+from .start_check import Scanner, Verdict, Verification, tree_pids, wait_until_running
 from .unit_spec import UnitSpec, argv_for, child_env
 
 FAILED_START_GRACE = 3.0
@@ -32,6 +37,7 @@ class LaunchResult:
     verification: Verification
     spawned: Spawned | None = None
     pid: int | None = None
+    state_error: bool = False       # the state record could not be written (nothing left running)
 
 
 class Launcher:
@@ -78,6 +84,16 @@ class Launcher:
             output.write((detail + "\n").encode())
             output.close()
             return LaunchResult(Verification(Verdict.EXITED, detail=detail))
+        mark = new_marker(spec.unit)
+        env[MARKER_ENV] = mark
+        started_at = time.time()
+        pending = ManagedRecord(spec.unit, 0, 0.0, port, tuple(argv), started_at, str(log), own_group=True,
+                                preferred=spec.preferred, owner_pid=os.getpid(), marker=mark)
+        try:
+            self._store.put(pending)   # before the spawn: no child of ours ever runs without a record
+        except OSError as exc:
+            output.close()
+            return self._state_failure(spec, exc, None)
         try:
             spawned = spawn(argv, cwd=cwd, env=env,
                             output=output, kill_on_close=self._owns, os_name=self._os)
@@ -85,6 +101,7 @@ class Launcher:
             detail = (f"{spec.unit}: cannot run {argv[0]!r} ({exc.strerror or exc}); check the command "
                       f"in the registry (the program must be installed and on PATH)")
             output.write((detail + "\n").encode())
+            self._forget(spec.unit, 0)
             return LaunchResult(Verification(Verdict.EXITED, detail=detail))
         finally:
             output.close()  # the child holds its own descriptor
@@ -93,18 +110,42 @@ class Launcher:
             ctime, ticks = identity(pid)
         except psutil.Error:
             ctime, ticks = time.time(), None  # already gone: verification below reports how it ended
-        self._store.put(ManagedRecord(spec.unit, pid, ctime, port, tuple(argv), time.time(), str(log),
-                                      own_group=True, preferred=spec.preferred,
-                                      owner_pid=os.getpid(), start_ticks=ticks))
+        try:
+            self._store.put(replace(pending, pid=pid, create_time=ctime, start_ticks=ticks))
+        except OSError as exc:
+            self._undo(spawned, spec, mark, started_at, record_pid=0)
+            return self._state_failure(spec, exc, spawned)
+
+        def poll() -> int | None:
+            rc = spawned.popen.poll()
+            return None if rc == 0 and marked_pids(mark, started_at) else rc   # daemonized: it lives on
+
         url = health_url(spec.host, port, spec.health) if spec.health else None
-        result = wait_until_running(poll=spawned.popen.poll, root_pid=pid, port=port, scanner=self._scanner,
+        result = wait_until_running(poll=poll, root_pid=pid, port=port, scanner=self._scanner,
                                     health_url=url, timeout=spec.start_timeout, log_path=log, log_offset=offset,
-                                    cancel=self._cancel)
+                                    cancel=self._cancel,
+                                    ours=lambda: tree_pids(pid, self._os) | marked_pids(mark, started_at))
         if result.verdict is not Verdict.RUNNING:
-            self._undo(spawned, spec)
+            self._undo(spawned, spec, mark, started_at)
         return LaunchResult(result, spawned, pid)
 
-    def _undo(self, spawned: Spawned, spec: UnitSpec) -> None:
+    def _state_failure(self, spec: UnitSpec, exc: OSError, spawned: Spawned | None) -> LaunchResult:
+        path = self._store.path
+        what = ("was stopped again: Port Manager does not leave running a service it could lose track of"
+                if spawned is not None else "was not started")
+        detail = (f"{spec.unit} {what}. The state record {path} could not be written "
+                  f"({exc.strerror or exc}); free disk space or fix the permissions of {path.parent}, "
+                  f"then start it again")
+        pid = spawned.popen.pid if spawned is not None else None
+        return LaunchResult(Verification(Verdict.EXITED, detail=detail), spawned, pid, state_error=True)
+
+    def _forget(self, unit: str, pid: int) -> None:
+        try:
+            self._store.remove(unit, pid)
+        except OSError:
+            pass   # a record left with no live process is dropped by the next start or stop
+
+    def _undo(self, spawned: Spawned, spec: UnitSpec, mark: str, since: float, record_pid: int | None = None) -> None:
         pid = spawned.popen.pid
         leader = None
         if spawned.popen.poll() is None:
@@ -113,11 +154,11 @@ class Launcher:
             except psutil.Error:
                 leader = None
         stop_tree(leader, pgid=pid, grace=min(spec.stop_timeout, FAILED_START_GRACE), job=spawned.job,
-                  os_name=self._os)
+                  os_name=self._os, extra=find_marked([mark], since).get(mark, []))
         try:
             spawned.popen.wait(timeout=5)
         except Exception:  # noqa: BLE001 - reaped by psutil already
             pass
         if spawned.job is not None:
             spawned.job.close()
-        self._store.remove(spec.unit, pid)
+        self._forget(spec.unit, pid if record_pid is None else record_pid)

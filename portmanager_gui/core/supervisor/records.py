@@ -3,8 +3,14 @@
 One JSON file (``paths.services_state_file``) shared by every ``portmanager`` command and
 the desktop app, so whoever comes later -- also after the starter crashed -- can find,
 show and stop what was started. Each entry keeps the pid *and* its create time: a pid
-alone can be reused by an unrelated process, so a record is "alive" only while a process
-with that pid and that create time exists.
+alone can be reused by an unrelated process. Each also keeps the start's mark
+(``marker.MARKER_ENV``), which every descendant inherits. A record is "alive" while a
+process with that pid and that create time exists, or -- when the first process is gone, as
+with a daemon that forked, called setsid and forked again -- while a process carrying its
+mark does (``marked`` lists them).
+
+A start writes its record (with the mark, pid 0) *before* it spawns the child and fills in
+the pid right after, so no child of ours ever runs without a record that finds it.
 
 Updates are read-modify-write under a file lock and written atomically
 (``atomic_write.write_atomic``), so a crash mid-write never leaves half a file.
@@ -50,10 +56,24 @@ class ManagedRecord:
     owner_pid: int | None = None      # the Port Manager process that started it
     start_ticks: int | None = None    # exact start time where the OS gives it (Linux /proc)
     stopping: bool = False            # an explicit stop is under way: its exit is not a crash
+    marker: str = ""                  # PORTMANAGER_UNIT value every process of this start inherits
+    leader_alive: bool = False        # computed when read: ``pid`` is still the recorded process
+    marked: tuple[int, ...] = ()      # computed when read (leader gone): live processes with ``marker``
+
+    @property
+    def pending(self) -> bool:
+        """Written before the spawn; the pid follows once the child exists."""
+        return self.pid <= 0
+
+    @property
+    def main_pid(self) -> int:
+        """The pid to show: the recorded one while it lives, else the first marked process."""
+        return self.pid if self.leader_alive or not self.marked else self.marked[0]
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        data.pop("alive")
+        for computed in ("alive", "leader_alive", "marked"):
+            data.pop(computed)
         data["argv"] = list(self.argv)
         return data
 
@@ -73,12 +93,13 @@ class ManagedRecord:
             owner_pid=data.get("owner_pid"),
             start_ticks=data.get("start_ticks"),
             stopping=bool(data.get("stopping", False)),
+            marker=str(data.get("marker", "")),
         )
 
 
 def same_start(pid: int, create_time: float, ticks: int | None) -> bool:
     """Did the process now at ``pid`` start exactly when the recorded one did? (False: gone.)"""
-    import psutil       # here, when there is a record to check: `portmanager url` needs none
+    import psutil  # here, when there is a record to check: `portmanager url` needs none
 
     now_ticks = start_ticks(pid)
     if ticks is not None and now_ticks is not None:
@@ -161,16 +182,34 @@ class StateStore:
 
     def records(self) -> list[ManagedRecord]:
         """Every record, read fresh from the file, with ``alive`` computed now."""
-        out = []
+        recs = []
         for unit, data in sorted(self._read_raw().items()):
             try:
-                rec = ManagedRecord.from_json(unit, data)
+                recs.append(ManagedRecord.from_json(unit, data))
             except (KeyError, TypeError, ValueError):
                 continue
-            out.append(replace(rec, alive=self._alive(rec)))
+        return self._with_liveness(recs)
+
+    def _with_liveness(self, recs: list[ManagedRecord]) -> list[ManagedRecord]:
+        """``alive``, ``leader_alive`` and ``marked`` computed now -- one process scan for all
+        records whose first process is gone."""
+        leaders = {r.unit: self._alive(r) for r in recs}
+        lost = [r for r in recs if r.marker and not leaders[r.unit]]
+        found: dict[str, list[Any]] = {}
+        if lost:
+            from .marker import find_marked  # psutil only when a record needs it
+
+            found = find_marked({r.marker for r in lost}, min(r.started_at for r in lost))
+        out = []
+        for rec in recs:
+            marked = tuple(sorted(p.pid for p in found.get(rec.marker, ()))) if not leaders[rec.unit] else ()
+            out.append(replace(rec, alive=leaders[rec.unit] or bool(marked), leader_alive=leaders[rec.unit],
+                               marked=marked))
         return out
 
     def _alive(self, rec: ManagedRecord) -> bool:
+        if rec.pending:
+            return False
         if self.is_alive is not None:
             return self.is_alive(rec.pid, rec.create_time)
         return process_matches(rec.pid, rec.create_time, rec.start_ticks)
@@ -195,13 +234,13 @@ class StateStore:
         with self._update() as units:
             units[record.unit] = record.to_json()
 
-    def mark_stopping(self, unit: str, pid: int) -> None:
+    def mark_stopping(self, unit: str, pid: int, stopping: bool = True) -> None:
         """Say, before signalling, that ``unit`` (still ``pid``) is being stopped on purpose, so a
         watching supervisor (``up``, the app) does not count its exit as a crash."""
         with self._update() as units:
             current = units.get(unit)
             if current is not None and current.get("pid") == pid:
-                current["stopping"] = True
+                current["stopping"] = stopping
 
     def remove(self, unit: str, pid: int | None = None) -> None:
         """Forget ``unit`` -- only if it still names ``pid`` when given (another start may have won)."""
@@ -214,15 +253,16 @@ class StateStore:
         """Drop records whose process is gone; returns the dropped ones."""
         dropped: list[ManagedRecord] = []
         with self._update() as units:
+            recs = []
             for unit, data in list(units.items()):
                 try:
-                    rec = ManagedRecord.from_json(unit, data)
+                    recs.append(ManagedRecord.from_json(unit, data))
                 except (KeyError, TypeError, ValueError):
                     del units[unit]
-                    continue
-                if not self._alive(rec):
+            for rec in self._with_liveness(recs):
+                if not rec.alive:
                     dropped.append(rec)
-                    del units[unit]
+                    del units[rec.unit]
         return dropped
 
 

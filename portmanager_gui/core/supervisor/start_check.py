@@ -81,8 +81,14 @@ def foreign_holders(info: PortInfo, ours: Callable[[], set[int]]) -> tuple[tuple
 def wait_until_running(*, poll: Callable[[], int | None], root_pid: int, port: int, scanner: Scanner,
                        health_url: str | None, timeout: float, log_path: Path, log_offset: int,
                        interval: float = 0.1, now: Callable[[], float] = time.monotonic,
-                       cancel: threading.Event | None = None) -> Verification:
-    """Watch the child until it is running on ``port`` or clearly is not."""
+                       cancel: threading.Event | None = None,
+                       ours: Callable[[], set[int]] | None = None) -> Verification:
+    """Watch the child until it is running on ``port`` or clearly is not.
+
+    ``ours``: every pid of the unit (default: the child's tree and group); ``poll`` may keep
+    answering None after the child exited when its daemon lives on.
+    """
+    ours = ours or (lambda: tree_pids(root_pid))
     deadline = now() + timeout
     cancel = cancel or threading.Event()
     last = "its port never started listening"
@@ -94,7 +100,7 @@ def wait_until_running(*, poll: Callable[[], int | None], root_pid: int, port: i
             info = scanner.scan([port]).info(port) if verdict is Verdict.LOST_RACE else PortInfo(port, PortStatus.FREE)
             return Verification(verdict, info.holders, rc, hidden_holder=info.status is PortStatus.HIDDEN)
         info = scanner.scan([port]).info(port)
-        foreign, hidden = foreign_holders(info, lambda: tree_pids(root_pid))
+        foreign, hidden = foreign_holders(info, ours)
         if foreign or hidden:
             return Verification(Verdict.LOST_RACE, foreign, hidden_holder=hidden)
         if info.holders:

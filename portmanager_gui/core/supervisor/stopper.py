@@ -5,7 +5,10 @@ is never signalled). POSIX: the process group we created is signalled even when 
 leader is gone -- the kernel does not hand out a pid again while a group of that id
 exists, so surviving members of the group are ours. Windows: the tree's named job is
 reopened when this process has no handle on it (started by an earlier run), and what is
-left in it is stopped also when the leader is gone.
+left in it is stopped also when the leader is gone. Everywhere: every process carrying the
+start's mark (``marker``) is part of the unit -- a daemon that left the group, a worker that
+dropped privileges. When the OS says one of them is not ours to signal any more (it runs as
+another user now), nothing is signalled and the record is kept: "ours but cannot be stopped".
 """
 from __future__ import annotations
 
@@ -15,11 +18,19 @@ from collections.abc import Callable
 
 import psutil
 
-from ..platform.process_tree import Job, Spawned, leftovers, reopen_job, stop_tree
+from ..platform.process_tree import (
+    Job,
+    Spawned,
+    leftovers,
+    not_ours_to_signal,
+    reopen_job,
+    stop_tree,
+)
 from . import records as state
+from .marker import find_marked
 from .records import ManagedRecord, StateStore
 from .start_check import Scanner
-from .types import StopOutcome
+from .types import StopFailure, StopOutcome
 
 PORT_RELEASE_WAIT = 5.0
 
@@ -37,24 +48,44 @@ class UnitStopper:
         if rec is None:
             reap(spawned)
             return StopOutcome(unit, True, None, None, f"{unit} is not running")
-        leader = _process(rec) if rec.alive else None
+        leader = _process(rec) if rec.leader_alive else None
         pgid = rec.pid if self.group_is_ours(rec) else None
         job = self.job_of(rec, spawned)
-        if leader is None and not leftovers(pgid, job, self._os):
+        marked = self.marked(rec)
+        if leader is None and not marked and not leftovers(pgid, job, self._os):
             self._store.remove(unit, rec.pid)
             reap(spawned, job)
             return StopOutcome(unit, True, rec.pid, rec.port, f"{unit} was not running any more (pid {rec.pid} had ended)")
+        refused = not_ours_to_signal(leader, pgid=pgid, job=job, os_name=self._os, extra=marked)
+        if refused:   # asked first: a refused stop changes nothing, not even the record
+            return self._refused(rec, refused)
         self._store.mark_stopping(unit, rec.pid)
-        result = stop_tree(leader, pgid=pgid, grace=self._grace_for(unit), job=job, os_name=self._os)
+        result = stop_tree(leader, pgid=pgid, grace=self._grace_for(unit), job=job, os_name=self._os, extra=marked)
+        if result.refused:    # its owner changed in between
+            self._store.mark_stopping(unit, rec.pid, False)
+            return self._refused(rec, result.refused)
         reap(spawned, job)
         free = self.wait_released(rec.port, set(result.signalled) | {rec.pid})
         self._store.remove(unit, rec.pid)
         forced = " (it ignored the request to stop and was killed)" if result.forced else ""
-        msg = f"stopped {unit} (pid {rec.pid}){forced}; port {rec.port} is " + ("free" if free else "still held")
+        msg = f"stopped {unit} (pid {rec.main_pid}){forced}; port {rec.port} is " + ("free" if free else "still held")
         if result.survivors:
             msg += (f"; could not end pid {', '.join(map(str, result.survivors))} "
                     "(another user's process? try `portmanager kill` with admin rights)")
         return StopOutcome(unit, free and not result.survivors, rec.pid, rec.port, msg)
+
+    def marked(self, rec: ManagedRecord) -> list[psutil.Process]:
+        """The processes of ``rec``'s start found by its mark (also those that left its group)."""
+        if not rec.marker:
+            return []
+        return find_marked([rec.marker], rec.started_at).get(rec.marker, [])
+
+    def _refused(self, rec: ManagedRecord, refused: tuple[tuple[int, int | str | None], ...]) -> StopOutcome:
+        pid, owner = refused[0]
+        who = f"uid {owner}" if isinstance(owner, int) else (owner or "another user")
+        msg = (f"{rec.unit} (pid {pid}) is ours but cannot be stopped: owned by {who} now; "
+               f"stop it as that user or with admin rights. Port Manager keeps its record")
+        return StopOutcome(rec.unit, False, pid, rec.port, msg, failure=StopFailure.OTHER_OWNER, owner=owner)
 
     def job_of(self, rec: ManagedRecord, spawned: Spawned | None) -> Job | None:
         """Windows: our handle on the tree's job, or the job reopened by its name."""
@@ -65,7 +96,7 @@ class UnitStopper:
     def group_is_ours(self, rec: ManagedRecord) -> bool:
         """May we signal the process group ``rec.pid``? Only if we created it and its pid was
         not reused by another process since (Windows: CTRL_BREAK to the group we created)."""
-        if not rec.own_group:
+        if not rec.own_group or rec.pending:
             return False
         if not psutil.pid_exists(rec.pid):
             return True
@@ -76,7 +107,8 @@ class UnitStopper:
         pgid = rec.pid if self.group_is_ours(rec) else None
         job = self.job_of(rec, None)
         if leftovers(pgid, job, self._os):
-            stop_tree(None, pgid=pgid, grace=self._grace_for(rec.unit), job=job, os_name=self._os)
+            stop_tree(None, pgid=pgid, grace=self._grace_for(rec.unit), job=job, os_name=self._os,
+                      extra=self.marked(rec))
         reap(None, job)
         self._store.remove(rec.unit, rec.pid)
 

@@ -36,7 +36,7 @@ from .restart_policy import RestartPolicy
 from .start_check import Scanner, Verdict, default_scanner
 from .start_plan import Plan, StartPlanner
 from .stopper import UnitStopper
-from .types import StartFailure, StartOutcome, StopOutcome, SupervisorEvent
+from .types import StartFailure, StartOutcome, StopFailure, StopOutcome, SupervisorEvent
 from .unit_spec import UnitSpec, default_names, expand, specs
 
 START_LOCK_WAIT = 300.0   # another start of the same unit may verify for its whole start_timeout
@@ -175,8 +175,8 @@ class Supervisor:
             with self._lock:
                 if spec.unit not in self._children:
                     self._adopted.setdefault(spec.unit, "ours")
-            return StartOutcome(spec.unit, True, rec.port, spec.preferred, adopted=True, pid=rec.pid,
-                                warnings=(f"{spec.unit} is already running on port {rec.port} (pid {rec.pid})",))
+            return StartOutcome(spec.unit, True, rec.port, spec.preferred, adopted=True, pid=rec.main_pid,
+                                warnings=(f"{spec.unit} is already running on port {rec.port} (pid {rec.main_pid})",))
         if plan.adopt_port is not None:
             return self._adopt(spec, plan.adopt_port, plan.adopt_pid)
         return self._launch(plan)
@@ -237,6 +237,9 @@ class Supervisor:
         if spec.expose:
             warnings.append(text.expose_warning(spec.unit, spec.host, port))
         pid = result.spawned.popen.pid
+        if result.spawned.popen.poll() is not None:   # a daemon: its first process is gone, its mark lives on
+            rec = self._store.get(spec.unit)
+            pid = rec.main_pid if rec is not None else pid
         self._emit("started", spec.unit, port, f"{spec.title} started on port {port} (pid {pid})")
         return StartOutcome(spec.unit, True, port, spec.preferred, tuple((s.port, s.describe()) for s in plan.skipped),
                             pid=pid, warnings=tuple(warnings), tried=plan.tried)
@@ -258,6 +261,10 @@ class Supervisor:
                    f"({v.detail}); it was stopped. Raise start_timeout if it needs longer")
         else:
             why = v.detail
+        if result.state_error:   # not the service's fault: no log tail, no restart
+            self._emit("failed", spec.unit, plan.port, why)
+            return StartOutcome(spec.unit, False, None, spec.preferred, pid=result.pid, error=why, tried=plan.tried,
+                                failure=StartFailure.STATE)
         tail = self.log_tail(spec.unit, 20)
         error = why + (f"\nLast lines of {self.log_path(spec.unit)}:\n" + "\n".join("  " + ln for ln in tail) if tail else "")
         self._emit("failed", spec.unit, plan.port, error)
@@ -285,6 +292,10 @@ class Supervisor:
             if rec is None or rec.pid != spawned.popen.pid or rec.stopping:
                 # stopped on purpose by another command (or replaced by a newer start): no restart
                 self._emit("stopped", unit, rec.port if rec else None, f"{unit} was stopped (exit code {rc})")
+                continue
+            if rec.alive:   # it daemonized: the processes with its mark run on; watch those
+                with self._lock:
+                    self._adopted[unit] = "ours"
                 continue
             self._stopper.clear_leftover(rec)
             self._crashed(unit, rec.port, f"exited with code {rc}", rc)
@@ -368,8 +379,14 @@ class Supervisor:
         with self._lock:
             self._pending.pop(unit, None)
             spawned = self._children.pop(unit, None)
-            self._adopted.pop(unit, None)
+            adopted = self._adopted.pop(unit, None)
         outcome = self._stopper.stop(unit, spawned)
+        if outcome.failure is StopFailure.OTHER_OWNER:   # still running, still ours: keep watching it
+            with self._lock:
+                if spawned is not None:
+                    self._children.setdefault(unit, spawned)
+                if adopted is not None:
+                    self._adopted.setdefault(unit, adopted)
         if outcome.pid is not None:
             self._emit("stopped", unit, outcome.port, outcome.message)
         return outcome

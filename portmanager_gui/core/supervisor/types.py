@@ -35,6 +35,7 @@ class StartFailure(str, Enum):
     EXITED = "exited"                  # the process ended before it was running
     TIMEOUT = "timeout"                # not listening / healthy within start_timeout
     BUSY = "busy"                      # another start of the same unit held its lock too long
+    STATE = "state record"             # the state record could not be written: nothing left running
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,12 @@ class StartOutcome:
     failure: StartFailure | None = None   # set exactly when not ok
 
 
+class StopFailure(str, Enum):
+    """Why a stop left a unit running."""
+
+    OTHER_OWNER = "other owner"        # ours, but owned by a user we may not signal now: record kept
+
+
 @dataclass(frozen=True)
 class StopOutcome:
     unit: str
@@ -59,6 +66,8 @@ class StopOutcome:
     pid: int | None
     port: int | None
     message: str = ""
+    failure: StopFailure | None = None
+    owner: int | str | None = None     # OTHER_OWNER: the uid (POSIX) or user name (Windows) it runs as now
 
 
 @dataclass(frozen=True)

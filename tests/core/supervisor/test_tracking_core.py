@@ -1,0 +1,98 @@
+"""Core side of never losing track: who may signal whom (OS facts injected), a stop refused
+for a process that runs as another user now, and the record written with the spawn."""
+from __future__ import annotations
+
+import errno
+
+import psutil
+import pytest
+
+from portmanager_gui.core.platform import WINDOWS
+from portmanager_gui.core.platform import process_tree as pt
+from portmanager_gui.core.ports.probe import Availability, probe
+from portmanager_gui.core.supervisor.marker import MARKER_ENV
+from portmanager_gui.core.supervisor.records import StateStore
+from portmanager_gui.core.supervisor.types import StartFailure, StopFailure
+from tests.supervisor_helpers import fake_command, free_ports, leftovers, make_registry, service_yaml
+
+
+@pytest.mark.parametrize("me, owner, allowed", [
+    ((0, 0), (65534, 65534), True),          # root may stop a service that dropped privileges
+    ((1000, 1000), (65534, 65534), False),   # an ordinary user may not
+    ((1000, 1000), (1000, 1000), True),
+    ((1000, 0), (1000, 1000), True),         # a setuid-root sender: kill(2) checks euid 0
+    ((1000, 1000), (0, 1000), True),         # the target's saved uid is the sender's
+    ((1000, 1000), None, False),             # owner unknown (gone, or not readable): never
+])
+def test_who_may_signal_whom_on_posix(me, owner, allowed):
+    assert pt.may_signal("linux", me, owner) is allowed
+    assert pt.may_signal("darwin", me, owner) is allowed
+
+
+def test_windows_compares_user_names():
+    assert pt.may_signal(WINDOWS, "PC\\ann", "PC\\ann")
+    assert not pt.may_signal(WINDOWS, "PC\\ann", "NT AUTHORITY\\SYSTEM")
+    assert not pt.may_signal(WINDOWS, "PC\\ann", None)
+
+
+def test_a_service_running_as_another_user_now_is_refused_and_its_record_kept(tmp_path, make_supervisor,
+                                                                             monkeypatch):
+    [p] = free_ports(1)
+    sup = make_supervisor(make_registry(tmp_path, service_yaml("web", [p], fake_command(), stop_timeout=2)))
+    [out] = sup.start("web")
+    assert out.ok, out.error
+    real_owner = pt._owner
+
+    def owner(proc, os_name, sender=False):      # the OS facts: we are uid 1000, the child runs as 65534 now
+        if sender:
+            return (1000, 1000)
+        return (65534, 65534) if proc.pid == out.pid else real_owner(proc, os_name)
+
+    monkeypatch.setattr(pt, "_owner", owner)
+    before = sup.record_for("web")
+    [stop] = sup.stop("web")
+    assert not stop.ok and stop.failure is StopFailure.OTHER_OWNER and stop.owner == 65534
+    assert f"web (pid {out.pid}) is ours but cannot be stopped: owned by uid 65534 now" in stop.message
+    assert psutil.pid_exists(out.pid) and probe(p) is Availability.IN_USE
+    assert sup.record_for("web") == before                     # kept as it was (not even marked stopping)
+    monkeypatch.setattr(pt, "_owner", real_owner)
+    assert sup.stop("web")[0].ok
+
+
+def test_the_child_carries_the_mark_the_record_names(tmp_path, make_supervisor):
+    [p] = free_ports(1)
+    sup = make_supervisor(make_registry(tmp_path, service_yaml("web", [p], fake_command())))
+    [out] = sup.start("web")
+    rec = sup.record_for("web")
+    assert rec.marker.startswith("web:") and psutil.Process(out.pid).environ()[MARKER_ENV] == rec.marker
+    [again] = make_supervisor(make_registry(tmp_path, service_yaml("web", [p], fake_command()))).start("web")
+    assert again.adopted and sup.record_for("web").marker == rec.marker   # a second start adds no new mark
+
+
+def _failing_writes(monkeypatch, fail_on: int):
+    """The ``fail_on``-th write of the state record (1 = the first) fails with ENOSPC."""
+    real = StateStore._write_raw
+    count = [0]
+
+    def write(self, units):
+        count[0] += 1
+        if count[0] == fail_on:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, units)
+
+    monkeypatch.setattr(StateStore, "_write_raw", write)
+
+
+@pytest.mark.parametrize("fail_on, stopped", [(1, False), (2, True)])
+def test_a_state_record_that_cannot_be_written_leaves_nothing_running(tmp_path, make_supervisor, monkeypatch,
+                                                                     pm_home, fail_on, stopped):
+    [p] = free_ports(1)
+    sup = make_supervisor(make_registry(tmp_path, service_yaml("web", [p], fake_command(), restart="always")))
+    _failing_writes(monkeypatch, fail_on)    # 1: the record written before the spawn; 2: the pid after it
+    [out] = sup.start("web")
+    assert not out.ok and out.failure is StartFailure.STATE
+    assert str(sup._store.path) in out.error and "No space left on device" in out.error
+    assert "free disk space" in out.error and ("stopped again" if stopped else "was not started") in out.error
+    assert (out.pid is not None) is stopped
+    assert not leftovers(pm_home) and probe(p) is Availability.FREE
+    assert sup.pending_restarts() == {}       # not the service's fault: no restart
