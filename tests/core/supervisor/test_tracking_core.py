@@ -13,7 +13,13 @@ from portmanager_gui.core.ports.probe import Availability, probe
 from portmanager_gui.core.supervisor.marker import MARKER_ENV
 from portmanager_gui.core.supervisor.records import StateStore
 from portmanager_gui.core.supervisor.types import StartFailure, StopFailure
-from tests.supervisor_helpers import fake_command, free_ports, leftovers, make_registry, service_yaml
+from tests.supervisor_helpers import (
+    fake_command,
+    free_ports,
+    leftovers,
+    make_registry,
+    service_yaml,
+)
 
 
 @pytest.mark.parametrize("me, owner, allowed", [
