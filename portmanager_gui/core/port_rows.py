@@ -47,6 +47,7 @@ class Managed:
     pid: int | None
     port: int | None
     alive: bool = True
+    marked: tuple[int, ...] = ()   # a daemon of the unit that outlived its first process (its mark)
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,9 @@ def _managed_index(records: Iterable[Managed]) -> tuple[dict[str, Managed], dict
         if not rec.alive:
             continue
         by_unit[rec.unit] = rec
-        if rec.pid is not None:
-            by_pid[rec.pid] = rec
+        for pid in (rec.pid, *rec.marked):
+            if pid is not None:
+                by_pid[pid] = rec
     return by_unit, by_pid
 
 

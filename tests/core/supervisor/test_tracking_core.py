@@ -102,3 +102,12 @@ def test_a_state_record_that_cannot_be_written_leaves_nothing_running(tmp_path, 
     assert (out.pid is not None) is stopped
     assert not leftovers(pm_home) and probe(p) is Availability.FREE
     assert sup.pending_restarts() == {}       # not the service's fault: no restart
+
+
+def test_a_daemon_of_ours_holding_a_port_is_shown_as_ours_not_as_a_holder_to_kill():
+    from portmanager_gui.core.port_rows import Managed, RowState, build_rows
+    from tests.ui.factories import holder, registry, slots, snapshot
+
+    rows = {r.key: r for r in build_rows(registry(), slots(), snapshot({3791: holder(5150)}),
+                                         [Managed("router", 4242, 3791, marked=(5150,))])}
+    assert rows[("router", 3791)].state is RowState.OURS and rows[("router", 3791)].ours
