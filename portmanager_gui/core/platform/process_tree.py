@@ -106,6 +106,7 @@ def own_ancestors() -> tuple[int, ...]:
 class Spawned:
     popen: subprocess.Popen
     job: Job | None = None
+    relay: subprocess.Popen | None = None   # the log relay writing its output (ends after it)
 
 
 def spawn(argv: Sequence[str], *, cwd: str | None, env: dict[str, str], output: IO[bytes],

@@ -24,6 +24,7 @@ from ..platform.process_tree import Spawned, spawn, stop_tree
 from ..platform.search_path import CommandNotFound, resolve_command, search_path_value
 from . import logfiles
 from .health import health_url
+from .log_sink import RELAY_END_WAIT, LogSink, settle
 from .marker import MARKER_ENV, find_marked, marked_pids, new_marker
 from .records import ManagedRecord, StateStore, identity
 from .start_check import Scanner, Verdict, Verification, tree_pids, wait_until_running
@@ -94,31 +95,40 @@ class Launcher:
         except OSError as exc:
             output.close()
             return self._state_failure(spec, exc, None)
+        sink = LogSink.start(output, log, self._os)
         try:
             spawned = spawn(argv, cwd=cwd, env=env,
-                            output=output, kill_on_close=self._owns, os_name=self._os)
+                            output=sink.output, kill_on_close=self._owns, os_name=self._os)
         except OSError as exc:
             detail = (f"{spec.unit}: cannot run {argv[0]!r} ({exc.strerror or exc}); check the command "
                       f"in the registry (the program must be installed and on PATH)")
-            output.write((detail + "\n").encode())
+            sink.output.write((detail + "\n").encode())
             self._forget(spec.unit, 0)
+            sink.handed_over()
+            sink.settle()
             return LaunchResult(Verification(Verdict.EXITED, detail=detail))
-        finally:
-            output.close()  # the child holds its own descriptor
+        sink.handed_over()  # the child holds its own descriptor
+        spawned.relay = sink.relay
         pid = spawned.popen.pid
         try:
             ctime, ticks = identity(pid)
         except psutil.Error:
             ctime, ticks = time.time(), None  # already gone: verification below reports how it ended
+        relay = _relay_identity(sink)
         try:
-            self._store.put(replace(pending, pid=pid, create_time=ctime, start_ticks=ticks))
+            self._store.put(replace(pending, pid=pid, create_time=ctime, start_ticks=ticks,
+                                    relay_pid=relay[0], relay_started=relay[1]))
         except OSError as exc:
             self._undo(spawned, spec, mark, started_at, record_pid=0)
             return self._state_failure(spec, exc, spawned)
 
         def poll() -> int | None:
             rc = spawned.popen.poll()
-            return None if rc == 0 and marked_pids(mark, started_at) else rc   # daemonized: it lives on
+            if rc == 0 and marked_pids(mark, started_at):
+                return None     # daemonized: it lives on
+            if rc is not None:
+                sink.settle()   # its last lines (an "address in use") reach the log first
+            return rc
 
         url = health_url(spec.host, port, spec.health) if spec.health else None
         result = wait_until_running(poll=poll, root_pid=pid, port=port, scanner=self._scanner,
@@ -161,4 +171,14 @@ class Launcher:
             pass
         if spawned.job is not None:
             spawned.job.close()
+        settle(spawned.relay, RELAY_END_WAIT)
         self._forget(spec.unit, pid if record_pid is None else record_pid)
+
+
+def _relay_identity(sink: LogSink) -> tuple[int | None, float | None]:
+    if sink.relay is None:
+        return None, None
+    try:
+        return sink.relay.pid, psutil.Process(sink.relay.pid).create_time()
+    except psutil.Error:
+        return None, None

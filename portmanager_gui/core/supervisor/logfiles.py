@@ -1,19 +1,14 @@
 """Per-service log files: where they are, how they rotate, reading their tail.
 
-Why the child writes to the file itself (its stdout/stderr *are* the file) rather than a
-reader thread pumping a pipe into a ``RotatingFileHandler``: ``portmanager start`` exits
-right after the start, and a pump thread would die with it, leaving the child writing
-into a pipe nobody reads -- it would block (or get SIGPIPE) once the pipe buffer fills.
-A file never blocks and survives whoever started the child.
+A service's stdout/stderr go through a pipe to the log relay (``log_relay``), a tiny
+process of ours that writes the file and rotates it before it passes ``MAX_BYTES``, keeping
+``BACKUPS`` old ones, ``RotatingFileHandler``'s naming (``x.log``, ``x.log.1`` ...
+``x.log.N``). The relay outlives whoever started the service (``portmanager start`` exits
+at once) and ends when the service's output ends.
 
-Rotation therefore follows ``RotatingFileHandler``'s naming (``x.log``, ``x.log.1`` ...
-``x.log.N``) but happens at moments we control:
-- on every start, when the file exceeds ``max_bytes`` (the child has not opened it yet);
-- while a supervisor watches (``up``, the desktop app): "copy then truncate", as
-  logrotate's ``copytruncate`` does, because the child keeps its descriptor. The child
-  opened the file with O_APPEND, so after the truncation its next write lands at the new
-  end instead of leaving a hole. Lines written between the copy and the truncation are
-  lost -- the known price of copytruncate, acceptable for a service log.
+Where no relay can be started the child writes to the file itself (O_APPEND); then the
+file is rotated on the next start, and while a supervisor watches (``up``, the desktop
+app) by "copy then truncate" (``copytruncate_if_large``), as logrotate does.
 """
 from __future__ import annotations
 
@@ -45,6 +40,16 @@ def _shift(path: Path, backups: int) -> None:
             os.replace(src, path.with_name(f"{path.name}.{i + 1}"))
 
 
+def rotate(path: Path, backups: int = BACKUPS) -> None:
+    """Move ``path`` to ``path.1``, shifting older ones up to ``path.<backups>`` (names only: a
+    link is moved, never written through); with no backups it is removed."""
+    if backups < 1:
+        path.unlink(missing_ok=True)
+        return
+    _shift(path, backups)
+    os.replace(path, path.with_name(f"{path.name}.1"))
+
+
 def rotate_if_large(path: Path, max_bytes: int = MAX_BYTES, backups: int = BACKUPS) -> bool:
     """Before a start: move ``path`` to ``path.1`` (shifting older ones) when it is too big."""
     try:
@@ -52,11 +57,7 @@ def rotate_if_large(path: Path, max_bytes: int = MAX_BYTES, backups: int = BACKU
             return False
     except FileNotFoundError:
         return False
-    if backups < 1:
-        path.unlink()
-        return True
-    _shift(path, backups)
-    os.replace(path, path.with_name(f"{path.name}.1"))
+    rotate(path, backups)
     return True
 
 
@@ -85,14 +86,19 @@ def open_for_child(path: Path, header: str) -> BinaryIO:
     Never through a symlink (O_NOFOLLOW): a link planted at the log path is removed -- the
     file it points at is left alone -- and a fresh log is created in its place.
     """
+    fh = open(open_log_fd(path), "ab", buffering=0)
+    fh.write(header.encode("utf-8", "replace") + b"\n")
+    return fh
+
+
+def open_log_fd(path: Path) -> int:
+    """A descriptor appending to ``path`` (created 0644), never through a symlink (O_NOFOLLOW):
+    a link planted there is removed first -- the file it points at is left alone."""
     path.parent.mkdir(parents=True, exist_ok=True)
     flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
     if path.is_symlink():
         path.unlink()
-    fd = os.open(path, flags, 0o644)
-    fh = open(fd, "ab", buffering=0)
-    fh.write(header.encode("utf-8", "replace") + b"\n")
-    return fh
+    return os.open(path, flags, 0o644)
 
 
 def size(path: Path) -> int:

@@ -57,6 +57,8 @@ class ManagedRecord:
     start_ticks: int | None = None    # exact start time where the OS gives it (Linux /proc)
     stopping: bool = False            # an explicit stop is under way: its exit is not a crash
     marker: str = ""                  # PORTMANAGER_UNIT value every process of this start inherits
+    relay_pid: int | None = None      # the log relay writing its output, and that relay's create time
+    relay_started: float | None = None
     leader_alive: bool = False        # computed when read: ``pid`` is still the recorded process
     marked: tuple[int, ...] = ()      # computed when read (leader gone): live processes with ``marker``
 
@@ -94,6 +96,8 @@ class ManagedRecord:
             start_ticks=data.get("start_ticks"),
             stopping=bool(data.get("stopping", False)),
             marker=str(data.get("marker", "")),
+            relay_pid=data.get("relay_pid"),
+            relay_started=data.get("relay_started"),
         )
 
 

@@ -27,6 +27,7 @@ from ..platform.process_tree import (
     stop_tree,
 )
 from . import records as state
+from .log_sink import RELAY_END_WAIT, settle, wait_relay_ended
 from .marker import find_marked
 from .records import ManagedRecord, StateStore
 from .start_check import Scanner
@@ -65,6 +66,7 @@ class UnitStopper:
             self._store.mark_stopping(unit, rec.pid, False)
             return self._refused(rec, result.refused)
         reap(spawned, job)
+        wait_relay_ended(rec.relay_pid, rec.relay_started)   # the last lines are in the log
         free = self.wait_released(rec.port, set(result.signalled) | {rec.pid})
         self._store.remove(unit, rec.pid)
         forced = " (it ignored the request to stop and was killed)" if result.forced else ""
@@ -138,5 +140,6 @@ def reap(spawned: Spawned | None, job: Job | None = None) -> None:
             spawned.popen.wait(timeout=5)
         except Exception:  # noqa: BLE001 - already reaped through psutil, or stuck: nothing more to do
             pass
+        settle(spawned.relay, RELAY_END_WAIT)
     for handle in {id(j): j for j in (spawned.job if spawned else None, job) if j is not None}.values():
         handle.close()

@@ -31,6 +31,7 @@ from ..registry.model import Registry
 from . import logfiles, text
 from . import records as state
 from .launch import Launcher, LaunchResult
+from .log_sink import settle
 from .records import ManagedRecord
 from .restart_policy import RestartPolicy
 from .start_check import Scanner, Verdict, default_scanner
@@ -76,6 +77,7 @@ class Supervisor:
         self._policies: dict[str, RestartPolicy] = {}
         self._pending: dict[str, float] = {}           # unit -> clock() when a restart is due
         self._start_order: list[str] = []
+        self._detached: list[Spawned] = []             # children that daemonized (their relay may run on)
 
     def close(self) -> None:
         """Release what this object holds (the scanner it made; Windows job handles).
@@ -84,8 +86,10 @@ class Supervisor:
         """
         with self._lock:
             children = list(self._children.values())
-        for spawned in children:
+        for spawned in children + self._detached:
             spawned.popen.poll()         # reap a child that ended (or was stopped by another supervisor)
+            if spawned.relay is not None:
+                spawned.relay.poll()
             if spawned.job is not None:  # pragma: no cover - Windows only
                 spawned.job.close()
         if self._own_scanner and hasattr(self._scanner, "close"):
@@ -282,20 +286,23 @@ class Supervisor:
         for unit, spawned in children:
             rc = spawned.popen.poll()
             if rc is None:
-                logfiles.copytruncate_if_large(self.log_path(unit))
+                if spawned.relay is None:   # the relay rotates on every write; a direct file is rotated here
+                    logfiles.copytruncate_if_large(self.log_path(unit))
                 continue
             with self._lock:
                 if self._children.get(unit) is not spawned:
                     continue  # stopped meanwhile
                 del self._children[unit]
             rec = self._store.get(unit)
+            if rec is not None and rec.pid == spawned.popen.pid and not rec.stopping and rec.alive:
+                with self._lock:   # it daemonized: the processes with its mark run on; watch those
+                    self._adopted[unit] = "ours"
+                    self._detached.append(spawned)
+                continue
+            settle(spawned.relay)        # its last lines reach the log before anything is told
             if rec is None or rec.pid != spawned.popen.pid or rec.stopping:
                 # stopped on purpose by another command (or replaced by a newer start): no restart
                 self._emit("stopped", unit, rec.port if rec else None, f"{unit} was stopped (exit code {rc})")
-                continue
-            if rec.alive:   # it daemonized: the processes with its mark run on; watch those
-                with self._lock:
-                    self._adopted[unit] = "ours"
                 continue
             self._stopper.clear_leftover(rec)
             self._crashed(unit, rec.port, f"exited with code {rc}", rc)

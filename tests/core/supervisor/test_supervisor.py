@@ -11,6 +11,7 @@ import pytest
 from portmanager_gui.core import paths as core_paths
 from portmanager_gui.core.ports.probe import Availability, probe
 from portmanager_gui.core.registry.model import UnknownName
+from portmanager_gui.core.supervisor import logfiles
 from portmanager_gui.core.supervisor.records import running_port
 from tests.helpers import wait_for
 from tests.supervisor_helpers import (
@@ -175,7 +176,10 @@ def test_fifty_megabytes_of_output_do_not_block_the_child(tmp_path, make_supervi
     sup = make_supervisor(_router(tmp_path, [p], "--flood", "50"))
     [out] = sup.start("router")
     assert out.ok, out.error
-    assert sup.log_path("router").stat().st_size > 50 * 1024 * 1024
+    log = sup.log_path("router")
+    wait_for(lambda: f"listening on {p}" in "\n".join(sup.log_tail("router", 3)), message="the last line logged")
+    sizes = [f.stat().st_size for f in (log, *(log.with_name(f"{log.name}.{i}") for i in (1, 2, 3)))]
+    assert all(size <= logfiles.MAX_BYTES for size in sizes) and sum(sizes) > 3 * logfiles.MAX_BYTES - 4 * 65536
 
 
 def test_shell_metacharacters_in_arguments_stay_plain_text(tmp_path, make_supervisor):
@@ -186,7 +190,7 @@ def test_shell_metacharacters_in_arguments_stay_plain_text(tmp_path, make_superv
     [out] = sup.start("router")
     assert out.ok, out.error
     assert not x.exists() and not y.exists()
-    assert repr(evil)[1:-1] in "\n".join(sup.log_tail("router"))  # arrived verbatim
+    wait_for(lambda: repr(evil)[1:-1] in "\n".join(sup.log_tail("router")), message="the arguments, verbatim")
 
 
 def test_a_copy_started_by_hand_is_adopted_not_started_twice(tmp_path, make_supervisor):

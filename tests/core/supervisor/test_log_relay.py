@@ -1,0 +1,62 @@
+"""Logs stay bounded however a service was started: the log relay rotates on every write,
+never follows a symlink and ends with the service's output."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import psutil
+
+from portmanager_gui.core.supervisor import logfiles
+from portmanager_gui.core.supervisor.log_sink import RELAY_MODULE
+from tests.helpers import wait_for
+from tests.supervisor_helpers import (
+    fake_command,
+    free_ports,
+    make_registry,
+    service_yaml,
+)
+
+
+def _sizes(log):
+    names = [log] + sorted(log.parent.glob(log.name + ".*"))
+    return {p.name: p.stat().st_size for p in names if p.exists()}
+
+
+def test_the_relay_rotates_before_each_file_passes_its_limit_and_ends_at_eof(tmp_path):
+    log = tmp_path / "web.log"
+    target = tmp_path / "precious.txt"
+    target.write_text("keep me")
+    log.symlink_to(target)                         # planted: never written through
+    relay = subprocess.Popen([sys.executable, "-m", RELAY_MODULE, str(log), "--max-bytes", "100000",
+                              "--backups", "2"], stdin=subprocess.PIPE)
+    line = b"y" * 999 + b"\n"
+    for _ in range(1000):                           # 1 MB
+        relay.stdin.write(line)
+    relay.stdin.close()
+    assert relay.wait(30) == 0                      # end of file: the relay ends by itself
+    sizes = _sizes(log)
+    assert set(sizes) == {"web.log", "web.log.1", "web.log.2"}, sizes
+    assert all(size <= 100000 for size in sizes.values()) and not log.is_symlink()
+    assert target.read_text() == "keep me"
+    assert log.read_bytes().endswith(line)
+
+
+def test_a_service_started_with_start_keeps_its_log_bounded_and_its_relay_ends_with_it(tmp_path, make_supervisor,
+                                                                                       monkeypatch):
+    monkeypatch.setattr(logfiles, "MAX_BYTES", 1024 * 1024)
+    [p] = free_ports(1)
+    sup = make_supervisor(make_registry(tmp_path, service_yaml("web", [p], fake_command("--flood", "30"),
+                                                               stop_timeout=2)))
+    [out] = sup.start("web")                         # like `portmanager start`: nobody polls afterwards
+    assert out.ok, out.error
+    log = sup.log_path("web")
+    wait_for(lambda: f"listening on {p}" in "\n".join(sup.log_tail("web", 3)), message="the flood logged")
+    sizes = _sizes(log)
+    assert set(sizes) == {"web.log", "web.log.1", "web.log.2", "web.log.3"}, sizes
+    assert all(size <= 1024 * 1024 for size in sizes.values()), sizes     # 30 MB written, at most 4 MB kept
+    rec = sup.record_for("web")
+    relay = psutil.Process(rec.relay_pid)
+    assert RELAY_MODULE in " ".join(relay.cmdline()) and relay.pid not in rec.marked
+    assert sup.stop("web")[0].ok
+    wait_for(lambda: not relay.is_running() or relay.status() == psutil.STATUS_ZOMBIE, message="the relay to end")
