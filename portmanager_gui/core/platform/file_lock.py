@@ -84,6 +84,34 @@ def _flock(fd: int, timeout: float, what: str) -> None:
             pause = min(pause * 2, 0.05)
 
 
+def try_lock(path: Path, os_name: str | None = None) -> int | None:
+    """Lock ``path`` (created if missing) if nobody holds it right now: the open descriptor,
+    which holds the lock until ``unlock``; None when another holder has it."""
+    os_name = os_name or current_os()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if os_name == WINDOWS:  # pragma: no cover - Windows only
+            import msvcrt
+
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def unlock(fd: int, os_name: str | None = None) -> None:
+    if (os_name or current_os()) == WINDOWS:  # pragma: no cover - Windows only
+        _unlock_windows(fd)
+    os.close(fd)
+
+
 def _lock_windows(fd: int, timeout: float, path: Path) -> None:  # pragma: no cover - Windows only
     import msvcrt
 

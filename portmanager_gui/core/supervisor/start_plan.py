@@ -13,6 +13,7 @@ from ..registry.model import Registry, Service
 from . import text
 from .health import check as health_check
 from .health import health_url
+from .port_claims import PortClaims
 from .records import ManagedRecord, StateStore
 from .start_check import Scanner
 from .types import StartFailure
@@ -41,8 +42,9 @@ class StartPlanner:
         self._probe = probe
         self._clear_leftover = clear_leftover
 
-    def plan(self, spec: UnitSpec, claimed: set[int]) -> Plan:
-        """``claimed``: ports already promised to other units of the same start."""
+    def plan(self, spec: UnitSpec, claimed: set[int], claims: PortClaims | None = None) -> Plan:
+        """``claimed``: ports already promised to other units of the same start; ``claims``:
+        this start's claims across processes (a port another start claimed counts as taken)."""
         if not spec.command:
             return Plan(spec, error=text.no_command(spec.unit), failure=StartFailure.NO_COMMAND)
         rec = self._store.get(spec.unit)
@@ -55,16 +57,28 @@ class StartPlanner:
         if adopt is not None:
             claimed.add(adopt[0])
             return Plan(spec, adopt_port=adopt[0], adopt_pid=adopt[1], port=adopt[0])
-        return self.select(spec, spec.candidates, claimed)
+        return self.select(spec, spec.candidates, claimed, claims=claims)
 
     def select(self, spec: UnitSpec, ports: Iterable[int], claimed: set[int],
-               skipped: list[text.Skipped] | None = None, tried: tuple[int, ...] = ()) -> Plan:
-        """The first free port of ``ports`` (the planner's rule), or the all-taken error."""
+               skipped: list[text.Skipped] | None = None, tried: tuple[int, ...] = (),
+               claims: PortClaims | None = None) -> Plan:
+        """The first free port of ``ports`` (the planner's rule), or the all-taken error.
+        The port chosen stays claimed in ``claims`` until the caller releases it."""
+        starting: set[int] = set()
+
         def probe_(port: int) -> Availability:
-            return Availability.IN_USE if port in claimed else self._probe(port)
+            if port in claimed:
+                return Availability.IN_USE
+            if claims is not None and not claims.claim(port):
+                starting.add(port)
+                return Availability.IN_USE
+            state = self._probe(port)
+            if state is not Availability.FREE and claims is not None:
+                claims.release(port)
+            return state
 
         sel = select_port(Service(name=spec.unit, ports=spec.candidates), probe_, ports)
-        skipped = list(skipped or []) + self.describe_skipped(sel.skipped)
+        skipped = list(skipped or []) + self.describe_skipped(sel.skipped, starting)
         tried = tried + tuple(p for p, _ in sel.tried)
         if sel.port is None:
             return Plan(spec, skipped=skipped, tried=tried, error=text.all_taken(tried, skipped, spec.unit),
@@ -72,13 +86,15 @@ class StartPlanner:
         claimed.add(sel.port)
         return Plan(spec, port=sel.port, skipped=skipped, tried=tried)
 
-    def describe_skipped(self, skipped: Iterable[tuple[int, Availability]]) -> list[text.Skipped]:
+    def describe_skipped(self, skipped: Iterable[tuple[int, Availability]],
+                         starting: set[int] = frozenset()) -> list[text.Skipped]:  # type: ignore[assignment]
         skipped = list(skipped)
         snap = self._scanner.scan([p for p, _ in skipped]) if skipped else None
         out = []
         for port, availability in skipped:
             holders = snap.info(port).holders if snap else ()
-            out.append(text.Skipped(port, holders[0] if holders else None, availability))
+            holder = holders[0] if holders else None
+            out.append(text.Skipped(port, holder, availability, starting=holder is None and port in starting))
         return out
 
     def find_adoptable(self, spec: UnitSpec) -> tuple[int, int | None] | None:

@@ -13,10 +13,11 @@ next fallback with a warning naming that process.
 from __future__ import annotations
 
 import os
+import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import psutil
@@ -31,7 +32,8 @@ from ..registry.model import Registry
 from . import logfiles, text
 from . import records as state
 from .launch import Launcher, LaunchResult
-from .log_sink import settle
+from .log_sink import RELAY_END_WAIT, settle
+from .port_claims import PortClaims
 from .records import ManagedRecord
 from .restart_policy import RestartPolicy
 from .start_check import Scanner, Verdict, default_scanner
@@ -77,7 +79,8 @@ class Supervisor:
         self._policies: dict[str, RestartPolicy] = {}
         self._pending: dict[str, float] = {}           # unit -> clock() when a restart is due
         self._start_order: list[str] = []
-        self._detached: list[Spawned] = []             # children that daemonized (their relay may run on)
+        self._detached: list[tuple[str, Spawned]] = []  # children that daemonized (their relay runs on)
+        self._ended_relays: list[subprocess.Popen] = []  # relays of ended children still writing
 
     def close(self) -> None:
         """Release what this object holds (the scanner it made; Windows job handles).
@@ -86,10 +89,18 @@ class Supervisor:
         """
         with self._lock:
             children = list(self._children.values())
-        for spawned in children + self._detached:
+        for spawned in children:
             spawned.popen.poll()         # reap a child that ended (or was stopped by another supervisor)
             if spawned.relay is not None:
+                spawned.relay.poll()     # a running child's relay runs on
+        for unit, spawned in self._detached:
+            spawned.popen.poll()
+            if self._store.get(unit) is None:   # the daemon was stopped: its relay ends now
+                settle(spawned.relay, RELAY_END_WAIT)
+            elif spawned.relay is not None:
                 spawned.relay.poll()
+        for relay in self._ended_relays:
+            settle(relay, RELAY_END_WAIT)
             if spawned.job is not None:  # pragma: no cover - Windows only
                 spawned.job.close()
         if self._own_scanner and hasattr(self._scanner, "close"):
@@ -133,18 +144,27 @@ class Supervisor:
             except LockTimeout as exc:
                 return [StartOutcome(u, False, None, None, error=f"{u} was not started: {exc}",
                                      failure=StartFailure.BUSY) for u in units]
-            return self._start_locked(units)
+            claims = held.enter_context(self._port_claims())
+            return self._start_locked(units, claims)
+
+    @contextmanager
+    def _port_claims(self) -> Iterator[PortClaims]:
+        claims = PortClaims(self._paths.state_dir / "locks", self._os)
+        try:
+            yield claims
+        finally:
+            claims.release_all()
 
     def _start_lock(self, unit: str) -> Path:
         return self._paths.state_dir / "locks" / (logfiles.log_path(self._paths, unit).stem + ".lock")
 
-    def _start_locked(self, units: list[str]) -> list[StartOutcome]:
+    def _start_locked(self, units: list[str], claims: PortClaims) -> list[StartOutcome]:
         if any(u not in self._registry.services for u in units):
             # The one place a start writes the model-slot allocations: before it uses them.
             allocate_slots(self._registry, self._paths.allocations_file)
         unit_specs = specs(self._registry, units, self._paths.allocations_file)
         claimed: set[int] = set()
-        plans = [self._planner.plan(spec, claimed) for spec in unit_specs]
+        plans = [self._planner.plan(spec, claimed, claims) for spec in unit_specs]
         blocked = [p for p in plans if p.error]
         if blocked:
             names_ = ", ".join(p.spec.unit for p in blocked)
@@ -166,10 +186,10 @@ class Supervisor:
             with self._lock:
                 self._pending.pop(p.spec.unit, None)
                 self._policies.pop(p.spec.unit, None)  # a start by hand forgets earlier failures
-            outcomes.append(self._execute(p))
+            outcomes.append(self._execute(p, claims))
         return outcomes
 
-    def _execute(self, plan: Plan) -> StartOutcome:
+    def _execute(self, plan: Plan, claims: PortClaims) -> StartOutcome:
         spec = plan.spec
         with self._lock:
             if spec.unit not in self._start_order:
@@ -183,7 +203,7 @@ class Supervisor:
                                 warnings=(f"{spec.unit} is already running on port {rec.port} (pid {rec.main_pid})",))
         if plan.adopt_port is not None:
             return self._adopt(spec, plan.adopt_port, plan.adopt_pid)
-        return self._launch(plan)
+        return self._launch(plan, claims)
 
     def _adopt(self, spec: UnitSpec, port: int, pid: int | None) -> StartOutcome:
         note = f"{spec.unit} already answers on port {port}"
@@ -209,12 +229,13 @@ class Supervisor:
         self._emit("started", spec.unit, port, msg)
         return StartOutcome(spec.unit, True, port, spec.preferred, adopted=True, pid=pid, warnings=(msg,))
 
-    def _launch(self, plan: Plan) -> StartOutcome:
+    def _launch(self, plan: Plan, claims: PortClaims) -> StartOutcome:
         spec = plan.spec
         while True:
             assert plan.port is not None
             self._emit("starting", spec.unit, plan.port, f"starting {spec.title} on port {plan.port}")
             result = self._launcher.launch(spec, plan.port)
+            claims.release(plan.port)   # running (it visibly holds the port now) or gone
             if result.verification.verdict is Verdict.RUNNING:
                 return self._started(plan, result)
             if result.verification.verdict is not Verdict.LOST_RACE:
@@ -223,7 +244,7 @@ class Supervisor:
             lost = text.Skipped(plan.port, holder)
             rest = [p for p in spec.candidates if p not in plan.tried]
             claimed = {plan.port}
-            plan = self._planner.select(spec, rest, claimed, plan.skipped + [lost], plan.tried)
+            plan = self._planner.select(spec, rest, claimed, plan.skipped + [lost], plan.tried, claims)
             if plan.error:
                 self._emit("failed", spec.unit, None, plan.error)
                 return StartOutcome(spec.unit, False, None, spec.preferred, tuple((s.port, s.describe()) for s in plan.skipped),
@@ -297,9 +318,12 @@ class Supervisor:
             if rec is not None and rec.pid == spawned.popen.pid and not rec.stopping and rec.alive:
                 with self._lock:   # it daemonized: the processes with its mark run on; watch those
                     self._adopted[unit] = "ours"
-                    self._detached.append(spawned)
+                    self._detached.append((unit, spawned))
                 continue
             settle(spawned.relay)        # its last lines reach the log before anything is told
+            if spawned.relay is not None and spawned.relay.returncode is None:
+                with self._lock:
+                    self._ended_relays.append(spawned.relay)
             if rec is None or rec.pid != spawned.popen.pid or rec.stopping:
                 # stopped on purpose by another command (or replaced by a newer start): no restart
                 self._emit("stopped", unit, rec.port if rec else None, f"{unit} was stopped (exit code {rc})")
@@ -328,7 +352,8 @@ class Supervisor:
             except LookupError:
                 continue  # no longer in the registry
             self._emit("restarting", unit, None, f"restarting {unit} now")
-            self._execute(self._planner.plan(spec, set()))
+            with self._port_claims() as claims:
+                self._execute(self._planner.plan(spec, set(), claims), claims)
 
     def _crashed(self, unit: str, port: int | None, how: str, rc: int | None) -> None:
         tail = self.log_tail(unit, 10)

@@ -13,6 +13,7 @@ from ..ports.probe import Availability
 from ..ports.selection import all_taken_lines, fallback_warning
 
 UNSEEN = "a process Port Manager cannot see"
+STARTING = "another Port Manager start, about to launch on it"
 
 
 @dataclass(frozen=True)
@@ -22,20 +23,23 @@ class Skipped:
     port: int
     holder: Holder | None = None
     availability: Availability = Availability.IN_USE
+    starting: bool = False            # claimed by another start (``port_claims``), not yet held
 
     def short(self) -> str:
         """``nginx, pid 812`` -- for the CLI line."""
         if self.availability is Availability.RESERVED:
             return "reserved by the operating system"
         if self.holder is None:
-            return UNSEEN
+            return STARTING if self.starting else UNSEEN
         return f"{self.holder.name or '?'}, pid {self.holder.pid}"
 
     def describe(self) -> str:
         """``nginx (pid 812)`` -- for ``StartOutcome.fallback_from`` and events."""
         if self.availability is Availability.RESERVED:
             return "the operating system (reserved port)"
-        return self.holder.describe() if self.holder is not None else UNSEEN
+        if self.holder is None:
+            return STARTING if self.starting else UNSEEN
+        return self.holder.describe()
 
 
 def fallback_line(preferred: int, port: int, skipped: Iterable[Skipped]) -> str:

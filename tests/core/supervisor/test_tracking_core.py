@@ -111,3 +111,55 @@ def test_a_daemon_of_ours_holding_a_port_is_shown_as_ours_not_as_a_holder_to_kil
     rows = {r.key: r for r in build_rows(registry(), slots(), snapshot({3791: holder(5150)}),
                                          [Managed("router", 4242, 3791, marked=(5150,))])}
     assert rows[("router", 3791)].state is RowState.OURS and rows[("router", 3791)].ours
+
+
+def test_concurrent_starts_sharing_ports_through_so_reuseport_each_get_a_free_one(tmp_path, make_supervisor):
+    import threading
+
+    for _ in range(5):      # the old code lost this race only sometimes: five chances, fresh ports each
+        [p, q] = free_ports(2)
+        services = "".join(service_yaml(n, [p, q], fake_command("--reuseport"), stop_timeout=2) for n in ("a", "b"))
+        reg = make_registry(tmp_path, services)
+        sups = {name: make_supervisor(reg) for name in ("a", "b")}
+        results: dict = {}
+        go = threading.Barrier(2)
+
+        def start(name, sups=sups, results=results, go=go):
+            go.wait()
+            results[name] = sups[name].start(name)[0]
+
+        threads = [threading.Thread(target=start, args=(name,)) for name in sups]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert all(results[n].ok for n in sups), {n: results[n].error for n in results}
+        assert {results["a"].port, results["b"].port} == {p, q}
+        assert all(sups[n].stop(n)[0].ok for n in sups)
+
+
+def test_a_port_claimed_by_another_start_is_skipped_and_named_so(tmp_path, pm_home):
+    from portmanager_gui.core.ports.probe import probe as real_probe
+    from portmanager_gui.core.supervisor.port_claims import PortClaims
+    from portmanager_gui.core.supervisor.start_plan import StartPlanner
+    from portmanager_gui.core.supervisor.unit_spec import specs
+
+    [p, q] = free_ports(2)
+    reg = make_registry(tmp_path, service_yaml("a", [p, q], fake_command()))
+    other, mine = PortClaims(tmp_path / "locks", "linux"), PortClaims(tmp_path / "locks", "linux")
+    assert other.claim(p)
+    planner = StartPlanner(reg, StateStore(tmp_path / "s.json"), _NoHolders(), real_probe, lambda rec: None)
+    plan = planner.plan(specs(reg, ["a"])[0], set(), mine)
+    assert plan.port == q and plan.skipped[0].describe() == "another Port Manager start, about to launch on it"
+    assert not other.claim(q)          # the chosen port stays claimed until the launch is over
+    mine.release_all()
+    other.release_all()
+    assert other.claim(q)
+    other.release_all()
+
+
+class _NoHolders:
+    def scan(self, ports):
+        from portmanager_gui.core.occupancy.snapshot import Snapshot
+
+        return Snapshot(0.0)
