@@ -100,7 +100,11 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
     rows = status_rows(reg, args.names, ctx.paths.allocations_file)
     with OccupancyScanner() as scanner:
         snap = scanner.scan(r.port for r in rows)
-    managed = {(r.unit, r.port): r for r in state.store_for(ctx.paths).records() if r.alive}
+    store = state.store_for(ctx.paths)
+    managed = {(r.unit, r.port): r for r in store.records() if r.alive}
+    damaged = store.damaged()
+    if damaged:   # "ours" may be missing from the table: say why
+        ctx.warn(f"WARNING: {damaged}")
     containers = _containers(snap)
     if args.json:
         ctx.print(json.dumps({**snapshot_json(snap), "rows": [

@@ -127,12 +127,16 @@ def _supervisor(ctx: Context, registry: Registry, **kwargs) -> Supervisor:
     return Supervisor(registry, ctx.paths.ensure(), **kwargs)
 
 
-def _check_names(sup: Supervisor, names: list[str]) -> None:
+def _check_names(sup: Supervisor, names: list[str], ctx: Context | None = None) -> None:
+    """Unknown names are bad input; a damaged state record is told before a start replaces it."""
     try:
         for name in names:
             sup.units(name)
     except UnknownName as exc:
         raise CliError(str(exc)) from None
+    damaged = sup.state_problem() if ctx is not None else None
+    if damaged:
+        ctx.warn(f"WARNING: {damaged}; it is kept as {sup.damaged_copy_path()} when replaced")
 
 
 # -- up -----------------------------------------------------------------------------------
@@ -169,7 +173,7 @@ def _up(ctx: Context, registry: Registry, sup: Supervisor, names: list[str], sto
     if not names:
         raise CliError("nothing to start: no service or model group in the registry has a command; "
                        "add `command: [...]` to one (see the README)")
-    _check_names(sup, names)
+    _check_names(sup, names, ctx)
     with stop_signals(stop):
         outcomes = sup.start_many(names)
         ok = _report_starts(ctx, registry, outcomes, banner=True)
@@ -208,7 +212,7 @@ def _shutdown(ctx: Context, sup: Supervisor, quiet_if_empty: bool = False) -> No
 def cmd_start(ctx: Context, args: argparse.Namespace) -> int:
     registry = ctx.load_registry()
     with _supervisor(ctx, registry) as sup:
-        _check_names(sup, args.names)
+        _check_names(sup, args.names, ctx)
         return 0 if _report_starts(ctx, registry, sup.start_many(args.names), banner=False) else 1
 
 

@@ -193,3 +193,17 @@ def test_a_damaged_state_record_is_kept_aside_before_it_is_replaced(tmp_path):
     assert "services.json cannot be read" in store.damaged()
     store.put(ManagedRecord("router", 1, 1.0, 41000, ("x",), 0.0, ""))
     assert store.damaged_copy.read_text() == "not json" and store.damaged() is None
+
+
+def test_start_and_status_tell_a_damaged_state_record_before_replacing_it(tmp_path, no_leftovers):
+    [p] = free_ports(1)
+    registry = write_registry(tmp_path, service_yaml("web", [p], fake_command(), stop_timeout=2))
+    state_file = core_paths.resolve().ensure().services_state_file
+    state_file.write_text("[1, 2")
+    status = _run(registry, "status", "web")
+    assert "services.json cannot be read" in status.stderr and state_file.read_text() == "[1, 2"
+    started = _run(registry, "start", "web")
+    assert started.returncode == 0, started.stderr
+    assert "services.json cannot be read" in started.stderr and "services.json.damaged" in started.stderr
+    assert (state_file.parent / "services.json.damaged").read_text() == "[1, 2"
+    assert _run(registry, "stop", "web").returncode == 0

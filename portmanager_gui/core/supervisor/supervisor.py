@@ -437,6 +437,9 @@ class Supervisor:
         """Why the state record is damaged (a line naming the file), or None."""
         return self._store.damaged()
 
+    def damaged_copy_path(self) -> Path:
+        return self._store.damaged_copy
+
     def record_for(self, unit: str) -> ManagedRecord | None:
         return self._store.get(unit)
 
