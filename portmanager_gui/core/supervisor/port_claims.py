@@ -7,13 +7,46 @@ to the next port, meet there again and give up while every port is free again. A
 closes that window: from the moment a port is chosen until its service is verified (it
 then visibly holds the port) or has failed, a lock file per port in the state folder says
 "being started"; another start treats a claimed port as taken and moves on.
+
+The start locks live here too: one per unit, held from planning until the unit is verified,
+so a second start of the same unit waits and then finds it running.
 """
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from ..platform.file_lock import try_lock, unlock
+from ..paths import Paths
+from ..platform.file_lock import locked, try_lock, unlock
+from . import logfiles
+
+START_LOCK_WAIT = 300.0   # another start of the same unit may verify for its whole start_timeout
+
+
+def lock_folder(paths: Paths) -> Path:
+    return paths.state_dir / "locks"
+
+
+@contextmanager
+def start_locks(paths: Paths, units: Iterable[str]) -> Iterator[None]:
+    """Hold the start lock of each unit (raises ``LockTimeout`` after ``START_LOCK_WAIT``)."""
+    with ExitStack() as held:
+        for unit in sorted(units):   # one order everywhere: no deadlock between two starts
+            path = lock_folder(paths) / (logfiles.log_path(paths, unit).stem + ".lock")
+            held.enter_context(locked(path, timeout=START_LOCK_WAIT))
+        yield
+
+
+@contextmanager
+def port_claims(paths: Paths, os_name: str) -> Iterator["PortClaims"]:
+    """Claims for one start, all released when it is over."""
+    claims = PortClaims(lock_folder(paths), os_name)
+    try:
+        yield claims
+    finally:
+        claims.release_all()
 
 
 class PortClaims:

@@ -16,15 +16,15 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from pathlib import Path
 
 import psutil
 
 from ..paths import Paths
 from ..platform import current_os
-from ..platform.file_lock import LockTimeout, locked
+from ..platform.file_lock import LockTimeout
 from ..platform.process_tree import Spawned, has_process_groups
 from ..ports.probe import Availability, probe
 from ..ports.selection import allocate_slots
@@ -33,7 +33,7 @@ from . import logfiles, text
 from . import records as state
 from .launch import Launcher, LaunchResult
 from .log_sink import RELAY_END_WAIT, settle
-from .port_claims import PortClaims
+from .port_claims import PortClaims, port_claims, start_locks
 from .records import ManagedRecord
 from .restart_policy import RestartPolicy
 from .start_check import Scanner, Verdict, default_scanner
@@ -41,8 +41,6 @@ from .start_plan import Plan, StartPlanner
 from .stopper import UnitStopper
 from .types import StartFailure, StartOutcome, StopFailure, StopOutcome, SupervisorEvent
 from .unit_spec import UnitSpec, default_names, expand, specs
-
-START_LOCK_WAIT = 300.0   # another start of the same unit may verify for its whole start_timeout
 
 
 class Supervisor:
@@ -139,24 +137,12 @@ class Supervisor:
             units += [u for u in self.units(name) if u not in units]
         with ExitStack() as held:
             try:
-                for unit in sorted(units):   # one order everywhere: no deadlock between two starts
-                    held.enter_context(locked(self._start_lock(unit), timeout=START_LOCK_WAIT))
+                held.enter_context(start_locks(self._paths, units))
             except LockTimeout as exc:
                 return [StartOutcome(u, False, None, None, error=f"{u} was not started: {exc}",
                                      failure=StartFailure.BUSY) for u in units]
-            claims = held.enter_context(self._port_claims())
+            claims = held.enter_context(port_claims(self._paths, self._os))
             return self._start_locked(units, claims)
-
-    @contextmanager
-    def _port_claims(self) -> Iterator[PortClaims]:
-        claims = PortClaims(self._paths.state_dir / "locks", self._os)
-        try:
-            yield claims
-        finally:
-            claims.release_all()
-
-    def _start_lock(self, unit: str) -> Path:
-        return self._paths.state_dir / "locks" / (logfiles.log_path(self._paths, unit).stem + ".lock")
 
     def _start_locked(self, units: list[str], claims: PortClaims) -> list[StartOutcome]:
         if any(u not in self._registry.services for u in units):
@@ -352,7 +338,7 @@ class Supervisor:
             except LookupError:
                 continue  # no longer in the registry
             self._emit("restarting", unit, None, f"restarting {unit} now")
-            with self._port_claims() as claims:
+            with port_claims(self._paths, self._os) as claims:
                 self._execute(self._planner.plan(spec, set(), claims), claims)
 
     def _crashed(self, unit: str, port: int | None, how: str, rc: int | None) -> None:
