@@ -405,8 +405,8 @@ class Supervisor:
                     self._children.setdefault(unit, spawned)
                 if adopted is not None:
                     self._adopted.setdefault(unit, adopted)
-        if outcome.pid is not None:
-            self._emit("stopped", unit, outcome.port, outcome.message)
+        if outcome.pid is not None:   # a refused stop is told as a failure: the app notifies it
+            self._emit("failed" if outcome.failure else "stopped", unit, outcome.port, outcome.message)
         return outcome
 
     def _grace(self, unit: str) -> float:

@@ -44,7 +44,9 @@ def test_windows_compares_user_names():
 def test_a_service_running_as_another_user_now_is_refused_and_its_record_kept(tmp_path, make_supervisor,
                                                                              monkeypatch):
     [p] = free_ports(1)
-    sup = make_supervisor(make_registry(tmp_path, service_yaml("web", [p], fake_command(), stop_timeout=2)))
+    events = []
+    sup = make_supervisor(make_registry(tmp_path, service_yaml("web", [p], fake_command(), stop_timeout=2)),
+                          on_event=events.append)
     [out] = sup.start("web")
     assert out.ok, out.error
     real_owner = pt._owner
@@ -61,6 +63,7 @@ def test_a_service_running_as_another_user_now_is_refused_and_its_record_kept(tm
     assert f"web (pid {out.pid}) is ours but cannot be stopped: owned by uid 65534 now" in stop.message
     assert psutil.pid_exists(out.pid) and probe(p) is Availability.IN_USE
     assert sup.record_for("web") == before                     # kept as it was (not even marked stopping)
+    assert events[-1].kind == "failed" and events[-1].message == stop.message   # the app notifies it
     monkeypatch.setattr(pt, "_owner", real_owner)
     assert sup.stop("web")[0].ok
 
