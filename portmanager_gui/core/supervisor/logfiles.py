@@ -17,9 +17,10 @@ import shutil
 import stat
 from collections import deque
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from ..paths import Paths
+if TYPE_CHECKING:   # the log relay imports this module: keep its start-up light
+    from ..paths import Paths
 
 MAX_BYTES = 10 * 1024 * 1024
 BACKUPS = 3

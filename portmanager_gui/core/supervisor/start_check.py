@@ -29,6 +29,9 @@ ADDRESS_IN_USE = re.compile(
     r"only one usage of each socket address|couldn't bind HTTP server socket", re.I)
 
 
+HIDDEN_GRACE = 1.0   # how long an unseen holder of the port must last to count as another process
+
+
 class Scanner(Protocol):
     def scan(self, ports: Iterable[int]) -> Snapshot: ...
 
@@ -92,6 +95,7 @@ def wait_until_running(*, poll: Callable[[], int | None], root_pid: int, port: i
     deadline = now() + timeout
     cancel = cancel or threading.Event()
     last = "its port never started listening"
+    hidden_since: float | None = None
     while True:
         rc = poll()
         if rc is not None:
@@ -101,8 +105,17 @@ def wait_until_running(*, poll: Callable[[], int | None], root_pid: int, port: i
             return Verification(verdict, info.holders, rc, hidden_holder=info.status is PortStatus.HIDDEN)
         info = scanner.scan([port]).info(port)
         foreign, hidden = foreign_holders(info, ours)
-        if foreign or hidden:
+        if foreign:
             return Verification(Verdict.LOST_RACE, foreign, hidden_holder=hidden)
+        if hidden:
+            # Our own child between bind() and listen(), or listening before its socket's owner
+            # could be read, looks like an unseen holder for a moment: only a lasting one counts.
+            hidden_since = now() if hidden_since is None else hidden_since
+            if now() - hidden_since >= HIDDEN_GRACE or now() >= deadline:
+                return Verification(Verdict.LOST_RACE, foreign, hidden_holder=hidden)
+            cancel.wait(interval)
+            continue
+        hidden_since = None
         if info.holders:
             if health_url is None:
                 return Verification(Verdict.RUNNING)

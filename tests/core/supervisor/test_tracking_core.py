@@ -166,3 +166,43 @@ class _NoHolders:
         from portmanager_gui.core.occupancy.snapshot import Snapshot
 
         return Snapshot(0.0)
+
+
+class _LateOwner:
+    """A real scanner that, the first times it sees a listener, cannot tell whose it is yet
+    (a socket bound but not listening, or one whose owner was not read yet)."""
+
+    def __init__(self, times: int):
+        from portmanager_gui.core.occupancy.scan import OccupancyScanner
+
+        self.real, self.left = OccupancyScanner(), times
+
+    def scan(self, ports):
+        from portmanager_gui.core.occupancy.snapshot import (
+            PortInfo,
+            PortStatus,
+            Snapshot,
+        )
+
+        snap = self.real.scan(ports)
+        if self.left and any(info.holders for info in snap.ports.values()):
+            self.left -= 1
+            return Snapshot(snap.taken_at, {p: PortInfo(p, PortStatus.HIDDEN) if i.holders else i
+                                            for p, i in snap.ports.items()})
+        return snap
+
+    def close(self):
+        self.real.close()
+
+
+def test_our_own_child_seen_as_an_unseen_holder_for_a_moment_is_not_a_lost_race(tmp_path, make_supervisor):
+    [p, q] = free_ports(2)
+    scanner = _LateOwner(times=2)
+    try:
+        sup = make_supervisor(make_registry(tmp_path, service_yaml("web", [p, q], fake_command(), health=None)),
+                              scanner=scanner)
+        [out] = sup.start("web")
+        assert out.ok and out.port == p and out.warnings == (), out
+    finally:
+        sup.stop_all()
+        scanner.close()
