@@ -23,12 +23,13 @@ from ..platform.process_tree import (
     Spawned,
     leftovers,
     not_ours_to_signal,
+    owner_id,
     reopen_job,
     stop_tree,
 )
 from . import records as state
 from .log_sink import RELAY_END_WAIT, settle, wait_relay_ended
-from .marker import find_marked
+from .marker import CREATED_BEFORE_SLACK, find_marked
 from .records import ManagedRecord, StateStore
 from .start_check import Scanner
 from .types import StopFailure, StopOutcome
@@ -54,6 +55,9 @@ class UnitStopper:
         job = self.job_of(rec, spawned)
         marked = self.marked(rec)
         if leader is None and not marked and not leftovers(pgid, job, self._os):
+            hidden = self.unreadable_holder(rec)
+            if hidden is not None:   # maybe ours, running as another user: keep the record, say so
+                return self._refused(rec, (hidden,), maybe=True)
             self._store.remove(unit, rec.pid)
             reap(spawned, job)
             return StopOutcome(unit, True, rec.pid, rec.port, f"{unit} was not running any more (pid {rec.pid} had ended)")
@@ -82,11 +86,35 @@ class UnitStopper:
             return []
         return find_marked([rec.marker], rec.started_at).get(rec.marker, [])
 
-    def _refused(self, rec: ManagedRecord, refused: tuple[tuple[int, int | str | None], ...]) -> StopOutcome:
+    def unreadable_holder(self, rec: ManagedRecord) -> tuple[int, int | str | None] | None:
+        """(pid, owner) of a holder of ``rec``'s port started since ``rec`` whose mark we may not read
+        (another user's process: a daemon of ours that also dropped privileges looks like this)."""
+        if not rec.marker:
+            return None     # no mark was set (an adopted copy, an older record): nothing to go by
+        for holder in self._scanner.scan([rec.port]).info(rec.port).holders:
+            if holder.pid is None or (holder.create_time or 0.0) < rec.started_at - CREATED_BEFORE_SLACK:
+                continue
+            try:
+                proc = psutil.Process(holder.pid)
+                proc.environ()
+            except psutil.AccessDenied:
+                return holder.pid, owner_id(proc, self._os)
+            except psutil.Error:
+                continue
+        return None
+
+    def _refused(self, rec: ManagedRecord, refused: tuple[tuple[int, int | str | None], ...],
+                 maybe: bool = False) -> StopOutcome:
         pid, owner = refused[0]
         who = f"uid {owner}" if isinstance(owner, int) else (owner or "another user")
-        msg = (f"{rec.unit} (pid {pid}) is ours but cannot be stopped: owned by {who} now; "
-               f"stop it as that user or with admin rights. Port Manager keeps its record")
+        if maybe:
+            msg = (f"{rec.unit}'s port {rec.port} is held by pid {pid}, owned by {who}, started after {rec.unit}; "
+                   f"it may be {rec.unit} running as another user, whose mark Port Manager may not read: "
+                   f"it cannot be stopped from here. Stop it as that user or with admin rights. "
+                   f"Port Manager keeps its record")
+        else:
+            msg = (f"{rec.unit} (pid {pid}) is ours but cannot be stopped: owned by {who} now; "
+                   f"stop it as that user or with admin rights. Port Manager keeps its record")
         return StopOutcome(rec.unit, False, pid, rec.port, msg, failure=StopFailure.OTHER_OWNER, owner=owner)
 
     def job_of(self, rec: ManagedRecord, spawned: Spawned | None) -> Job | None:

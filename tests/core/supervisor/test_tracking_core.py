@@ -206,3 +206,27 @@ def test_our_own_child_seen_as_an_unseen_holder_for_a_moment_is_not_a_lost_race(
     finally:
         sup.stop_all()
         scanner.close()
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="a daemon's fork/setsid are POSIX")
+def test_a_daemon_whose_mark_cannot_be_read_is_not_forgotten_while_it_holds_the_port(tmp_path, make_supervisor,
+                                                                                     monkeypatch):
+    [p] = free_ports(1)
+    sup = make_supervisor(make_registry(tmp_path, service_yaml("web", [p], fake_command("--daemonize"),
+                                                               stop_timeout=2)))
+    [out] = sup.start("web")
+    assert out.ok, out.error
+    real_environ, real_owner = psutil.Process.environ, pt._owner
+
+    def denied(self):           # the OS facts of an ordinary user: another user's environment is closed
+        raise psutil.AccessDenied(self.pid)
+
+    monkeypatch.setattr(psutil.Process, "environ", denied)
+    monkeypatch.setattr(pt, "_owner", lambda proc, os_name, sender=False: (1000, 1000) if sender else (65534, 65534))
+    [stop] = sup.stop("web")
+    assert not stop.ok and stop.failure is StopFailure.OTHER_OWNER and stop.owner == 65534, stop
+    assert f"port {p} is held by pid {out.pid}, owned by uid 65534" in stop.message
+    assert sup.record_for("web") is not None and probe(p) is Availability.IN_USE     # kept, nothing signalled
+    monkeypatch.setattr(psutil.Process, "environ", real_environ)
+    monkeypatch.setattr(pt, "_owner", real_owner)
+    assert sup.stop("web")[0].ok and probe(p) is Availability.FREE
