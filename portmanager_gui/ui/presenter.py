@@ -185,7 +185,8 @@ class Presenter(QObject):
             "warn", conflict=True)
 
     def _on_records(self, records) -> None:
-        new = tuple(Managed(r.unit, r.pid, r.port, bool(getattr(r, "alive", True))) for r in records)
+        new = tuple(Managed(r.unit, r.pid, r.port, bool(getattr(r, "alive", True)), tuple(getattr(r, "marked", ())))
+                    for r in records)
         if new != self.records:
             self.records, self._records_new = new, True
 
