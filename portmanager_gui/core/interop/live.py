@@ -15,14 +15,21 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 from urllib.parse import urlsplit
 
-from ..registry.model import Group
+from ..registry.model import Group, Registry
 
-_SERVERS = ("llama-server", "llama-server.exe", "server", "llama_cpp.server")
+# The service an import names after the runtime's proxy (its listen port).
+PROXY_SERVICE = {"claracore": "claracore", "llama-swap": "llama-swap"}
+API_TIMEOUT = 1.0      # seconds for one /running answer on loopback
+_SERVERS = ("llama-server", "server", "llama_cpp.server")
+
+
+def proxy_service(runtime: str) -> str:
+    return PROXY_SERVICE.get(runtime, runtime)
 
 
 @dataclass(frozen=True)
@@ -49,12 +56,31 @@ def _opt(argv: Sequence[str], names: tuple[str, ...]) -> str:
     return ""
 
 
+def _base(arg: str) -> str:
+    return PurePath(arg.replace("\\", "/")).name.lower()
+
+
+def _program(argv: Sequence[str]) -> str:
+    """The program an interpreter runs (``python -m llama_cpp.server``, ``python llama-server.py``), else argv[0]."""
+    exe = _base(argv[0])
+    if not exe.startswith(("python", "py.exe", "pypy")):
+        return exe
+    rest = list(argv[1:])
+    while rest and rest[0].startswith("-") and rest[0] != "-m":
+        rest.pop(0)                         # interpreter flags such as -u, -X utf8 (not their values)
+    if len(rest) >= 2 and rest[0] == "-m":
+        return rest[1].lower()
+    return _base(rest[0]) if rest else exe
+
+
+def _is_server(program: str) -> bool:
+    stem = program.removesuffix(".exe").removesuffix(".py")
+    return stem in _SERVERS or stem.startswith("llama-server")
+
+
 def model_server(argv: Sequence[str]) -> ModelServer | None:
     """A llama-server (or compatible) model server from its command line, else None."""
-    if not argv:
-        return None
-    exe = PurePath(argv[0].replace("\\", "/")).name.lower()
-    if exe not in _SERVERS and not exe.startswith("llama-server"):
+    if not argv or not _is_server(_program(argv)):
         return None
     port = _opt(argv, ("--port",))
     if not port.isdigit():
@@ -103,26 +129,102 @@ class ModelCheck:
     actual: int | None         # where it really runs, None when not running
     state: str = ""            # llama-swap's state ("ready", "starting"...), or "listening"
     source: str = ""           # "api" | "process"
+    held_by: str = ""          # another model of the pool that serves on ``expected``
+    pool: str = ""
+
+    @property
+    def moved(self) -> bool:
+        """It runs, but on another port than the registry's."""
+        return self.actual is not None and self.actual != self.expected
 
     @property
     def mismatch(self) -> bool:
-        return self.actual is not None and self.actual != self.expected
+        """It runs elsewhere, or its registered port serves another model: the registry is wrong."""
+        return self.moved or bool(self.held_by)
+
+
+Holders = Mapping[int, Sequence[str]] | Iterable[tuple[int, Sequence[str]]]
+
+
+def _servers(holders: Holders | None) -> list[ModelServer]:
+    """Recognised model servers, each at the port it really listens on."""
+    pairs = holders.items() if isinstance(holders, Mapping) else (holders or ())
+    out = []
+    for port, argv in pairs:
+        server = model_server(argv)
+        if server is not None:
+            out.append(ModelServer(port, server.model, server.alias))
+    return out
 
 
 def compare(pool: Group, running: Iterable[RunningModel] | None = None,
-            holders: Mapping[int, Sequence[str]] | None = None) -> tuple[ModelCheck, ...]:
-    """Each member of a runtime-numbered pool: expected port beside the live one."""
+            holders: Holders | None = None) -> tuple[ModelCheck, ...]:
+    """Each member of a runtime-numbered pool: expected port beside the live one.
+
+    ``running`` is llama-swap's ``/running`` answer (exact: the proxy knows which model it
+    started where); ``holders`` (port, argv) stand in for the models it does not list, named
+    by ``--alias`` or the model file's stem.
+    """
     api = {r.model: r for r in running or ()}
-    servers = [s for s in (model_server(argv) for argv in (holders or {}).values()) if s is not None]
+    api_at = {r.port: r.model for r in api.values() if r.port is not None}
+    servers = _servers(holders)
+    members = set(pool.members)
     out = []
     for i, model in enumerate(pool.members):
         expected = pool.start_port + i
+        other = api_at.get(expected, model)
+        held_by = other if other != model else ""
+        if not held_by:
+            held_by = next((hit for s in servers if s.port == expected and model not in s.names()
+                            for hit in sorted(s.names() & (members - {model}))), "")
         r = api.get(model)
         if r is not None:
-            out.append(ModelCheck(model, expected, r.port, r.state, "api"))
+            out.append(ModelCheck(model, expected, r.port, r.state, "api", held_by, pool.name))
             continue
         s = next((s for s in servers if model in s.names()), None)
-        out.append(ModelCheck(model, expected, s.port if s else None, "listening" if s else "", "process" if s else ""))
+        out.append(ModelCheck(model, expected, s.port if s else None, "listening" if s else "",
+                              "process" if s else "", held_by, pool.name))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class LiveReport:
+    """What a running llama-swap / ClaraCore says about one runtime-numbered pool."""
+
+    runtime: str                        # "llama-swap" | "claracore"
+    pool: str
+    api_port: int | None                # the proxy port whose ``/running`` answered, None when none did
+    models: tuple[ModelCheck, ...]
+
+    @property
+    def mismatches(self) -> tuple[ModelCheck, ...]:
+        return tuple(m for m in self.models if m.mismatch)
+
+
+Fetch = Callable[[int], "tuple[RunningModel, ...] | None"]
+
+
+def report(registry: Registry, holders: Holders | None = None,
+           fetch: Fetch | None = None) -> tuple[LiveReport, ...]:
+    """Live truth for every runtime-numbered pool of ``registry`` (blocking: run it off the GUI thread).
+
+    The proxy's ``/running`` is asked on each of its service's ports in turn (loopback; a port
+    nothing listens on refuses at once), so a proxy on its fallback port still answers.
+    """
+    fetch = fetch or (lambda port: fetch_running(port, timeout=API_TIMEOUT))
+    pairs = list(holders.items() if isinstance(holders, Mapping) else (holders or ()))
+    out = []
+    for pool in registry.pools():
+        if not pool.numbered_by:
+            continue
+        svc = registry.services.get(proxy_service(pool.numbered_by))
+        api_port, running = None, None
+        for port in svc.ports if svc is not None else ():
+            running = fetch(port)
+            if running is not None:
+                api_port = port
+                break
+        out.append(LiveReport(pool.numbered_by, pool.name, api_port, compare(pool, running, pairs)))
     return tuple(out)
 
 

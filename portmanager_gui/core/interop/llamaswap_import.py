@@ -18,19 +18,15 @@ from pathlib import Path
 
 from ..registry.model import Registry, Service
 from .errors import InteropError
+from .live import proxy_service
 from .llamaswap import CLARACORE, DEFAULT_LISTEN, DEFAULT_START, LlamaSwapConfig, load
 from .naming import safe_name
 from .result import Finding, ImportResult, StartPortClash, moved
 
-PROXY_SERVICE = {CLARACORE: "claracore", "llama-swap": "llama-swap"}
 PROXY_DESCRIPTION = {CLARACORE: "ClaraCore web UI and API (model proxy)",
                      "llama-swap": "llama-swap model proxy (OpenAI-compatible API)"}
 LABEL = {CLARACORE: "ClaraCore", "llama-swap": "llama-swap"}
 CLARACORE_DESCRIPTION = PROXY_DESCRIPTION[CLARACORE]
-
-
-def proxy_service(runtime: str) -> str:
-    return PROXY_SERVICE.get(runtime, runtime)
 
 
 def _member_names(cfg: LlamaSwapConfig, findings: list[Finding]) -> tuple[str, ...]:

@@ -1,10 +1,6 @@
 """Live truth: llama-swap's /running on a real loopback server, and model servers recognised by argv."""
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
 from portmanager_gui.core.interop.live import (
@@ -14,36 +10,17 @@ from portmanager_gui.core.interop.live import (
     model_server,
 )
 from portmanager_gui.core.registry.model import Group
+from tests.helpers import FakeLlamaSwap
 
 
 @pytest.fixture
 def swap_api():
     """A real HTTP server on 127.0.0.1 answering /running as llama-swap does."""
-    body = json.dumps({"running": [
+    api = FakeLlamaSwap([
         {"model": "alpha", "state": "ready", "proxy": "http://127.0.0.1:5800", "cmd": "llama-server --port 5800"},
-        {"model": "zeta", "state": "starting", "proxy": "http://localhost:5809"}]}).encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - http.server's name
-            if self.path != "/running":
-                self.send_error(404)
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
+        {"model": "zeta", "state": "starting", "proxy": "http://localhost:5809"}])
+    yield api.port
+    api.close()
 
 
 def test_running_models_are_read_and_a_moved_model_is_a_mismatch(swap_api):
