@@ -13,8 +13,6 @@ Nothing here runs on the GUI thread: callers use the background worker.
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -60,17 +58,18 @@ def _base(arg: str) -> str:
     return PurePath(arg.replace("\\", "/")).name.lower()
 
 
-def _program(argv: Sequence[str]) -> str:
-    """The program an interpreter runs (``python -m llama_cpp.server``, ``python llama-server.py``), else argv[0]."""
+def _program(argv: Sequence[str]) -> tuple[str, int]:
+    """(the program's name, where its own arguments start): argv[0], or what an interpreter runs
+    (``python -m llama_cpp.server``, ``python llama-server.py``)."""
     exe = _base(argv[0])
     if not exe.startswith(("python", "py.exe", "pypy")):
-        return exe
-    rest = list(argv[1:])
-    while rest and rest[0].startswith("-") and rest[0] != "-m":
-        rest.pop(0)                         # interpreter flags such as -u, -X utf8 (not their values)
-    if len(rest) >= 2 and rest[0] == "-m":
-        return rest[1].lower()
-    return _base(rest[0]) if rest else exe
+        return exe, 1
+    i = 1
+    while i < len(argv) and argv[i].startswith("-") and argv[i] != "-m":
+        i += 1                              # interpreter flags such as -u, -O
+    if i + 1 < len(argv) and argv[i] == "-m":
+        return argv[i + 1].lower(), i + 2
+    return (_base(argv[i]), i + 1) if i < len(argv) else (exe, 1)
 
 
 def _is_server(program: str) -> bool:
@@ -80,8 +79,12 @@ def _is_server(program: str) -> bool:
 
 def model_server(argv: Sequence[str]) -> ModelServer | None:
     """A llama-server (or compatible) model server from its command line, else None."""
-    if not argv or not _is_server(_program(argv)):
+    if not argv:
         return None
+    program, first = _program(argv)
+    if not _is_server(program):
+        return None
+    argv = argv[first:]
     port = _opt(argv, ("--port",))
     if not port.isdigit():
         return None
@@ -114,9 +117,14 @@ def fetch_running(port: int, host: str = "127.0.0.1", timeout: float = 2.0) -> t
     """``GET http://host:port/running`` on loopback; None when nothing answers it as llama-swap does."""
     if host not in ("127.0.0.1", "::1", "localhost"):
         raise ValueError("the running-models API is only read on loopback")
+    import urllib.error  # here: the app shows its window without the HTTP client's import cost
+    import urllib.request
+
     url = f"http://{'[::1]' if host == '::1' else host}:{port}/running"
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - loopback http only
+        # No proxy handler: an http_proxy in the environment must never carry a loopback read away.
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(url, timeout=timeout) as resp:  # noqa: S310 - loopback http only
             return parse_running(resp.read(1_000_000).decode("utf-8", "replace"))
     except (urllib.error.URLError, OSError, ValueError):
         return None

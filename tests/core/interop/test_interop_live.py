@@ -51,6 +51,10 @@ def test_nothing_answering_is_none_not_an_error(swap_api):
      ModelServer(8102, "D:\\m\\bge-m3.gguf", "bge")),
     (["python", "-m", "http.server", "--port", "8000"], None),
     (["llama-server", "-m", "x.gguf"], None),   # no --port: its default, not a port the proxy gave it
+    (["/usr/bin/python3", "-u", "-m", "llama_cpp.server", "--model", "/m/phi.gguf", "--port", "8103"],
+     ModelServer(8103, "/m/phi.gguf")),        # llama-cpp-python's server, run by the interpreter
+    (["python3", "/opt/llama-server.py", "--port", "8104", "--alias", "tiny"], ModelServer(8104, "", "tiny")),
+    (["python3", "-m", "http.server", "--port", "8105", "-m", "x"], None),
 ])
 def test_model_server_recognition(argv, expected):
     assert model_server(argv) == expected
@@ -63,3 +67,33 @@ def test_process_holders_stand_in_when_the_api_is_silent():
     checks = {c.model: c for c in compare(pool, None, holders)}
     assert (checks["bge-m3"].actual, checks["bge-m3"].mismatch) == (8100, False)
     assert (checks["qwen"].actual, checks["qwen"].mismatch, checks["qwen"].source) == (8107, True, "process")
+
+
+def test_an_http_proxy_in_the_environment_never_carries_the_loopback_read(swap_api, monkeypatch):
+    """urllib honours http_proxy; a read of the local proxy's API must not go through one."""
+    monkeypatch.setenv("http_proxy", "http://192.0.2.1:3128")
+    monkeypatch.setenv("HTTP_PROXY", "http://192.0.2.1:3128")
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    running = fetch_running(swap_api, timeout=2.0)
+    assert running is not None and [r.model for r in running] == ["alpha", "zeta"]
+
+
+def test_report_asks_each_proxy_port_and_sets_api_and_processes_side_by_side():
+    from portmanager_gui.core.interop.live import RunningModel, report
+    from portmanager_gui.core.registry.model import Registry, Service
+    pool = Group("models", 5800, members=("a", "b", "c"), numbered_by="llama-swap")
+    reg = Registry({"llama-swap": Service("llama-swap", (8080, 8081))}, {}, pool)
+    asked = []
+
+    def fetch(port):
+        asked.append(port)
+        return (RunningModel("a", "ready", 5801),) if port == 8081 else None
+
+    (rep,) = report(reg, [(5800, ["llama-server", "--port", "5800", "--alias", "b"])], fetch)
+    assert asked == [8080, 8081] and rep.api_port == 8081 and rep.runtime == "llama-swap"
+    checks = {m.model: m for m in rep.models}
+    assert (checks["a"].actual, checks["a"].held_by, checks["a"].mismatch) == (5801, "b", True)
+    assert (checks["b"].actual, checks["b"].held_by, checks["b"].source) == (5800, "a", "process")
+    assert checks["c"].actual is None and not checks["c"].mismatch
+    assert report(Registry({}, {}, Group("models", 8100)), [], fetch) == ()
