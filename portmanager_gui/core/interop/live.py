@@ -19,6 +19,7 @@ from pathlib import PurePath
 from urllib.parse import urlsplit
 
 from ..registry.model import Group, Registry
+from .naming import safe_name
 
 # The service an import names after the runtime's proxy (its listen port).
 PROXY_SERVICE = {"claracore": "claracore", "llama-swap": "llama-swap"}
@@ -41,7 +42,7 @@ class ModelServer:
         out = {self.alias} if self.alias else set()
         if self.model:
             out.add(PurePath(self.model.replace("\\", "/")).stem)
-        return out
+        return out | {safe_name(n) for n in out} - {""}
 
 
 def _opt(argv: Sequence[str], names: tuple[str, ...]) -> str:
@@ -173,8 +174,12 @@ def compare(pool: Group, running: Iterable[RunningModel] | None = None,
     started where); ``holders`` (port, argv) stand in for the models it does not list, named
     by ``--alias`` or the model file's stem.
     """
-    api = {r.model: r for r in running or ()}
-    api_at = {r.port: r.model for r in api.values() if r.port is not None}
+    api: dict[str, RunningModel] = {}
+    for r in running or ():
+        # The registry holds the ID as Port Manager can name it ("qwen 7b" -> "qwen-7b").
+        api[r.model] = r
+        api.setdefault(safe_name(r.model), r)
+    api_at = {r.port: safe_name(r.model) or r.model for r in api.values() if r.port is not None}
     servers = _servers(holders)
     members = set(pool.members)
     out = []

@@ -5,6 +5,7 @@ import pytest
 
 from portmanager_gui.core.interop.live import (
     ModelServer,
+    RunningModel,
     compare,
     fetch_running,
     model_server,
@@ -97,3 +98,36 @@ def test_report_asks_each_proxy_port_and_sets_api_and_processes_side_by_side():
     assert (checks["b"].actual, checks["b"].held_by, checks["b"].source) == (5800, "a", "process")
     assert checks["c"].actual is None and not checks["c"].mismatch
     assert report(Registry({}, {}, Group("models", 8100)), [], fetch) == ()
+
+
+def test_ids_port_manager_renames_still_meet_the_api_and_a_locked_api_is_no_answer(tmp_path):
+    """llama-swap IDs with spaces or slashes ("GPT-OSS 20B ROCm", "swap/qwen") are members under
+    the names Port Manager can use; /running and --alias still find them. A proxy with apiKeys
+    answers 401: that is no answer (the command lines stand in), never a crash."""
+    pool = Group("models", 5800, members=("GPT-OSS-20B-ROCm", "swap-qwen"), numbered_by="llama-swap")
+    running = (RunningModel("GPT-OSS 20B ROCm", "ready", 5800), RunningModel("swap/qwen", "ready", 5809))
+    checks = {c.model: c for c in compare(pool, running)}
+    assert (checks["GPT-OSS-20B-ROCm"].actual, checks["GPT-OSS-20B-ROCm"].mismatch) == (5800, False)
+    assert (checks["swap-qwen"].actual, checks["swap-qwen"].mismatch) == (5809, True)
+    by_alias = compare(pool, None, {5801: ["/app/llama-server", "--port", "5801", "--alias", "swap/qwen"]})
+    assert [(c.model, c.actual) for c in by_alias] == [("GPT-OSS-20B-ROCm", None), ("swap-qwen", 5801)]
+
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Locked(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's name
+            self.send_error(401, "Unauthorized")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Locked)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        assert fetch_running(server.server_address[1], timeout=5.0) is None
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
