@@ -68,6 +68,8 @@ def live_note(runtime: str, check: Any) -> str:
     if check.held_by:
         return (f"WARNING: port {check.expected} serves {check.held_by}, but the registry gives it to "
                 f"{check.model}. Import {name}'s config again, or restart {name} after changing it")
+    if check.actual is None and check.state:
+        return f"{name}: {check.model} {check.state} (its port is not reported; the registry says {check.expected})"
     if check.actual is None:
         return f"{name}: {check.model} is not running ({name} starts it on the first request)"
     return f"{name}: {check.model} {check.state or 'running'} on port {check.actual}, as the registry says"

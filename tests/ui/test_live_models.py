@@ -65,3 +65,17 @@ def test_model_rows_show_the_real_port_and_a_difference_is_a_warning(qapp, qtbot
         assert len(notified) == 2
     finally:
         desk.close(parts)
+
+
+def test_the_row_notes_say_where_each_model_is():
+    from portmanager_gui.core.interop.live import ModelCheck
+    from portmanager_gui.ui.interop_presenter import live_note
+    assert live_note("claracore", ModelCheck("qwen", 8101, None, "ready", "api")) == \
+        "ClaraCore: qwen ready (its port is not reported; the registry says 8101)"
+    assert live_note("claracore", ModelCheck("qwen", 8101, None)) == \
+        "ClaraCore: qwen is not running (ClaraCore starts it on the first request)"
+    assert live_note("llama-swap", ModelCheck("a", 5800, 5800, "ready", "api")) == \
+        "llama-swap: a ready on port 5800, as the registry says"
+    moved = live_note("llama-swap", ModelCheck("a", 5800, 5803, "starting", "api", held_by="b"))
+    assert moved.startswith("WARNING: llama-swap runs a on port 5803 (starting), not on 5800 as the registry says; "
+                            "5800 serves b.")

@@ -191,12 +191,15 @@ def compare(pool: Group, running: Iterable[RunningModel] | None = None,
             held_by = next((hit for s in servers if s.port == expected and model not in s.names()
                             for hit in sorted(s.names() & (members - {model}))), "")
         r = api.get(model)
-        if r is not None:
-            out.append(ModelCheck(model, expected, r.port, r.state, "api", held_by, pool.name))
-            continue
         s = next((s for s in servers if model in s.names()), None)
-        out.append(ModelCheck(model, expected, s.port if s else None, "listening" if s else "",
-                              "process" if s else "", held_by, pool.name))
+        if r is not None and r.port is not None:
+            actual, source = r.port, "api"
+        elif s is not None:       # ClaraCore's /running names the model and its state, not its port
+            actual, source = s.port, "process"
+        else:
+            actual, source = None, "api" if r is not None else ""
+        state = r.state if r is not None else ("listening" if s is not None else "")
+        out.append(ModelCheck(model, expected, actual, state, source, held_by, pool.name))
     return tuple(out)
 
 

@@ -9,6 +9,7 @@ from portmanager_gui.core.interop.live import (
     compare,
     fetch_running,
     model_server,
+    parse_running,
 )
 from portmanager_gui.core.registry.model import Group
 from tests.helpers import FakeLlamaSwap
@@ -131,3 +132,15 @@ def test_ids_port_manager_renames_still_meet_the_api_and_a_locked_api_is_no_answ
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+def test_claracore_running_names_no_port_and_the_command_lines_give_it():
+    """ClaraCore's /running lists {"model", "state"} only: the state comes from it, the port from
+    the model server's command line; with neither port, the model is running, port unknown."""
+    pool = Group("models", 8100, members=("bge-m3", "qwen"), numbered_by="claracore")
+    running = parse_running('{"running": [{"model": "bge-m3", "state": "ready"}, {"model": "qwen", "state": "ready"}]}')
+    checks = {c.model: c for c in compare(pool, running, {8105: ["llama-server", "--port", "8105", "-m", "/m/bge-m3.gguf"]})}
+    assert (checks["bge-m3"].actual, checks["bge-m3"].state, checks["bge-m3"].source, checks["bge-m3"].mismatch) == (
+        8105, "ready", "process", True)
+    assert (checks["qwen"].actual, checks["qwen"].state, checks["qwen"].source, checks["qwen"].mismatch) == (
+        None, "ready", "api", False)
