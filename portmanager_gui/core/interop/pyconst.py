@@ -193,7 +193,4 @@ def import_file(path: Path, registry: Registry) -> ImportResult:
         if port_service(p, registry.services) is None:
             notes.append(Finding(str(path), p.line, f"{p.key} names no service; skipped",
                                  "rename it NAME_PORT, e.g. BACKEND_PORT"))
-    if not module.ports:
-        notes.append(Finding(str(path), None, "has no port numbers Port Manager can read without running it; "
-                             "nothing to import", "write them as NAME_PORT = 8203"))
     return ImportResult(Path(path), "python", registry, reg, tuple(notes + findings))
