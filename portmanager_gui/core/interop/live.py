@@ -56,7 +56,7 @@ def _opt(argv: Sequence[str], names: tuple[str, ...]) -> str:
 
 
 def _base(arg: str) -> str:
-    return PurePath(arg.replace("\\", "/")).name.lower()
+    return arg.replace("\\", "/").rsplit("/", 1)[-1].lower()
 
 
 def _program(argv: Sequence[str]) -> tuple[str, int]:
@@ -80,8 +80,8 @@ def _is_server(program: str) -> bool:
 
 def model_server(argv: Sequence[str]) -> ModelServer | None:
     """A llama-server (or compatible) model server from its command line, else None."""
-    if not argv:
-        return None
+    if not argv or not any(a == "--port" or a.startswith("--port=") for a in argv):
+        return None          # most listeners: no --port at all, so no need to name the program
     program, first = _program(argv)
     if not _is_server(program):
         return None
@@ -155,14 +155,15 @@ class ModelCheck:
 Holders = Mapping[int, Sequence[str]] | Iterable[tuple[int, Sequence[str]]]
 
 
-def _servers(holders: Holders | None) -> list[ModelServer]:
-    """Recognised model servers, each at the port it really listens on."""
+def _servers(holders: Holders | None) -> list[tuple[ModelServer, set[str]]]:
+    """Recognised model servers, each at the port it really listens on, with its names."""
     pairs = holders.items() if isinstance(holders, Mapping) else (holders or ())
     out = []
     for port, argv in pairs:
         server = model_server(argv)
         if server is not None:
-            out.append(ModelServer(port, server.model, server.alias))
+            server = ModelServer(port, server.model, server.alias)
+            out.append((server, server.names()))
     return out
 
 
@@ -188,10 +189,10 @@ def compare(pool: Group, running: Iterable[RunningModel] | None = None,
         other = api_at.get(expected, model)
         held_by = other if other != model else ""
         if not held_by:
-            held_by = next((hit for s in servers if s.port == expected and model not in s.names()
-                            for hit in sorted(s.names() & (members - {model}))), "")
+            held_by = next((hit for s, names in servers if s.port == expected and model not in names
+                            for hit in sorted(names & (members - {model}))), "")
         r = api.get(model)
-        s = next((s for s in servers if model in s.names()), None)
+        s = next((s for s, names in servers if model in names), None)
         if r is not None and r.port is not None:
             actual, source = r.port, "api"
         elif s is not None:       # ClaraCore's /running names the model and its state, not its port
