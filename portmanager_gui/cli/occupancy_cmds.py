@@ -108,7 +108,8 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
              "status": snap.info(r.port).status.value,
              "managed_pid": managed[(r.unit, r.port)].pid if (r.unit, r.port) in managed else None,
              "container": containers.get(r.port)} for r in rows],
-            "models": [model_json(rep, m) for rep in reports for m in rep.models]}, indent=2))
+            "models": [model_json(rep, m) for rep in reports for m in rep.models]
+            + [unknown_json(rep, r) for rep in reports for r in rep.unknown]}, indent=2))
         return EXIT_OK
     table = [("SERVICE/GROUP", "ROLE", "PORT", "STATE", "PID", "NAME", "USER", "ADDRESSES")]
     for row in rows:
@@ -146,7 +147,7 @@ def live_reports(reg: Registry, scanner: OccupancyScanner, units: set[str]) -> t
     out = []
     for rep in live.report(reg, holders):
         models = tuple(m for m in rep.models if f"{rep.pool}/{m.model}" in units)
-        if models:
+        if models or rep.unknown:
             out.append(replace(rep, models=models))
     return tuple(out)
 
@@ -156,6 +157,12 @@ def model_json(rep: live.LiveReport, m: live.ModelCheck) -> dict:
             "actual": m.actual, "state": m.state or ("not running" if m.actual is None else "running"),
             "source": m.source or None, "api_port": rep.api_port, "held_by": m.held_by or None,
             "mismatch": m.mismatch}
+
+
+def unknown_json(rep: live.LiveReport, r: live.RunningModel) -> dict:
+    """A model the proxy runs that the registry does not have: the config changed since its import."""
+    return {"pool": rep.pool, "runtime": rep.runtime, "model": r.model, "expected": None, "actual": r.port,
+            "state": r.state, "source": "api", "api_port": rep.api_port, "held_by": None, "mismatch": True}
 
 
 def live_warning(runtime: str, m: live.ModelCheck) -> str:
@@ -184,11 +191,18 @@ def print_live(ctx: Context, reports: tuple[live.LiveReport, ...]) -> None:
             state = m.state or ("not running" if m.actual is None else "running")
             mark = "MISMATCH" if m.mismatch else ("ok" if m.actual is not None else "")
             table.append((m.model, str(m.expected), str(m.actual) if m.actual is not None else "-", state, mark))
+        for r in rep.unknown:
+            table.append((r.model, "-", str(r.port) if r.port is not None else "-", r.state or "running",
+                          "NOT IN REGISTRY"))
         widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
         for line in table:
             ctx.print("  " + "  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip())
         for m in rep.mismatches:
             ctx.print(live_warning(rep.runtime, m))
+        for r in rep.unknown:
+            where = f" on port {r.port}" if r.port is not None else ""
+            ctx.print(f"WARNING: {rep.runtime} runs model {r.model}{where}, which the registry does not have; "
+                      f"import {rep.runtime}'s config again (portmanager import config.yaml)")
 
 
 def listener_json(r: Listener) -> dict:

@@ -243,7 +243,10 @@ class InteropPresenter(QObject):
         if notes != self.live_notes:
             self.live_notes = notes
             self.live_notes_changed.emit(notes)
-        warnings = tuple(notes[f"{rep.pool}/{m.model}"] for rep in reports for m in rep.mismatches)
+        warnings = tuple(notes[f"{rep.pool}/{m.model}"] for rep in reports for m in rep.mismatches) + tuple(
+            f"WARNING: {_label(rep.runtime)} runs {r.model}{f' on port {r.port}' if r.port is not None else ''}, "
+            f"which the registry does not have. Import {_label(rep.runtime)}'s config again"
+            for rep in reports for r in rep.unknown)
         old, self.live_warnings = self.live_warnings, warnings
         banner = self.window.banner
         if warnings and set(warnings) - set(old):

@@ -160,7 +160,8 @@ def test_status_sets_each_models_live_port_beside_the_registrys(capsys, tmp_path
     real port and state next to the registry's, in the table and in --json; each mismatch a WARNING."""
     start, beta_port = free_ports(2)
     api = FakeLlamaSwap([{"model": "alpha", "state": "ready", "proxy": f"http://127.0.0.1:{start}"},
-                         {"model": "gamma", "state": "starting", "proxy": f"http://localhost:{start + 1}"}])
+                         {"model": "gamma", "state": "starting", "proxy": f"http://localhost:{start + 1}"},
+                         {"model": "omega", "state": "ready", "proxy": f"http://127.0.0.1:{start + 9}"}])
     beta = FakeLlamaServer(tmp_path, beta_port, "-m", "/models/beta.gguf")
     try:
         path = tmp_path / "registry.yaml"
@@ -170,12 +171,15 @@ def test_status_sets_each_models_live_port_beside_the_registrys(capsys, tmp_path
         code, out, err = run(capsys, "--registry", str(path), "status")
         assert code == 0, err
         assert f"llama-swap models, live (its /running on port {api.port}):" in out
-        table = {line.split()[0]: line.split()[1:] for line in out.split("live (", 1)[1].splitlines()[2:7]
+        table = {line.split()[0]: line.split()[1:] for line in out.split("live (", 1)[1].splitlines()[2:8]
                  if line.startswith("  ") and line.split()}
         assert table["alpha"] == [str(start), str(start), "ready", "ok"]
         assert table["beta"] == [str(start + 1), str(beta_port), "listening", "MISMATCH"]
         assert table["gamma"] == [str(start + 2), str(start + 1), "starting", "MISMATCH"]
         assert table["delta"] == [str(start + 3), "-", "not", "running"]
+        assert table["omega"] == ["-", str(start + 9), "ready", "NOT", "IN", "REGISTRY"]
+        assert (f"WARNING: llama-swap runs model omega on port {start + 9}, which the registry does not have; "
+                "import llama-swap's config again") in out
         assert (f"WARNING: model gamma runs on port {start + 1} (llama-swap /running says starting), "
                 f"but the registry expects {start + 2}") in out
         assert (f"WARNING: model beta runs on port {beta_port} (its llama-server command line says so), but the "
@@ -192,6 +196,8 @@ def test_status_sets_each_models_live_port_beside_the_registrys(capsys, tmp_path
             start + 1, "starting", True)
         assert (models["delta"]["actual"], models["delta"]["state"], models["delta"]["mismatch"]) == (
             None, "not running", False)
+        assert (models["omega"]["expected"], models["omega"]["actual"], models["omega"]["mismatch"]) == (
+            None, start + 9, True)
         code, out, _ = run(capsys, "--registry", str(path), "status", "--json", "llama-swap")
         assert json.loads(out)["models"] == []          # no model asked for: no live section
     finally:

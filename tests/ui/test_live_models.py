@@ -15,7 +15,8 @@ from tests.ui import desk
 def stack(tmp_path):
     """llama-swap's API (alpha ready on its registered port) and beta's model server on another port."""
     start, beta_port, router = free_ports(3)
-    api = FakeLlamaSwap([{"model": "alpha", "state": "ready", "proxy": f"http://127.0.0.1:{start}"}])
+    api = FakeLlamaSwap([{"model": "alpha", "state": "ready", "proxy": f"http://127.0.0.1:{start}"},
+                         {"model": "omega", "state": "ready", "proxy": f"http://127.0.0.1:{start + 9}"}])
     beta = FakeLlamaServer(tmp_path, beta_port, "--alias", "beta", "--host", "127.0.0.1")
     registry = desk.router_registry(tmp_path / "registry.yaml", [router], extra=(
         f"  llama-swap:\n    ports: [{api.port}]\n"
@@ -44,6 +45,7 @@ def test_model_rows_show_the_real_port_and_a_difference_is_a_warning(qapp, qtbot
         assert note("gamma", start + 2) == "llama-swap: gamma is not running (llama-swap starts it on the first request)"
         banner = parts.window.banner
         assert not banner.isHidden() and f"runs beta on port {beta.port}" in banner.label.text()
+        assert f"runs omega on port {start + 9}, which the registry does not have" in banner.label.text()
         qtbot.waitUntil(lambda: bool(notified), timeout=10000)
         assert notified[0][0] == "Model ports differ from the registry" and "beta" in notified[0][1]
         assert api.requests > 0

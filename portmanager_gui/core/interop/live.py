@@ -212,6 +212,7 @@ class LiveReport:
     pool: str
     api_port: int | None                # the proxy port whose ``/running`` answered, None when none did
     models: tuple[ModelCheck, ...]
+    unknown: tuple[RunningModel, ...] = ()   # the proxy runs them, the registry's pool has no such member
 
     @property
     def mismatches(self) -> tuple[ModelCheck, ...]:
@@ -241,7 +242,9 @@ def report(registry: Registry, holders: Holders | None = None,
             if running is not None:
                 api_port = port
                 break
-        out.append(LiveReport(pool.numbered_by, pool.name, api_port, compare(pool, running, pairs)))
+        members = set(pool.members)
+        unknown = tuple(r for r in running or () if r.model not in members and safe_name(r.model) not in members)
+        out.append(LiveReport(pool.numbered_by, pool.name, api_port, compare(pool, running, pairs), unknown))
     return tuple(out)
 
 
