@@ -144,6 +144,10 @@ class _Compose:
             return []
         inherited = self._extended(path, name, svc, (*chain, (path.resolve(), name)))
         own = svc.get("ports")
+        if chain == () and own is None and not inherited and str(svc.get("network_mode", "")) == "host":
+            self.findings.append(Finding(*where, f"services.{name} uses network_mode: host, so compose publishes "
+                                         "nothing: it listens on whatever port its program opens. Add that port "
+                                         f"to Port Manager by hand (portmanager ports {safe_name(name)} PORT)"))
         tag = getattr(getattr(own, "tag", None), "value", None)
         if own is None:
             return inherited

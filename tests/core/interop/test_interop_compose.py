@@ -115,10 +115,12 @@ def test_what_compose_would_not_follow_is_a_note_not_a_failure(tmp_path, registr
     f = tmp_path / "compose.yaml"
     f.write_text("services:\n  ok:\n    ports: ['7400:80']\n  nil: # left intentionally empty\n"
                  "  loop-a:\n    extends: loop-b\n  loop-b:\n    extends: loop-a\n"
-                 "  gone:\n    extends: {file: nowhere.yaml, service: x}\n  ghost:\n    extends: nobody\n")
+                 "  gone:\n    extends: {file: nowhere.yaml, service: x}\n  ghost:\n    extends: nobody\n"
+                 "  swap:\n    image: llama-swap\n    network_mode: host\n")
     result = compose.import_file(f, registry)
     assert result.registry.services["ok"].ports == (7400,)
     text = "\n".join(str(x) for x in result.findings)
     assert "compose.yaml:4: services.nil is empty; it publishes no port, skipped" in text
     assert "extends` goes round in a circle" in text
     assert "nowhere.yaml, which does not exist" in text and "extends nobody, which is not defined" in text
+    assert "services.swap uses network_mode: host, so compose publishes nothing" in text
