@@ -147,8 +147,9 @@ def live_reports(reg: Registry, scanner: OccupancyScanner, units: set[str]) -> t
     out = []
     for rep in live.report(reg, holders):
         models = tuple(m for m in rep.models if f"{rep.pool}/{m.model}" in units)
-        if models or rep.unknown:
-            out.append(replace(rep, models=models))
+        unknown = rep.unknown if len(models) == len(rep.models) else ()    # only when the whole pool was asked
+        if models or unknown:
+            out.append(replace(rep, models=models, unknown=unknown))
     return tuple(out)
 
 
