@@ -19,12 +19,17 @@ from pathlib import PurePath
 from urllib.parse import urlsplit
 
 from ..registry.model import Group, Registry
-from .naming import safe_name
 
 # The service an import names after the runtime's proxy (its listen port).
 PROXY_SERVICE = {"claracore": "claracore", "llama-swap": "llama-swap"}
 API_TIMEOUT = 1.0      # seconds for one /running answer on loopback
 _SERVERS = ("llama-server", "server", "llama_cpp.server")
+
+
+def safe_name(raw: str) -> str:
+    """``naming.safe_name``, imported when first needed: the app draws its window without it."""
+    from .naming import safe_name as name
+    return name(raw)
 
 
 def proxy_service(runtime: str) -> str:
