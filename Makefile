@@ -36,6 +36,7 @@ bench: $(VENV)/.installed-test
 	$(PY) benchmarks/occupancy.py
 	$(PY) benchmarks/cli.py
 	$(PY) benchmarks/gui.py
+	$(PY) benchmarks/live_models.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

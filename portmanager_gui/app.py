@@ -36,6 +36,7 @@ from .core.supervisor.supervisor import Supervisor
 from .services.controller import Controller
 from .services.facts_loader import FactsLoader
 from .services.interop_worker import InteropWorker
+from .services.live_models import LiveModels
 from .services.log_follower import LogFollower
 from .services.quit_flow import QuitFlow
 from .services.registry_store import RegistryStore
@@ -70,6 +71,7 @@ class Parts:
     quit: QuitFlow | None = None
     all_scanner: Scanner | None = None      # every listener of the machine (All ports, tray)
     all_ports: AllPortsTab | None = None
+    live: LiveModels | None = None          # llama-swap/ClaraCore's real model ports
 
 
 def load_tray_icons(os_name: str) -> dict[Overall, QIcon]:
@@ -196,6 +198,17 @@ def _build_all_ports(parts: Parts, interval_ms: int) -> None:
         parts.all_scanner.snapshot_changed.connect(lambda r: parts.tray.set_listeners(r, me_user))
     parts.all_ports.kill_requested.connect(parts.controller.plan_kill)
     parts.all_ports.add_requested.connect(lambda listener: add_to_registry(parts, listener))
+    _build_live(parts)
+
+
+def _build_live(parts: Parts) -> None:
+    """Each machine-wide scan also says where a running llama-swap/ClaraCore has its models."""
+    parts.live = LiveModels(parent=parts.window)
+    assert parts.all_scanner is not None and parts.interop is not None
+    parts.all_scanner.snapshot_changed.connect(lambda rows: parts.live.check(parts.presenter.registry, rows))
+    parts.live.reported.connect(parts.interop.show_live)
+    parts.interop.live_notes_changed.connect(parts.presenter.set_live_notes)
+    parts.interop.live_warned.connect(lambda title, text: parts.presenter.notify(title, text))
 
 
 def add_to_registry(parts: Parts, listener: Listener) -> None:
@@ -278,6 +291,8 @@ def shutdown(parts: Parts) -> None:
     parts.scanner.shutdown(5000)
     if parts.all_scanner is not None:
         parts.all_scanner.shutdown(5000)
+    if parts.live is not None:
+        parts.live.shutdown(5000)
     parts.controller.shutdown(5000)
     parts.presenter.logs.shutdown(5000)
     parts.store.shutdown()                # a save asked for just before quitting still lands

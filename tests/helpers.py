@@ -287,3 +287,70 @@ def run_cli(capsys, *argv: str, stdin: str | None = None, monkeypatch=None) -> t
 
 
 __all__ = ["free_ports", "run_cli", "wait_for", "Children", "Child", "listener", "free_port_pair", "is_root"]
+
+
+class FakeLlamaSwap:
+    """A real HTTP server on 127.0.0.1 answering ``GET /running`` as llama-swap does
+    (``{"running": [{"model", "state", "proxy", ...}]}``); ``running`` may be changed while it serves."""
+
+    def __init__(self, running: list[dict]):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        owner = self
+        self.running = running
+        self.requests = 0
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - http.server's name
+                owner.requests += 1
+                if self.path != "/running":
+                    self.send_error(404)
+                    return
+                body = json.dumps({"running": owner.running}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(timeout=10)
+
+
+_MODEL_SERVER = ("import socket, sys; s = socket.socket(); s.bind(('127.0.0.1', int(sys.argv[sys.argv.index('--port') + 1]))); "
+                 "s.listen(); print('ready', flush=True); sys.stdin.read()")
+
+
+class FakeLlamaServer:
+    """A real child process whose command line is a llama-server's (argv[0] is a ``llama-server``
+    link to Python) listening on 127.0.0.1:``port`` with ``--port port`` and the given options."""
+
+    def __init__(self, folder, port: int, *options: str):
+        exe = folder / "llama-server"
+        if not exe.exists():
+            exe.symlink_to(sys.executable)
+        self.port = port
+        self.proc = subprocess.Popen([str(exe), "-c", _MODEL_SERVER, "--port", str(port), *options],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        if self.proc.stdout.readline().strip() != "ready":
+            self.close()
+            raise AssertionError(f"the fake llama-server did not listen on {port}")
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def close(self) -> None:
+        self.proc.kill()
+        self.proc.wait(timeout=30)
+        self.proc.stdin.close()
+        self.proc.stdout.close()

@@ -19,12 +19,13 @@ from ..core.interop.detect import KINDS as IMPORT_KINDS
 from ..core.interop.detect import LABELS, guess_kind, import_file
 from ..core.interop.errors import InteropError, read_text
 from ..core.interop.links import LINK_KIND_OF_IMPORT, Link, LinksError
-from ..core.interop.live import compare, fetch_running
 from ..core.interop.llamaswap_import import proxy_service
 from ..core.interop.result import ImportResult
 from ..core.interop.sync import Status, SyncReport, apply_link, apply_links, backup_path
+from ..core.occupancy.scan import OccupancyScanner
 from ..core.registry.model import UNGROUPED, Group, Registry
 from .context import CliError, Context
+from .occupancy_cmds import live_reports, live_warning
 from .save_path import after_save, print_sync
 
 _MARKS = {ChangeKind.ADD_SERVICE: "+", ChangeKind.ADD_GROUP: "+"}
@@ -85,19 +86,18 @@ def _print_preview(ctx: Context, result: ImportResult) -> None:
         ctx.warn("  Rerun with --fix-start-port to apply the fix.")
 
 
-def _warn_live(ctx: Context, reg: Registry, proxy: str) -> None:
-    """Ask the running llama-swap/ClaraCore (loopback ``/running``) where its models really are."""
-    svc = reg.services.get(proxy)
-    running = fetch_running(svc.preferred) if svc is not None else None
-    if running is None:
-        return
-    for check in compare(reg.models, running):
-        if check.mismatch:
-            ctx.warn(f"WARNING: model {check.model} runs on port {check.actual} ({proxy} /running says "
-                     f"{check.state or 'running'}), but the registry expects {check.expected}; restart {proxy} "
-                     "after changing startPort, or check its config")
-        elif check.actual is not None:
-            ctx.print(f"  live: {check.model} on {check.actual} ({check.state or 'running'}), as expected")
+def _warn_live(ctx: Context, reg: Registry) -> None:
+    """Where the running llama-swap/ClaraCore really has its models (loopback ``/running`` and
+    llama-server command lines), beside the ports this import gives them."""
+    with OccupancyScanner() as scanner:
+        units = {f"{g.name}/{m}" for g in reg.pools() if g.numbered_by for m in g.members}
+        reports = live_reports(reg, scanner, units)
+    for rep in reports:
+        for m in rep.models:
+            if m.mismatch:
+                ctx.warn(live_warning(rep.runtime, m))
+            elif m.actual is not None:
+                ctx.print(f"  live: {m.model} on {m.actual} ({m.state or 'running'}), as expected")
 
 
 def _confirm(ctx: Context, question: str) -> bool:
@@ -128,7 +128,7 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
         result = result.with_clash_fixed()
     _print_preview(ctx, result)
     if result.runtime:
-        _warn_live(ctx, result.registry, proxy_service(result.runtime))
+        _warn_live(ctx, result.registry)
     changes = result.changes
     if args.dry_run:
         ctx.print("Dry run: nothing was written.")

@@ -10,10 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from ..core.interop import docker
-from ..core.interop.live import serving_other
+from ..core.interop import docker, live
 from ..core.kill import policy as processes
 from ..core.occupancy import process_info
 from ..core.occupancy.listeners import Listener, listeners
@@ -100,6 +99,7 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
     rows = status_rows(reg, args.names, ctx.paths.allocations_file)
     with OccupancyScanner() as scanner:
         snap = scanner.scan(r.port for r in rows)
+        reports = live_reports(reg, scanner, {r.unit for r in rows if r.kind == "model"})
     store = state.store_for(ctx.paths)
     managed = {(r.unit, r.port): r for r in store.records() if r.alive}
     damaged = store.damaged()
@@ -111,7 +111,9 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
             {"unit": r.unit, "kind": r.kind, "role": r.role, "port": r.port,
              "status": snap.info(r.port).status.value,
              "managed_pid": managed[(r.unit, r.port)].pid if (r.unit, r.port) in managed else None,
-             "container": containers.get(r.port)} for r in rows]}, indent=2))
+             "container": containers.get(r.port)} for r in rows],
+            "models": [model_json(rep, m) for rep in reports for m in rep.models]
+            + [unknown_json(rep, r) for rep in reports for r in rep.unknown]}, indent=2))
         return EXIT_OK
     table = [("SERVICE/GROUP", "ROLE", "PORT", "STATE", "PID", "NAME", "USER", "ADDRESSES")]
     for row in rows:
@@ -130,7 +132,8 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
     for line in table:
         ctx.print("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip())
-    notes = _notes(snap, sorted({r.port for r in rows})) + _model_notes(reg, rows, snap)
+    print_live(ctx, reports)
+    notes = _notes(snap, sorted({r.port for r in rows}))
     if notes:
         ctx.print("")
         for note in notes:
@@ -138,20 +141,73 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _model_notes(reg: Registry, rows: list[StatusRow], snap: Snapshot) -> list[str]:
-    """A llama-swap/ClaraCore slot held by another member's model server: the numbering moved."""
+def live_reports(reg: Registry, scanner: OccupancyScanner, units: set[str]) -> tuple[live.LiveReport, ...]:
+    """Each llama-swap/ClaraCore pool's live truth, its models limited to ``units`` (none: no scan)."""
+    pools = [g for g in reg.pools() if g.numbered_by and any(u.partition("/")[0] == g.name for u in units)]
+    if not pools:
+        return ()
+    snap = scanner.scan_all()       # a model server may listen on a port the registry does not know
+    holders = [(port, h.cmdline) for port, info in snap.ports.items() for h in info.holders]
     out = []
-    for row in rows:
-        pool_name, _, model = row.unit.partition("/")
-        pool = reg.pool(pool_name) if row.kind == "model" else None
-        if pool is None or not pool.numbered_by:
-            continue
-        found = serving_other(model, pool.members, (h.cmdline for h in snap.holders(row.port)))
-        if found:
-            out.append(f"WARNING: port {row.port} is held by the model server of {found[0]}, but "
-                       f"{pool.numbered_by} numbers it for {model}; restart {pool.numbered_by} after a config change, "
-                       "or import its config again")
-    return out
+    for rep in live.report(reg, holders):
+        models = tuple(m for m in rep.models if f"{rep.pool}/{m.model}" in units)
+        unknown = rep.unknown if len(models) == len(rep.models) else ()    # only when the whole pool was asked
+        if models or unknown:
+            out.append(replace(rep, models=models, unknown=unknown))
+    return tuple(out)
+
+
+def model_json(rep: live.LiveReport, m: live.ModelCheck) -> dict:
+    return {"pool": rep.pool, "runtime": rep.runtime, "model": m.model, "expected": m.expected,
+            "actual": m.actual, "state": m.state or ("not running" if m.actual is None else "running"),
+            "source": m.source or None, "api_port": rep.api_port, "held_by": m.held_by or None,
+            "mismatch": m.mismatch}
+
+
+def unknown_json(rep: live.LiveReport, r: live.RunningModel) -> dict:
+    """A model the proxy runs that the registry does not have: the config changed since its import."""
+    return {"pool": rep.pool, "runtime": rep.runtime, "model": r.model, "expected": None, "actual": r.port,
+            "state": r.state, "source": "api", "api_port": rep.api_port, "held_by": None, "mismatch": True}
+
+
+def live_warning(runtime: str, m: live.ModelCheck) -> str:
+    """One sentence for a model that is not where the registry says."""
+    fix = (f"restart {runtime} after a config change, or import its config again "
+           f"(portmanager import config.yaml) so the registry follows it")
+    if m.moved:
+        said = f"{runtime} /running says {m.state}" if m.source == "api" else "its llama-server command line says so"
+        where = f"model {m.model} runs on port {m.actual} ({said}), but the registry expects {m.expected}"
+        if m.held_by:
+            where += f", where the model server of {m.held_by} runs"
+        return f"WARNING: {where}; {fix}"
+    return (f"WARNING: port {m.expected} is held by the model server of {m.held_by}, but {runtime} numbers it "
+            f"for {m.model}; {fix}")
+
+
+def print_live(ctx: Context, reports: tuple[live.LiveReport, ...]) -> None:
+    """The registry's port beside the real one for each model a llama-swap/ClaraCore pool has."""
+    for rep in reports:
+        source = f"its /running on port {rep.api_port}" if rep.api_port else \
+            f"model server command lines; {rep.runtime}'s /running did not answer"
+        ctx.print("")
+        ctx.print(f"{rep.runtime} models, live ({source}):")
+        table = [("MODEL", "REGISTRY", "ACTUAL", "STATE", "")]
+        for m in rep.models:
+            state = m.state or ("not running" if m.actual is None else "running")
+            mark = "MISMATCH" if m.mismatch else ("ok" if m.actual is not None else "")
+            table.append((m.model, str(m.expected), str(m.actual) if m.actual is not None else "-", state, mark))
+        for r in rep.unknown:
+            table.append((r.model, "-", str(r.port) if r.port is not None else "-", r.state or "running",
+                          "NOT IN REGISTRY"))
+        widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+        for line in table:
+            ctx.print("  " + "  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip())
+        for m in rep.mismatches:
+            ctx.print(live_warning(rep.runtime, m))
+        for r in rep.unknown:
+            where = f" on port {r.port}" if r.port is not None else ""
+            ctx.print(f"WARNING: {rep.runtime} runs model {r.model}{where}, which the registry does not have; "
+                      f"import {rep.runtime}'s config again (portmanager import config.yaml)")
 
 
 def listener_json(r: Listener) -> dict:

@@ -99,8 +99,12 @@ def _claims(registry: Registry, slots: Sequence[ModelSlot]) -> dict[int, list[st
 
 def build_rows(registry: Registry, slots: Sequence[ModelSlot], snapshot: Snapshot | None,
                records: Iterable[Managed] = (), failures: Mapping[str, str] | None = None,
-               notes: Mapping[str, str] | None = None, now: float | None = None) -> tuple[PortRow, ...]:
-    """One row per (unit, port) of the registry, in registry order."""
+               notes: Mapping[str, str] | None = None, now: float | None = None,
+               live: Mapping[str, str] | None = None) -> tuple[PortRow, ...]:
+    """One row per (unit, port) of the registry, in registry order.
+
+    ``live`` is the note for a model row from the running llama-swap / ClaraCore (its real port
+    and state beside the registry's); it stands beside whatever else the row says."""
     now = time.time() if now is None else now
     failures = failures or {}
     notes = notes or {}
@@ -118,7 +122,8 @@ def build_rows(registry: Registry, slots: Sequence[ModelSlot], snapshot: Snapsho
         url = format_template(group.url, port=slot.port, host=display_host(group.host), model=slot.model) \
             if group else ""
         rows.append(_row(slot.unit, slot.pool, slot.port, Role.MODEL, url, snap, by_unit, by_pid, claims,
-                         failures, notes, now, members=group.members if group and group.numbered_by else None))
+                         failures, notes, now, members=group.members if group and group.numbered_by else None,
+                         live=(live or {}).get(slot.unit, "")))
     return tuple(rows)
 
 
@@ -136,7 +141,7 @@ def _wrong_model(unit: str, pool: str, port: int, holders: Sequence[Holder], mem
 def _row(unit: str, group: str, port: int, role: Role, url: str, snap: Snapshot,
          by_unit: dict[str, Managed], by_pid: dict[int, Managed], claims: dict[int, list[str]],
          failures: Mapping[str, str], notes: Mapping[str, str], now: float, preferred: int | None = None,
-         members: Sequence[str] | None = None) -> PortRow:
+         members: Sequence[str] | None = None, live: str = "") -> PortRow:
     info = snap.info(port)
     holders = info.holders
     mine = by_unit.get(unit)
@@ -164,7 +169,9 @@ def _row(unit: str, group: str, port: int, role: Role, url: str, snap: Snapshot,
             note = notes.get(unit, "") or f"{unit} runs on fallback port {mine.port}"
     else:
         state = RowState.FREE
-    if not note and group and info.taken:
+    if live:
+        note = f"{note}; {live}" if note else live
+    elif not note and group and info.taken:
         note = _wrong_model(unit, group, port, holders, members or ())
     if not note and info.note:
         note = info.note

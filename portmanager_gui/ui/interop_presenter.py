@@ -8,6 +8,10 @@ and the services.
   what was written goes to the status bar, a link that could not be written to the banner.
 - Every registry change (a save here, or the CLI editing the file) lists the running units
   whose port moved in the window's restart strip; its buttons restart through ``restart``.
+- Live truth of a running llama-swap / ClaraCore (``show_live``, fed by ``LiveModels``): each
+  model row gets a note with the model's real port and state beside the registry's; a model
+  on another port, or a registered port serving another model, is a warning in the banner and
+  a notification (once per new difference).
 """
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 
 from ..core.interop.changes import changed_units
 from ..core.interop.links import LINK_KIND_OF_IMPORT, Link, Links
@@ -48,7 +52,33 @@ class InteropAsks:
     import_preview: Callable[[Any, Any, bool], "ImportChoice"] = _ask_import_preview
 
 
+def _label(runtime: str) -> str:
+    return {"claracore": "ClaraCore"}.get(runtime, runtime)
+
+
+def live_note(runtime: str, check: Any) -> str:
+    """The model row's sentence: where the model really is, beside the registry's port."""
+    name = _label(runtime)
+    if check.moved:
+        text = (f"WARNING: {name} runs {check.model} on port {check.actual} ({check.state or 'running'}), "
+                f"not on {check.expected} as the registry says")
+        if check.held_by:
+            text += f"; {check.expected} serves {check.held_by}"
+        return text + f". Import {name}'s config again, or restart {name} after changing it"
+    if check.held_by:
+        return (f"WARNING: port {check.expected} serves {check.held_by}, but the registry gives it to "
+                f"{check.model}. Import {name}'s config again, or restart {name} after changing it")
+    if check.actual is None and check.state:
+        return f"{name}: {check.model} {check.state} (its port is not reported; the registry says {check.expected})"
+    if check.actual is None:
+        return f"{name}: {check.model} is not running ({name} starts it on the first request)"
+    return f"{name}: {check.model} {check.state or 'running'} on port {check.actual}, as the registry says"
+
+
 class InteropPresenter(QObject):
+    live_notes_changed = Signal(object)     # {unit: sentence} for the model rows
+    live_warned = Signal(str, str)          # title, text: a new difference between registry and runtime
+
     def __init__(self, window, store, worker, scanner, restart: Callable[[str], None], *,
                  asks: InteropAsks | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -59,6 +89,8 @@ class InteropPresenter(QObject):
         self.links = Links()
         self.links_dialog: "LinksDialog | None" = None
         self._link_after_save: Link | None = None
+        self.live_notes: dict[str, str] = {}
+        self.live_warnings: tuple[str, ...] = ()
 
         window.import_requested.connect(self.ask_import)
         window.links_requested.connect(self.show_links)
@@ -203,3 +235,23 @@ class InteropPresenter(QObject):
         self.window.restart_banner.clear()
         for unit in units:
             self.restart(unit)
+
+    # -- live truth of llama-swap / ClaraCore --------------------------------------------
+    def show_live(self, reports) -> None:
+        """``LiveReport`` values: notes for the model rows; a new mismatch is told, a gone one cleared."""
+        notes = {f"{rep.pool}/{m.model}": live_note(rep.runtime, m) for rep in reports for m in rep.models}
+        if notes != self.live_notes:
+            self.live_notes = notes
+            self.live_notes_changed.emit(notes)
+        warnings = tuple(notes[f"{rep.pool}/{m.model}"] for rep in reports for m in rep.mismatches) + tuple(
+            f"WARNING: {_label(rep.runtime)} runs {r.model}{f' on port {r.port}' if r.port is not None else ''}, "
+            f"which the registry does not have. Import {_label(rep.runtime)}'s config again"
+            for rep in reports for r in rep.unknown)
+        old, self.live_warnings = self.live_warnings, warnings
+        banner = self.window.banner
+        if warnings and set(warnings) - set(old):
+            text = "\n".join(warnings)
+            banner.show_message(text, "warn")
+            self.live_warned.emit("Model ports differ from the registry", text)
+        elif old and not warnings and not banner.isHidden() and banner.label.text() == "\n".join(old):
+            banner.hide()

@@ -77,6 +77,7 @@ class Presenter(QObject):
         self._records_new = False          # records changed since the last rebuild
         self.failures: dict[str, str] = {}
         self.notes: dict[str, str] = {}          # unit -> the fallback sentence
+        self.live_notes: dict[str, str] = {}     # model unit -> where llama-swap/ClaraCore really runs it
         self.rows: tuple[PortRow, ...] = ()
         self._overwrite_next = False
         self._start_after_kill: dict[int, str] = {}
@@ -204,7 +205,7 @@ class Presenter(QObject):
             return
         self._records_new = False
         self.rows = build_rows(self.registry, self.store.slots, self.snapshot, self.records, self.failures,
-                               self.notes, now=time.time())
+                               self.notes, now=time.time(), live=self.live_notes)
         self.window.set_rows(self.rows)
         lines = summary(self.rows).splitlines()
         self.window.set_summary(lines[0] + (f" - {len(lines) - 1} to look at" if lines[-1] != "All good" else " - all good"))
@@ -213,6 +214,12 @@ class Presenter(QObject):
         if self.tray is not None:
             self.tray.update(self.registry, self.rows, problem=self.store.problem)
         self.rows_changed.emit(self.rows)
+
+    def set_live_notes(self, notes: dict[str, str]) -> None:
+        """The running llama-swap/ClaraCore's word on each model row (``InteropPresenter.show_live``)."""
+        if notes != self.live_notes:
+            self.live_notes = dict(notes)
+            self._rebuild()
 
     # -- results --------------------------------------------------------------------
     def notify(self, title: str, text: str, critical: bool = False) -> None:

@@ -18,6 +18,7 @@ from portmanager_gui.core.interop import links
 from portmanager_gui.core.paths import resolve
 from portmanager_gui.core.registry.load import load
 from portmanager_gui.core.supervisor import records as state
+from tests.helpers import FakeLlamaSwap
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "interop"
 
@@ -219,35 +220,15 @@ def test_link_add_remove_sync(project):
 
 
 def test_import_compares_with_a_running_llama_swap(tmp_path):
-    import json
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    body = json.dumps({"running": [{"model": "b", "state": "ready", "proxy": "http://127.0.0.1:5900"},
-                                   {"model": "a", "state": "ready", "proxy": "http://127.0.0.1:5800"}]}).encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - http.server's name
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    api = FakeLlamaSwap([{"model": "b", "state": "ready", "proxy": "http://127.0.0.1:5900"},
+                         {"model": "a", "state": "ready", "proxy": "http://127.0.0.1:5800"}])
     try:
         cfg = tmp_path / "config.yaml"
-        cfg.write_text(f"listen: 127.0.0.1:{server.server_address[1]}\nmodels:\n"
+        cfg.write_text(f"listen: 127.0.0.1:{api.port}\nmodels:\n"
                        "  b: {cmd: 'llama-server --port ${PORT}'}\n  a: {cmd: 'llama-server --port ${PORT}'}\n")
         code, out, err = run("import", str(cfg), "--dry-run")
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+        api.close()
     assert code == 0, err
     assert "model ports as llama-swap numbers them (from startPort 5800): a 5800, b 5801" in out
     assert "live: a on 5800 (ready), as expected" in out

@@ -9,7 +9,14 @@ import sys
 
 import pytest
 
-from tests.helpers import free_ports, is_root, run_cli, wait_for
+from tests.helpers import (
+    FakeLlamaServer,
+    FakeLlamaSwap,
+    free_ports,
+    is_root,
+    run_cli,
+    wait_for,
+)
 
 run = run_cli
 
@@ -135,14 +142,8 @@ def test_status_names_a_model_server_sitting_on_another_models_port(capsys, tmp_
     """A real child process whose command line is a llama-server's, holding the port llama-swap's
     numbering now gives to another model (the config changed after llama-swap loaded it)."""
     start = free_port()
-    exe = tmp_path / "llama-server"
-    exe.symlink_to(sys.executable)
-    code = ("import socket, sys; s = socket.socket(); s.bind(('127.0.0.1', int(sys.argv[2]))); s.listen(); "
-            "print('ready', flush=True); sys.stdin.read()")
-    child = subprocess.Popen([str(exe), "-c", code, "--port", str(start), "--alias", "beta"],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    server = FakeLlamaServer(tmp_path, start, "--alias", "beta")
     try:
-        assert child.stdout.readline().strip() == "ready"
         path = tmp_path / "registry.yaml"
         path.write_text(f"start_port: {start}\nmodels:\n  numbered_by: llama-swap\n  size: 2\n"
                         "  members: [alpha, beta]\n")
@@ -151,28 +152,57 @@ def test_status_names_a_model_server_sitting_on_another_models_port(capsys, tmp_
         assert (f"WARNING: port {start} is held by the model server of beta, but llama-swap numbers it for alpha"
                 in out)
     finally:
-        child.kill()
-        child.wait(timeout=30)
-        child.stdin.close()
-        child.stdout.close()
-def test_status_all_lists_every_listener_with_its_service_and_label(capsys, tmp_path, listener):
-    mine = listener.listen("127.0.0.1")
-    other = listener.listen("::1", kind="udp")
-    path = tmp_path / "registry.yaml"
-    path.write_text(f"services:\n  api:\n    ports: [{mine.port}]\n")
-    code, out, _ = run(capsys, "--registry", str(path), "status", "--all", "--json")
-    assert code == 0
-    rows = json.loads(out)["listeners"]
-    by_port = {(r["port"], r["protocol"]): r for r in rows}
-    tcp = by_port[(mine.port, "tcp")]
-    assert tcp["pid"] == mine.pid and tcp["service"] == "api" and tcp["addresses"] == ["127.0.0.1"]
-    assert tcp["name"] and tcp["user"] and "-c" in tcp["cmdline"] and "label" in tcp
-    udp = by_port[(other.port, "udp")]
-    assert udp["pid"] == other.pid and udp["service"] is None and udp["addresses"] == ["::1"]
-    code, out, _ = run(capsys, "--registry", str(path), "status", "--all")
-    assert code == 0 and out.splitlines()[0].split()[:4] == ["PORT", "PROTO", "PID", "PROCESS"]
-    line = next(x for x in out.splitlines() if x.startswith(f"{mine.port} "))
-    assert str(mine.pid) in line and "api" in line
+        server.close()
+
+
+def test_status_sets_each_models_live_port_beside_the_registrys(capsys, tmp_path):
+    """llama-swap's /running (a real loopback HTTP server) and a real llama-server child: every model's
+    real port and state next to the registry's, in the table and in --json; each mismatch a WARNING."""
+    start, beta_port = free_ports(2)
+    api = FakeLlamaSwap([{"model": "alpha", "state": "ready", "proxy": f"http://127.0.0.1:{start}"},
+                         {"model": "gamma", "state": "starting", "proxy": f"http://localhost:{start + 1}"},
+                         {"model": "omega", "state": "ready", "proxy": f"http://127.0.0.1:{start + 9}"}])
+    beta = FakeLlamaServer(tmp_path, beta_port, "-m", "/models/beta.gguf")
+    try:
+        path = tmp_path / "registry.yaml"
+        path.write_text(f"services:\n  llama-swap:\n    ports: [{free_port()}, {api.port}]\n"
+                        f"start_port: {start}\nmodels:\n  numbered_by: llama-swap\n  size: 4\n"
+                        "  members: [alpha, beta, gamma, delta]\n")
+        code, out, err = run(capsys, "--registry", str(path), "status")
+        assert code == 0, err
+        assert f"llama-swap models, live (its /running on port {api.port}):" in out
+        table = {line.split()[0]: line.split()[1:] for line in out.split("live (", 1)[1].splitlines()[2:8]
+                 if line.startswith("  ") and line.split()}
+        assert table["alpha"] == [str(start), str(start), "ready", "ok"]
+        assert table["beta"] == [str(start + 1), str(beta_port), "listening", "MISMATCH"]
+        assert table["gamma"] == [str(start + 2), str(start + 1), "starting", "MISMATCH"]
+        assert table["delta"] == [str(start + 3), "-", "not", "running"]
+        assert table["omega"] == ["-", str(start + 9), "ready", "NOT", "IN", "REGISTRY"]
+        assert (f"WARNING: llama-swap runs model omega on port {start + 9}, which the registry does not have; "
+                "import llama-swap's config again") in out
+        assert (f"WARNING: model gamma runs on port {start + 1} (llama-swap /running says starting), "
+                f"but the registry expects {start + 2}") in out
+        assert (f"WARNING: model beta runs on port {beta_port} (its llama-server command line says so), but the "
+                f"registry expects {start + 1}, where the model server of gamma runs") in out
+        code, out, err = run(capsys, "--registry", str(path), "status", "--json", "models")
+        assert code == 0, err
+        models = {m["model"]: m for m in json.loads(out)["models"]}
+        assert models["alpha"] == {"pool": "models", "runtime": "llama-swap", "model": "alpha", "expected": start,
+                                   "actual": start, "state": "ready", "source": "api", "api_port": api.port,
+                                   "held_by": None, "mismatch": False}
+        assert (models["beta"]["actual"], models["beta"]["source"], models["beta"]["held_by"],
+                models["beta"]["mismatch"]) == (beta_port, "process", "gamma", True)
+        assert (models["gamma"]["actual"], models["gamma"]["state"], models["gamma"]["mismatch"]) == (
+            start + 1, "starting", True)
+        assert (models["delta"]["actual"], models["delta"]["state"], models["delta"]["mismatch"]) == (
+            None, "not running", False)
+        assert (models["omega"]["expected"], models["omega"]["actual"], models["omega"]["mismatch"]) == (
+            None, start + 9, True)
+        code, out, _ = run(capsys, "--registry", str(path), "status", "--json", "llama-swap")
+        assert json.loads(out)["models"] == []          # no model asked for: no live section
+    finally:
+        beta.close()
+        api.close()
 
 
 def test_status_all_takes_no_names(capsys, registry):

@@ -5,13 +5,19 @@ Short syntax ``[HOST_IP:]HOST:CONTAINER[/PROTOCOL]`` (``"8080:80"``, ``"127.0.0.
 (``target``/``published``/``host_ip``/``protocol``). Variables are interpolated as compose
 does -- ``$VAR``, ``${VAR}``, ``${VAR:-default}``, ``${VAR-default}``, ``$$`` -- from the
 project's ``.env`` next to the compose file. A port published for both tcp and udp is one
-port. A container port without a host port publishes nothing fixed and is skipped. A
+port. A container port without a host port publishes nothing fixed and is skipped. Ports are
+resolved as compose resolves them: inherited through ``extends`` (a service of this file, or of
+another file with ``file:``), merged in with ``<<: *anchor``, replaced by ``!override`` and
+dropped by ``!reset``; a service with no body, or an ``extends`` that cannot be followed, is a
+note (only a port line may fail an import). A
 service's first published port keeps the service's name; further ones become
 ``NAME-TARGET`` (``milvus-9091``).
 """
 from __future__ import annotations
 
+import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -90,31 +96,105 @@ def _published(item: Any, env: dict[str, str], where: tuple[str, int | None], la
     return _host_ports(host, where, label), target.split("/", 1)[0]
 
 
-def import_file(path: Path, registry: Registry) -> ImportResult:
-    doc = load_yaml(read_text(path), path)
-    services = doc.get("services") if isinstance(doc, CommentedMap) else None
-    if not isinstance(services, CommentedMap):
-        raise InteropError(path, 1, "is not a docker compose file: it has no `services:` mapping")
-    env = project_env(path)
-    found: list[PortEntry] = []
-    findings: list[Finding] = []
-    for raw_name, svc in services.items():
-        name = safe_name(str(raw_name))
+MAX_EXTENDS = 10   # compose has no limit; a deeper chain is a cycle or a mistake
+
+
+@dataclass(frozen=True)
+class _Port:
+    """One ``ports`` item with where it was written (the file of an extended service, too)."""
+
+    item: Any
+    file: str
+    line: int | None
+    label: str
+
+
+class _Compose:
+    """The services of one compose file and of the files their ``extends`` name (read once each)."""
+
+    def __init__(self, path: Path, env: dict[str, str], findings: list[Finding]):
+        self.env, self.findings = env, findings
+        self.files: dict[Path, CommentedMap] = {}
+        self.root = self.services(Path(path))
+
+    def services(self, path: Path) -> CommentedMap:
+        path = path.resolve()
+        if path not in self.files:
+            doc = load_yaml(read_text(path), path)
+            services = doc.get("services") if isinstance(doc, CommentedMap) else None
+            if not isinstance(services, CommentedMap):
+                raise InteropError(path, 1, "is not a docker compose file: it has no `services:` mapping")
+            self.files[path] = services
+        return self.files[path]
+
+    def ports(self, path: Path, name: str, chain: tuple[tuple[Path, str], ...] = ()) -> list[_Port]:
+        """The service's published ports as compose resolves them: those of the service it
+        ``extends`` first, then its own (``!override``: only its own; ``!reset``: none)."""
+        services = self.services(path)
+        svc = services.get(name)
+        where = (str(path), line_of(services, name))
+        if (path.resolve(), name) in chain or len(chain) > MAX_EXTENDS:
+            self.findings.append(Finding(*where, f"services.{name}: `extends` goes round in a circle or deeper than "
+                                         f"{MAX_EXTENDS} levels; ports it would inherit are skipped"))
+            return []
         if not isinstance(svc, CommentedMap):
-            raise InteropError(path, line_of(services, raw_name), f"services.{raw_name} must be a mapping")
-        ports = svc.get("ports")
-        if ports is None:
-            continue
-        if not isinstance(ports, CommentedSeq):
-            raise InteropError(path, line_of(svc, "ports"), f"services.{raw_name}.ports must be a list")
+            if name in services and chain == ():
+                what = "is empty" if svc is None else "is not a mapping"
+                self.findings.append(Finding(*where, f"services.{name} {what}; it publishes no port, skipped"))
+            return []
+        inherited = self._extended(path, name, svc, (*chain, (path.resolve(), name)))
+        own = svc.get("ports")
+        if chain == () and own is None and not inherited and str(svc.get("network_mode", "")) == "host":
+            self.findings.append(Finding(*where, f"services.{name} uses network_mode: host, so compose publishes "
+                                         "nothing: it listens on whatever port its program opens. Add that port "
+                                         f"to Port Manager by hand (portmanager ports {safe_name(name)} PORT)"))
+        tag = getattr(getattr(own, "tag", None), "value", None)
+        if own is None:
+            return inherited
+        if tag == "!reset":
+            return []
+        if not isinstance(own, CommentedSeq):
+            raise InteropError(path, line_of(svc, "ports"), f"services.{name}.ports must be a list")
+        mine = [_Port(item, str(path), line_of(own, i), f"services.{name}.ports[{i}]") for i, item in enumerate(own)]
+        return mine if tag == "!override" else inherited + mine
+
+    def _extended(self, path: Path, name: str, svc: CommentedMap, chain: tuple) -> list[_Port]:
+        ext = svc.get("extends")
+        if ext is None:
+            return []
+        base_file, base = path, ext
+        if isinstance(ext, CommentedMap):
+            base = ext.get("service")
+            if ext.get("file") is not None:
+                base_file = path.parent / os.path.expanduser(str(ext["file"]))
+        if not isinstance(base, str) or not base:
+            self.findings.append(Finding(str(path), line_of(svc, "extends"), f"services.{name}.extends names no "
+                                         "service; ports it would inherit are skipped"))
+            return []
+        if base_file != path and not base_file.is_file():
+            self.findings.append(Finding(str(path), line_of(svc, "extends"), f"services.{name} extends {base} in "
+                                         f"{base_file}, which does not exist; ports it would inherit are skipped"))
+            return []
+        if base not in self.services(base_file):
+            self.findings.append(Finding(str(path), line_of(svc, "extends"), f"services.{name} extends {base}, "
+                                         "which is not defined; ports it would inherit are skipped"))
+            return []
+        return self.ports(base_file, base, chain)
+
+
+def import_file(path: Path, registry: Registry) -> ImportResult:
+    env = project_env(path)
+    findings: list[Finding] = []
+    compose = _Compose(Path(path), env, findings)
+    found: list[PortEntry] = []
+    for raw_name in compose.root:
+        name = safe_name(str(raw_name))
         taken: set[str] = set()
         seen: set[int] = set()
-        for i, item in enumerate(ports):
-            line = line_of(ports, i)
-            label = f"services.{raw_name}.ports[{i}]"
-            hosts, target = _published(item, env, (str(path), line), label)
+        for port in compose.ports(Path(path), raw_name):
+            hosts, target = _published(port.item, env, (port.file, port.line), port.label)
             if isinstance(hosts, str):
-                findings.append(Finding(str(path), line, f"{label} {hosts}; skipped"))
+                findings.append(Finding(port.file, port.line, f"{port.label} {hosts}; skipped"))
                 continue
             for k, host in enumerate(hosts):
                 if host in seen:  # the same port for tcp and udp, or on two addresses: one port
@@ -126,6 +206,7 @@ def import_file(path: Path, registry: Registry) -> ImportResult:
                 if taken:
                     entry_name = f"{name}-{tgt}" if f"{name}-{tgt}" not in taken else f"{name}-{host}"
                 taken.add(entry_name)
-                found.append(PortEntry(label, entry_name, host, line, f"{raw_name} (docker compose)"))
+                line = port.line if port.file == str(path) else None
+                found.append(PortEntry(port.label, entry_name, host, line, f"{raw_name} (docker compose)"))
     reg, more = apply_entries(registry, found, path)
     return ImportResult(Path(path), "compose", registry, reg, tuple(findings + more))

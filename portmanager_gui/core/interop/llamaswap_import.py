@@ -18,19 +18,15 @@ from pathlib import Path
 
 from ..registry.model import Registry, Service
 from .errors import InteropError
+from .live import proxy_service
 from .llamaswap import CLARACORE, DEFAULT_LISTEN, DEFAULT_START, LlamaSwapConfig, load
 from .naming import safe_name
 from .result import Finding, ImportResult, StartPortClash, moved
 
-PROXY_SERVICE = {CLARACORE: "claracore", "llama-swap": "llama-swap"}
 PROXY_DESCRIPTION = {CLARACORE: "ClaraCore web UI and API (model proxy)",
                      "llama-swap": "llama-swap model proxy (OpenAI-compatible API)"}
 LABEL = {CLARACORE: "ClaraCore", "llama-swap": "llama-swap"}
 CLARACORE_DESCRIPTION = PROXY_DESCRIPTION[CLARACORE]
-
-
-def proxy_service(runtime: str) -> str:
-    return PROXY_SERVICE.get(runtime, runtime)
 
 
 def _member_names(cfg: LlamaSwapConfig, findings: list[Finding]) -> tuple[str, ...]:
@@ -48,14 +44,15 @@ def _member_names(cfg: LlamaSwapConfig, findings: list[Finding]) -> tuple[str, .
                                     f"not ${{PORT}}; {label} gives it no port from startPort",
                                     "add it as a service with `portmanager import` of a .env or by hand"))
             continue
-        name = safe_name(model.name)
-        if not name:
-            raise InteropError(cfg.file, model.line, f"model name {model.name!r} has no letters or digits Port "
-                               "Manager can use")
+        # Every numbered model must stay a member (member i is start_port + i), so a name Port
+        # Manager cannot use as it is gets its port to make it one: never a refusal.
+        name = safe_name(model.name) or f"model-{model.port}"
         if name in out:
-            raise InteropError(cfg.file, model.line, f"models {out[name]!r} and {model.name!r} both become {name!r} "
-                               "in Port Manager (names there use letters, digits, . _ -); rename one")
-        if name != model.name:
+            name = f"{name}-{model.port}"
+            findings.append(Finding(cfg.file, model.line, f"models {out[safe_name(model.name)]!r} and {model.name!r} "
+                                    f"would both be {safe_name(model.name)!r} in Port Manager (names there use "
+                                    f"letters, digits, . _ -); the second is called {name!r}"))
+        elif name != model.name:
             findings.append(Finding(cfg.file, model.line, f"model {model.name!r} is called {name!r} in Port Manager "
                                     "(names there use letters, digits, . _ -)"))
         out[name] = model.name

@@ -5,7 +5,10 @@ Ports are taken from what can be known without running the file:
 
 - ``NAME_PORT = 8203`` (also annotated) at the top level or in a class body;
 - every whole-number attribute of a class whose name says ports (``class Ports: BACKEND = 8203``);
-- dict literals of ports assigned to a name that says ports (``STABLE_PORTS = {"backend": 8203}``).
+- dict literals of ports assigned to a name that says ports (``STABLE_PORTS = {"backend": 8203}``);
+- service dicts with a ``"port"`` key anywhere, also a default a method returns
+  (``{"backend": {"port": 5318, "host": "127.0.0.1"}}``); a dict of dicts without one
+  (harbours with ``lat``/``lon``) holds no ports.
 
 A ``*_PORT`` whose value is not a whole number (``SERIAL_PORT = '/dev/ttyACM0'``, a value
 computed by ``os.getenv``) is skipped with a note; a number outside 1-65535 is an error naming
@@ -104,7 +107,14 @@ class _Reader:
     def assignment(self, name: str, value: ast.expr, prefix: str = "", all_ints: bool = False) -> None:
         key = prefix + name
         if isinstance(value, ast.Dict) and _says_ports(name):
-            for k, v in zip(value.keys, value.values):
+            flat = [(k, v) for k, v in zip(value.keys, value.values) if not isinstance(v, ast.Dict)]
+            if value.values and not flat:    # a dict of dicts: nested() reads those with a "port" key
+                if not any(isinstance(pk, ast.Constant) and pk.value == "port"
+                           for v in value.values for pk in v.keys):
+                    self.notes.append(PyNote(value.lineno, f"{key} holds no port numbers (its entries have no "
+                                             "\"port\" key); skipped"))
+                return
+            for k, v in flat:
                 if isinstance(k, ast.Constant) and isinstance(k.value, str) and safe_name(k.value):
                     hint = service_name(k.value) if is_port_key(k.value) else safe_name(k.value)
                     self.number(f"{key}[{k.value!r}]", v, hint or "")
@@ -114,6 +124,9 @@ class _Reader:
             self.number(key, value, "" if is_port_key(name) else safe_name(name.lower()))
         elif not prefix and isinstance(value, ast.Constant) and isinstance(value.value, str):
             self.strings.append((name, value.value))
+        elif name.lower().rsplit("_", 1)[-1] in ("port", "ports") and not isinstance(value, ast.Constant):
+            self.notes.append(PyNote(value.lineno, f"{key} is computed when the program runs; skipped (Port "
+                                     "Manager never runs the file)"))
 
     def body(self, nodes: list[ast.stmt], prefix: str = "", all_ints: bool = False) -> None:
         for node in nodes:
@@ -125,6 +138,21 @@ class _Reader:
                 self.assignment(name, value, prefix, all_ints)
 
 
+    def nested(self, tree: ast.Module) -> None:
+        """``{"backend": {"port": 5318, "host": ...}}`` anywhere in the module -- assigned, returned
+        as a default by a function or method -- gives each outer key its port."""
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Dict):
+                continue
+            for k, v in zip(node.keys, node.values):
+                if not (isinstance(k, ast.Constant) and isinstance(k.value, str) and isinstance(v, ast.Dict)):
+                    continue
+                port = next((pv for pk, pv in zip(v.keys, v.values)
+                             if isinstance(pk, ast.Constant) and pk.value == "port"), None)
+                if port is not None and safe_name(k.value):
+                    self.number(f"{k.value}.port", port, safe_name(k.value))
+
+
 def parse(text: str, file: Path | str = "ports_config.py") -> PyModule:
     """The ports of ``text``. Raises ``InteropError`` for invalid Python or an out-of-range port."""
     source = text[1:] if text.startswith(BOM) else text
@@ -134,6 +162,7 @@ def parse(text: str, file: Path | str = "ports_config.py") -> PyModule:
         raise InteropError(file, exc.lineno, f"is not valid Python ({exc.msg}); fix the file and try again") from None
     reader = _Reader(text, file)
     reader.body(tree.body)
+    reader.nested(tree)
     ports = sorted(reader.ports.values(), key=lambda p: (p.line, p.col))
     return PyModule(tuple(ports), tuple(reader.strings), tuple(reader.helpers), tuple(reader.notes))
 

@@ -109,4 +109,7 @@ def apply_entries(registry: Registry, entries: Iterable[PortEntry], file: Path |
             reg = reg.with_service(Service(name=e.name, ports=(e.port,), description=e.description))
         elif svc.preferred != e.port:
             reg = reg.with_service_ports(e.name, moved(svc.ports, e.port))
+    if not seen:       # "no changes" alone would read as "the registry already has these ports"
+        findings.append(Finding(str(file), None, "has no port for a service in it (the other notes say why, if "
+                                "any); nothing to import"))
     return reg, findings

@@ -1,6 +1,7 @@
 """docker-compose.yml: published ports in short and long syntax."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,35 @@ def test_nested_alias_bomb_is_refused_quickly(tmp_path, registry):
     with pytest.raises(InteropError) as exc:
         compose.import_file(f, registry)
     assert "alias bomb" in str(exc.value) and len(str(exc.value)) < 400
+
+
+REALWORLD_COMPOSE = sorted((FIXTURES / "realworld" / "compose").glob("*/compose.yaml"))
+
+
+@pytest.mark.parametrize("path", REALWORLD_COMPOSE, ids=[p.parent.name for p in REALWORLD_COMPOSE])
+def test_realworld_compose_traits_publish_what_compose_publishes(path, registry):
+    """Each fixture's header lists the host ports docker compose publishes for it (worked out by
+    hand with compose's rules: extends, merge keys, !reset / !override, ranges, .env variables)."""
+    pairs = re.search(r"^# expect-ports: (.*)$", path.read_text(encoding="utf-8"), re.M)[1].split()
+    expected = {k: int(v) for k, v in (p.split("=") for p in pairs)}
+    reg = compose.import_file(path, registry).registry
+    assert {name: reg.services[name].ports for name in expected} == {k: (v,) for k, v in expected.items()}
+    mentioned = {n for n in reg.services if n not in registry.services or reg.services[n] != registry.services[n]}
+    assert mentioned == set(expected)
+
+
+def test_what_compose_would_not_follow_is_a_note_not_a_failure(tmp_path, registry):
+    """A service with no body, an extends cycle, a missing extends file or service: only the ports
+    they would bring are skipped; every other service still imports."""
+    f = tmp_path / "compose.yaml"
+    f.write_text("services:\n  ok:\n    ports: ['7400:80']\n  nil: # left intentionally empty\n"
+                 "  loop-a:\n    extends: loop-b\n  loop-b:\n    extends: loop-a\n"
+                 "  gone:\n    extends: {file: nowhere.yaml, service: x}\n  ghost:\n    extends: nobody\n"
+                 "  swap:\n    image: llama-swap\n    network_mode: host\n")
+    result = compose.import_file(f, registry)
+    assert result.registry.services["ok"].ports == (7400,)
+    text = "\n".join(str(x) for x in result.findings)
+    assert "compose.yaml:4: services.nil is empty; it publishes no port, skipped" in text
+    assert "extends` goes round in a circle" in text
+    assert "nowhere.yaml, which does not exist" in text and "extends nobody, which is not defined" in text
+    assert "services.swap uses network_mode: host, so compose publishes nothing" in text

@@ -7,6 +7,7 @@ start at startPort, walk model IDs in byte order, next port only to models that 
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 
 import pytest
@@ -24,8 +25,8 @@ REALWORLD = sorted((FIXTURES / "realworld").glob("*.yaml"))
 def _expected(path: Path) -> tuple[str, dict[str, int | None]]:
     text = path.read_text(encoding="utf-8")
     runtime = re.search(r"^# expect-runtime: (\S+)", text, re.M)[1]
-    pairs = re.search(r"^# expect-ports: (.*)$", text, re.M)[1].split()
-    return runtime, {k: (None if v == "-" else int(v)) for k, v in (p.split("=") for p in pairs)}
+    pairs = shlex.split(re.search(r"^# expect-ports: (.*)$", text, re.M)[1])   # "an ID with spaces"=5800
+    return runtime, {k: (None if v == "-" else int(v)) for k, v in (p.rsplit("=", 1) for p in pairs)}
 
 
 @pytest.mark.parametrize("path", REALWORLD, ids=[p.name for p in REALWORLD])
@@ -210,3 +211,23 @@ def test_oversized_file_is_refused(tmp_path):
     f.write_text("startPort: 8100\n" + "#" * (5 * 1024 * 1024) + "\n")
     with pytest.raises(InteropError, match="MB"):
         llamaswap.load(f)
+
+
+def test_ids_port_manager_cannot_name_as_they_are_still_import(tmp_path, registry):
+    """llama-swap loads IDs that Port Manager's names cannot hold apart ("qwen 7b", "qwen-7b",
+    "qwen/7b") or hold at all (an emoji): each stays a member at its runtime port, named with
+    that port, with a note -- the file is not refused (it used to be). An envsubst-escaped
+    template (`$${KEEP}{PORT}`) asks for no ${PORT}: llama-swap numbers none of its models."""
+    f = tmp_path / "config.yaml"
+    f.write_text('models:\n  "qwen 7b":\n    cmd: llama-server --port ${PORT}\n'
+                 '  "qwen-7b":\n    cmd: llama-server --port ${PORT}\n'
+                 '  "qwen/7b":\n    cmd: llama-server --port ${PORT}\n'
+                 '  "\U0001f999":\n    cmd: llama-server --port ${PORT}\n'
+                 '  tmpl:\n    cmd: llama-server --port $${KEEP}{PORT}\n    proxy: "http://127.0.0.1:$${KEEP}{PORT}"\n',
+                 encoding="utf-8")
+    result = llamaswap_import.import_file(f, registry)
+    slots = {s.model: s.port for s in model_slots(result.registry) if s.pool == "models"}
+    # byte order: "qwen 7b" < "qwen-7b" < "qwen/7b" < "tmpl" < the emoji (4 UTF-8 bytes from 0xF0)
+    assert slots == {"qwen-7b": 5800, "qwen-7b-5801": 5801, "qwen-7b-5802": 5802, "model-5803": 5803}
+    text = "\n".join(str(x) for x in result.findings)
+    assert "models 'qwen 7b' and 'qwen-7b' would both be 'qwen-7b'" in text and "called 'qwen-7b-5801'" in text

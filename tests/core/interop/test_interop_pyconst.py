@@ -1,6 +1,7 @@
 """ports_config.py import: parsed with ast, never run; names mapped onto the registry."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,21 @@ def test_two_constants_for_one_service_is_an_error(tmp_path, registry):
     with pytest.raises(InteropError) as exc:
         pyconst.import_file(f, registry)
     assert exc.value.line == 2
+
+
+REALWORLD_PY = sorted((FIXTURES / "realworld" / "pyconst").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", REALWORLD_PY, ids=[p.stem for p in REALWORLD_PY])
+def test_realworld_module_shapes(path, registry):
+    """Each fixture names its trait and the ports the module really defines (read by hand: what
+    the program uses when nothing overrides it); nothing else is imported, nothing fails."""
+    pairs = re.search(r"^#? ?expect-ports:(.*)$", path.read_text(encoding="utf-8"), re.M)[1].split()
+    expected = {k: int(v) for k, v in (p.split("=") for p in pairs)}
+    result = pyconst.import_file(path, registry)
+    reg = result.registry
+    changed = {n: s.preferred for n, s in reg.services.items()
+               if n not in registry.services or s.ports != registry.services[n].ports}
+    assert changed == expected
+    if not expected:
+        assert any("nothing to import" in str(f) for f in result.findings)
