@@ -193,6 +193,51 @@ class Screen:
                 self.keys("Escape")
         raise AssertionError("the tray menu did not open after four right-clicks on the tray icon")
 
+    def pick(self, *keys: str, attempts: int = 4) -> None:
+        """Open the tray menu and walk it with the keyboard: each Up/Down is seen to move the
+        highlight (the menu's picture changes), each Right to open a submenu, and the final
+        Return to close the menu. A key lost on a loaded machine (sent before the menu held
+        the keyboard) starts the walk again, as a person would look and try again."""
+        for _attempt in range(attempts):
+            try:
+                menu = self.open_tray_menu()
+                for key in keys:
+                    menu = self._menu_key(menu, key)
+                return
+            except AssertionError:
+                self.keys("Escape", "Escape", "Escape")
+        raise AssertionError(f"the tray menu did not take the keys {' '.join(keys)} in {attempts} attempts")
+
+    def answer(self, dialog: Window, key: str, attempts: int = 4) -> None:
+        """Press ``key`` (a button's shortcut, Escape) in ``dialog`` until it closes: a key sent
+        before the dialog holds the keyboard focus is lost, and is pressed again."""
+        for _attempt in range(attempts):
+            self.run("xdotool", "windowfocus", "--sync", str(dialog.wid), check=False)
+            self.keys(key)
+            try:
+                wait_for(lambda: not self.viewable(dialog.wid), 8, interval=0.1, message=f"{dialog.name!r} to close")
+                return
+            except AssertionError:
+                continue
+        raise AssertionError(f"{dialog.name!r} did not close on {key} after {attempts} tries")
+
+    def _menu_key(self, menu: Window, key: str) -> Window:
+        if key in ("Up", "Down"):
+            before = self.screenshot(self.workdir / "menu-before.png", menu).read_bytes()
+            self.keys(key)
+            wait_for(lambda: self.screenshot(self.workdir / "menu-after.png", menu).read_bytes() != before, 8,
+                     interval=0.1, message=f"the tray menu to move its highlight ({key})")
+            return menu
+        if key == "Right":
+            known = {w.wid for w in self.popups()}
+            self.keys(key)
+            return wait_for(lambda: next((w for w in self.popups() if w.wid not in known and w.height > 40), None),
+                            8, message="the submenu to open")
+        self.keys(key)
+        if key == "Return":
+            wait_for(lambda: not self.viewable(menu.wid), 8, message="the tray menu to close on Return")
+        return menu
+
     def close_window(self, window: Window) -> None:
         """What a window manager does when the title bar's X is clicked: WM_DELETE_WINDOW."""
         x11 = ctypes.CDLL("libX11.so.6")

@@ -21,16 +21,14 @@ def router(tmp_path):
 
 def start_router_from_tray(screen: harness.Screen, app: harness.App, port: int) -> list:
     """Tray menu -> router -> Start (its first enabled entry); the processes it launched."""
-    screen.open_tray_menu()
-    screen.keys("Down", "Right", "Return")
+    screen.pick("Down", "Right", "Return")
     wait_for(lambda: probe(port) is Availability.IN_USE and app.children(), START_S,
              message=f"the router started from the tray on {port}")
     return app.children()
 
 
 def quit_from_tray(screen: harness.Screen) -> None:
-    screen.open_tray_menu()
-    screen.keys("Up", "Return")           # the last entry: Quit
+    screen.pick("Up", "Return")           # the last entry: Quit
 
 
 @pytest.mark.parametrize("how,window", [("tray", "open"), ("tray", "hidden"), ("sigterm", "open"),
@@ -93,8 +91,7 @@ def test_start_and_stop_from_the_tray(screen, launch, router):
     app = launch(registry)
     launched = start_router_from_tray(screen, app, port)
     for _attempt in range(5):      # the menu shows the last scan: until it has seen the start, look again
-        screen.open_tray_menu()
-        screen.keys("Down", "Right", "Return")          # running: Start is disabled, Stop comes first
+        screen.pick("Down", "Right", "Return")          # running: Start is disabled, Stop comes first
         try:
             wait_for(lambda: harness.gone(launched) and probe(port) is Availability.FREE, 10,
                      message="the router stopped from the tray")
