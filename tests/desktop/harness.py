@@ -202,7 +202,7 @@ class Screen:
             try:
                 menu = self.open_tray_menu()
                 for key in keys:
-                    menu = self._menu_key(menu, key)
+                    menu = self.menu_key(menu, key)
                 return
             except AssertionError:
                 self.keys("Escape", "Escape", "Escape")
@@ -221,7 +221,7 @@ class Screen:
                 continue
         raise AssertionError(f"{dialog.name!r} did not close on {key} after {attempts} tries")
 
-    def _menu_key(self, menu: Window, key: str) -> Window:
+    def menu_key(self, menu: Window, key: str) -> Window:
         if key in ("Up", "Down"):
             before = self.screenshot(self.workdir / "menu-before.png", menu).read_bytes()
             self.keys(key)
@@ -238,8 +238,8 @@ class Screen:
             wait_for(lambda: not self.viewable(menu.wid), 8, message="the tray menu to close on Return")
         return menu
 
-    def close_window(self, window: Window) -> None:
-        """What a window manager does when the title bar's X is clicked: WM_DELETE_WINDOW."""
+    @staticmethod
+    def _x11():
         x11 = ctypes.CDLL("libX11.so.6")
         x11.XOpenDisplay.restype = ctypes.c_void_p
         x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
@@ -247,11 +247,27 @@ class Screen:
         x11.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
         x11.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long,
                                    ctypes.POINTER(_XEvent)]
+        x11.XDefaultRootWindow.restype = ctypes.c_ulong
+        x11.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
+        x11.XSetWindowBackground.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
+        x11.XClearWindow.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
         x11.XFlush.argtypes = [ctypes.c_void_p]
         x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+        return x11
+
+    def _with_display(self, work) -> None:
+        x11 = self._x11()
         dpy = x11.XOpenDisplay(self.display.encode())
         assert dpy, f"cannot open {self.display}"
         try:
+            work(x11, dpy)
+            x11.XFlush(dpy)
+        finally:
+            x11.XCloseDisplay(dpy)
+
+    def close_window(self, window: Window) -> None:
+        """What a window manager does when the title bar's X is clicked: WM_DELETE_WINDOW."""
+        def send(x11, dpy) -> None:
             event = _XEvent()
             event.xclient.type = 33          # ClientMessage
             event.xclient.window = window.wid
@@ -260,9 +276,15 @@ class Screen:
             event.xclient.data[0] = x11.XInternAtom(dpy, b"WM_DELETE_WINDOW", 0)
             event.xclient.data[1] = 0        # CurrentTime
             assert x11.XSendEvent(dpy, window.wid, 0, 0, ctypes.byref(event))
-            x11.XFlush(dpy)
-        finally:
-            x11.XCloseDisplay(dpy)
+        self._with_display(send)
+
+    def set_background(self, rgb: int) -> None:
+        """The desktop's colour (Xvfb's root window is black), as a desktop session sets it."""
+        def paint(x11, dpy) -> None:
+            root = x11.XDefaultRootWindow(dpy)
+            x11.XSetWindowBackground(dpy, root, rgb)     # a 24-bit TrueColor visual: the pixel is 0xRRGGBB
+            x11.XClearWindow(dpy, root)
+        self._with_display(paint)
 
     def clipboard(self) -> str:
         """The clipboard's text, read by a separate Qt client as a paste would."""
