@@ -153,6 +153,7 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
                           cancel, parent=window)
     parts.quit.quitting.connect(lambda: _on_quitting(parts))
     app.installEventFilter(parts.quit)  # macOS Quit, logout, QApplication.quit(): the same flow
+    app.aboutToQuit.connect(parts.quit.session_ending)   # Windows' end of session: no Quit event first
     window.quit_requested.connect(lambda: quit_app(parts))
     _build_all_ports(parts, settings.refresh_ms)
     return parts
@@ -275,6 +276,7 @@ def shutdown(parts: Parts) -> None:
     """Stop every timer and end every worker thread, each awaited, on the GUI thread."""
     if parts.quit is not None:
         parts.app.removeEventFilter(parts.quit)
+        parts.app.aboutToQuit.disconnect(parts.quit.session_ending)
     parts.scanner.shutdown(5000)
     if parts.all_scanner is not None:
         parts.all_scanner.shutdown(5000)

@@ -116,3 +116,31 @@ def test_closing_the_window_during_a_quit_is_accepted(qtbot, quitting_app):
     qtbot.waitUntil(lambda: exits == [0], timeout=30000)
     parts.window.show()
     assert parts.window.close()              # not "ignored: hide into the tray"
+
+
+def test_the_end_of_a_windows_session_stops_what_it_launched_before_returning(qtbot, quitting_app, by_hand):
+    """Windows' WM_ENDSESSION: Qt emits ``aboutToQuit`` itself, then ``quit()``, and Windows ends
+    the process as soon as the message returns -- no event loop turn for the quit flow. What the
+    app launched is stopped inside the ``aboutToQuit`` call; what it adopted is left running."""
+    router_port, helper_port = free_ports(2)
+    hand = by_hand(helper_port)
+    parts, exits = quitting_app([router_port], HELPER.format(port=helper_port, cmd=desk.DEMO_ROUTER))
+    qtbot.waitUntil(lambda: desk.row(parts, "helper", helper_port) is not None, timeout=30000)
+    with qtbot.waitSignal(parts.controller.started, timeout=60000):
+        parts.presenter.start("helper")
+    with qtbot.waitSignal(parts.controller.started, timeout=60000) as started:
+        parts.presenter.start("router")
+    [out] = started.args[1]
+    assert out.ok and not out.adopted, out.error
+    launched = psutil.Process(out.pid)
+    parts.window.bring_to_front()
+
+    parts.app.aboutToQuit.emit()              # what QWindowsContext does on WM_ENDSESSION
+
+    try:
+        ended = launched.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        ended = True
+    assert ended, "the router Port Manager launched still runs when aboutToQuit returned"
+    assert hand.poll() is None, "the router started by hand was stopped"
+    assert parts.quit.state is not QuitState.RUNNING
