@@ -61,7 +61,9 @@ def quitting_app(qapp, tmp_path):
         desk.close(parts)
 
 
-def test_quit_stops_what_it_launched_and_leaves_what_it_adopted(qtbot, quitting_app, by_hand):
+def _adopted_and_launched(qtbot, quitting_app, by_hand):
+    """The app with a router started by hand (adopted by "start helper") and one it launched;
+    the window open. (parts, exits, the hand-started process, the launched psutil.Process)."""
     router_port, helper_port = free_ports(2)
     hand = by_hand(helper_port)
     cmd = desk.DEMO_ROUTER
@@ -76,6 +78,12 @@ def test_quit_stops_what_it_launched_and_leaves_what_it_adopted(qtbot, quitting_
     launched = psutil.Process(out.pid)
 
     parts.window.bring_to_front()
+    return parts, exits, hand, launched
+
+
+def test_quit_stops_what_it_launched_and_leaves_what_it_adopted(qtbot, quitting_app, by_hand):
+    parts, exits, hand, launched = _adopted_and_launched(qtbot, quitting_app, by_hand)
+
     gui_app.quit_app(parts)
     qtbot.waitUntil(lambda: exits == [0], timeout=30000)
     assert not parts.window.isVisible()
@@ -122,18 +130,7 @@ def test_the_end_of_a_windows_session_stops_what_it_launched_before_returning(qt
     """Windows' WM_ENDSESSION: Qt emits ``aboutToQuit`` itself, then ``quit()``, and Windows ends
     the process as soon as the message returns -- no event loop turn for the quit flow. What the
     app launched is stopped inside the ``aboutToQuit`` call; what it adopted is left running."""
-    router_port, helper_port = free_ports(2)
-    hand = by_hand(helper_port)
-    parts, exits = quitting_app([router_port], HELPER.format(port=helper_port, cmd=desk.DEMO_ROUTER))
-    qtbot.waitUntil(lambda: desk.row(parts, "helper", helper_port) is not None, timeout=30000)
-    with qtbot.waitSignal(parts.controller.started, timeout=60000):
-        parts.presenter.start("helper")
-    with qtbot.waitSignal(parts.controller.started, timeout=60000) as started:
-        parts.presenter.start("router")
-    [out] = started.args[1]
-    assert out.ok and not out.adopted, out.error
-    launched = psutil.Process(out.pid)
-    parts.window.bring_to_front()
+    parts, exits, hand, launched = _adopted_and_launched(qtbot, quitting_app, by_hand)
 
     parts.app.aboutToQuit.emit()              # what QWindowsContext does on WM_ENDSESSION
 
