@@ -73,3 +73,11 @@ def test_the_info_plist_passes_plutil(tmp_path):
     path = tmp_path / "Info.plist"
     path.write_bytes(plistlib.dumps(plist))
     _lint(path)
+
+
+def test_osascript_takes_the_notification_script_and_its_arguments():
+    from portmanager_gui.core.platform.notify import osascript_argv
+
+    argv = osascript_argv("Port Manager test", 'Port 3791 is in use by "node" (pid 1); a test notification')
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
