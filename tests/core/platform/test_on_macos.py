@@ -1,4 +1,4 @@
-"""macOS only, against the real OS (CI runs them on macos-14 and macos-13): who holds a port
+"""macOS only, against the real OS (CI runs them on macos-14 and macos-15-intel): who holds a port
 without root, and the plists we write checked by Apple's own ``plutil -lint``. The same
 decisions are checked anywhere with the facts injected (test_netstat_macos.py,
 test_autostart.py, tests/packaging/test_spec.py)."""
