@@ -53,7 +53,7 @@ def close_targets(os_name: str, pids: Iterable[int], windows: Iterable[TopWindow
     return {pid: tuple(hwnds) for pid, hwnds in out.items()}
 
 
-def top_level_windows(user32: Any = None) -> list[TopWindow]:  # pragma: no cover - Windows only
+def top_level_windows(user32: Any = None) -> list[TopWindow]:
     """Every top-level window of the desktop (EnumWindows)."""
     user32 = user32 or load_user32()
     found: list[TopWindow] = []
@@ -69,7 +69,7 @@ def top_level_windows(user32: Any = None) -> list[TopWindow]:  # pragma: no cove
     return found
 
 
-def post_close(hwnds: Iterable[int], user32: Any = None) -> int:  # pragma: no cover - Windows only
+def post_close(hwnds: Iterable[int], user32: Any = None) -> int:
     """Post WM_CLOSE to each window; how many were posted."""
     user32 = user32 or load_user32()
     return sum(1 for hwnd in hwnds if user32.PostMessageW(hwnd, WM_CLOSE, 0, 0))
@@ -85,5 +85,5 @@ def request_close(pids: Iterable[int], os_name: str,
     try:
         targets = close_targets(os_name, pids, list_windows())
         return {pid for pid, hwnds in targets.items() if post(hwnds)}
-    except OSError:
+    except (OSError, ctypes.ArgumentError):     # the windows cannot be looked at: the usual terminate
         return set()

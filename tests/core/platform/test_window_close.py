@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ctypes
 
-from portmanager_gui.core.platform import LINUX, MACOS, WINDOWS, win32
+from portmanager_gui.core.platform import LINUX, MACOS, WINDOWS, win32, window_close
 from portmanager_gui.core.platform.window_close import (
     TopWindow,
     close_targets,
@@ -59,3 +59,39 @@ def test_every_user32_window_function_gets_its_prototype():
     _res, (hwnd, msg, wparam, lparam) = win32.USER32_PROTOTYPES["PostMessageW"]
     assert ctypes.sizeof(hwnd) == ctypes.sizeof(lparam) == ctypes.sizeof(wparam) == ctypes.sizeof(ctypes.c_void_p)
     assert ctypes.sizeof(win32.USER32_PROTOTYPES["GetWindowThreadProcessId"][1][1]._type_) == 4
+
+
+class _FakeUser32:
+    """user32 for EnumWindows & co.: a desktop of (hwnd, pid, visible, owner) windows."""
+
+    def __init__(self, windows):
+        self.windows = {w.hwnd: w for w in windows}
+        self.posted: list[tuple[int, int]] = []
+
+    def EnumWindows(self, callback, lparam):  # noqa: N802 - the Win32 names
+        for hwnd in self.windows:
+            if not callback(hwnd, lparam):
+                break
+        return 1
+
+    def GetWindowThreadProcessId(self, hwnd, pid_ref):  # noqa: N802
+        pid_ref._obj.value = self.windows[hwnd].pid       # the DWORD out-parameter, as Windows fills it
+        return 1
+
+    def IsWindowVisible(self, hwnd):  # noqa: N802
+        return int(self.windows[hwnd].visible)
+
+    def GetWindow(self, hwnd, cmd):  # noqa: N802
+        assert cmd == window_close.GW_OWNER
+        return 0x99 if self.windows[hwnd].owned else None
+
+    def PostMessageW(self, hwnd, msg, wparam, lparam):  # noqa: N802
+        self.posted.append((hwnd, msg))
+        return int(hwnd in self.windows)
+
+
+def test_the_user32_walk_reads_every_window_and_posts_wm_close():
+    user32 = _FakeUser32(WINDOWS_OF_THE_DESKTOP)
+    assert window_close.top_level_windows(user32) == WINDOWS_OF_THE_DESKTOP
+    assert window_close.post_close([0x10, 0x55], user32) == 1          # 0x55: a window that just went
+    assert user32.posted == [(0x10, window_close.WM_CLOSE), (0x55, window_close.WM_CLOSE)]
