@@ -59,8 +59,7 @@ sys.exit(code)
 
 
 def test_qts_quit_request_with_the_window_open_stops_the_launched_router_and_exits(tmp_path):
-    [port] = free_ports(1)
-    registry = desk.router_registry(tmp_path / "registry.yaml", [port])
+    registry = desk.router_registry(tmp_path / "registry.yaml", free_ports(2))   # a fallback: a clash is no failure
     env = {**os.environ, "PORTMANAGER_HOME": str(tmp_path / "home"), "QT_QPA_PLATFORM": "offscreen",
            "PYTHONPATH": os.pathsep.join([str(SOURCE_ROOT), os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.Popen([sys.executable, "-c", APP, str(registry)], env=env, cwd=SOURCE_ROOT,

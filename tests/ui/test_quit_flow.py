@@ -64,10 +64,10 @@ def quitting_app(qapp, tmp_path):
 def _adopted_and_launched(qtbot, quitting_app, by_hand):
     """The app with a router started by hand (adopted by "start helper") and one it launched;
     the window open. (parts, exits, the hand-started process, the launched psutil.Process)."""
-    router_port, helper_port = free_ports(2)
+    router_port, spare, helper_port = free_ports(3)     # spare: a port another run took meanwhile is no failure
     hand = by_hand(helper_port)
     cmd = desk.DEMO_ROUTER
-    parts, exits = quitting_app([router_port], HELPER.format(port=helper_port, cmd=cmd))
+    parts, exits = quitting_app([router_port, spare], HELPER.format(port=helper_port, cmd=cmd))
     qtbot.waitUntil(lambda: desk.row(parts, "helper", helper_port) is not None, timeout=30000)
     with qtbot.waitSignal(parts.controller.started, timeout=60000):
         parts.presenter.start("helper")             # answers its health check: adopted, not launched
