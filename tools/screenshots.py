@@ -67,9 +67,7 @@ class Shots:
         return wait_for(self.screen.main_window, harness.START_S, message="the main window")
 
     def start_router_from_tray(self) -> None:
-        self.screen.pick("Down", "Right", "Return")          # router -> Start
-        wait_for(lambda: probe(ROUTER_FALLBACK) is Availability.IN_USE, 60,
-                 message=f"the router on its fallback port {ROUTER_FALLBACK}")
+        self.screen.start_from_tray(lambda: probe(ROUTER_FALLBACK) is Availability.IN_USE)   # on its fallback
 
     def resize(self, window: harness.Window) -> harness.Window:
         """The window at the size the README shows (there is no window manager to do it)."""

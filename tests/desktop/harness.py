@@ -15,9 +15,10 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import psutil
 
@@ -33,6 +34,7 @@ TOOLS = {"Xvfb": "xvfb", "trayer": "trayer", "xdotool": "xdotool", "xwininfo": "
 SCREEN = (1280, 800)
 PANEL_HEIGHT = 32
 START_S = 60.0          # a loaded machine: the app's first window can take a while
+T = TypeVar("T")
 
 _WINDOW = re.compile(r'^\s*(0x[0-9a-f]+) (?:"(.*)"|\(has no name\)): (?:\("([^"]*)" "([^"]*)"\)|\(\))\s+'
                      r'(\d+)x(\d+)\+(-?\d+)\+(-?\d+)\s+\+(-?\d+)\+(-?\d+)')
@@ -207,6 +209,21 @@ class Screen:
             except AssertionError:
                 self.keys("Escape", "Escape", "Escape")
         raise AssertionError(f"the tray menu did not take the keys {' '.join(keys)} in {attempts} attempts")
+
+    def start_from_tray(self, started: Callable[[], T], timeout: float = START_S, attempts: int = 4) -> T:
+        """Tray menu -> the first service -> its first entry (Start); ``started()``'s value once
+        it is true. A menu opened before the app loaded its registry lists no service, and the
+        same keys open "Other ports" and ask to kill someone: that question is cancelled and
+        the walk tried again."""
+        def stray() -> Window | None:
+            return next((w for w in self.popups() if w.name.startswith("Kill the holder")), None)
+        for _attempt in range(attempts):
+            self.pick("Down", "Right", "Return")
+            got = wait_for(lambda: started() or stray(), timeout, message="the start from the tray")
+            if not isinstance(got, Window):
+                return got
+            self.answer(got, "Escape")
+        raise AssertionError(f"no start from the tray menu in {attempts} attempts")
 
     def answer(self, dialog: Window, key: str, attempts: int = 4) -> None:
         """Press ``key`` (a button's shortcut, Escape) in ``dialog`` until it closes: a key sent

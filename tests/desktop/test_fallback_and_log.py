@@ -29,8 +29,7 @@ def test_a_fallback_start_is_visible_on_screen(screen, launch, listener, tmp_pat
     window = wait_for(screen.main_window, harness.START_S, message="the main window")
     icon = wait_for(screen.tray_icon, harness.START_S, message="the tray icon")
     ok_icon = screen.screenshot(tmp_path / "icon-ok.png", icon).read_bytes()
-    screen.pick("Down", "Right", "Return")                   # router -> Start
-    wait_for(lambda: probe(fallback) is Availability.IN_USE, 60, message=f"the router on fallback port {fallback}")
+    screen.start_from_tray(lambda: probe(fallback) is Availability.IN_USE)     # router -> Start: on the fallback
     amber = ROW_BACKGROUNDS[RowState.FALLBACK]
     wait_for(lambda: _count(screen.screenshot(tmp_path / "window.png", window), amber) > 50, 30,
              message="the router's row to turn amber")
@@ -50,8 +49,7 @@ def test_the_log_pane_follows_the_selected_running_service(screen, launch, tmp_p
     app = launch(registry, "--show")
     window = wait_for(screen.main_window, harness.START_S, message="the main window")
     screen.click(window.x + 60, window.y + 92)              # the first row: the router
-    screen.pick("Down", "Right", "Return")                   # router -> Start, without a new selection
-    wait_for(lambda: probe(port) is Availability.IN_USE, 60, message=f"the router on {port}")
+    screen.start_from_tray(lambda: probe(port) is Availability.IN_USE)   # router -> Start, without a new selection
     log = app.home / "logs" / "router.log"
     wait_for(log.exists, 30, message=f"{log}")
     first = log.read_text(encoding="utf-8").splitlines()[0]

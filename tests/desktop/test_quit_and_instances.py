@@ -21,10 +21,7 @@ def router(tmp_path):
 
 def start_router_from_tray(screen: harness.Screen, app: harness.App, port: int) -> list:
     """Tray menu -> router -> Start (its first enabled entry); the processes it launched."""
-    screen.pick("Down", "Right", "Return")
-    wait_for(lambda: probe(port) is Availability.IN_USE and app.children(), START_S,
-             message=f"the router started from the tray on {port}")
-    return app.children()
+    return screen.start_from_tray(lambda: probe(port) is Availability.IN_USE and app.children(), START_S)
 
 
 def quit_from_tray(screen: harness.Screen) -> None:
