@@ -46,6 +46,7 @@ class Shots:
         self.env = {**screen.env, "PORTMANAGER_HOME": str(self.home)}
         self.foreign: list[subprocess.Popen] = []
         self.app: harness.App | None = None
+        self.last = b""             # the previous picture: the next one must differ from it
 
     # -- the scene -------------------------------------------------------------------
     def hold_ports(self) -> None:
@@ -84,14 +85,17 @@ class Shots:
         return path
 
     def settled(self, window: harness.Window, name: str) -> Path:
-        """The window once two pictures in a row are the same (the scan landed, highlights faded)."""
+        """The window once it shows something new (the click or key took effect) and two
+        pictures in a row are the same (the scan landed, highlights faded)."""
         previous = [b""]
+        before = self.last
 
         def same() -> bool:
             now = self.shot(name, window).read_bytes()
-            done, previous[0] = now == previous[0], now
+            done, previous[0] = now == previous[0] and now != before, now
             return done
-        wait_for(same, 60, interval=1.0, message=f"the window to settle for {name}")
+        wait_for(same, 60, interval=1.0, message=f"the window to change and settle for {name}")
+        self.last = previous[0]
         return self.out / name
 
     def tray_menu_box(self, *menus: harness.Window) -> tuple[int, int, int, int]:
@@ -140,7 +144,7 @@ def take(shots: Shots) -> list[Path]:
     at(169, 49)                                              # Groups: large-models moved onto small-models
     at(64, 101)
     at(400, 117)
-    screen.keys("ctrl+a", "8", "3", "0", "0", "Tab")
+    screen.keys("ctrl+a", "8", "3", "0", "0", "Return")
     made.append(shots.settled(window, "group-editor.png"))
     at(1087, 700)
     at(240, 49)                                              # All ports
