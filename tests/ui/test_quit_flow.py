@@ -97,14 +97,16 @@ def test_quit_stops_what_it_launched_and_leaves_what_it_adopted(qtbot, quitting_
 def test_platform_quit_with_the_window_open_runs_the_same_flow(qtbot, quitting_app, stop_on_quit):
     """What macOS Quit, logout and ``QApplication.quit()`` send: a Quit event to the application.
     The window hides into the tray on close; the quit must still happen, once, through the flow."""
-    [port] = free_ports(1)
-    parts, exits = quitting_app([port])
+    port, spare = free_ports(2)              # spare: a port another run took meanwhile is no failure
+    parts, exits = quitting_app([port, spare])
     parts.presenter.settings = Settings(refresh_s=0.5, stop_on_quit=stop_on_quit)
     qtbot.waitUntil(lambda: (r := desk.row(parts, "router", port)) is not None and r.state is RowState.FREE,
                     timeout=30000)
     if stop_on_quit:
-        with qtbot.waitSignal(parts.controller.started, timeout=60000):
+        with qtbot.waitSignal(parts.controller.started, timeout=60000) as started:
             parts.presenter.start("router")
+        [out] = started.args[1]
+        assert out.ok, out.error
     parts.window.bring_to_front()
     event = QEvent(QEvent.Type.Quit)
     QCoreApplication.sendEvent(parts.app, event)
