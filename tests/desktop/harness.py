@@ -40,6 +40,9 @@ _WINDOW = re.compile(r'^\s*(0x[0-9a-f]+) (?:"(.*)"|\(has no name\)): (?:\("([^"]
                      r'(\d+)x(\d+)\+(-?\d+)\+(-?\d+)\s+\+(-?\d+)\+(-?\d+)')
 
 
+_KILL_QUESTION = re.compile(r"Kill the holder of port \d+\?|Port \d+ (is free|cannot be freed)")
+
+
 def missing_tools() -> list[str]:
     """The Debian packages to install for the desktop tests ([] when all is there)."""
     missing = [pkg for tool, pkg in TOOLS.items() if shutil.which(tool) is None]
@@ -215,8 +218,8 @@ class Screen:
         it is true. A menu opened before the app loaded its registry lists no service, and the
         same keys open "Other ports" and ask to kill someone: that question is cancelled and
         the walk tried again."""
-        def stray() -> Window | None:
-            return next((w for w in self.popups() if w.name.startswith("Kill the holder")), None)
+        def stray() -> Window | None:     # "Kill the holder of port N?", "Port N is free", "... cannot be freed"
+            return next((w for w in self.popups() if _KILL_QUESTION.match(w.name)), None)
         for _attempt in range(attempts):
             self.pick("Down", "Right", "Return")
             got = wait_for(lambda: started() or stray(), timeout, message="the start from the tray")
