@@ -213,7 +213,8 @@ class Screen:
                 self.keys("Escape", "Escape", "Escape")
         raise AssertionError(f"the tray menu did not take the keys {' '.join(keys)} in {attempts} attempts")
 
-    def start_from_tray(self, started: Callable[[], T], timeout: float = START_S, attempts: int = 4) -> T:
+    def start_from_tray(self, started: Callable[[], T], timeout: float = START_S, attempts: int = 4,
+                        app: App | None = None) -> T:
         """Tray menu -> the first service -> its first entry (Start); ``started()``'s value once
         it is true. A menu opened before the app loaded its registry lists no service, and the
         same keys open "Other ports" and ask to kill someone: that question is cancelled and
@@ -222,7 +223,13 @@ class Screen:
             return next((w for w in self.popups() if _KILL_QUESTION.match(w.name)), None)
         for _attempt in range(attempts):
             self.pick("Down", "Right", "Return")
-            got = wait_for(lambda: started() or stray(), timeout, message="the start from the tray")
+            try:
+                got = wait_for(lambda: started() or stray(), timeout, message="the start from the tray")
+            except AssertionError as exc:
+                shot = self.screenshot(self.workdir / "start-from-tray-timeout.png")
+                raise AssertionError(f"{exc}; on screen: {[(w.name, w.width, w.height) for w in self.popups()]}, "
+                                     f"{'main window' if self.main_window() else 'no main window'} ({shot})"
+                                     f"{'; the app said: ' + app.log()[-2000:] if app else ''}") from None
             if not isinstance(got, Window):
                 return got
             self.answer(got, "Escape")
