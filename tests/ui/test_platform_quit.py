@@ -64,11 +64,15 @@ def test_qts_quit_request_with_the_window_open_stops_the_launched_router_and_exi
            "PYTHONPATH": os.pathsep.join([str(SOURCE_ROOT), os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.Popen([sys.executable, "-c", APP, str(registry)], env=env, cwd=SOURCE_ROOT,
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    app = psutil.Process(proc.pid)
     try:
         out, _ = proc.communicate(timeout=120)
     except subprocess.TimeoutExpired:
+        left = app.children(recursive=True)
         proc.kill()
         out, _ = proc.communicate(timeout=30)
+        for child in left:            # what the app launched does not outlive the failed test
+            child.kill()
         raise AssertionError(f"the app did not leave exec() after Qt's quit request:\n{out}") from None
     launched = next((int(line.split()[1]) for line in out.splitlines() if line.startswith("launched ")), None)
     assert proc.returncode == 0, out
