@@ -8,7 +8,7 @@ else
 endif
 PY := $(BIN)/python
 
-.PHONY: run test status bench clean package package-test
+.PHONY: run test status bench clean package package-test screenshots
 
 $(BIN)/activate:
 	@$(PYTHON) -c 'import sys; sys.exit("Port Manager needs Python 3.11+, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -37,6 +37,10 @@ bench: $(VENV)/.installed-test
 	$(PY) benchmarks/cli.py
 	$(PY) benchmarks/gui.py
 	$(PY) benchmarks/live_models.py
+
+# The README's pictures, taken of the real app on a private Xvfb + tray host (tests/desktop's harness).
+screenshots: $(VENV)/.installed-test
+	$(PY) tools/screenshots.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

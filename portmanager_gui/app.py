@@ -26,7 +26,7 @@ from .core.kill import policy as processes
 from .core.occupancy.container_names import ContainerNames
 from .core.occupancy.listeners import Listener, listeners, new_service, service_name
 from .core.occupancy.scan import OccupancyScanner
-from .core.platform import autostart, current_os
+from .core.platform import autostart, current_os, notify
 from .core.platform.display import DisplayProblem, DisplayTrouble, read_display_problem
 from .core.port_rows import Overall
 from .core.resources import bundle_dir, resource_path
@@ -38,6 +38,7 @@ from .services.facts_loader import FactsLoader
 from .services.interop_worker import InteropWorker
 from .services.live_models import LiveModels
 from .services.log_follower import LogFollower
+from .services.notifier import ScriptNotifier
 from .services.quit_flow import QuitFlow
 from .services.registry_store import RegistryStore
 from .services.scanner import Scanner
@@ -142,7 +143,7 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
             kill=controller.plan_kill, show_window=window.bring_to_front,
             settings=lambda: parts.presenter.edit_settings(), quit=lambda: quit_app(parts),
             back=lambda n: parts.presenter.back_to_preferred(n)),
-            load_tray_icons(current_os()))
+            load_tray_icons(current_os()), notify=_notifier())
     parts.tray = tray
     logs = LogFollower(lambda unit: logfiles.log_path(paths, unit), logfiles.tail,
                        lambda: window.isVisible() and not window.isMinimized(), parent=window)
@@ -155,9 +156,16 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
                           cancel, parent=window)
     parts.quit.quitting.connect(lambda: _on_quitting(parts))
     app.installEventFilter(parts.quit)  # macOS Quit, logout, QApplication.quit(): the same flow
+    app.aboutToQuit.connect(parts.quit.session_ending)   # Windows' end of session: no Quit event first
     window.quit_requested.connect(lambda: quit_app(parts))
     _build_all_ports(parts, settings.refresh_ms)
     return parts
+
+
+def _notifier():
+    """macOS: Notification Center through osascript, not Qt's deprecated NSUserNotification."""
+    route = notify.notify_route(current_os(), Path(notify.OSASCRIPT).is_file())
+    return ScriptNotifier().show if route is notify.NotifyRoute.OSASCRIPT else None
 
 
 def _on_quitting(parts: Parts) -> None:
@@ -288,6 +296,7 @@ def shutdown(parts: Parts) -> None:
     """Stop every timer and end every worker thread, each awaited, on the GUI thread."""
     if parts.quit is not None:
         parts.app.removeEventFilter(parts.quit)
+        parts.app.aboutToQuit.disconnect(parts.quit.session_ending)
     parts.scanner.shutdown(5000)
     if parts.all_scanner is not None:
         parts.all_scanner.shutdown(5000)

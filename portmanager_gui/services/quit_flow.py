@@ -6,7 +6,13 @@ into a ``QEvent.Quit`` sent to the application, which then closes every window f
 window that hides into the tray refuses, which cancels the quit. This object filters that event
 and runs the same flow as the tray's Quit: abandon a start in progress, stop what this app
 launched (never what it only adopted), then leave the event loop with ``exit`` (which sends no
-close events) -- within ``wait_ms`` whatever the services do.
+close events) -- within ``wait_ms`` whatever the services do. Windows' end of session skips
+the event (see ``session_ending``).
+
+Logout on Linux/X11: the PySide6 wheels' xcb plugin is built without XSMP (libQt6XcbQpa links
+no libSM; no SmcOpenConnection in any Qt library), so Qt never hears an X session manager. A session
+whose end sends SIGTERM (systemd stopping the session scope) runs this same flow; one that
+only takes the X server away ends the app in Qt ("The X11 connection broke": exit(1)).
 """
 from __future__ import annotations
 
@@ -61,6 +67,17 @@ class QuitFlow(QObject):
             return
         self._timer.start()
         self._controller.stop_owned()
+
+    def session_ending(self) -> None:
+        """Connected to ``aboutToQuit``. Windows' end of session (WM_ENDSESSION) emits it
+        directly, then ``quit()``, and ends the process as soon as the message returns: no
+        event loop turn is left for the flow. So when nobody asked through the flow yet, the
+        stop runs here and this call waits for it (bounded by ``wait_ms``). After an ordinary
+        quit the flow is done already and this does nothing."""
+        if self.state is QuitState.RUNNING:
+            self.request()
+        if self.state is QuitState.STOPPING:
+            self._controller.wait_idle(self._timer.interval())
 
     def _on_stopped(self, stopped, left) -> None:
         if self.state is QuitState.STOPPING:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ..core.occupancy.recognition import recognize
 from ..core.occupancy.snapshot import Holder
+from ..core.platform import WINDOWS, current_os
 from ..core.platform.commands import command_line_text
 
 if TYPE_CHECKING:
@@ -50,7 +51,14 @@ def _shown(holders, limit: int = 160) -> str:
     return "\n".join(out)
 
 
-def kill_question(plan: "KillPlan", service: str = "") -> KillQuestion:
+def _how_it_stops(os_name: str) -> str:
+    if os_name == WINDOWS:         # no SIGTERM: WM_CLOSE to a main window, else TerminateProcess
+        return ("A program with a window is asked to close it first and ended if it is still there after "
+                "5 seconds; one without a window is ended at once. Unsaved work in it is lost.")
+    return "It is asked to stop first and killed if it does not stop within 5 seconds. Unsaved work in it is lost."
+
+
+def kill_question(plan: "KillPlan", service: str = "", os_name: str | None = None) -> KillQuestion:
     """Name, pid, user and command line of each holder; refusals say why not."""
     port = plan.port
     owner = f" (registered to {service})" if service else ""
@@ -65,8 +73,7 @@ def kill_question(plan: "KillPlan", service: str = "") -> KillQuestion:
         lines.append(f"    cannot be killed: {r.message}")
     if plan.can_kill:
         who = ", ".join(f"{h.name or '?'}{_label(h)} (pid {h.pid})" for h in plan.targets)
-        text = (f"Kill {who} on port {port}{owner}?\n\n{_shown(plan.targets)}\n\nIt is asked to stop first "
-                "and killed if it does not stop within 5 seconds. Unsaved work in it is lost.")
+        text = f"Kill {who} on port {port}{owner}?\n\n{_shown(plan.targets)}\n\n{_how_it_stops(os_name or current_os())}"
         return KillQuestion(f"Kill the holder of port {port}?", text, "\n".join(lines), True)
     if plan.targets:
         text = (f"Port {port}{owner} is held by processes Port Manager may not kill, so killing the others "

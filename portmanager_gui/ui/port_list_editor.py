@@ -81,7 +81,7 @@ class PortListEditor(QWidget):
         self.revert_button = QPushButton("Revert")
         self.save_button = QPushButton("Save")
         self.save_button.setDefault(True)
-        self.add_button.clicked.connect(self.add_entry)
+        self.add_button.clicked.connect(lambda: self.add_entry())   # not clicked(bool) as the text
         self.remove_button.clicked.connect(self.remove_selected)
         self.up_button.clicked.connect(lambda: self.move_selected(-1))
         self.down_button.clicked.connect(lambda: self.move_selected(1))

@@ -197,9 +197,12 @@ class Tray(QObject):
     activated = Signal()
 
     def __init__(self, os_name: str, acts: TrayActions, icons: Mapping[Overall, QIcon],
-                 parent: QObject | None = None):
+                 parent: QObject | None = None, notify: Callable[[str, str, bool], object] | None = None):
+        """``notify``: where notifications go instead of the icon's balloon (macOS: see
+        ``core.platform.notify``)."""
         super().__init__(parent)
         self._os = os_name
+        self._notify = notify
         self._acts = acts
         self._icons = dict(icons)     # one per overall state (see icons.tray_icon_files)
         self._dots = {s: dot_icon(c) for s, c in ROW_DOTS.items()}
@@ -250,6 +253,9 @@ class Tray(QObject):
         fill_menu(self.menu, self._registry, self._rows, self._acts, self._dots, self.others())
 
     def notify(self, title: str, text: str, critical: bool = False) -> None:
+        if self._notify is not None:
+            self._notify(title, text, critical)
+            return
         kind = QSystemTrayIcon.MessageIcon.Critical if critical else QSystemTrayIcon.MessageIcon.Warning
         self.icon.showMessage(title, text, kind, 10000)
 

@@ -15,9 +15,10 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import psutil
 
@@ -33,9 +34,13 @@ TOOLS = {"Xvfb": "xvfb", "trayer": "trayer", "xdotool": "xdotool", "xwininfo": "
 SCREEN = (1280, 800)
 PANEL_HEIGHT = 32
 START_S = 60.0          # a loaded machine: the app's first window can take a while
+T = TypeVar("T")
 
 _WINDOW = re.compile(r'^\s*(0x[0-9a-f]+) (?:"(.*)"|\(has no name\)): (?:\("([^"]*)" "([^"]*)"\)|\(\))\s+'
                      r'(\d+)x(\d+)\+(-?\d+)\+(-?\d+)\s+\+(-?\d+)\+(-?\d+)')
+
+
+_KILL_QUESTION = re.compile(r"Kill the holder of port \d+\?|Port \d+ (is free|cannot be freed)")
 
 
 def missing_tools() -> list[str]:
@@ -193,8 +198,75 @@ class Screen:
                 self.keys("Escape")
         raise AssertionError("the tray menu did not open after four right-clicks on the tray icon")
 
-    def close_window(self, window: Window) -> None:
-        """What a window manager does when the title bar's X is clicked: WM_DELETE_WINDOW."""
+    def pick(self, *keys: str, attempts: int = 4) -> None:
+        """Open the tray menu and walk it with the keyboard: each Up/Down is seen to move the
+        highlight (the menu's picture changes), each Right to open a submenu, and the final
+        Return to close the menu. A key lost on a loaded machine (sent before the menu held
+        the keyboard) starts the walk again, as a person would look and try again."""
+        for _attempt in range(attempts):
+            try:
+                menu = self.open_tray_menu()
+                for key in keys:
+                    menu = self.menu_key(menu, key)
+                return
+            except AssertionError:
+                self.keys("Escape", "Escape", "Escape")
+        raise AssertionError(f"the tray menu did not take the keys {' '.join(keys)} in {attempts} attempts")
+
+    def start_from_tray(self, started: Callable[[], T], timeout: float = START_S, attempts: int = 4,
+                        app: App | None = None) -> T:
+        """Tray menu -> the first service -> its first entry (Start); ``started()``'s value once
+        it is true. A menu opened before the app loaded its registry lists no service, and the
+        same keys open "Other ports" and ask to kill someone: that question is cancelled and
+        the walk tried again."""
+        def stray() -> Window | None:     # "Kill the holder of port N?", "Port N is free", "... cannot be freed"
+            return next((w for w in self.popups() if _KILL_QUESTION.match(w.name)), None)
+        for _attempt in range(attempts):
+            self.pick("Down", "Right", "Return")
+            try:
+                got = wait_for(lambda: started() or stray(), timeout, message="the start from the tray")
+            except AssertionError as exc:
+                shot = self.screenshot(self.workdir / "start-from-tray-timeout.png")
+                raise AssertionError(f"{exc}; on screen: {[(w.name, w.width, w.height) for w in self.popups()]}, "
+                                     f"{'main window' if self.main_window() else 'no main window'} ({shot})"
+                                     f"{'; the app said: ' + app.log()[-2000:] if app else ''}") from None
+            if not isinstance(got, Window):
+                return got
+            self.answer(got, "Escape")
+        raise AssertionError(f"no start from the tray menu in {attempts} attempts")
+
+    def answer(self, dialog: Window, key: str, attempts: int = 4) -> None:
+        """Press ``key`` (a button's shortcut, Escape) in ``dialog`` until it closes: a key sent
+        before the dialog holds the keyboard focus is lost, and is pressed again."""
+        for _attempt in range(attempts):
+            self.run("xdotool", "windowfocus", "--sync", str(dialog.wid), check=False)
+            self.keys(key)
+            try:
+                wait_for(lambda: not self.viewable(dialog.wid), 8, interval=0.1, message=f"{dialog.name!r} to close")
+                return
+            except AssertionError:
+                continue
+        raise AssertionError(f"{dialog.name!r} did not close on {key} after {attempts} tries")
+
+    def menu_key(self, menu: Window, key: str) -> Window:
+        if key in ("Up", "Down"):
+            before = self.screenshot(self.workdir / "menu-before.png", menu).read_bytes()
+            self.keys(key)
+            wait_for(lambda: self.screenshot(self.workdir / "menu-after.png", menu).read_bytes() != before, 8,
+                     interval=0.1, message=f"the tray menu to move its highlight ({key})")
+            return menu
+        if key == "Right":
+            known = {w.wid for w in self.popups()}
+            self.keys(key)
+            return wait_for(lambda: next((w for w in self.popups() if w.wid not in known and w.height > 40), None),
+                            8, message="the submenu to open")
+        self.keys(key)
+        if key == "Return":
+            wait_for(lambda: not self.viewable(menu.wid), 8, message="the tray menu to close on Return")
+        return menu
+
+    @staticmethod
+    def _x11():
         x11 = ctypes.CDLL("libX11.so.6")
         x11.XOpenDisplay.restype = ctypes.c_void_p
         x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
@@ -202,11 +274,27 @@ class Screen:
         x11.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
         x11.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long,
                                    ctypes.POINTER(_XEvent)]
+        x11.XDefaultRootWindow.restype = ctypes.c_ulong
+        x11.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
+        x11.XSetWindowBackground.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
+        x11.XClearWindow.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
         x11.XFlush.argtypes = [ctypes.c_void_p]
         x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+        return x11
+
+    def _with_display(self, work) -> None:
+        x11 = self._x11()
         dpy = x11.XOpenDisplay(self.display.encode())
         assert dpy, f"cannot open {self.display}"
         try:
+            work(x11, dpy)
+            x11.XFlush(dpy)
+        finally:
+            x11.XCloseDisplay(dpy)
+
+    def close_window(self, window: Window) -> None:
+        """What a window manager does when the title bar's X is clicked: WM_DELETE_WINDOW."""
+        def send(x11, dpy) -> None:
             event = _XEvent()
             event.xclient.type = 33          # ClientMessage
             event.xclient.window = window.wid
@@ -215,9 +303,15 @@ class Screen:
             event.xclient.data[0] = x11.XInternAtom(dpy, b"WM_DELETE_WINDOW", 0)
             event.xclient.data[1] = 0        # CurrentTime
             assert x11.XSendEvent(dpy, window.wid, 0, 0, ctypes.byref(event))
-            x11.XFlush(dpy)
-        finally:
-            x11.XCloseDisplay(dpy)
+        self._with_display(send)
+
+    def set_background(self, rgb: int) -> None:
+        """The desktop's colour (Xvfb's root window is black), as a desktop session sets it."""
+        def paint(x11, dpy) -> None:
+            root = x11.XDefaultRootWindow(dpy)
+            x11.XSetWindowBackground(dpy, root, rgb)     # a 24-bit TrueColor visual: the pixel is 0xRRGGBB
+            x11.XClearWindow(dpy, root)
+        self._with_display(paint)
 
     def clipboard(self) -> str:
         """The clipboard's text, read by a separate Qt client as a paste would."""

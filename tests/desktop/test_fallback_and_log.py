@@ -23,15 +23,13 @@ def _count(path: Path, color: QColor) -> int:
 
 def test_a_fallback_start_is_visible_on_screen(screen, launch, listener, tmp_path):
     holder = listener.listen()
-    fallback = free_ports(1)[0]
-    registry = router_registry(tmp_path / "registry.yaml", [holder.port, fallback])
+    fallbacks = free_ports(2)            # two: one another run took meanwhile is no failure
+    registry = router_registry(tmp_path / "registry.yaml", [holder.port, *fallbacks])
     app = launch(registry, "--show")
     window = wait_for(screen.main_window, harness.START_S, message="the main window")
     icon = wait_for(screen.tray_icon, harness.START_S, message="the tray icon")
     ok_icon = screen.screenshot(tmp_path / "icon-ok.png", icon).read_bytes()
-    screen.open_tray_menu()
-    screen.keys("Down", "Right", "Return")                   # router -> Start
-    wait_for(lambda: probe(fallback) is Availability.IN_USE, 60, message=f"the router on fallback port {fallback}")
+    screen.start_from_tray(lambda: any(probe(p) is Availability.IN_USE for p in fallbacks), app=app)   # fallback
     amber = ROW_BACKGROUNDS[RowState.FALLBACK]
     wait_for(lambda: _count(screen.screenshot(tmp_path / "window.png", window), amber) > 50, 30,
              message="the router's row to turn amber")
@@ -46,14 +44,13 @@ def test_a_fallback_start_is_visible_on_screen(screen, launch, listener, tmp_pat
 
 
 def test_the_log_pane_follows_the_selected_running_service(screen, launch, tmp_path):
-    port = free_ports(1)[0]
-    registry = router_registry(tmp_path / "registry.yaml", [port])
+    ports = free_ports(2)
+    registry = router_registry(tmp_path / "registry.yaml", ports)
     app = launch(registry, "--show")
     window = wait_for(screen.main_window, harness.START_S, message="the main window")
     screen.click(window.x + 60, window.y + 92)              # the first row: the router
-    screen.open_tray_menu()
-    screen.keys("Down", "Right", "Return")                   # router -> Start, without a new selection
-    wait_for(lambda: probe(port) is Availability.IN_USE, 60, message=f"the router on {port}")
+    # router -> Start, without a new selection
+    screen.start_from_tray(lambda: any(probe(p) is Availability.IN_USE for p in ports), app=app)
     log = app.home / "logs" / "router.log"
     wait_for(log.exists, 30, message=f"{log}")
     first = log.read_text(encoding="utf-8").splitlines()[0]

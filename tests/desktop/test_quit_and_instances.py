@@ -19,28 +19,32 @@ def router(tmp_path):
     return router_registry(tmp_path / "registry.yaml", ports), ports
 
 
-def start_router_from_tray(screen: harness.Screen, app: harness.App, port: int) -> list:
+def in_use(ports) -> bool:
+    """The router listens on one of its ports (the fallback when another run took the first meanwhile)."""
+    return any(probe(p) is Availability.IN_USE for p in ports)
+
+
+def all_free(ports) -> bool:
+    return all(probe(p) is Availability.FREE for p in ports)
+
+
+def start_router_from_tray(screen: harness.Screen, app: harness.App, ports) -> list:
     """Tray menu -> router -> Start (its first enabled entry); the processes it launched."""
-    screen.open_tray_menu()
-    screen.keys("Down", "Right", "Return")
-    wait_for(lambda: probe(port) is Availability.IN_USE and app.children(), START_S,
-             message=f"the router started from the tray on {port}")
-    return app.children()
+    return screen.start_from_tray(lambda: in_use(ports) and app.children(), START_S, app=app)
 
 
 def quit_from_tray(screen: harness.Screen) -> None:
-    screen.open_tray_menu()
-    screen.keys("Up", "Return")           # the last entry: Quit
+    screen.pick("Up", "Return")           # the last entry: Quit
 
 
 @pytest.mark.parametrize("how,window", [("tray", "open"), ("tray", "hidden"), ("sigterm", "open"),
                                         ("sigterm", "hidden"), ("sigint", "open")])
 def test_every_quit_stops_what_it_started_and_exits(screen, launch, router, how, window):
-    registry, (port, _fallback) = router
+    registry, ports = router
     app = launch(registry, *(["--show"] if window == "open" else []))
     if window == "open":
         wait_for(screen.main_window, harness.START_S, message="the main window")
-    launched = start_router_from_tray(screen, app, port)
+    launched = start_router_from_tray(screen, app, ports)
     if window == "open":
         assert screen.main_window() is not None
     else:
@@ -51,7 +55,7 @@ def test_every_quit_stops_what_it_started_and_exits(screen, launch, router, how,
         app.signal(signal.SIGTERM if how == "sigterm" else signal.SIGINT)
     assert app.exited(timeout=40) == 0, app.log()
     wait_for(lambda: harness.gone(launched), 20, message="the router Port Manager started to stop")
-    assert probe(port) is Availability.FREE
+    assert all_free(ports)
 
 
 def test_closing_the_window_hides_it_into_the_tray(screen, launch, router):
@@ -89,19 +93,18 @@ def test_a_second_launch_brings_the_running_window_back(screen, launch, router):
 
 
 def test_start_and_stop_from_the_tray(screen, launch, router):
-    registry, (port, _fallback) = router
+    registry, ports = router
     app = launch(registry)
-    launched = start_router_from_tray(screen, app, port)
+    launched = start_router_from_tray(screen, app, ports)
     for _attempt in range(5):      # the menu shows the last scan: until it has seen the start, look again
-        screen.open_tray_menu()
-        screen.keys("Down", "Right", "Return")          # running: Start is disabled, Stop comes first
+        screen.pick("Down", "Right", "Return")          # running: Start is disabled, Stop comes first
         try:
-            wait_for(lambda: harness.gone(launched) and probe(port) is Availability.FREE, 10,
+            wait_for(lambda: harness.gone(launched) and all_free(ports), 10,
                      message="the router stopped from the tray")
             break
         except AssertionError:
             continue
-    assert harness.gone(launched) and probe(port) is Availability.FREE
+    assert harness.gone(launched) and all_free(ports)
     assert app.proc.poll() is None
     quit_from_tray(screen)
     assert app.exited(timeout=40) == 0

@@ -11,7 +11,11 @@ from ruamel.yaml import YAML
 
 REPO = Path(__file__).resolve().parents[2]
 WORKFLOW = REPO / ".github" / "workflows" / "build.yml"
-OSES = {"ubuntu-22.04", "windows-2022", "macos-14", "macos-13"}
+OSES = {"ubuntu-22.04", "windows-2022", "macos-14", "macos-15-intel"}
+# Runner images GitHub has retired: a job asking for one is never scheduled (macos-13, the last
+# Intel image of that line, went on 2025-12-04; macos-15-intel is the Intel runner until 2027).
+RETIRED = {"ubuntu-18.04", "ubuntu-20.04", "windows-2016", "windows-2019", "macos-10.15", "macos-11", "macos-12",
+           "macos-13", "macos-13-large", "macos-13-xlarge"}
 
 
 @pytest.fixture(scope="module")
@@ -43,10 +47,16 @@ def test_the_suite_runs_on_every_os_and_two_pythons_before_packaging(workflow):
         assert workflow["jobs"][job]["needs"] in ("test", ["test"])
 
 
+def test_no_job_asks_for_a_retired_runner_image(workflow):
+    for name, job in workflow["jobs"].items():
+        labels = set(job.get("strategy", {}).get("matrix", {}).get("os", [])) | {job["runs-on"]}
+        assert not labels & RETIRED, f"job {name} runs on a retired image: {sorted(labels & RETIRED)}"
+
+
 def test_each_bundle_is_built_and_smoke_tested_on_its_own_os(workflow):
     jobs = workflow["jobs"]
     assert jobs["linux"]["runs-on"].startswith("ubuntu-")
-    assert set(jobs["macos"]["strategy"]["matrix"]["os"]) == {"macos-14", "macos-13"}   # arm64 and x86_64
+    assert set(jobs["macos"]["strategy"]["matrix"]["os"]) == {"macos-14", "macos-15-intel"}   # arm64 and x86_64
     assert jobs["windows"]["runs-on"].startswith("windows-")
     for name in ("linux", "macos", "windows"):
         runs = _runs(jobs[name])

@@ -25,3 +25,13 @@ def test_all_taken_lists_tried_ports_and_holders():
     q = all_taken_question("router", [3791, 3003], lambda p: (holder(812),) if p == 3791 else ())
     assert "Tried ports: 3791, 3003" in q.text
     assert q.tried[0] == (3791, "nginx (pid 812, user alice)") and "no process visible" in q.tried[1][1]
+
+
+def test_the_kill_question_says_what_really_happens_on_each_os():
+    plan = KillPlan(3791, PortStatus.LISTENING, (holder(812, "nginx"),))
+    for os_name in ("linux", "darwin"):
+        assert "It is asked to stop first and killed if it does not stop within 5 seconds" in \
+            kill_question(plan, os_name=os_name).text
+    text = kill_question(plan, os_name="windows").text       # no SIGTERM there: WM_CLOSE or nothing
+    assert "asked to stop first" not in text
+    assert "A program with a window is asked to close it first" in text and "ended at once" in text

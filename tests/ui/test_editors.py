@@ -1,6 +1,8 @@
 """The editors reject bad input as it is typed and emit the new registry for good input."""
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+
 from portmanager_gui.core.platform.facts import PlatformFacts
 from portmanager_gui.ui.edit_panels import GroupsPanel, ServicesPanel
 from portmanager_gui.ui.group_editor import GroupEditor
@@ -118,3 +120,13 @@ def test_groups_panel_new_group(qtbot):
     assert sig.args[0].groups["gpu"].members == ("llama3",)
     panel.set_context(sig.args[0], None, {})
     assert panel.current() == "gpu" and not panel.dirty
+
+
+def test_the_add_button_opens_a_new_entry_for_typing(qtbot):
+    """The button's ``clicked(bool)`` must not reach ``add_entry(text)`` as the text (a TypeError)."""
+    ed = _editor(qtbot)
+    ed.show()
+    qtbot.waitExposed(ed)
+    qtbot.mouseClick(ed.add_button, Qt.MouseButton.LeftButton)
+    assert ed.texts() == ["3791", "3003", ""]
+    assert ed.list.isPersistentEditorOpen(ed.list.item(2)) or ed.list.state() == ed.list.State.EditingState

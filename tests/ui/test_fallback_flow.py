@@ -28,15 +28,18 @@ def parts_for(qapp, tmp_path):
 
 def test_start_on_fallback_is_visible_everywhere(qtbot, listener, parts_for):
     foreign = listener.listen()                     # stands in for whatever holds 3791
-    fallback = free_ports(1)[0]
     answers = desk.Answers()
-    parts = parts_for([foreign.port, fallback], answers)
+    parts = parts_for([foreign.port, *free_ports(2)], answers)      # a fallback taken meanwhile: the next
     notes = []
     parts.presenter.notified.connect(lambda title, text: notes.append(text))
     qtbot.waitUntil(lambda: (r := desk.row(parts, "router", foreign.port)) and r.state is RowState.FOREIGN,
                     timeout=30000)
 
-    parts.presenter.start("router")
+    with qtbot.waitSignal(parts.controller.started, timeout=60000) as started:
+        parts.presenter.start("router")
+    [out] = started.args[1]
+    assert out.ok and out.fallback_from, out.error
+    fallback = out.port
     qtbot.waitUntil(lambda: desk.row(parts, "router", fallback).state is RowState.FALLBACK, timeout=40000)
     assert desk.row(parts, "router", fallback).note.startswith(f"Port {foreign.port} is in use by ")
     qtbot.waitUntil(lambda: bool(notes), timeout=40000)       # the supervisor's own sentence
@@ -78,12 +81,15 @@ def test_all_ports_taken_asks_with_the_holders(qtbot, listener, parts_for):
 
 def test_a_freed_preferred_port_offers_the_way_back(qtbot, listener, parts_for):
     foreign = listener.listen()
-    fallback = free_ports(1)[0]
-    parts = parts_for([foreign.port, fallback], desk.Answers())
+    # two fallbacks: one that another run took between the pick and the start is no failure
+    parts = parts_for([foreign.port, *free_ports(2)], desk.Answers())
     qtbot.waitUntil(lambda: (r := desk.row(parts, "router", foreign.port)) and r.state is RowState.FOREIGN,
                     timeout=30000)
-    with qtbot.waitSignal(parts.controller.started, timeout=60000):
+    with qtbot.waitSignal(parts.controller.started, timeout=60000) as started:
         parts.presenter.start("router")
+    [out] = started.args[1]
+    assert out.ok and out.fallback_from, out.error
+    fallback = out.port
     qtbot.waitUntil(lambda: desk.row(parts, "router", fallback).state is RowState.FALLBACK, timeout=40000)
     assert parts.window.select_unit("router", fallback)
     assert not parts.window.act_kill.isEnabled()        # our own service: Stop, not Kill

@@ -61,11 +61,13 @@ def quitting_app(qapp, tmp_path):
         desk.close(parts)
 
 
-def test_quit_stops_what_it_launched_and_leaves_what_it_adopted(qtbot, quitting_app, by_hand):
-    router_port, helper_port = free_ports(2)
+def _adopted_and_launched(qtbot, quitting_app, by_hand):
+    """The app with a router started by hand (adopted by "start helper") and one it launched;
+    the window open. (parts, exits, the hand-started process, the launched psutil.Process)."""
+    router_port, spare, helper_port = free_ports(3)     # spare: a port another run took meanwhile is no failure
     hand = by_hand(helper_port)
     cmd = desk.DEMO_ROUTER
-    parts, exits = quitting_app([router_port], HELPER.format(port=helper_port, cmd=cmd))
+    parts, exits = quitting_app([router_port, spare], HELPER.format(port=helper_port, cmd=cmd))
     qtbot.waitUntil(lambda: desk.row(parts, "helper", helper_port) is not None, timeout=30000)
     with qtbot.waitSignal(parts.controller.started, timeout=60000):
         parts.presenter.start("helper")             # answers its health check: adopted, not launched
@@ -76,6 +78,12 @@ def test_quit_stops_what_it_launched_and_leaves_what_it_adopted(qtbot, quitting_
     launched = psutil.Process(out.pid)
 
     parts.window.bring_to_front()
+    return parts, exits, hand, launched
+
+
+def test_quit_stops_what_it_launched_and_leaves_what_it_adopted(qtbot, quitting_app, by_hand):
+    parts, exits, hand, launched = _adopted_and_launched(qtbot, quitting_app, by_hand)
+
     gui_app.quit_app(parts)
     qtbot.waitUntil(lambda: exits == [0], timeout=30000)
     assert not parts.window.isVisible()
@@ -89,14 +97,16 @@ def test_quit_stops_what_it_launched_and_leaves_what_it_adopted(qtbot, quitting_
 def test_platform_quit_with_the_window_open_runs_the_same_flow(qtbot, quitting_app, stop_on_quit):
     """What macOS Quit, logout and ``QApplication.quit()`` send: a Quit event to the application.
     The window hides into the tray on close; the quit must still happen, once, through the flow."""
-    [port] = free_ports(1)
-    parts, exits = quitting_app([port])
+    port, spare = free_ports(2)              # spare: a port another run took meanwhile is no failure
+    parts, exits = quitting_app([port, spare])
     parts.presenter.settings = Settings(refresh_s=0.5, stop_on_quit=stop_on_quit)
     qtbot.waitUntil(lambda: (r := desk.row(parts, "router", port)) is not None and r.state is RowState.FREE,
                     timeout=30000)
     if stop_on_quit:
-        with qtbot.waitSignal(parts.controller.started, timeout=60000):
+        with qtbot.waitSignal(parts.controller.started, timeout=60000) as started:
             parts.presenter.start("router")
+        [out] = started.args[1]
+        assert out.ok, out.error
     parts.window.bring_to_front()
     event = QEvent(QEvent.Type.Quit)
     QCoreApplication.sendEvent(parts.app, event)
@@ -116,3 +126,20 @@ def test_closing_the_window_during_a_quit_is_accepted(qtbot, quitting_app):
     qtbot.waitUntil(lambda: exits == [0], timeout=30000)
     parts.window.show()
     assert parts.window.close()              # not "ignored: hide into the tray"
+
+
+def test_the_end_of_a_windows_session_stops_what_it_launched_before_returning(qtbot, quitting_app, by_hand):
+    """Windows' WM_ENDSESSION: Qt emits ``aboutToQuit`` itself, then ``quit()``, and Windows ends
+    the process as soon as the message returns -- no event loop turn for the quit flow. What the
+    app launched is stopped inside the ``aboutToQuit`` call; what it adopted is left running."""
+    parts, exits, hand, launched = _adopted_and_launched(qtbot, quitting_app, by_hand)
+
+    parts.app.aboutToQuit.emit()              # what QWindowsContext does on WM_ENDSESSION
+
+    try:
+        ended = launched.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        ended = True
+    assert ended, "the router Port Manager launched still runs when aboutToQuit returned"
+    assert hand.poll() is None, "the router started by hand was stopped"
+    assert parts.quit.state is not QuitState.RUNNING

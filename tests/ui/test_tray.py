@@ -145,3 +145,12 @@ def test_other_ports_submenu_kills_any_listener_in_two_clicks():
     other.actions()[1].trigger()
     assert rec.calls == [("kill", 11434)]
     tray.dispose()
+
+
+def test_notifications_go_where_the_platform_route_says():
+    sent = []
+    tray = Tray("darwin", Recorder().actions(), load_tray_icons("darwin"),
+                notify=lambda title, text, critical: sent.append((title, text, critical)))
+    tray.notify("Fallback port in use", "Port 3791 is in use by nginx (pid 812)")
+    assert sent == [("Fallback port in use", "Port 3791 is in use by nginx (pid 812)", False)]
+    tray.dispose()

@@ -7,8 +7,9 @@ The kill is two steps so a confirmation can sit between them (a CLI prompt, a GU
 2. ``kill(plan, timeout, force)`` -> ``KillResult``: re-scans the port, re-checks each
    target's identity (pid + create time) right before signalling, refuses a reused pid,
    takes along the target's child processes that hold the same port, sends SIGTERM
-   (SIGKILL with ``force``), waits ``timeout`` seconds, kills what is left, and reports
-   who still holds the port.
+   (SIGKILL with ``force``; on Windows a program with a main window gets WM_CLOSE instead,
+   as Microsoft advises), waits ``timeout`` seconds, kills what is left, and reports who
+   still holds the port.
 
 Never signalled: PID 0/1/4 (and each OS's own, see ``platform.occupancy``), container
 runtimes' forwarders (Docker Desktop's backend, vpnkit, WSL's wslrelay, docker-proxy: the
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -28,7 +29,7 @@ import psutil
 
 from ..occupancy.process_info import try_ as _try
 from ..occupancy.snapshot import Holder, PortStatus
-from ..platform import current_os
+from ..platform import current_os, window_close
 from ..platform import occupancy as pocc
 
 if TYPE_CHECKING:
@@ -176,8 +177,13 @@ class KillResult:
 
 def kill(plan_or_holders: KillPlan | Iterable[Holder], timeout: float = 5.0, force: bool = False, *,
          port: int | None = None, scanner: "OccupancyScanner | None" = None,
-         os_name: str | None = None, me: Me | None = None) -> KillResult:
-    """Step 2: stop the planned holders safely (see the module docstring)."""
+         os_name: str | None = None, me: Me | None = None,
+         ask_close: Callable[[list[int]], set[int]] | None = None) -> KillResult:
+    """Step 2: stop the planned holders safely (see the module docstring).
+
+    ``ask_close(pids)`` asks windowed programs to close (Windows: WM_CLOSE to their main
+    windows, ``platform.window_close``) and returns the pids it asked; those are not
+    terminated at once but given ``timeout`` like a SIGTERM'd process."""
     refused: list[Refusal] = []
     if isinstance(plan_or_holders, KillPlan):
         port, wanted = plan_or_holders.port, plan_or_holders.targets
@@ -208,7 +214,9 @@ def kill(plan_or_holders: KillPlan | Iterable[Holder], timeout: float = 5.0, for
             if child.pid not in procs and refusal(child_holder, port, os_name, me) is None:
                 procs[child.pid] = (child, child_holder)
 
-    killed, forced = _signal_and_wait([p for p, _ in procs.values()], timeout, force)
+    if ask_close is None:
+        ask_close = lambda pids: window_close.request_close(pids, os_name)  # noqa: E731
+    killed, forced = _signal_and_wait([p for p, _ in procs.values()], timeout, force, ask_close)
     after = scanner.scan([port]).info(port)
     by_pid = {pid: h for pid, (_, h) in procs.items()}
     return KillResult(port, tuple(by_pid[p] for p in killed), tuple(refused), tuple(gone),
@@ -245,10 +253,16 @@ def _port_children(proc: psutil.Process, live: dict[int, Holder]) -> list[tuple[
     return out
 
 
-def _signal_and_wait(procs: list[psutil.Process], timeout: float, force: bool) -> tuple[list[int], list[int]]:
-    """SIGTERM (or SIGKILL with ``force``), wait, SIGKILL the rest. Returns (ended, forced) pids."""
+def _signal_and_wait(procs: list[psutil.Process], timeout: float, force: bool,
+                     ask_close: Callable[[list[int]], set[int]] = lambda _pids: set()) -> tuple[list[int], list[int]]:
+    """Ask (WM_CLOSE to a windowed program on Windows, else SIGTERM; SIGKILL with ``force``),
+    wait, SIGKILL the rest. Returns (ended, forced) pids."""
     signalled: list[psutil.Process] = []
+    asked = set() if force else ask_close([p.pid for p in procs])
     for proc in procs:
+        if proc.pid in asked:
+            signalled.append(proc)      # its windows were asked to close: wait for it like a SIGTERM
+            continue
         try:
             # psutil refuses (NoSuchProcess) if the pid was reused since ``proc`` was made.
             if force:

@@ -48,8 +48,15 @@ PROTOTYPES: dict[str, tuple[Any, tuple[Any, ...]]] = {
     "SetConsoleCtrlHandler": (_B, (ctypes.c_void_p, _B)),
     "GenerateConsoleCtrlEvent": (_B, (_D, _D)),
 }
+# BOOL CALLBACK EnumWindowsProc(HWND, LPARAM): stdcall on Windows (WINFUNCTYPE exists only there).
+WNDENUMPROC = getattr(ctypes, "WINFUNCTYPE", ctypes.CFUNCTYPE)(BOOL, wintypes.HWND, wintypes.LPARAM)
 USER32_PROTOTYPES: dict[str, tuple[Any, tuple[Any, ...]]] = {
     "AllowSetForegroundWindow": (_B, (_D,)),
+    "EnumWindows": (_B, (WNDENUMPROC, wintypes.LPARAM)),
+    "GetWindowThreadProcessId": (_D, (wintypes.HWND, ctypes.POINTER(_D))),
+    "IsWindowVisible": (_B, (wintypes.HWND,)),
+    "GetWindow": (wintypes.HWND, (wintypes.HWND, wintypes.UINT)),
+    "PostMessageW": (_B, (wintypes.HWND, wintypes.UINT, wintypes.WPARAM, wintypes.LPARAM)),
 }
 
 

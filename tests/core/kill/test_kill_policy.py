@@ -155,3 +155,34 @@ def test_free_port_plan_and_bad_calls(scanner):
     assert plan == KillPlan(port, PortStatus.FREE) and plan.free and not plan.can_kill
     with pytest.raises(ValueError, match="port="):
         kill([Holder(123)])
+
+
+def test_a_holder_whose_window_was_asked_to_close_is_waited_for_not_terminated(listener, scanner):
+    # Windows' WM_CLOSE stands in here: the "asked" program is not signalled at once; it gets
+    # the timeout, and is killed after it if it did not close.
+    child = listener.listen("127.0.0.1")
+    asked: list[list[int]] = []
+    result = kill(plan_kill(child.port, scanner), timeout=1.0, scanner=scanner,
+                  ask_close=lambda pids: asked.append(pids) or set(pids))
+    assert asked == [[child.pid]]
+    assert [h.pid for h in result.forced] == [child.pid], "it was terminated instead of being given the grace"
+    assert result.port_free
+
+
+def test_a_holder_that_closes_on_the_request_is_not_forced(listener, scanner):
+    child = listener.listen("127.0.0.1", ignore_term=False)
+
+    def close_it(pids):            # the program's window handles WM_CLOSE and it exits cleanly
+        for pid in pids:
+            psutil.Process(pid).terminate()
+        return set(pids)
+    result = kill(plan_kill(child.port, scanner), timeout=30.0, scanner=scanner, ask_close=close_it)
+    assert [h.pid for h in result.killed] == [child.pid] and result.forced == ()
+    assert result.port_free
+
+
+def test_force_asks_no_window(listener, scanner):
+    child = listener.listen("127.0.0.1")
+    result = kill(plan_kill(child.port, scanner), timeout=5.0, force=True, scanner=scanner,
+                  ask_close=lambda pids: pytest.fail("--force must not wait for a window"))
+    assert [h.pid for h in result.killed] == [child.pid] and result.port_free

@@ -1,4 +1,4 @@
-"""macOS only, against the real OS (CI runs them on macos-14 and macos-13): who holds a port
+"""macOS only, against the real OS (CI runs them on macos-14 and macos-15-intel): who holds a port
 without root, and the plists we write checked by Apple's own ``plutil -lint``. The same
 decisions are checked anywhere with the facts injected (test_netstat_macos.py,
 test_autostart.py, tests/packaging/test_spec.py)."""
@@ -73,3 +73,11 @@ def test_the_info_plist_passes_plutil(tmp_path):
     path = tmp_path / "Info.plist"
     path.write_bytes(plistlib.dumps(plist))
     _lint(path)
+
+
+def test_osascript_takes_the_notification_script_and_its_arguments():
+    from portmanager_gui.core.platform.notify import osascript_argv
+
+    argv = osascript_argv("Port Manager test", 'Port 3791 is in use by "node" (pid 1); a test notification')
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 import sys
 import uuid
 
@@ -156,3 +157,44 @@ def test_the_probe_agrees_with_a_server_restarting_on_the_same_port():
     finally:
         restarted.close()
     assert (verdict is Availability.FREE) == could_bind
+
+
+# a windowed program holding a port; its window's close (WM_CLOSE) is a clean exit, said in a file
+_WINDOWED = r"""
+import socket, sys, tkinter
+sock = socket.socket()
+sock.bind(("127.0.0.1", int(sys.argv[2])))
+sock.listen()
+root = tkinter.Tk()
+root.title("Port Manager test window")
+def on_close():
+    open(sys.argv[1], "w").write("closed")
+    root.destroy()
+root.protocol("WM_DELETE_WINDOW", on_close)
+root.after(0, lambda: print("ready", flush=True))
+root.mainloop()
+"""
+
+
+def test_a_windowed_holder_is_asked_to_close_with_wm_close(tmp_path):
+    from portmanager_gui.core.kill.policy import kill, plan_kill
+    from portmanager_gui.core.occupancy.scan import OccupancyScanner
+    from portmanager_gui.core.platform import window_close
+
+    pytest.importorskip("tkinter", reason="a Python without Tk: no window to close")
+    marker, [port] = tmp_path / "closed.txt", free_ports(1)
+    proc = subprocess.Popen([sys.executable, "-c", _WINDOWED, str(marker), str(port)],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        wait_for(lambda: window_close.close_targets(WINDOWS, [proc.pid], window_close.top_level_windows()), 30,
+                 message="the test program's main window")
+        with OccupancyScanner() as scanner:
+            result = kill(plan_kill(port, scanner), timeout=30.0, scanner=scanner)
+        assert [h.pid for h in result.killed] == [proc.pid] and result.forced == (), result
+        assert marker.read_text() == "closed", "ended without its window being asked to close"
+        assert proc.wait(timeout=30) == 0 and probe(port) is Availability.FREE
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
