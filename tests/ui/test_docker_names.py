@@ -68,8 +68,10 @@ def test_docker_proxy_holder_shows_the_container(qtbot, qapp, tmp_path, forwarde
         assert f"Held by <b>{name}</b>" in parts.window.details.summary.text()
         # The All ports view names the container too (its own scan asks Docker once as well).
         parts.all_scanner.set_interval(200)
+        parts.window.tabs.setCurrentWidget(parts.all_ports)
+        parts.window.show()
         qtbot.waitUntil(lambda: any(r.port == forwarder and r.container == "avatar-stack-web-1"
-                                    for r in parts.all_ports.model.rows), timeout=10000)
+                                    for r in parts.all_ports.model.listeners()), timeout=10000)
         before = len(asked)
         assert before <= 2              # one answer per scanning thread
         scans = [0, 0]
@@ -77,6 +79,15 @@ def test_docker_proxy_holder_shows_the_container(qtbot, qapp, tmp_path, forwarde
         parts.all_scanner.snapshot_changed.connect(lambda _s: scans.__setitem__(1, scans[1] + 1))
         qtbot.waitUntil(lambda: min(scans) >= 3, timeout=30000)
         assert len(asked) == before     # the same forwarder: Docker is not asked again on each scan
+        # Kill on that port offers the container's own stop (asked first), never a signal to the forwarder.
+        stopped = []
+        monkeypatch.setattr(docker, "stop_container", lambda name, runtime="docker":
+                            stopped.append((runtime, name)) or docker.StopResult(name, True))
+        assert parts.all_ports.select_port(forwarder)
+        assert parts.all_ports.kill_button.text() == "Stop container avatar-stack-web-1..."
+        with qtbot.waitSignal(parts.controller.container_stopped, timeout=10000):
+            parts.all_ports.kill_button.click()
+        assert stopped == [("docker", "avatar-stack-web-1")]
     finally:
         desk.close(parts)
 

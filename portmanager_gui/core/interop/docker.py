@@ -116,14 +116,15 @@ def stop_argv(docker: str, container: str) -> list[str]:
 
 
 def stop_container(container: str, which: Callable[[str], str | None] = shutil.which, run: Runner = run_command,
-                   timeout: float = 30.0) -> StopResult:
-    docker = which("docker")
-    if docker is None:
-        return StopResult(container, False, "no `docker` command on PATH")
-    result = run(stop_argv(docker, container), timeout)
+                   timeout: float = 30.0, runtime: str = "docker") -> StopResult:
+    """``docker stop NAME`` (or ``podman stop NAME``: ``runtime``), as an argv list."""
+    program = which(runtime)
+    if program is None:
+        return StopResult(container, False, f"no `{runtime}` command on PATH")
+    result = run(stop_argv(program, container), timeout)
     if result.returncode == 0:
         return StopResult(container, True)
     if result.returncode is None:
-        return StopResult(container, False, f"`docker stop {container}` did not finish within {timeout:g} s")
+        return StopResult(container, False, f"`{runtime} stop {container}` did not finish within {timeout:g} s")
     first = next((ln.strip() for ln in result.stderr.splitlines() if ln.strip()), f"exit {result.returncode}")
     return StopResult(container, False, first)

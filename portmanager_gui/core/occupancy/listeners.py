@@ -20,22 +20,12 @@ from .snapshot import Holder, Protocol, Snapshot
 TRAY_OTHERS_MAX = 12
 
 
-@dataclass(frozen=True)
-class Listener:
-    port: int
-    protocol: Protocol
-    addresses: tuple[str, ...]
-    holder: Holder | None          # None: the owner cannot be seen (another user's process)
-    label: str = ""                # "llama-server (qwen2.5-7b)", "" when not recognised
-    kind: Kind | None = None
-    system: bool = False
-    container: str = ""            # the container that publishes the port, when known
-    service: str = ""              # the registry service the port belongs to
-    note: str = ""
+class HeldBy:
+    """The holder's pid, name and user, and what it is (``holder`` and ``label`` given)."""
 
-    @property
-    def key(self) -> tuple[int | None, int, str]:
-        return (self.pid, self.port, self.protocol.value)
+    __slots__ = ()
+    holder: Holder | None
+    label: str
 
     @property
     def pid(self) -> int | None:
@@ -53,6 +43,25 @@ class Listener:
     def what(self) -> str:
         """The label when recognised, else the process name: ``Ollama``, ``myapp``."""
         return self.label or self.name or "?"
+
+
+@dataclass(frozen=True)
+class Listener(HeldBy):
+    port: int
+    protocol: Protocol
+    addresses: tuple[str, ...]
+    holder: Holder | None          # None: the owner cannot be seen (another user's process)
+    label: str = ""                # "llama-server (qwen2.5-7b)", "" when not recognised
+    kind: Kind | None = None
+    system: bool = False
+    container: str = ""            # the container that publishes the port, when known
+    service: str = ""              # the registry service the port belongs to
+    note: str = ""
+    runtime: str = ""              # the container runtime of a forwarder: "docker", "podman"
+
+    @property
+    def key(self) -> tuple[int | None, int, str]:
+        return (self.pid, self.port, self.protocol.value)
 
 
 def _is_system(holder: Holder | None, kind: Kind | None, os_name: str, me_user: str) -> bool:
@@ -87,11 +96,13 @@ def listeners(snapshot: Snapshot, os_name: str, services: Mapping[int, str] | No
                 seen[ident] = recognize(h.name, h.exe, h.cmdline, os_name)
             rec = seen[ident]
             kind = rec.kind if rec else None
-            container = ""
-            if kind is Kind.CONTAINER_PROXY and container_for is not None:
-                container = container_for(port, h.protocol.value) or ""
+            container, runtime = "", ""
+            if kind is Kind.CONTAINER_PROXY:
+                runtime = "podman" if rec.label.startswith("Podman") else "docker"
+                container = (container_for(port, h.protocol.value) or "") if container_for is not None else ""
             out.append(Listener(port, h.protocol, h.addresses, h, rec.text if rec else "", kind,
-                                _is_system(h, kind, os_name, me_user), container, service, h.note or info.note))
+                                _is_system(h, kind, os_name, me_user), container, service, h.note or info.note,
+                                runtime))
     out.sort(key=lambda r: (r.what.lower(), r.pid or 0, r.port, r.protocol.value))
     return tuple(out)
 

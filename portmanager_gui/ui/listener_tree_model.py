@@ -1,0 +1,361 @@
+"""The All ports tree: processes at the top, their listeners below, updated row by row.
+
+``ListenerTreeModel.apply`` takes a ``GroupsUpdate`` (made on the scanner's worker thread,
+``core.occupancy.listener_groups``) and replays its few row operations -- begin/end
+insert and remove, ``dataChanged`` -- so a refresh of 5,000 listeners where little changed
+costs the GUI thread work in proportion to the change, not to the table. An update made
+for another version than the one shown resets the model. ``ListenerFilter`` searches the
+precomputed text of each row and hides system processes; it sorts by ``SORT_ROLE`` values
+made without string formatting.
+"""
+from __future__ import annotations
+
+import bisect
+import itertools
+import time
+
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+)
+from PySide6.QtGui import QBrush
+
+from ..core.occupancy.listener_groups import (
+    GroupsUpdate,
+    OpKind,
+    ProcessGroup,
+    child_key,
+    listener_search,
+)
+from ..core.occupancy.listeners import Listener
+from ..core.port_rows import format_uptime
+from .icons import HIGHLIGHT
+
+COLUMNS = ("Process", "What", "PID", "User", "Port", "Proto", "Addresses", "Container", "Service", "Uptime",
+           "Command line")
+(COL_PROCESS, COL_WHAT, COL_PID, COL_USER, COL_PORT, COL_PROTO, COL_ADDR, COL_CONTAINER, COL_SERVICE,
+ COL_UPTIME, COL_CMD) = range(len(COLUMNS))
+ROW_ROLE = Qt.ItemDataRole.UserRole + 1        # the ProcessGroup or the Listener of the row
+SORT_ROLE = Qt.ItemDataRole.UserRole + 2
+SEARCH_ROLE = Qt.ItemDataRole.UserRole + 3     # lower-case text the search matches
+HIGHLIGHT_S = 1.5
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+_GROUP_FIELDS = {COL_WHAT: "label", COL_USER: "user", COL_PORT: "ports_text", COL_PROTO: "protocols",
+                 COL_ADDR: "addresses", COL_CONTAINER: "containers", COL_SERVICE: "services"}
+_LISTENER_FIELDS = {COL_CONTAINER: "container", COL_SERVICE: "service"}
+
+
+def group_text(g: ProcessGroup, col: int, now: float) -> str:
+    field = _GROUP_FIELDS.get(col)
+    if field is not None:
+        return getattr(g, field)
+    h = g.holder
+    if col == COL_PROCESS:
+        return g.name or "(cannot be seen)"
+    if col == COL_PID:
+        return str(h.pid) if h else ""
+    if col == COL_UPTIME:
+        return format_uptime(now - h.create_time) if h and h.create_time else ""
+    if col == COL_CMD:
+        return " ".join(h.cmdline) if h else (g.listeners[0].note if g.listeners else "")
+    return ""
+
+
+def listener_text(r: Listener, col: int) -> str:
+    field = _LISTENER_FIELDS.get(col)
+    if field is not None:
+        return getattr(r, field)
+    if col == COL_PORT:
+        return str(r.port)
+    if col == COL_PROTO:
+        return r.protocol.value
+    if col == COL_ADDR:
+        return ", ".join(r.addresses)
+    return ""
+
+
+def group_sort(g: ProcessGroup, col: int):
+    h = g.holder
+    if col in (COL_PROCESS, COL_WHAT):
+        return (g.what.lower(), h.pid if h else -1)
+    if col == COL_PID:
+        return h.pid if h else -1
+    if col == COL_PORT:
+        return g.listeners[0].port if g.listeners else 0
+    if col == COL_UPTIME:
+        return -(h.create_time or 0.0) if h else 0.0
+    return group_text(g, col, 0.0).lower()
+
+
+def listener_sort(r: Listener, col: int):
+    if col in (COL_PROCESS, COL_WHAT, COL_PID, COL_PORT, COL_UPTIME, COL_CMD, COL_USER):
+        return (r.port, r.protocol.value)
+    return listener_text(r, col).lower()
+
+
+class ListenerTreeModel(QAbstractItemModel):
+    """Processes (internal id 0) and their listeners (internal id: the process's id)."""
+
+    def __init__(self, parent: QObject | None = None, clock=time.monotonic, wall=time.time):
+        super().__init__(parent)
+        self._groups: list[ProcessGroup] = []
+        self._gids: list[int] = []                      # a stable id per process row
+        self._children: dict[int, list[Listener]] = {}  # process id -> its listeners
+        self._row_of: dict[int, int] = {}               # process id -> its row
+        self._ids = itertools.count(1)
+        self._version = 0
+        self._given: object = None
+        self._clock, self._wall = clock, wall
+        self._highlight: dict[tuple, float] = {}
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._expire)
+
+    # -- the tree ------------------------------------------------------------------------
+    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:
+        if column < 0 or column >= len(COLUMNS) or row < 0:
+            return QModelIndex()
+        if not parent.isValid():
+            return self.createIndex(row, column, 0) if row < len(self._groups) else QModelIndex()
+        if parent.internalId() != 0 or parent.column() != 0:
+            return QModelIndex()
+        gid = self._gids[parent.row()]
+        return self.createIndex(row, column, gid) if row < len(self._children[gid]) else QModelIndex()
+
+    def parent(self, index: Index = QModelIndex()) -> QModelIndex:    # type: ignore[override]
+        if not index.isValid() or index.internalId() == 0:
+            return QModelIndex()
+        row = self._row_of.get(index.internalId())
+        return QModelIndex() if row is None else self.createIndex(row, 0, 0)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        if not parent.isValid():
+            return len(self._groups)
+        if parent.internalId() != 0 or parent.column() != 0:
+            return 0
+        return len(self._children[self._gids[parent.row()]])
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return len(COLUMNS)
+
+    def hasChildren(self, parent: Index = QModelIndex()) -> bool:
+        return self.rowCount(parent) > 0
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(COLUMNS):
+            return COLUMNS[section]
+        return None
+
+    def item(self, index: Index) -> tuple[ProcessGroup, Listener | None] | None:
+        """The process of the row, and the listener when it is a listener's row."""
+        if not index.isValid():
+            return None
+        gid = index.internalId()
+        if gid == 0:
+            return self._groups[index.row()], None
+        row = self._row_of[gid]
+        return self._groups[row], self._children[gid][index.row()]
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        found = self.item(index)
+        if found is None:
+            return None
+        group, listener = found
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if listener is None:
+                return group_text(group, col, self._wall())
+            return listener_text(listener, col)
+        if role == SORT_ROLE:
+            return group_sort(group, col) if listener is None else listener_sort(listener, col)
+        if role == ROW_ROLE:
+            return group if listener is None else listener
+        if role == SEARCH_ROLE:
+            return group.search if listener is None else listener_search(listener)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            h = group.holder
+            note = (listener or group.listeners[0]).note if group.listeners else ""
+            return (note + "\n" if note else "") + (" ".join(h.cmdline) if h else "")
+        if role == Qt.ItemDataRole.BackgroundRole:
+            key = ("g", group.key) if listener is None else ("c", group.key, child_key(listener))
+            if key in self._highlight:
+                return QBrush(HIGHLIGHT)
+        return None
+
+    # -- updates -------------------------------------------------------------------------
+    @property
+    def groups(self) -> tuple[ProcessGroup, ...]:
+        return tuple(self._groups)
+
+    def listener_count(self) -> int:
+        return sum(len(c) for c in self._children.values())
+
+    def listeners(self) -> list[Listener]:
+        return [r for gid in self._gids for r in self._children[gid]]
+
+    def apply(self, update: GroupsUpdate) -> int:
+        """Show ``update``'s groups; returns how many row operations it took (-1: a reset)."""
+        if update is self._given or (update.version == self._version and not update.ops):
+            self._given = update
+            return 0
+        self._given = update
+        if update.base != self._version or not self._groups:
+            self._reset(update)
+            return -1
+        now = self._clock() + HIGHLIGHT_S
+        for op in update.ops:
+            if op.parent < 0:
+                self._top(op, now)
+            else:
+                self._below(op, now)
+        # A process whose own row did not change may still hold other listeners now: keep the
+        # update's values (the same rows, so nothing to tell the view).
+        self._groups[:] = update.groups
+        self._version = update.version
+        self._arm()
+        return len(update.ops)
+
+    def _reset(self, update: GroupsUpdate) -> None:
+        self.beginResetModel()
+        self._groups = list(update.groups)
+        self._gids = [next(self._ids) for _ in self._groups]
+        self._children = {gid: list(g.listeners) for gid, g in zip(self._gids, self._groups)}
+        self._row_of = {gid: i for i, gid in enumerate(self._gids)}
+        self._highlight.clear()
+        self._version = update.version
+        self.endResetModel()
+
+    def _top(self, op, until: float) -> None:
+        last = op.first + op.count - 1
+        if op.kind is OpKind.REMOVE:
+            self.beginRemoveRows(QModelIndex(), op.first, last)
+            for gid, g in zip(self._gids[op.first:last + 1], self._groups[op.first:last + 1]):
+                del self._children[gid]
+                self._forget(g)
+            del self._groups[op.first:last + 1]
+            del self._gids[op.first:last + 1]
+            self._row_of = {gid: i for i, gid in enumerate(self._gids)}
+            self.endRemoveRows()
+        elif op.kind is OpKind.INSERT:
+            self.beginInsertRows(QModelIndex(), op.first, last)
+            gids = [next(self._ids) for _ in op.items]
+            self._groups[op.first:op.first] = op.items
+            self._gids[op.first:op.first] = gids
+            self._children.update({gid: list(g.listeners) for gid, g in zip(gids, op.items)})
+            self._row_of = {gid: i for i, gid in enumerate(self._gids)}
+            self.endInsertRows()
+            self._highlight.update((("g", g.key), until) for g in op.items)
+        else:
+            self._groups[op.first:last + 1] = op.items
+            self._highlight.update((("g", g.key), until) for g in op.items)
+            self.dataChanged.emit(self.index(op.first, 0), self.index(last, len(COLUMNS) - 1))
+
+    def _below(self, op, until: float) -> None:
+        parent = self.index(op.parent, 0)
+        gid = self._gids[op.parent]
+        key = self._groups[op.parent].key
+        rows = self._children[gid]
+        last = op.first + op.count - 1
+        if op.kind is OpKind.REMOVE:
+            self.beginRemoveRows(parent, op.first, last)
+            for r in rows[op.first:last + 1]:
+                self._highlight.pop(("c", key, child_key(r)), None)
+            del rows[op.first:last + 1]
+            self.endRemoveRows()
+            return
+        if op.kind is OpKind.INSERT:
+            self.beginInsertRows(parent, op.first, last)
+            rows[op.first:op.first] = op.items
+            self.endInsertRows()
+        else:
+            rows[op.first:last + 1] = op.items
+            self.dataChanged.emit(self.index(op.first, 0, parent), self.index(last, len(COLUMNS) - 1, parent))
+        self._highlight.update((("c", key, child_key(r)), until) for r in op.items)
+
+    def _forget(self, group: ProcessGroup) -> None:
+        if self._highlight:
+            self._highlight = {k: t for k, t in self._highlight.items() if k[1] != group.key}
+
+    # -- highlight of what changed -------------------------------------------------------
+    def highlighted(self) -> set[tuple]:
+        return set(self._highlight)
+
+    def _arm(self) -> None:
+        if self._highlight:
+            self._timer.start(max(0, int((min(self._highlight.values()) - self._clock()) * 1000)) + 10)
+
+    def _expire(self) -> None:
+        now = self._clock()
+        done = [k for k, t in self._highlight.items() if t <= now]
+        for k in done:
+            del self._highlight[k]
+        rows = {g.key: i for i, g in enumerate(self._groups)} if done else {}
+        for k in done:
+            row = rows.get(k[1])
+            if row is None:
+                continue
+            parent = QModelIndex()
+            if k[0] == "c":
+                parent = self.index(row, 0)
+                row = _find(self._children[self._gids[row]], k[2])
+                if row is None:
+                    continue
+            self.dataChanged.emit(self.index(row, 0, parent), self.index(row, len(COLUMNS) - 1, parent),
+                                  [Qt.ItemDataRole.BackgroundRole])
+        self._arm()
+
+
+def _find(children: list[Listener], key: tuple[int, str]) -> int | None:
+    """Row of the listener with ``key`` (listeners are sorted by key)."""
+    i = bisect.bisect_left(children, key, key=child_key)
+    return i if i < len(children) and child_key(children[i]) == key else None
+
+
+class ListenerFilter(QSortFilterProxyModel):
+    """Search over each row's text (a process matches with all its listeners, a listener
+    shows its process); system processes hidden unless ``show_system``."""
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.setSortRole(SORT_ROLE)
+        self.setRecursiveFilteringEnabled(True)
+        self.setAutoAcceptChildRows(True)
+        self.show_system = False
+        self._needle = ""
+
+    def set_search(self, text: str) -> None:
+        self._change(lambda: setattr(self, "_needle", text.strip().lower()))
+
+    def set_show_system(self, show: bool) -> None:
+        self._change(lambda: setattr(self, "show_system", show))
+
+    def _change(self, how) -> None:
+        if not hasattr(self, "beginFilterChange"):      # Qt < 6.9 (pyproject allows 6.6)
+            how()
+            self.invalidateFilter()
+            return
+        self.beginFilterChange()
+        how()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        model = self.sourceModel()
+        group_index = source_parent if source_parent.isValid() else model.index(source_row, 0)
+        group = model.data(group_index, ROW_ROLE)
+        if group is None:
+            return False
+        if group.system and not self.show_system:
+            return False
+        if not self._needle:
+            return True
+        index = model.index(source_row, 0, source_parent)
+        return self._needle in model.data(index, SEARCH_ROLE)
