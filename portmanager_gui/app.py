@@ -185,8 +185,8 @@ def _build_all_ports(parts: Parts, interval_ms: int) -> None:
     hooks = AllPortsHooks(registry=lambda: p.registry, save=parts.store.save, confirm=p.asks.confirm,
                           notify=lambda title, text, critical: p.notify(title, text, critical=critical),
                           plan_kill=parts.controller.plan_kill, stop_container=parts.controller.stop_container)
-    parts.all_presenter = AllPortsPresenter(parts.all_ports, parts.all_scanner, hooks, parts.tray, me_user,
-                                            parent=parts.window)
+    parts.all_presenter = AllPortsPresenter(parts.all_ports, parts.all_scanner, parts.all_feed, hooks, parts.tray,
+                                            me_user, parent=parts.window)
     parts.controller.container_stopped.connect(parts.all_presenter.container_stopped)
 
 
@@ -253,6 +253,8 @@ def shutdown(parts: Parts) -> None:
     if parts.quit is not None:
         parts.app.removeEventFilter(parts.quit)
     parts.scanner.shutdown(5000)
+    if parts.all_presenter is not None:
+        parts.all_presenter.shutdown()
     if parts.all_scanner is not None:
         parts.all_scanner.shutdown(5000)
     parts.controller.shutdown(5000)

@@ -40,15 +40,18 @@ def stop_question(listener: Listener) -> tuple[str, str]:
 
 
 class AllPortsPresenter(QObject):
-    """See the module docstring. ``scanner``: a services ``Scanner`` running a ``ListenerFeed``."""
+    """See the module docstring. ``scanner``: a services ``Scanner`` running ``feed`` (a
+    ``ListenerFeed``)."""
 
-    def __init__(self, tab: AllPortsTab, scanner, hooks: AllPortsHooks, tray=None, me_user: str = "",
+    def __init__(self, tab: AllPortsTab, scanner, feed, hooks: AllPortsHooks, tray=None, me_user: str = "",
                  parent: QObject | None = None):
         super().__init__(parent)
         self.tab, self.scanner, self.hooks, self.tray, self.me_user = tab, scanner, hooks, tray, me_user
+        self.feed = feed          # its ``spec`` (sort, search, system) is read by the next scan
         self._started = False
         scanner.snapshot_changed.connect(self._on_update)
         tab.shown.connect(self._on_shown)
+        tab.spec_changed.connect(self._on_spec)
         tab.kill_requested.connect(hooks.plan_kill)
         tab.stop_container_requested.connect(self.stop_container)
         tab.add_requested.connect(self.add_to_registry)
@@ -61,6 +64,11 @@ class AllPortsPresenter(QObject):
         self._started = True
         self._on_shown(self.tab.isVisible())
 
+    def shutdown(self) -> None:
+        """The app quits: the tab hiding as the window goes asks for nothing any more."""
+        self._started = False
+        self.tab.shown.disconnect(self._on_shown)
+
     def _on_shown(self, visible: bool) -> None:
         if not self._started:
             return
@@ -68,6 +76,10 @@ class AllPortsPresenter(QObject):
             self.scanner.start()
         elif not visible and self.scanner.running:
             self.scanner.pause()
+
+    def _on_spec(self, spec) -> None:
+        self.feed.spec = spec
+        self.scanner.refresh()          # the next scan answers in the new order / with the new filter
 
     def _on_update(self, update: GroupsUpdate) -> None:
         self.tab.apply(update)

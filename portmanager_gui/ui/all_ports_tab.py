@@ -9,6 +9,8 @@ scan only runs while somebody looks.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
@@ -23,13 +25,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.occupancy.listener_groups import GroupsUpdate, ProcessGroup
+from ..core.occupancy.listener_groups import (
+    GroupsUpdate,
+    ProcessGroup,
+    ViewSpec,
+)
 from ..core.occupancy.listeners import Listener
 from ..core.occupancy.recognition import Kind
 from .listener_tree_model import (
     COL_PROCESS,
     ROW_ROLE,
-    ListenerFilter,
     ListenerTreeModel,
 )
 
@@ -69,17 +74,18 @@ class AllPortsTab(QWidget):
     stop_container_requested = Signal(object)   # Listener whose container should stop
     add_requested = Signal(object)          # Listener
     shown = Signal(bool)                    # the tab became visible (True) or hidden
+    spec_changed = Signal(object)           # ViewSpec: sort, search or "hide system" changed
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
+        self.spec = ViewSpec()
         self.model = ListenerTreeModel(self)
-        self.proxy = ListenerFilter(self)
-        self.proxy.setSourceModel(self.model)
+        self.model.sort_requested.connect(lambda column, desc: self._set_spec(column=column, descending=desc))
         self.table = QTreeView()
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)
         self.table.setUniformRowHeights(True)        # no per-row size questions on 5,000 rows
+        self.table.header().setSortIndicator(COL_PROCESS, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
-        self.table.sortByColumn(COL_PROCESS, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setWordWrap(False)
@@ -88,10 +94,10 @@ class AllPortsTab(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search every port: process, port, label, user, command...")
         self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self._search)
+        self.search.textChanged.connect(lambda text: self._set_spec(search=text.strip().lower()))
         self.hide_system = QCheckBox("Hide system processes")
         self.hide_system.setChecked(True)
-        self.hide_system.toggled.connect(lambda on: self.proxy.set_show_system(not on))
+        self.hide_system.toggled.connect(lambda on: self._set_spec(show_system=not on))
         self.kill_button = QPushButton("Kill holder...")
         self.add_button = QPushButton("Add to registry...")
         self.kill_button.clicked.connect(self._kill)
@@ -110,8 +116,16 @@ class AllPortsTab(QWidget):
     def apply(self, update: GroupsUpdate) -> int:
         changed = self.model.apply(update)
         if changed:
+            if self.spec.search and len(update.groups) <= 20:
+                self.table.expandAll()      # show which of a process's ports matched the search
             self._update_buttons()
         return changed
+
+    def _set_spec(self, **change) -> None:
+        spec = replace(self.spec, **change)
+        if spec != self.spec:
+            self.spec = spec
+            self.spec_changed.emit(spec)
 
     def selected(self) -> ProcessGroup | Listener | None:
         rows = self.table.selectionModel().selectedRows()
@@ -119,10 +133,10 @@ class AllPortsTab(QWidget):
 
     def select_port(self, port: int) -> bool:
         """Select the listener row of ``port`` (its process expanded)."""
-        for g in range(self.proxy.rowCount()):
-            parent = self.proxy.index(g, 0)
-            for r in range(self.proxy.rowCount(parent)):
-                index = self.proxy.index(r, 0, parent)
+        for g in range(self.model.rowCount()):
+            parent = self.model.index(g, 0)
+            for r in range(self.model.rowCount(parent)):
+                index = self.model.index(r, 0, parent)
                 if index.data(ROW_ROLE).port == port:
                     self.table.expand(parent)
                     self.table.setCurrentIndex(index)
@@ -136,11 +150,6 @@ class AllPortsTab(QWidget):
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
         self.shown.emit(False)
-
-    def _search(self, text: str) -> None:
-        self.proxy.set_search(text)
-        if text.strip() and self.proxy.rowCount() <= 50:
-            self.table.expandAll()      # show which of a process's ports matched
 
     def _update_buttons(self) -> None:
         row = self.selected()

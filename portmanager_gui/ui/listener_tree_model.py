@@ -4,13 +4,13 @@
 ``core.occupancy.listener_groups``) and replays its few row operations -- begin/end
 insert and remove, ``dataChanged`` -- so a refresh of 5,000 listeners where little changed
 costs the GUI thread work in proportion to the change, not to the table. An update made
-for another version than the one shown resets the model. ``ListenerFilter`` searches the
-precomputed text of each row and hides system processes; it sorts by ``SORT_ROLE`` values
-made without string formatting.
+for another version than the one shown resets the model. There is no sort/filter proxy:
+a ``QSortFilterProxyModel`` over a Python model calls Python twice per comparison, which
+for 5,000 rows stalled the GUI for a second; the worker sorts and filters instead
+(``sort`` asks it to, through ``sort_requested``).
 """
 from __future__ import annotations
 
-import bisect
 import itertools
 import time
 
@@ -19,20 +19,20 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
     QTimer,
+    Signal,
 )
 from PySide6.QtGui import QBrush
 
 from ..core.occupancy.listener_groups import (
+    Column,
     GroupsUpdate,
-    OpKind,
     ProcessGroup,
     child_key,
-    listener_search,
 )
 from ..core.occupancy.listeners import Listener
+from ..core.occupancy.tree_diff import OpKind
 from ..core.port_rows import format_uptime
 from .icons import HIGHLIGHT
 
@@ -40,9 +40,8 @@ COLUMNS = ("Process", "What", "PID", "User", "Port", "Proto", "Addresses", "Cont
            "Command line")
 (COL_PROCESS, COL_WHAT, COL_PID, COL_USER, COL_PORT, COL_PROTO, COL_ADDR, COL_CONTAINER, COL_SERVICE,
  COL_UPTIME, COL_CMD) = range(len(COLUMNS))
+SORTS_BY = tuple(Column)                        # what each column sorts by, in column order
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1        # the ProcessGroup or the Listener of the row
-SORT_ROLE = Qt.ItemDataRole.UserRole + 2
-SEARCH_ROLE = Qt.ItemDataRole.UserRole + 3     # lower-case text the search matches
 HIGHLIGHT_S = 1.5
 
 Index = QModelIndex | QPersistentModelIndex
@@ -82,27 +81,11 @@ def listener_text(r: Listener, col: int) -> str:
     return ""
 
 
-def group_sort(g: ProcessGroup, col: int):
-    h = g.holder
-    if col in (COL_PROCESS, COL_WHAT):
-        return (g.what.lower(), h.pid if h else -1)
-    if col == COL_PID:
-        return h.pid if h else -1
-    if col == COL_PORT:
-        return g.listeners[0].port if g.listeners else 0
-    if col == COL_UPTIME:
-        return -(h.create_time or 0.0) if h else 0.0
-    return group_text(g, col, 0.0).lower()
-
-
-def listener_sort(r: Listener, col: int):
-    if col in (COL_PROCESS, COL_WHAT, COL_PID, COL_PORT, COL_UPTIME, COL_CMD, COL_USER):
-        return (r.port, r.protocol.value)
-    return listener_text(r, col).lower()
-
-
 class ListenerTreeModel(QAbstractItemModel):
-    """Processes (internal id 0) and their listeners (internal id: the process's id)."""
+    """Processes (internal id 0) and their listeners (internal id: the process's id), in the
+    order the update gives (sorted and filtered on the worker: ``sort`` only asks for it)."""
+
+    sort_requested = Signal(object, bool)     # Column, descending
 
     def __init__(self, parent: QObject | None = None, clock=time.monotonic, wall=time.time):
         super().__init__(parent)
@@ -175,12 +158,8 @@ class ListenerTreeModel(QAbstractItemModel):
             if listener is None:
                 return group_text(group, col, self._wall())
             return listener_text(listener, col)
-        if role == SORT_ROLE:
-            return group_sort(group, col) if listener is None else listener_sort(listener, col)
         if role == ROW_ROLE:
             return group if listener is None else listener
-        if role == SEARCH_ROLE:
-            return group.search if listener is None else listener_search(listener)
         if role == Qt.ItemDataRole.ToolTipRole:
             h = group.holder
             note = (listener or group.listeners[0]).note if group.listeners else ""
@@ -202,6 +181,10 @@ class ListenerTreeModel(QAbstractItemModel):
     def listeners(self) -> list[Listener]:
         return [r for gid in self._gids for r in self._children[gid]]
 
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if 0 <= column < len(SORTS_BY):
+            self.sort_requested.emit(SORTS_BY[column], order == Qt.SortOrder.DescendingOrder)
+
     def apply(self, update: GroupsUpdate) -> int:
         """Show ``update``'s groups; returns how many row operations it took (-1: a reset)."""
         if update is self._given or (update.version == self._version and not update.ops):
@@ -211,12 +194,13 @@ class ListenerTreeModel(QAbstractItemModel):
         if update.base != self._version or not self._groups:
             self._reset(update)
             return -1
-        now = self._clock() + HIGHLIGHT_S
         for op in update.ops:
             if op.parent < 0:
-                self._top(op, now)
+                self._top(op)
             else:
-                self._below(op, now)
+                self._below(op)
+        until = self._clock() + HIGHLIGHT_S
+        self._highlight.update((k, until) for k in update.highlight)
         # A process whose own row did not change may still hold other listeners now: keep the
         # update's values (the same rows, so nothing to tell the view).
         self._groups[:] = update.groups
@@ -234,13 +218,12 @@ class ListenerTreeModel(QAbstractItemModel):
         self._version = update.version
         self.endResetModel()
 
-    def _top(self, op, until: float) -> None:
+    def _top(self, op) -> None:
         last = op.first + op.count - 1
         if op.kind is OpKind.REMOVE:
             self.beginRemoveRows(QModelIndex(), op.first, last)
-            for gid, g in zip(self._gids[op.first:last + 1], self._groups[op.first:last + 1]):
+            for gid in self._gids[op.first:last + 1]:
                 del self._children[gid]
-                self._forget(g)
             del self._groups[op.first:last + 1]
             del self._gids[op.first:last + 1]
             self._row_of = {gid: i for i, gid in enumerate(self._gids)}
@@ -253,37 +236,25 @@ class ListenerTreeModel(QAbstractItemModel):
             self._children.update({gid: list(g.listeners) for gid, g in zip(gids, op.items)})
             self._row_of = {gid: i for i, gid in enumerate(self._gids)}
             self.endInsertRows()
-            self._highlight.update((("g", g.key), until) for g in op.items)
         else:
             self._groups[op.first:last + 1] = op.items
-            self._highlight.update((("g", g.key), until) for g in op.items)
             self.dataChanged.emit(self.index(op.first, 0), self.index(last, len(COLUMNS) - 1))
 
-    def _below(self, op, until: float) -> None:
+    def _below(self, op) -> None:
         parent = self.index(op.parent, 0)
-        gid = self._gids[op.parent]
-        key = self._groups[op.parent].key
-        rows = self._children[gid]
+        rows = self._children[self._gids[op.parent]]
         last = op.first + op.count - 1
         if op.kind is OpKind.REMOVE:
             self.beginRemoveRows(parent, op.first, last)
-            for r in rows[op.first:last + 1]:
-                self._highlight.pop(("c", key, child_key(r)), None)
             del rows[op.first:last + 1]
             self.endRemoveRows()
-            return
-        if op.kind is OpKind.INSERT:
+        elif op.kind is OpKind.INSERT:
             self.beginInsertRows(parent, op.first, last)
             rows[op.first:op.first] = op.items
             self.endInsertRows()
         else:
             rows[op.first:last + 1] = op.items
             self.dataChanged.emit(self.index(op.first, 0, parent), self.index(last, len(COLUMNS) - 1, parent))
-        self._highlight.update((("c", key, child_key(r)), until) for r in op.items)
-
-    def _forget(self, group: ProcessGroup) -> None:
-        if self._highlight:
-            self._highlight = {k: t for k, t in self._highlight.items() if k[1] != group.key}
 
     # -- highlight of what changed -------------------------------------------------------
     def highlighted(self) -> set[tuple]:
@@ -299,63 +270,18 @@ class ListenerTreeModel(QAbstractItemModel):
         for k in done:
             del self._highlight[k]
         rows = {g.key: i for i, g in enumerate(self._groups)} if done else {}
-        for k in done:
-            row = rows.get(k[1])
+        background = [Qt.ItemDataRole.BackgroundRole]
+        last = len(COLUMNS) - 1
+        # One repaint per process: its own row, or all its listeners' rows.
+        for kind, group in {(k[0], k[1]) for k in done}:
+            row = rows.get(group)
             if row is None:
                 continue
-            parent = QModelIndex()
-            if k[0] == "c":
-                parent = self.index(row, 0)
-                row = _find(self._children[self._gids[row]], k[2])
-                if row is None:
-                    continue
-            self.dataChanged.emit(self.index(row, 0, parent), self.index(row, len(COLUMNS) - 1, parent),
-                                  [Qt.ItemDataRole.BackgroundRole])
+            if kind == "g":
+                self.dataChanged.emit(self.index(row, 0), self.index(row, last), background)
+                continue
+            parent = self.index(row, 0)
+            count = self.rowCount(parent)
+            if count:
+                self.dataChanged.emit(self.index(0, 0, parent), self.index(count - 1, last, parent), background)
         self._arm()
-
-
-def _find(children: list[Listener], key: tuple[int, str]) -> int | None:
-    """Row of the listener with ``key`` (listeners are sorted by key)."""
-    i = bisect.bisect_left(children, key, key=child_key)
-    return i if i < len(children) and child_key(children[i]) == key else None
-
-
-class ListenerFilter(QSortFilterProxyModel):
-    """Search over each row's text (a process matches with all its listeners, a listener
-    shows its process); system processes hidden unless ``show_system``."""
-
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self.setSortRole(SORT_ROLE)
-        self.setRecursiveFilteringEnabled(True)
-        self.setAutoAcceptChildRows(True)
-        self.show_system = False
-        self._needle = ""
-
-    def set_search(self, text: str) -> None:
-        self._change(lambda: setattr(self, "_needle", text.strip().lower()))
-
-    def set_show_system(self, show: bool) -> None:
-        self._change(lambda: setattr(self, "show_system", show))
-
-    def _change(self, how) -> None:
-        if not hasattr(self, "beginFilterChange"):      # Qt < 6.9 (pyproject allows 6.6)
-            how()
-            self.invalidateFilter()
-            return
-        self.beginFilterChange()
-        how()
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        model = self.sourceModel()
-        group_index = source_parent if source_parent.isValid() else model.index(source_row, 0)
-        group = model.data(group_index, ROW_ROLE)
-        if group is None:
-            return False
-        if group.system and not self.show_system:
-            return False
-        if not self._needle:
-            return True
-        index = model.index(source_row, 0, source_parent)
-        return self._needle in model.data(index, SEARCH_ROLE)

@@ -2,15 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QModelIndex
+from PySide6.QtCore import QModelIndex, Qt
 
 from portmanager_gui import app as gui_app
-from portmanager_gui.core.occupancy.listener_groups import (
-    GroupsUpdate,
-    diff,
-    group_listeners,
-)
-from portmanager_gui.core.occupancy.listeners import listeners
+from portmanager_gui.core.occupancy.listener_groups import GroupsUpdate, ListenerFeed
 from portmanager_gui.core.occupancy.snapshot import (
     Holder,
     PortInfo,
@@ -18,60 +13,75 @@ from portmanager_gui.core.occupancy.snapshot import (
     Snapshot,
 )
 from portmanager_gui.core.registry.load import load
+from portmanager_gui.core.registry.model import Registry, Service
 from portmanager_gui.ui.all_ports_tab import AllPortsTab
-from portmanager_gui.ui.listener_tree_model import COL_PORT, COL_WHAT, ROW_ROLE
+from portmanager_gui.ui.listener_tree_model import (
+    COL_PORT,
+    COL_PROCESS,
+    COL_UPTIME,
+    COL_WHAT,
+)
 from tests.ui import desk
 from tests.ui.factories import holder
 
 
 class Feed:
-    """Updates the way ListenerFeed makes them, from hand-made holders."""
+    """A real ListenerFeed on hand-made holders; the tab's sort/search/system changes reach it."""
 
-    def __init__(self) -> None:
-        self.groups, self.version = (), 0
+    def __init__(self, tab) -> None:
+        self.snap = Snapshot(0.0, {})
+        reg = Registry({"web": Service("web", (3000,))}, {}, None)
+        self.feed = ListenerFeed(lambda: self.snap, lambda s: s, lambda: None, lambda: reg, "linux", "alice")
+        self.tab = tab
+        tab.spec_changed.connect(self.respec)
+
+    def respec(self, spec) -> None:
+        self.feed.spec = spec
+        self.tab.apply(self.feed())
 
     def __call__(self, *pairs) -> GroupsUpdate:
-        snap = Snapshot(0.0, {p: PortInfo(p, PortStatus.LISTENING, hs if isinstance(hs, tuple) else (hs,))
-                              for p, hs in pairs})
-        rows = listeners(snap, "linux", {3000: "web"}, me_user="alice")
-        groups = group_listeners(rows)
-        update = GroupsUpdate(groups, rows, diff(self.groups, groups), self.version, self.version + 1)
-        self.groups, self.version = groups, self.version + 1
-        return update
+        self.snap = Snapshot(0.0, {p: PortInfo(p, PortStatus.LISTENING, hs if isinstance(hs, tuple) else (hs,))
+                                   for p, hs in pairs})
+        return self.feed()
 
 
 def _shown_ports(tab) -> set[str]:
     out = set()
-    for g in range(tab.proxy.rowCount()):
-        parent = tab.proxy.index(g, 0)
-        out |= {tab.proxy.index(r, COL_PORT, parent).data() for r in range(tab.proxy.rowCount(parent))}
+    for g in range(tab.model.rowCount()):
+        parent = tab.model.index(g, 0)
+        out |= {tab.model.index(r, COL_PORT, parent).data() for r in range(tab.model.rowCount(parent))}
     return out
 
 
-def test_tree_groups_by_process_hides_system_searches_and_highlights(qtbot, qtmodeltester):
+def test_tree_groups_by_process_hides_system_searches_sorts_and_highlights(qtbot, qtmodeltester):
     tab = AllPortsTab()
     qtbot.addWidget(tab)
-    feed = Feed()
-    node, sshd, ollama = holder(10, "node"), holder(1, "sshd", port_user="root"), holder(11, "ollama")
+    feed = Feed(tab)
+    node, sshd = holder(10, "node", create=2000.0), holder(1, "sshd", port_user="root")
+    ollama = holder(11, "ollama", create=5.0)
     assert tab.apply(feed((3000, node), (3001, node), (22, sshd), (11434, ollama))) == -1
     qtmodeltester.check(tab.model)
-    assert tab.model.rowCount() == 3 and _shown_ports(tab) == {"3000", "3001", "11434"}   # sshd: system
-    node_row = next(tab.proxy.index(r, 0) for r in range(tab.proxy.rowCount())
-                    if tab.proxy.index(r, 0).data(ROW_ROLE).pid == 10)
-    assert tab.proxy.rowCount(node_row) == 2 and tab.proxy.index(node_row.row(), COL_PORT).data() == "3000, 3001"
+    assert tab.model.rowCount() == 2 and _shown_ports(tab) == {"3000", "3001", "11434"}   # sshd: system
+    assert [tab.model.index(r, 0).data() for r in range(2)] == ["node", "ollama"]        # by process name
+    node_row = tab.model.index(0, 0)
+    assert tab.model.rowCount(node_row) == 2 and tab.model.index(0, COL_PORT).data() == "3000, 3001"
     tab.hide_system.setChecked(False)
-    assert tab.proxy.rowCount() == 3
+    assert tab.model.rowCount() == 3
+    tab.table.sortByColumn(COL_UPTIME, Qt.SortOrder.AscendingOrder)                    # newest first
+    assert [tab.model.index(r, 0).data() for r in range(3)] == ["node", "sshd", "ollama"]
+    qtmodeltester.check(tab.model)
+    tab.table.sortByColumn(COL_PROCESS, Qt.SortOrder.AscendingOrder)
     tab.search.setText("ollama")
-    assert tab.proxy.rowCount() == 1 and tab.proxy.index(0, COL_WHAT).data() == "Ollama"
+    assert tab.model.rowCount() == 1 and tab.model.index(0, COL_WHAT).data() == "Ollama"
     tab.search.setText("3001")                 # a port: its process, with that port only
-    assert tab.proxy.rowCount() == 1 and _shown_ports(tab) == {"3001"}
+    assert tab.model.rowCount() == 1 and _shown_ports(tab) == {"3001"}
     tab.search.clear()
     # A refresh where one listener changed: one row operation (plus its process's row), no reset.
-    ollama_later = Holder(11, "ollama", "/usr/bin/ollama", ("ollama", "serve"), "alice", 1000.0, ("::1",))
+    ollama_later = Holder(11, "ollama", "/usr/bin/ollama", ("ollama", "serve"), "alice", 5.0, ("::1",))
     ops = tab.apply(feed((3000, node), (3001, node), (22, sshd), (11434, ollama_later)))
     assert 0 < ops <= 2
     qtmodeltester.check(tab.model)
-    assert ("c", (11, 1000.0), (11434, "tcp")) in tab.model.highlighted()
+    assert ("c", (11, 5.0), (11434, "tcp")) in tab.model.highlighted()
     with qtbot.waitSignal(tab.kill_requested) as sig:
         assert tab.select_port(11434)
         tab.kill_button.click()
@@ -84,7 +94,7 @@ def test_model_follows_inserts_and_removals_row_by_row(qtbot, qtmodeltester):
     tab = AllPortsTab()
     qtbot.addWidget(tab)
     qtmodeltester.check(tab.model)
-    feed = Feed()
+    feed = Feed(tab)
     a, b, c = holder(10, "node"), holder(11, "python3"), holder(12, "redis-server")
     tab.apply(feed((3000, a), (4000, b)))
     resets = []

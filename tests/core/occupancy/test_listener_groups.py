@@ -4,10 +4,12 @@ from __future__ import annotations
 import random
 
 from portmanager_gui.core.occupancy.listener_groups import (
+    Column,
     ListenerFeed,
-    OpKind,
-    diff,
+    ViewSpec,
+    child_key,
     group_listeners,
+    view,
 )
 from portmanager_gui.core.occupancy.listeners import listeners
 from portmanager_gui.core.occupancy.snapshot import (
@@ -17,6 +19,8 @@ from portmanager_gui.core.occupancy.snapshot import (
     Protocol,
     Snapshot,
 )
+from portmanager_gui.core.occupancy.tree_diff import OpKind
+from portmanager_gui.core.occupancy.tree_diff import diff as tree_diff
 from portmanager_gui.core.registry.model import Registry, Service
 
 
@@ -31,6 +35,10 @@ def _snap(held: dict[int, tuple[Holder, ...]]) -> Snapshot:
 
 def _groups(held):
     return group_listeners(listeners(_snap(held), "linux", me_user="alice"))
+
+
+def diff(old, new):
+    return tree_diff(old, new, child_key)
 
 
 def replay(old, update_ops):
@@ -90,6 +98,30 @@ def test_random_changes_replay_to_the_new_groups():
                     for _ in range(rnd.randint(0, 25))}
         old, new = _groups(state()), _groups(state())
         assert replay(old, diff(old, new)) == [(g.key, g.listeners) for g in new]
+
+
+def test_views_sorted_and_filtered_replay_too():
+    rnd = random.Random(41)
+    specs = [ViewSpec(c, d, s, sys) for c in Column for d in (False, True) for s in ("", "10", "node")
+             for sys in (False, True)]
+    for _ in range(300):
+        procs = [_holder(100 + i, rnd.choice(["node", "ollama", "sshd"]), create=float(rnd.randint(0, 3)))
+                 for i in range(6)]
+        state = {rnd.randint(1000, 1040): tuple(rnd.sample(procs, rnd.randint(0, 2))) for _ in range(rnd.randint(0, 25))}
+        groups = _groups(state)
+        old, new = view(groups, rnd.choice(specs)), view(groups, rnd.choice(specs))
+        assert replay(old, diff(old, new)) == [(g.key, g.listeners) for g in new]
+
+
+def test_view_sorts_both_levels_and_searches_listeners():
+    node, redis = _holder(10, create=5.0), _holder(11, "redis-server", create=9.0)
+    groups = _groups({3000: (node,), 3001: (node,), 6379: (redis,), 9000: (redis,)})
+    assert [g.pid for g in view(groups, ViewSpec(Column.UPTIME))] == [11, 10]          # newest first
+    by_port = view(groups, ViewSpec(Column.PORT, descending=True))
+    assert [g.pid for g in by_port] == [11, 10] and [r.port for r in by_port[0].listeners] == [9000, 6379]
+    found = view(groups, ViewSpec(search="3001"))
+    assert [(g.pid, [r.port for r in g.listeners]) for g in found] == [(10, [3001])]
+    assert [len(g.listeners) for g in view(groups, ViewSpec(search="redis"))] == [2]  # the process matched
 
 
 def test_feed_gives_no_operations_when_nothing_changed_and_follows_the_registry():
