@@ -182,17 +182,21 @@ def stalls(registry: Path, victim_pid: int, victim_port: int) -> dict[str, float
     parts.scanner.set_interval(1000)
     parts.window.show()
     clock = QElapsedTimer()
-    gaps = {"current": 0.0}
+    gaps = {"current": 0.0, "cpu": 0.0}
     beat = QTimer()
     beat.setTimerType(Qt.TimerType.PreciseTimer)
     beat.setInterval(5)
     last = [0]
+    last_cpu = [0.0]
 
     def tick() -> None:
-        now = clock.nsecsElapsed()
+        # The GUI thread's own CPU time in the gap tells its work apart from waiting for a core
+        # (or for the GIL) on a loaded machine.
+        now, cpu = clock.nsecsElapsed(), time.thread_time()
         if last[0]:
             gaps["current"] = max(gaps["current"], (now - last[0]) / 1e6 - 5.0)
-        last[0] = now
+            gaps["cpu"] = max(gaps["cpu"], (cpu - last_cpu[0]) * 1000)
+        last[0], last_cpu[0] = now, cpu
 
     beat.timeout.connect(tick)
 
@@ -210,13 +214,15 @@ def stalls(registry: Path, victim_pid: int, victim_port: int) -> dict[str, float
             raise RuntimeError("timed out waiting for the app")
 
     def measure(name: str, action, done, timeout: float = 60.0) -> None:
-        gaps["current"] = 0.0
+        gaps["current"] = gaps["cpu"] = 0.0
         last[0] = 0
         action()
         run_until(done, timeout)
         out[name] = round(gaps["current"], 1)
+        cpu[name] = round(gaps["cpu"], 1)
 
     out: dict[str, float] = {}
+    cpu: dict[str, float] = {}           # the GUI thread's CPU time in its longest gap, per action
     clock.start()
     beat.start()
     # The window's first paint (fonts, styles: the start-up's cost) apart from what follows.
@@ -241,8 +247,9 @@ def stalls(registry: Path, victim_pid: int, victim_port: int) -> dict[str, float
     churn, line = spawn(_HOLDER.format(n=PER_HOLDER))
     churn_ports = {int(p) for p in line.split()}
 
-    def shown() -> int:
-        return sum(1 for r in model.listeners() if r.port in churn_ports and r.pid == churn.pid)
+    def shown() -> int:         # checked every 10 ms: O(processes), not O(listeners)
+        group = next((g for g in model.groups if g.pid == churn.pid), None)
+        return sum(1 for r in group.listeners if r.port in churn_ports) if group else 0
     measure("all_ports_churn_in", lambda: None, lambda: shown() == PER_HOLDER)
     churn.stdin.close()
     churn.wait(timeout=30)
@@ -264,6 +271,8 @@ def stalls(registry: Path, victim_pid: int, victim_port: int) -> dict[str, float
     beat.stop()
     parts.controller.supervisor().stop_all()
     gui_app.shutdown(parts)
+    out["all_ports_gui_cpu_ms"] = max(v for k, v in cpu.items() if k.startswith("all_ports"))
+    out["max_gui_cpu_ms"] = max(cpu.values())
     return out
 
 
@@ -349,14 +358,17 @@ def main() -> int:
         os.environ["PORTMANAGER_HOME"] = home.name
         per_action = stalls(registry, victim.pid, int(victim_port))
         all_rows = per_action.pop("all_ports_rows")
-        print(f"All ports tab: {all_rows:.0f} listener rows")
+        all_cpu = per_action.pop("all_ports_gui_cpu_ms")
+        max_cpu = per_action.pop("max_gui_cpu_ms")
+        print(f"All ports tab: {all_rows:.0f} listener rows; the GUI thread's longest run of work: "
+              f"{all_cpu:.1f} ms CPU in the All ports actions, {max_cpu:.1f} ms in all")
         worst = max(per_action.values())
         print("longest event-loop stall (offscreen, in this process): "
               + ", ".join(f"{k} {v:.1f} ms" for k, v in per_action.items()))
         goals.append(f"stall {'met' if worst <= 50 else 'MISSED'}")
         all_worst = max(v for k, v in per_action.items() if k.startswith("all_ports"))
         out.update({"max_stall_ms": round(worst, 1), "all_ports_stall_ms": round(all_worst, 1),
-                    "all_ports_rows": int(all_rows)})
+                    "all_ports_rows": int(all_rows), "all_ports_gui_cpu_ms": all_cpu, "max_gui_cpu_ms": max_cpu})
         print("goals: " + ", ".join(goals))
         print(json.dumps(out))
         return 0

@@ -43,6 +43,8 @@ COLUMNS = ("Process", "What", "PID", "User", "Port", "Proto", "Addresses", "Cont
 SORTS_BY = tuple(Column)                        # what each column sorts by, in column order
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1        # the ProcessGroup or the Listener of the row
 HIGHLIGHT_S = 1.5
+_NCOLS = len(COLUMNS)
+_NONE = QModelIndex()       # never changed: handed back for "no such index"
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -103,34 +105,38 @@ class ListenerTreeModel(QAbstractItemModel):
         self._timer.timeout.connect(self._expire)
 
     # -- the tree ------------------------------------------------------------------------
-    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:
-        if column < 0 or column >= len(COLUMNS) or row < 0:
-            return QModelIndex()
+    # The view calls these a few times per row on every layout of an expanded tree: each
+    # asks Qt as little as it can (an invalid index has internal id 0 too).
+    def index(self, row: int, column: int, parent: Index = _NONE) -> QModelIndex:
+        if row < 0 or not 0 <= column < _NCOLS:
+            return _NONE
         if not parent.isValid():
-            return self.createIndex(row, column, 0) if row < len(self._groups) else QModelIndex()
-        if parent.internalId() != 0 or parent.column() != 0:
-            return QModelIndex()
+            return self.createIndex(row, column, 0) if row < len(self._groups) else _NONE
+        if parent.internalId() or parent.column():
+            return _NONE
         gid = self._gids[parent.row()]
-        return self.createIndex(row, column, gid) if row < len(self._children[gid]) else QModelIndex()
+        return self.createIndex(row, column, gid) if row < len(self._children[gid]) else _NONE
 
-    def parent(self, index: Index = QModelIndex()) -> QModelIndex:    # type: ignore[override]
-        if not index.isValid() or index.internalId() == 0:
-            return QModelIndex()
-        row = self._row_of.get(index.internalId())
-        return QModelIndex() if row is None else self.createIndex(row, 0, 0)
+    def parent(self, index: Index = _NONE) -> QModelIndex:    # type: ignore[override]
+        row = self._row_of.get(index.internalId())      # None for a process (id 0) or no row
+        return _NONE if row is None else self.createIndex(row, 0, 0)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
+    def rowCount(self, parent: Index = _NONE) -> int:
         if not parent.isValid():
             return len(self._groups)
-        if parent.internalId() != 0 or parent.column() != 0:
+        if parent.internalId() or parent.column():
             return 0
         return len(self._children[self._gids[parent.row()]])
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return len(COLUMNS)
+    def columnCount(self, parent: Index = _NONE) -> int:
+        return _NCOLS
 
-    def hasChildren(self, parent: Index = QModelIndex()) -> bool:
-        return self.rowCount(parent) > 0
+    def hasChildren(self, parent: Index = _NONE) -> bool:
+        if parent.internalId():
+            return False                                # a listener
+        if not parent.isValid():
+            return bool(self._groups)
+        return not parent.column() and bool(self._children[self._gids[parent.row()]])
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
