@@ -156,7 +156,11 @@ class NetlinkSockets:
         self._use_filter = True
         self._names: dict[int, dict[bytes, str]] = {}    # raw address -> text, per family
         self._chunks: dict[tuple, list[tuple[bytes, list[tuple[int, str, int, int]], bool]]] = {}
+        self._rows: dict[tuple, list[tuple[int, str, int, int]]] = {}    # per dump: its rows last time
         self._seqs: dict[tuple, int] = {}
+        self._tagged: dict[tuple, tuple[list, list]] = {}   # per query: (rows, rows with their protocol)
+        self._every: tuple[list, list] = ([], [])            # (tagged parts, out) of the last full dump
+        self._subset: tuple[list | None, frozenset[int], list] = (None, frozenset(), [])
 
     def close(self) -> None:
         self._sock.close()
@@ -164,11 +168,19 @@ class NetlinkSockets:
     def sockets(self, ports: frozenset[int] | None) -> list[tuple[Protocol, int, str, int, int]]:
         """(protocol, port, address, uid, inode) for every LISTEN TCP / unconnected UDP socket
         on ``ports`` (None: on every port)."""
+        if ports is not None and len(ports) > FILTER_MAX_PORTS:
+            # Many ports: the dump of every socket and a set lookup (see FILTER_MAX_PORTS); the
+            # same dump and ports as last time give the same list.
+            every = self.sockets(None)
+            if self._subset[0] is not every or self._subset[1] is not ports and self._subset[1] != ports:
+                self._subset = (every, ports, [r for r in every if r[1] in ports])
+            return self._subset[2]
         if ports is not None and ports != self._filter_ports:
             self._filter_ports = ports
-            self._filter = port_filter(ports) if len(ports) <= FILTER_MAX_PORTS else b""
+            self._filter = port_filter(ports)
         bytecode = self._filter if ports is not None else b""
         out: list[tuple[Protocol, int, str, int, int]] = []
+        parts: list[list] = []
         for family, proto, state, kind in QUERIES:
             try:
                 rows = self._dump(family, proto, state, bytecode)
@@ -178,10 +190,19 @@ class NetlinkSockets:
                 # No udp_diag module in this kernel: the UDP tables are small, read them.
                 rows = proc_net_rows(self.proc_net(family), state, ports)
             if ports is None:
-                out.extend((kind, p, a, u, i) for p, a, u, i in rows)
+                tagged = self._tagged.get((family, proto))
+                if tagged is None or tagged[0] is not rows:
+                    tagged = self._tagged[(family, proto)] = (rows, [(kind, p, a, u, i) for p, a, u, i in rows])
+                parts.append(tagged[1])
             else:
                 # The kernel filter is an optimisation (or skipped): the port test is made here.
                 out.extend((kind, p, a, u, i) for p, a, u, i in rows if p in ports)
+        if ports is None:
+            if len(parts) == len(self._every[0]) and all(a is b for a, b in zip(parts, self._every[0])):
+                return self._every[1]        # the very same sockets: the very same list
+            for part in parts:
+                out.extend(part)
+            self._every = (parts, out)
         return out
 
     @staticmethod
@@ -210,6 +231,7 @@ class NetlinkSockets:
         names = self._names.setdefault(family, {})
         before = self._chunks.get(key, [])
         after: list[tuple[bytes, list[tuple[int, str, int, int]], bool]] = []
+        same = True
         while True:
             n = self._sock.recv_into(self._buf)
             raw = bytes(view[:n])
@@ -218,12 +240,17 @@ class NetlinkSockets:
                 chunk, done = before[i][1], before[i][2]
             else:
                 chunk, done = parse_messages(raw, family, names)
+                same = False
             after.append((raw, chunk, done))
             rows.extend(chunk)
             if done or n == 0:
                 if len(self._chunks) > 16:      # port sets come and go (kill plans): keep it small
                     self._chunks.clear()
+                    self._rows.clear()
                 self._chunks[key] = after
+                if same and len(after) == len(before) and key in self._rows:
+                    return self._rows[key]      # every chunk as last time: last time's list
+                self._rows[key] = rows
                 return rows
 
 
@@ -263,6 +290,7 @@ class LinuxBackend:
         self._net = NetlinkSockets()
         self._owners = InodeOwners(proc)
         self._last_rows: list[tuple] = []
+        self._inodes: set[int] = set()
         self._last_version = -1
         self._last_all: list[Endpoint] = []
         self._made: dict[tuple, Endpoint] = {}
@@ -281,9 +309,13 @@ class LinuxBackend:
         list object back (the scanner then reuses what it built from it).
         """
         rows = self._net.sockets(ports)
-        if ports is None:
-            owners_all = self._owners.resolve_all({r[4] for r in rows})
-            if rows == self._last_rows and self._owners.version == self._last_version:
+        if ports is None or len(ports) > FILTER_MAX_PORTS:
+            # Thousands of sockets (the machine, a big registry): one readlink per socket per
+            # scan would cost more than the dump; a cached owner counts while it lives.
+            if rows is not self._last_rows:
+                self._inodes = {r[4] for r in rows}
+            owners_all = self._owners.resolve_all(self._inodes)
+            if rows is self._last_rows and self._owners.version == self._last_version:
                 return self._last_all
             out = self._endpoints_of(rows, lambda inode: owners_all.get(inode) or (None,))
             self._last_rows, self._last_version, self._last_all = rows, self._owners.version, out

@@ -25,7 +25,10 @@ class InodeOwners:
         self.proc = proc
         self._owners: dict[int, dict[int, int]] = {}    # inode -> {pid: fd}
         self._unseen: set[int] = set()                 # inodes no readable process holds
-        self._pids: set[int] = set()
+        self._pids: set[int] = set()                   # processes at the last resolve()
+        self._names: set[str] = set()                  # /proc entries at the last resolve_all()
+        self._owner_pids: tuple[object, set[int]] = (None, set())   # (owners, their pids)
+        self._last_inodes: set[int] | None = None
         self.full_scans = 0
         self.version = 0          # changes whenever the owners known to resolve_all change
 
@@ -72,11 +75,13 @@ class InodeOwners:
         unique while it exists); new processes are read whole (new or inherited sockets),
         the others only while a socket has no known owner, and only until it has one.
         """
-        pids = self._list_pids()
-        new_pids = pids - self._pids
-        self._pids = pids
+        names = set(os.listdir(self.proc))          # compared as text: no int() per process
+        new_pids = {int(n) for n in names - self._names if n.isdigit()}
+        self._names = names
         owners = self._owners
-        dead = {pid for holders in owners.values() for pid in holders} - pids
+        if self._owner_pids[0] is not owners:
+            self._owner_pids = (owners, {pid for holders in owners.values() for pid in holders})
+        dead = {pid for pid in self._owner_pids[1] if str(pid) not in names}
         if dead:
             owners = {i: {p: fd for p, fd in h.items() if p not in dead} for i, h in owners.items()}
             owners = {i: h for i, h in owners.items() if h}
@@ -87,15 +92,20 @@ class InodeOwners:
                 owners = dict(owners)
                 for inode, holders in found.items():
                     owners[inode] = {**owners.get(inode, {}), **holders}
-        self._unseen &= inodes
-        unknown = inodes - owners.keys() - self._unseen
-        if unknown:
-            # The other processes, newest first, only until every unknown socket has an owner.
-            found = self._scan(sorted(pids - new_pids, reverse=True), unknown, stop_when_found=True)
-            owners = {i: h for i, h in owners.items() if i in inodes}
-            owners.update(found)
-            self._unseen |= unknown - found.keys()
-            self.full_scans += 1
+        if inodes is not self._last_inodes or owners is not self._owners:
+            # Otherwise nothing is unknown: the last call found an owner for every socket
+            # or put it in _unseen, and no owner has gone since.
+            self._last_inodes = inodes
+            self._unseen &= inodes
+            unknown = inodes - owners.keys() - self._unseen
+            if unknown:
+                # The other processes, newest first, only until every unknown socket has an owner.
+                pids = {int(n) for n in names if n.isdigit()} - new_pids
+                found = self._scan(sorted(pids, reverse=True), unknown, stop_when_found=True)
+                owners = {i: h for i, h in owners.items() if i in inodes}
+                owners.update(found)
+                self._unseen |= unknown - found.keys()
+                self.full_scans += 1
         if owners is not self._owners:
             self._owners = owners
             self.version += 1
