@@ -18,7 +18,9 @@ real X server when Xvfb is installed (its own, on a free display number: ``xcb``
   10 s over M minutes (a shortened "one hour of 1 s refreshes": ~0 means not growing);
 - max_stall_ms: the longest event-loop stall, seen by a 5 ms QTimer heartbeat, while the
   app (in this process) fills and refreshes the All ports tab (5,000+ rows, shown),
-  refreshes, starts and stops the router, and kills a holder (all_ports_stall_ms: the first).
+  refreshes, starts and stops the router, and kills a holder (all_ports_stall_ms: the worst
+  of the All ports actions -- filling it, refreshing it with every process expanded, and
+  500 listeners appearing and going while it is shown).
 
 Goals (issue 16): start <= 2x the floor (aim 1.5x) on each platform; peak RSS <= floor +
 25 MB; 1,000-port start <= 1.5x the 60-port one; idle CPU <= 1 %; stall <= 50 ms.
@@ -180,17 +182,21 @@ def stalls(registry: Path, victim_pid: int, victim_port: int) -> dict[str, float
     parts.scanner.set_interval(1000)
     parts.window.show()
     clock = QElapsedTimer()
-    gaps = {"current": 0.0}
+    gaps = {"current": 0.0, "cpu": 0.0}
     beat = QTimer()
     beat.setTimerType(Qt.TimerType.PreciseTimer)
     beat.setInterval(5)
     last = [0]
+    last_cpu = [0.0]
 
     def tick() -> None:
-        now = clock.nsecsElapsed()
+        # The GUI thread's own CPU time in the gap tells its work apart from waiting for a core
+        # (or for the GIL) on a loaded machine.
+        now, cpu = clock.nsecsElapsed(), time.thread_time()
         if last[0]:
             gaps["current"] = max(gaps["current"], (now - last[0]) / 1e6 - 5.0)
-        last[0] = now
+            gaps["cpu"] = max(gaps["cpu"], (cpu - last_cpu[0]) * 1000)
+        last[0], last_cpu[0] = now, cpu
 
     beat.timeout.connect(tick)
 
@@ -208,26 +214,48 @@ def stalls(registry: Path, victim_pid: int, victim_port: int) -> dict[str, float
             raise RuntimeError("timed out waiting for the app")
 
     def measure(name: str, action, done, timeout: float = 60.0) -> None:
-        gaps["current"] = 0.0
+        gaps["current"] = gaps["cpu"] = 0.0
         last[0] = 0
         action()
         run_until(done, timeout)
         out[name] = round(gaps["current"], 1)
+        cpu[name] = round(gaps["cpu"], 1)
 
     out: dict[str, float] = {}
+    cpu: dict[str, float] = {}           # the GUI thread's CPU time in its longest gap, per action
     clock.start()
     beat.start()
-    # The All ports tab, shown, filling with and refreshing every listener of the machine.
-    parts.window.tabs.setCurrentWidget(parts.all_ports)
+    # The window's first paint (fonts, styles: the start-up's cost) apart from what follows.
+    measure("first_paint", lambda: gui_app.start(parts), lambda: parts.presenter.snapshot is not None)
+    # The All ports tab, opened, filling with and refreshing every listener of the machine.
     parts.all_scanner.set_interval(1000)
     all_scans = [0]
     parts.all_scanner.snapshot_changed.connect(lambda _r: all_scans.__setitem__(0, all_scans[0] + 1))
-    measure("all_ports", lambda: gui_app.start(parts),
-            lambda: parts.all_ports.model.rowCount() >= HOLDERS * PER_HOLDER and all_scans[0] >= 4)
-    out["all_ports_rows"] = parts.all_ports.model.rowCount()
-    parts.all_ports.hide_system.setChecked(False)
+    model = parts.all_ports.model
+    measure("all_ports", lambda: parts.window.tabs.setCurrentWidget(parts.all_ports),
+            lambda: model.listener_count() >= HOLDERS * PER_HOLDER and all_scans[0] >= 4)
+    out["all_ports_rows"] = model.listener_count()
+
+    def expand() -> None:
+        all_scans[0] = 0
+        parts.all_ports.hide_system.setChecked(False)
+        parts.all_ports.table.expandAll()
+    # Every process expanded (5,000+ listener rows in the view), refreshed three times.
+    measure("all_ports_expanded", expand, lambda: all_scans[0] >= 3)
+    # Churn while expanded: a process with 500 listeners appears, then ends (started and ended
+    # outside the measured time: the benchmark's own blocking waits are not the app's stalls).
+    churn, line = spawn(_HOLDER.format(n=PER_HOLDER))
+    churn_ports = {int(p) for p in line.split()}
+
+    def shown() -> int:         # checked every 10 ms: O(processes), not O(listeners)
+        group = next((g for g in model.groups if g.pid == churn.pid), None)
+        return sum(1 for r in group.listeners if r.port in churn_ports) if group else 0
+    measure("all_ports_churn_in", lambda: None, lambda: shown() == PER_HOLDER)
+    churn.stdin.close()
+    churn.wait(timeout=30)
+    churn.stdout.close()
+    measure("all_ports_churn_out", lambda: None, lambda: shown() == 0)
     parts.window.tabs.setCurrentIndex(0)
-    run_until(lambda: parts.presenter.snapshot is not None, 30)
     scans = [0]
     parts.scanner.snapshot_changed.connect(lambda _s: scans.__setitem__(0, scans[0] + 1))
     measure("refresh", lambda: None, lambda: scans[0] >= 5)
@@ -243,6 +271,8 @@ def stalls(registry: Path, victim_pid: int, victim_port: int) -> dict[str, float
     beat.stop()
     parts.controller.supervisor().stop_all()
     gui_app.shutdown(parts)
+    out["all_ports_gui_cpu_ms"] = max(v for k, v in cpu.items() if k.startswith("all_ports"))
+    out["max_gui_cpu_ms"] = max(cpu.values())
     return out
 
 
@@ -328,13 +358,17 @@ def main() -> int:
         os.environ["PORTMANAGER_HOME"] = home.name
         per_action = stalls(registry, victim.pid, int(victim_port))
         all_rows = per_action.pop("all_ports_rows")
-        print(f"All ports tab: {all_rows:.0f} rows")
+        all_cpu = per_action.pop("all_ports_gui_cpu_ms")
+        max_cpu = per_action.pop("max_gui_cpu_ms")
+        print(f"All ports tab: {all_rows:.0f} listener rows; the GUI thread's longest run of work: "
+              f"{all_cpu:.1f} ms CPU in the All ports actions, {max_cpu:.1f} ms in all")
         worst = max(per_action.values())
         print("longest event-loop stall (offscreen, in this process): "
               + ", ".join(f"{k} {v:.1f} ms" for k, v in per_action.items()))
         goals.append(f"stall {'met' if worst <= 50 else 'MISSED'}")
-        out.update({"max_stall_ms": round(worst, 1), "all_ports_stall_ms": round(per_action["all_ports"], 1),
-                    "all_ports_rows": int(all_rows)})
+        all_worst = max(v for k, v in per_action.items() if k.startswith("all_ports"))
+        out.update({"max_stall_ms": round(worst, 1), "all_ports_stall_ms": round(all_worst, 1),
+                    "all_ports_rows": int(all_rows), "all_ports_gui_cpu_ms": all_cpu, "max_gui_cpu_ms": max_cpu})
         print("goals: " + ", ".join(goals))
         print(json.dumps(out))
         return 0

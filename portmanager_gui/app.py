@@ -22,9 +22,10 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from .core import paths as core_paths
 from .core import settings as core_settings
+from .core.interop import docker
 from .core.kill import policy as processes
 from .core.occupancy.container_names import ContainerNames
-from .core.occupancy.listeners import Listener, listeners, new_service, service_name
+from .core.occupancy.listener_groups import ListenerFeed
 from .core.occupancy.scan import OccupancyScanner
 from .core.platform import autostart, current_os, notify
 from .core.platform.display import DisplayProblem, DisplayTrouble, read_display_problem
@@ -44,6 +45,7 @@ from .services.registry_store import RegistryStore
 from .services.scanner import Scanner
 from .single_instance import SingleInstance
 from .ui import dialogs, icons
+from .ui.all_ports_presenter import AllPortsHooks, AllPortsPresenter
 from .ui.all_ports_tab import AllPortsTab
 from .ui.autostart_text import blocker_text, location_text
 from .ui.interop_presenter import InteropAsks, InteropPresenter
@@ -73,6 +75,8 @@ class Parts:
     all_scanner: Scanner | None = None      # every listener of the machine (All ports, tray)
     all_ports: AllPortsTab | None = None
     live: LiveModels | None = None          # llama-swap/ClaraCore's real model ports
+    all_presenter: AllPortsPresenter | None = None
+    all_feed: ListenerFeed | None = None
 
 
 def load_tray_icons(os_name: str) -> dict[Overall, QIcon]:
@@ -121,7 +125,8 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
     cancel = threading.Event()          # set by Quit: a start in progress is abandoned
     controller = Controller(lambda reg, on_event: Supervisor(reg, paths, on_event=on_event, cancel=cancel),
                             plan_kill=lambda port: processes.plan_kill(port, kill_scanner),
-                            kill=lambda plan: processes.kill(plan, scanner=kill_scanner))
+                            kill=lambda plan: processes.kill(plan, scanner=kill_scanner),
+                            stop_container=lambda runtime, name: docker.stop_container(name, runtime=runtime))
     containers = ContainerNames()       # asks Docker only when docker-proxy holds a port
     scanner = Scanner(lambda ports: containers(occupancy.scan(ports)), records=supervisor_records.store_for(paths).records,
                       interval_ms=settings.refresh_ms)
@@ -176,36 +181,23 @@ def _on_quitting(parts: Parts) -> None:
 
 
 def _build_all_ports(parts: Parts, interval_ms: int) -> None:
-    """The All ports tab and the tray's "Other ports": one machine-wide scan on its own worker."""
-    os_name = current_os()
+    """The All ports tab and the tray's "Other ports": one machine-wide scan on its own worker,
+    run while the tab is shown or the tray menu opens (``AllPortsPresenter``)."""
     me_user = processes.Me.current().username
     everything = OccupancyScanner()
-    containers = ContainerNames()
-
-    last: list = [None, None]                       # (inputs, rows) of the previous scan
-
-    def rows(_ports) -> tuple[Listener, ...]:      # on the worker thread
-        snap = everything.scan_all()
-        containers(snap)                            # asks Docker only when a forwarder holds a port
-        reg = parts.presenter.registry              # a frozen value, replaced (never changed) on load
-        # scan_all hands back the very same PortInfo values when nothing changed: same rows.
-        inputs = (tuple(snap.ports.values()), reg, containers.last)
-        if last[0] is not None and last[0][1] is reg and last[0][2] is containers.last \
-                and len(last[0][0]) == len(inputs[0]) and all(a is b for a, b in zip(last[0][0], inputs[0])):
-            return last[1]
-        known = containers.last.container_for if containers.last.available else None
-        services = {p: s.name for s in reg.services.values() for p in s.ports} if reg is not None else {}
-        last[:] = [inputs, listeners(snap, os_name, services, known, me_user)]
-        return last[1]
-
-    parts.all_scanner = Scanner(rows, interval_ms=interval_ms)
+    containers = ContainerNames()       # asks a container runtime only when its forwarder holds a port
+    parts.all_feed = ListenerFeed(everything.scan_all, containers, lambda: containers.last,
+                                  lambda: parts.presenter.registry, current_os(), me_user)
+    parts.all_scanner = Scanner(parts.all_feed, interval_ms=interval_ms)
     parts.all_ports = AllPortsTab()
     parts.window.tabs.addTab(parts.all_ports, "All ports")
-    parts.all_scanner.snapshot_changed.connect(parts.all_ports.set_rows)
-    if parts.tray is not None:
-        parts.all_scanner.snapshot_changed.connect(lambda r: parts.tray.set_listeners(r, me_user))
-    parts.all_ports.kill_requested.connect(parts.controller.plan_kill)
-    parts.all_ports.add_requested.connect(lambda listener: add_to_registry(parts, listener))
+    p = parts.presenter
+    hooks = AllPortsHooks(registry=lambda: p.registry, save=parts.store.save, confirm=p.asks.confirm,
+                          notify=lambda title, text, critical: p.notify(title, text, critical=critical),
+                          plan_kill=parts.controller.plan_kill, stop_container=parts.controller.stop_container)
+    parts.all_presenter = AllPortsPresenter(parts.all_ports, parts.all_scanner, parts.all_feed, hooks, parts.tray,
+                                            me_user, parent=parts.window)
+    parts.controller.container_stopped.connect(parts.all_presenter.container_stopped)
     _build_live(parts)
 
 
@@ -213,25 +205,11 @@ def _build_live(parts: Parts) -> None:
     """Each machine-wide scan also says where a running llama-swap/ClaraCore has its models."""
     parts.live = LiveModels(parent=parts.window)
     assert parts.all_scanner is not None and parts.interop is not None
-    parts.all_scanner.snapshot_changed.connect(lambda rows: parts.live.check(parts.presenter.registry, rows))
+    parts.all_scanner.snapshot_changed.connect(
+        lambda update: parts.live.check(parts.presenter.registry, update.listeners))
     parts.live.reported.connect(parts.interop.show_live)
     parts.interop.live_notes_changed.connect(parts.presenter.set_live_notes)
     parts.interop.live_warned.connect(lambda title, text: parts.presenter.notify(title, text))
-
-
-def add_to_registry(parts: Parts, listener: Listener) -> None:
-    """A new service with the listener's port (and its command line, when the user says so),
-    saved through the normal save path."""
-    reg = parts.presenter.registry
-    if reg is None:
-        parts.presenter.notify("Add to registry", "The registry is not loaded; fix it first.", critical=True)
-        return
-    name = service_name(listener, reg.names())
-    cmd = " ".join(listener.holder.cmdline) if listener.holder else ""
-    with_command = bool(cmd) and parts.presenter.asks.confirm(
-        "Add to registry", f"Add service {name} on port {listener.port}.\n\nAlso use its command line as the "
-                           f"service's command, so Port Manager can start it?\n\n{cmd}")
-    parts.store.save(new_service(listener, reg, name, with_command))
 
 
 def _apply_settings(parts: Parts, settings: core_settings.Settings) -> None:
@@ -281,8 +259,8 @@ def start(parts: Parts) -> None:
     if parts.interop is not None:
         parts.interop.start()
     parts.scanner.start()
-    if parts.all_scanner is not None:
-        parts.all_scanner.start()
+    if parts.all_presenter is not None:
+        parts.all_presenter.start()
     parts.controller.start_watching()
 
 
@@ -298,6 +276,8 @@ def shutdown(parts: Parts) -> None:
         parts.app.removeEventFilter(parts.quit)
         parts.app.aboutToQuit.disconnect(parts.quit.session_ending)
     parts.scanner.shutdown(5000)
+    if parts.all_presenter is not None:
+        parts.all_presenter.shutdown()
     if parts.all_scanner is not None:
         parts.all_scanner.shutdown(5000)
     if parts.live is not None:

@@ -231,8 +231,7 @@ def status_all(ctx: Context, as_json: bool) -> int:
     with OccupancyScanner() as scanner:
         snap = scanner.scan_all()
         os_name = scanner.os_name
-    forwarded = any(docker.is_forwarder(h.name) for info in snap.ports.values() for h in info.holders)
-    published = docker.published_ports() if forwarded else docker.DockerPorts(False)
+    published = docker.published_by(_runtimes(snap))
     rows = listeners(snap, os_name, services, published.container_for, processes.Me.current().username)
     if as_json:
         ctx.print(json.dumps({"taken_at": snap.taken_at, "listeners": [listener_json(r) for r in rows]}, indent=2))
@@ -249,12 +248,18 @@ def status_all(ctx: Context, as_json: bool) -> int:
     return EXIT_OK
 
 
+def _runtimes(snap: Snapshot) -> set[str]:
+    """The container runtimes whose forwarders hold a port of ``snap``."""
+    return {r for info in snap.ports.values() for h in info.holders if (r := docker.runtime_of(h.name))}
+
+
 def _containers(snap: Snapshot) -> dict[int, str]:
-    """Port -> container name for ports held by Docker's forwarder (asks Docker only then)."""
-    forwarded = [p for p, info in snap.ports.items() if any(docker.is_forwarder(h.name) for h in info.holders)]
-    if not forwarded:
+    """Port -> container name for ports held by a runtime's forwarder (asks the runtime only then)."""
+    runtimes = _runtimes(snap)
+    if not runtimes:
         return {}
-    published = docker.published_ports()
+    published = docker.published_by(runtimes)
+    forwarded = [p for p, info in snap.ports.items() if any(docker.is_forwarder(h.name) for h in info.holders)]
     return {p: name for p in forwarded if (name := published.container_for(p))}
 
 
@@ -299,8 +304,9 @@ def cmd_kill(ctx: Context, args: argparse.Namespace) -> int:
         if plan.refused:
             for r in plan.refused:
                 ctx.warn(f"portmanager: refused: {r.message}")
-            if any(r.reason is processes.Reason.FORWARDER for r in plan.refused):
-                return _offer_container_stop(ctx, args, port)
+            forwarders = [r.holder for r in plan.refused if r.reason is processes.Reason.FORWARDER and r.holder]
+            if forwarders:
+                return _offer_container_stop(ctx, args, port, docker.runtime_of(forwarders[0].name) or docker.DOCKER)
             ctx.warn(f"Nothing was killed; port {port} stays held.")
             return EXIT_REFUSED
         ctx.print(f"Listening on port {port}:")
@@ -326,23 +332,23 @@ def cmd_kill(ctx: Context, args: argparse.Namespace) -> int:
     return EXIT_REFUSED if result.refused else EXIT_FAILED
 
 
-def _offer_container_stop(ctx: Context, args: argparse.Namespace, port: int) -> int:
+def _offer_container_stop(ctx: Context, args: argparse.Namespace, port: int, runtime: str) -> int:
     """A container publishes the port: offer the runtime's own stop instead of a kill."""
-    published = docker.published_ports()
+    published = docker.published_ports(runtime=runtime)
     container = published.container_for(port, "tcp") or published.container_for(port, "udp")
     if container is None:
         why = published.reason or f"no running container publishes port {port}"
         ctx.warn(f"Nothing was killed; port {port} stays held (cannot name its container: {why}).")
         return EXIT_REFUSED
     ctx.print(f"Port {port} is published by container {container}.")
-    if not args.yes and not _confirm(ctx, f"Stop container {container} (docker stop {container})? [y/N] "):
+    if not args.yes and not _confirm(ctx, f"Stop container {container} ({runtime} stop {container})? [y/N] "):
         ctx.print("Nothing was stopped.")
         return EXIT_FAILED
-    result = docker.stop_container(container)
+    result = docker.stop_container(container, runtime=runtime)
     if not result.ok:
         ctx.warn(f"portmanager: stopping container {container} failed: {result.message}")
         return EXIT_FAILED
-    ctx.print(f"Stopped container {container}; port {port} is released by Docker.")
+    ctx.print(f"Stopped container {container}; port {port} is released by {docker.ENGINE.get(runtime, runtime)}.")
     return EXIT_OK
 
 

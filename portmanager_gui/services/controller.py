@@ -96,16 +96,19 @@ class Controller(QObject):
     stopped = Signal(str, object)          # name, list[StopOutcome]
     kill_planned = Signal(int, object)     # port, kill plan
     killed = Signal(int, object)           # port, KillResult
+    container_stopped = Signal(object)     # interop.docker.StopResult
     supervisor_event = Signal(object)      # SupervisorEvent
     owned_stopped = Signal(object, object) # list[StopOutcome], units left running (adopted from someone else)
     failed = Signal(str, str)              # what was asked ("start router"), message
     idle = Signal()                        # every queued request has been answered
 
     def __init__(self, supervisor_factory: SupervisorFactory, *, plan_kill: Callable[[int], Any],
-                 kill: Callable[[Any], Any], parent: QObject | None = None):
+                 kill: Callable[[Any], Any], stop_container: Callable[[str, str], Any] | None = None,
+                 parent: QObject | None = None):
         super().__init__(parent)
         self._plan_kill = plan_kill
         self._kill = kill
+        self._stop_container = stop_container
         self._pending = 0
         self._events = _Events(self)
         self._events.event.connect(self.supervisor_event)
@@ -202,6 +205,14 @@ class Controller(QObject):
         kill = self._kill
         self._submit(self._quick, f"kill the holder of port {port}", lambda: kill(target),
                      lambda result: self.killed.emit(port, result))
+
+    def stop_container(self, runtime: str, container: str) -> None:
+        """Stop a container with its runtime's own command (``docker``/``podman stop NAME``)."""
+        stop = self._stop_container
+        if stop is None:
+            return
+        self._submit(self._quick, f"stop container {container}", lambda: stop(runtime, container),
+                     self.container_stopped.emit)
 
     def wait_idle(self, ms: int = 30000) -> bool:
         """Block until every worker is idle (shutdown and tests only)."""

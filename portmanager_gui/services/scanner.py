@@ -82,6 +82,15 @@ class Scanner(QObject):
         self._running, self._stopped = False, True
         self._timer.stop()
 
+    def pause(self) -> None:
+        """No more periodic scans until ``start``; ``refresh`` still scans once when asked."""
+        self._running = False
+        self._timer.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
     def refresh(self) -> None:
         """Scan as soon as possible (right after the scan in progress, if any); not once stopped."""
         if self._stopped:

@@ -1,25 +1,18 @@
-"""The All ports tab: every listener of the machine, searchable, with kill and add-to-registry.
+"""The All ports tab: every listener of the machine grouped by process, searchable, sortable.
 
-Rows are ``Listener`` values (``core.occupancy.listeners``) made on the scanner's worker
-thread. ``set_rows`` updates only the rows that differ when the same listeners come back,
-and highlights new or changed rows for a moment, like the Ports tab. System processes are
-hidden unless asked for.
+A tree (``listener_tree_model``): each process with its ports, addresses, containers and
+registry services on one row, its listeners below. Kill acts on the selected process (or
+the holder of the selected port); for a port a container publishes it offers to stop the
+container instead. Add to registry takes the selected port. System processes are hidden
+unless asked for. The tab says when it is shown or hidden (``shown``): the machine-wide
+scan only runs while somebody looks.
 """
 from __future__ import annotations
 
-import time
-from collections.abc import Sequence
+from dataclasses import replace
 
-from PySide6.QtCore import (
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-    QTimer,
-    Signal,
-)
-from PySide6.QtGui import QBrush
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -27,190 +20,84 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLineEdit,
     QPushButton,
-    QTableView,
+    QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
+from ..core.occupancy.listener_groups import (
+    GroupsUpdate,
+    ProcessGroup,
+    ViewSpec,
+)
 from ..core.occupancy.listeners import Listener
-from ..core.port_rows import format_uptime
-from .icons import HIGHLIGHT
-from .row_table_model import RowTableModel
-
-COLUMNS = ("Process", "What", "PID", "User", "Port", "Proto", "Addresses", "Container", "Service", "Uptime",
-           "Command line")
-(COL_PROCESS, COL_WHAT, COL_PID, COL_USER, COL_PORT, COL_PROTO, COL_ADDR, COL_CONTAINER, COL_SERVICE,
- COL_UPTIME, COL_CMD) = range(len(COLUMNS))
-ROW_ROLE = Qt.ItemDataRole.UserRole + 1
-SORT_ROLE = Qt.ItemDataRole.UserRole + 2
-HIGHLIGHT_S = 1.5
-
-_Index = QModelIndex | QPersistentModelIndex
+from ..core.occupancy.recognition import Kind
+from .listener_tree_model import (
+    COL_PROCESS,
+    ROW_ROLE,
+    ListenerTreeModel,
+)
 
 
-def _text(r: Listener, col: int, now: float) -> str:
-    h = r.holder
-    if col == COL_PROCESS:
-        return r.name or "(cannot be seen)"
-    if col == COL_WHAT:
-        return r.label
-    if col == COL_PID:
-        return str(r.pid) if r.pid is not None else ""
-    if col == COL_USER:
-        return r.user
-    if col == COL_PORT:
-        return str(r.port)
-    if col == COL_PROTO:
-        return r.protocol.value
-    if col == COL_ADDR:
-        return ", ".join(r.addresses)
-    if col == COL_CONTAINER:
-        return r.container
-    if col == COL_SERVICE:
-        return r.service
-    if col == COL_UPTIME:
-        return format_uptime(now - h.create_time) if h and h.create_time else ""
-    if col == COL_CMD:
-        return " ".join(h.cmdline) if h else r.note
-    return ""
+def kill_target(row: ProcessGroup | Listener | None) -> tuple[str, Listener | None]:
+    """What Kill does for the selected row: ("kill" | "stop" | "", the listener to act on).
+
+    A process acts through one of its ports (the kill plan shows every holder of it); a
+    container's port stops the container; a forwarder holding the ports of several
+    containers needs one of its ports chosen.
+    """
+    if row is None:
+        return "", None
+    if isinstance(row, ProcessGroup):
+        if row.holder is None or not row.listeners:
+            return "", None
+        if row.kind is Kind.CONTAINER_PROXY:
+            named = {r.container for r in row.listeners}
+            if len(named) != 1:
+                return "", None
+        row = row.listeners[0]
+    if row.holder is None:
+        return "", None
+    return ("stop" if row.container else "kill"), row
 
 
-class ListenerModel(RowTableModel):
-    COLUMNS = COLUMNS
-    def __init__(self, parent: QObject | None = None, clock=time.monotonic, wall=time.time):
-        super().__init__(parent)
-        self._rows: list[Listener] = []
-        self._given: object = None
-        self._clock, self._wall = clock, wall
-        self._highlight: dict[tuple, float] = {}
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self._expire)
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        r, col = self._rows[index.row()], index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return _text(r, col, self._wall())
-        if role == SORT_ROLE:
-            if col == COL_PORT:
-                return r.port
-            if col == COL_PID:
-                return r.pid if r.pid is not None else -1
-            if col == COL_UPTIME:
-                return -(r.holder.create_time or 0.0) if r.holder else 0.0
-            if col in (COL_PROCESS, COL_WHAT):
-                return f"{r.what.lower()}\0{r.pid or 0:010d}\0{r.port:05d}"   # grouped by process
-            return _text(r, col, 0.0)
-        if role == ROW_ROLE:
-            return r
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return (r.note or "") + ("" if r.holder is None else " ".join(r.holder.cmdline))
-        if role == Qt.ItemDataRole.BackgroundRole and r.key in self._highlight:
-            return QBrush(HIGHLIGHT)
-        return None
-
-    @property
-    def rows(self) -> tuple[Listener, ...]:
-        return tuple(self._rows)
-
-    def set_rows(self, rows: Sequence[Listener]) -> int:
-        """Show ``rows``; returns how many rows were updated in place (-1 for a reset)."""
-        if rows is self._given:
-            return 0                # the scanner's unchanged answer: nothing to compare
-        self._given = rows
-        rows = list(rows)
-        old = {r.key: r for r in self._rows}
-        now = self._clock()
-        if old:
-            for r in rows:
-                if old.get(r.key) != r:
-                    self._highlight[r.key] = now + HIGHLIGHT_S
-        if [r.key for r in rows] != [r.key for r in self._rows]:
-            self.beginResetModel()
-            self._rows = rows
-            keys = {r.key for r in rows}
-            self._highlight = {k: t for k, t in self._highlight.items() if k in keys}
-            self.endResetModel()
-            self._arm()
-            return -1
-        changed = [i for i, (a, b) in enumerate(zip(self._rows, rows)) if a != b]
-        self._rows = rows
-        for i in changed:
-            self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
-        self._arm()
-        return len(changed)
-
-    def highlighted(self) -> set[tuple]:
-        return set(self._highlight)
-
-    def _arm(self) -> None:
-        if self._highlight:
-            self._timer.start(max(0, int((min(self._highlight.values()) - self._clock()) * 1000)) + 10)
-
-    def _expire(self) -> None:
-        now = self._clock()
-        done = {k for k, t in self._highlight.items() if t <= now}
-        self._highlight = {k: t for k, t in self._highlight.items() if k not in done}
-        for i, r in enumerate(self._rows):
-            if r.key in done:
-                self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
-        self._arm()
-
-
-class ListenerFilter(QSortFilterProxyModel):
-    """Search over every column; system processes hidden unless ``show_system``."""
-
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.setFilterKeyColumn(-1)
-        self.setSortRole(SORT_ROLE)
-        self.show_system = False
-
-    def set_show_system(self, show: bool) -> None:
-        if not hasattr(self, "beginFilterChange"):      # Qt < 6.9 (pyproject allows 6.6)
-            self.show_system = show
-            self.invalidateFilter()
-            return
-        self.beginFilterChange()
-        self.show_system = show
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
-        row = self.sourceModel().index(source_row, 0, source_parent).data(ROW_ROLE)
-        if row is not None and row.system and not self.show_system:
-            return False
-        return super().filterAcceptsRow(source_row, source_parent)
+def add_target(row: ProcessGroup | Listener | None) -> Listener | None:
+    """The listener Add to registry takes: the selected port, or a process's only port."""
+    if isinstance(row, ProcessGroup):
+        ports = {r.port for r in row.listeners}
+        row = row.listeners[0] if len(ports) == 1 else None
+    return row if row is not None and not row.service else None
 
 
 class AllPortsTab(QWidget):
     kill_requested = Signal(int)            # port
+    stop_container_requested = Signal(object)   # Listener whose container should stop
     add_requested = Signal(object)          # Listener
+    shown = Signal(bool)                    # the tab became visible (True) or hidden
+    spec_changed = Signal(object)           # ViewSpec: sort, search or "hide system" changed
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.model = ListenerModel(self)
-        self.proxy = ListenerFilter(self)
-        self.proxy.setSourceModel(self.model)
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
+        self.spec = ViewSpec()
+        self.model = ListenerTreeModel(self)
+        self.model.sort_requested.connect(lambda column, desc: self._set_spec(column=column, descending=desc))
+        self.table = QTreeView()
+        self.table.setModel(self.model)
+        self.table.setUniformRowHeights(True)        # no per-row size questions on 5,000 rows
+        self.table.header().setSortIndicator(COL_PROCESS, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
-        self.table.sortByColumn(COL_PROCESS, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
         self.table.setWordWrap(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.header().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.header().setStretchLastSection(True)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search every port: process, port, label, user, command...")
         self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self.proxy.setFilterFixedString)
+        self.search.textChanged.connect(lambda text: self._set_spec(search=text.strip().lower()))
         self.hide_system = QCheckBox("Hide system processes")
         self.hide_system.setChecked(True)
-        self.hide_system.toggled.connect(lambda on: self.proxy.set_show_system(not on))
+        self.hide_system.toggled.connect(lambda on: self._set_spec(show_system=not on))
         self.kill_button = QPushButton("Kill holder...")
         self.add_button = QPushButton("Add to registry...")
         self.kill_button.clicked.connect(self._kill)
@@ -226,33 +113,65 @@ class AllPortsTab(QWidget):
         layout.addWidget(self.table, 1)
         self._update_buttons()
 
-    def set_rows(self, rows: Sequence[Listener]) -> int:
-        changed = self.model.set_rows(rows)
-        self._update_buttons()
+    def apply(self, update: GroupsUpdate) -> int:
+        changed = self.model.apply(update)
+        if changed:
+            if self.spec.search and len(update.groups) <= 20:
+                self.table.expandAll()      # show which of a process's ports matched the search
+            self._update_buttons()
         return changed
 
-    def selected(self) -> Listener | None:
+    def _set_spec(self, **change) -> None:
+        spec = replace(self.spec, **change)
+        if spec != self.spec:
+            self.spec = spec
+            self.spec_changed.emit(spec)
+
+    def selected(self) -> ProcessGroup | Listener | None:
         rows = self.table.selectionModel().selectedRows()
         return rows[0].data(ROW_ROLE) if rows else None
 
     def select_port(self, port: int) -> bool:
-        for r in range(self.proxy.rowCount()):
-            if self.proxy.index(r, 0).data(ROW_ROLE).port == port:
-                self.table.selectRow(r)
-                return True
+        """Select the listener row of ``port`` (its process expanded)."""
+        for g in range(self.model.rowCount()):
+            parent = self.model.index(g, 0)
+            for r in range(self.model.rowCount(parent)):
+                index = self.model.index(r, 0, parent)
+                if index.data(ROW_ROLE).port == port:
+                    self.table.expand(parent)
+                    self.table.setCurrentIndex(index)
+                    return True
         return False
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.shown.emit(True)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self.shown.emit(False)
 
     def _update_buttons(self) -> None:
         row = self.selected()
-        self.kill_button.setEnabled(row is not None)
-        self.add_button.setEnabled(row is not None and not row.service)
+        action, target = kill_target(row)
+        self.kill_button.setEnabled(target is not None)
+        if action == "stop" and target is not None:
+            self.kill_button.setText(f"Stop container {target.container}...")
+        else:
+            self.kill_button.setText("Kill holder...")
+        self.kill_button.setToolTip("This process forwards the ports of several containers: select one of its "
+                                    "ports to stop that container" if row is not None and target is None
+                                    and isinstance(row, ProcessGroup) and row.kind is Kind.CONTAINER_PROXY else "")
+        self.add_button.setEnabled(add_target(row) is not None)
 
     def _kill(self) -> None:
-        row = self.selected()
-        if row is not None:
-            self.kill_requested.emit(row.port)
+        action, target = kill_target(self.selected())
+        if action == "stop":
+            self.stop_container_requested.emit(target)
+        elif action == "kill" and target is not None:
+            self.kill_requested.emit(target.port)
 
     def _add(self) -> None:
-        row = self.selected()
-        if row is not None and not row.service:
-            self.add_requested.emit(row)
+        target = add_target(self.selected())
+        if target is not None:
+            self.add_requested.emit(target)

@@ -6,6 +6,7 @@ actions. The icon shows the overall state and is always set before ``show()``.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -42,6 +43,7 @@ class TrayActions:
     settings: Callable[[], None]
     quit: Callable[[], None]
     back: Callable[[str], None]         # move a service on a fallback back to its preferred port
+    stop_container: Callable[[Listener], None] = lambda _listener: None   # Tray: its stop_container_requested
 
 
 def _unit_line(unit: str, rows: Sequence[PortRow], startable: bool = True) -> tuple[str, RowState, PortRow | None]:
@@ -134,9 +136,11 @@ def other_label(listener: Listener) -> str:
 
 
 def fill_menu(menu: QMenu, registry: Registry | None, rows: Sequence[PortRow], acts: TrayActions,
-              dots: dict[RowState, QIcon] | None = None, others: Sequence[Listener] = ()) -> None:
+              dots: dict[RowState, QIcon] | None = None, others: Sequence[Listener] | None = None,
+              looking: bool = False) -> None:
     """Rebuild ``menu`` from scratch for the current state. ``others``: the user's own
-    listeners outside the registry (``listeners.tray_others``), in the "Other ports" submenu."""
+    listeners outside the registry (``listeners.tray_others``), in the "Other ports" submenu
+    (``looking``: not scanned yet, the submenu says so until the scan answers)."""
     dots = dots or {s: dot_icon(c) for s, c in ROW_DOTS.items()}
     for sub in menu.findChildren(QMenu):
         sub.deleteLater()           # clear() keeps submenus alive; they would pile up
@@ -164,15 +168,28 @@ def fill_menu(menu: QMenu, registry: Registry | None, rows: Sequence[PortRow], a
         _header(menu, "Ports held by other programs")
         for port, r in sorted(taken.items()):
             _add(menu, kill_label(r), lambda p=port: acts.kill(p), icon=dots[r.state])
-    if others:
+    if others is not None or looking:
         menu.addSeparator()
-        sub = menu.addMenu("Other ports")
-        for listener in others:
-            _add(sub, other_label(listener), lambda p=listener.port: acts.kill(p))
+        fill_others(menu.addMenu("Other ports"), None if looking else others, acts)
     menu.addSeparator()
     _add(menu, "Open Port Manager", acts.show_window)
     _add(menu, "Settings...", acts.settings)
     _add(menu, "Quit", acts.quit)
+
+
+def fill_others(sub: QMenu, others: Sequence[Listener] | None, acts: TrayActions) -> None:
+    """The "Other ports" submenu: kill a holder, or stop the container publishing the port."""
+    sub.clear()
+    if others is None:
+        _header(sub, "Looking at every port...")
+        return
+    if not others:
+        _header(sub, "No other programs of yours listen")
+    for listener in others:
+        if listener.container:
+            _add(sub, other_label(listener), lambda r=listener: acts.stop_container(r))
+        else:
+            _add(sub, other_label(listener), lambda p=listener.port: acts.kill(p))
 
 
 def click_shows_window(os_name: str, reason: QSystemTrayIcon.ActivationReason) -> bool:
@@ -195,6 +212,8 @@ class Tray(QObject):
     """The system tray icon; ``update`` is called with each new set of rows."""
 
     activated = Signal()
+    menu_opening = Signal()               # the menu is about to show: time for a machine-wide scan
+    stop_container_requested = Signal(object)     # Listener whose container should stop
 
     def __init__(self, os_name: str, acts: TrayActions, icons: Mapping[Overall, QIcon],
                  parent: QObject | None = None, notify: Callable[[str, str, bool], object] | None = None):
@@ -203,19 +222,20 @@ class Tray(QObject):
         super().__init__(parent)
         self._os = os_name
         self._notify = notify
-        self._acts = acts
+        # A container stop is asked first: the tray hands it on (its presenter confirms it).
+        self._acts = dataclasses.replace(acts, stop_container=self.stop_container_requested.emit)
         self._icons = dict(icons)     # one per overall state (see icons.tray_icon_files)
         self._dots = {s: dot_icon(c) for s, c in ROW_DOTS.items()}
         self._registry: Registry | None = None
         self._rows: tuple[PortRow, ...] = ()
-        self._all: tuple[Listener, ...] = ()
+        self._all: tuple[Listener, ...] | None = None      # None: not scanned yet
         self._me = ("", os_name)
         self.state = Overall.OK
         self.icon = QSystemTrayIcon(self)
         self.icon.setIcon(self._icons[Overall.OK])
         self.icon.setToolTip("Port Manager: loading...")
         self.menu = QMenu()
-        self.menu.aboutToShow.connect(self.rebuild)
+        self.menu.aboutToShow.connect(self._opening)
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._on_activated)
         fill_menu(self.menu, None, (), acts, self._dots)
@@ -240,17 +260,31 @@ class Tray(QObject):
             self.icon.setToolTip(tip)
 
     def set_listeners(self, rows: Sequence[Listener], me_user: str) -> None:
-        """Every listener of the machine (the All ports scan) and who we are, for "Other ports"."""
+        """Every listener of the machine (the All ports scan) and who we are, for "Other ports";
+        an open menu shows them at once."""
         self._all, self._me = tuple(rows), (me_user, self._me[1])
+        sub = self.others_menu()
+        if sub is not None and self.menu.isVisible():
+            fill_others(sub, self.others(), self._acts)
 
-    def others(self) -> tuple[Listener, ...]:
+    def others_menu(self) -> QMenu | None:
+        return next((a.menu() for a in self.menu.actions() if a.menu() and a.text() == "Other ports"), None)
+
+    def others(self) -> tuple[Listener, ...] | None:
+        if self._all is None:
+            return None
         reg = self._registry
         ports = [p for svc in reg.services.values() for p in svc.ports] if reg is not None else []
         ports += [r.port for r in self._rows]
         return tray_others(self._all, self._me[0], self._me[1], ports)
 
+    def _opening(self) -> None:
+        self.menu_opening.emit()
+        self.rebuild()
+
     def rebuild(self) -> None:
-        fill_menu(self.menu, self._registry, self._rows, self._acts, self._dots, self.others())
+        others = self.others()
+        fill_menu(self.menu, self._registry, self._rows, self._acts, self._dots, others, looking=others is None)
 
     def notify(self, title: str, text: str, critical: bool = False) -> None:
         if self._notify is not None:

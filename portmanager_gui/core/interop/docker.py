@@ -1,28 +1,36 @@
-"""Naming the container behind a port that Docker publishes.
+"""Naming the container behind a port that Docker or Podman publishes.
 
-A published port is held by Docker's forwarder (``docker-proxy`` on Linux, Docker
-Desktop's backend on macOS and Windows), which says nothing about the service. ``docker ps``
-does: ``published_ports()`` runs ``docker ps --format '{{json .}}'`` -- only when a
-``docker`` client is on PATH and its engine answers -- and maps each published host port to
-its container. The command runner and ``which`` are parameters so tests feed real-format
-output without an engine.
+A published port is held by the runtime's forwarder (``docker-proxy`` on Linux, Docker
+Desktop's backend on macOS and Windows; Podman's ``rootlessport``, ``conmon`` or, on macOS
+and Windows, ``gvproxy``), which says nothing about the service. The runtime's own list
+does: ``published_ports()`` runs ``docker ps --format '{{json .}}'`` (or ``podman ps
+--format json``) -- only when that client is on PATH and its engine answers -- and maps
+each published host port to its container. The command runner and ``which`` are
+parameters so tests feed real-format output without an engine.
 """
 from __future__ import annotations
 
 import json
 import re
 import shutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from ..platform.commands import CommandResult, run_command
 
-DOCKER_PS = ("ps", "--format", "{{json .}}")
-# The processes that hold a published port for Docker: docker-proxy (Linux), Docker
-# Desktop's backend (macOS, Windows) and the user-space forwarders of rootless setups.
-FORWARDERS = frozenset({"docker-proxy", "com.docker.backend", "com.docker.backend.exe", "com.docker.vpnkit",
-                        "vpnkit", "vpnkit.exe", "wslrelay.exe", "rootlessport", "rootlesskit"})
+DOCKER, PODMAN = "docker", "podman"
+PS_ARGS = {DOCKER: ("ps", "--format", "{{json .}}"), PODMAN: ("ps", "--format", "json")}
+DOCKER_PS = PS_ARGS[DOCKER]
+ENGINE = {DOCKER: "Docker", PODMAN: "Podman"}
+# The processes that hold a published port for a container, and whose runtime it is:
+# docker-proxy (Linux), Docker Desktop's backend (macOS, Windows), rootless Docker's
+# rootlesskit; Podman's rootlessport (rootless), conmon (rootful: it keeps the port open)
+# and gvproxy (the podman machine on macOS and Windows).
+RUNTIME_OF = {"docker-proxy": DOCKER, "com.docker.backend": DOCKER, "com.docker.vpnkit": DOCKER, "vpnkit": DOCKER,
+              "wslrelay": DOCKER, "rootlesskit": DOCKER, "rootlessport": PODMAN, "rootlessport-child": PODMAN,
+              "conmon": PODMAN, "gvproxy": PODMAN}
+FORWARDERS = frozenset(RUNTIME_OF)
 _MAPPING = re.compile(r"(?:(?P<ip>.*):)?(?P<host>\d+)(?:-(?P<host_end>\d+))?->(?P<target>\d+)(?:-\d+)?/(?P<proto>\w+)")
 
 
@@ -52,9 +60,15 @@ class DockerPorts:
         return entry.container if entry else None
 
 
+def runtime_of(process_name: str) -> str:
+    """``docker`` or ``podman`` when ``process_name`` is that runtime's port forwarder, else ""."""
+    name = process_name.lower()
+    return RUNTIME_OF.get(name[:-4] if name.endswith(".exe") else name, "")
+
+
 def is_forwarder(process_name: str) -> bool:
-    """True when ``process_name`` is Docker's port forwarder rather than the service itself."""
-    return process_name.lower() in FORWARDERS
+    """True when ``process_name`` is a container runtime's port forwarder, not the service."""
+    return bool(runtime_of(process_name))
 
 
 def parse_ports(text: str, container: str) -> list[Published]:
@@ -89,18 +103,66 @@ def parse_ps(output: str) -> dict[tuple[int, str], Published]:
     return ports
 
 
+def parse_podman_ps(output: str) -> dict[tuple[int, str], Published]:
+    """``podman ps --format json`` output (one JSON array) -> port map. Podman 4+ writes
+    ``host_port``/``container_port``/``range``; Podman 2-3 wrote ``hostPort``/``containerPort``."""
+    try:
+        rows = json.loads(output or "[]")
+    except json.JSONDecodeError:
+        return {}
+    ports: dict[tuple[int, str], Published] = {}
+    for row in rows if isinstance(rows, list) else []:
+        if not isinstance(row, dict):
+            continue
+        names = row.get("Names") or [row.get("Id") or "?"]
+        name = str(names[0] if isinstance(names, list) and names else names)
+        for p in row.get("Ports") or []:
+            if not isinstance(p, dict):
+                continue
+            host = p.get("host_port", p.get("hostPort"))
+            target = p.get("container_port", p.get("containerPort"))
+            if not isinstance(host, int) or host <= 0:
+                continue
+            proto = str(p.get("protocol") or "tcp")
+            for offset in range(max(1, int(p.get("range") or 1))):
+                ports.setdefault((host + offset, proto), Published(
+                    host + offset, name, proto, str(p.get("host_ip", p.get("hostIP")) or ""),
+                    target + offset if isinstance(target, int) else None))
+    return ports
+
+
 def published_ports(which: Callable[[str], str | None] = shutil.which, run: Runner = run_command,
-                    timeout: float = 3.0) -> DockerPorts:
-    docker = which("docker")
-    if docker is None:
-        return DockerPorts(False, "Docker is not installed (no `docker` command on PATH)")
-    result = run([docker, *DOCKER_PS], timeout)
+                    timeout: float = 3.0, runtime: str = DOCKER) -> DockerPorts:
+    """The ports ``runtime`` (docker or podman) publishes, from its own ``ps``."""
+    engine = ENGINE.get(runtime, runtime)
+    program = which(runtime)
+    if program is None:
+        return DockerPorts(False, f"{engine} is not installed (no `{runtime}` command on PATH)")
+    result = run([program, *PS_ARGS[runtime]], timeout)
     if result.returncode is None:
-        return DockerPorts(False, f"`docker ps` did not answer within {timeout:g} s")
+        return DockerPorts(False, f"`{runtime} ps` did not answer within {timeout:g} s")
     if result.returncode != 0:
         first = next((ln.strip() for ln in result.stderr.splitlines() if ln.strip()), "no message")
-        return DockerPorts(False, f"the Docker engine is not reachable ({first})")
-    return DockerPorts(True, "", parse_ps(result.stdout))
+        return DockerPorts(False, f"the {engine} engine is not reachable ({first})")
+    return DockerPorts(True, "", parse_podman_ps(result.stdout) if runtime == PODMAN else parse_ps(result.stdout))
+
+
+def merged(answers: Iterable[DockerPorts]) -> DockerPorts:
+    """One view of several runtimes' answers (a port is published by one of them)."""
+    answers = list(answers)
+    if len(answers) == 1:
+        return answers[0]
+    ports: dict[tuple[int, str], Published] = {}
+    for a in answers:
+        for k, v in a.ports.items():
+            ports.setdefault(k, v)
+    return DockerPorts(any(a.available for a in answers), "; ".join(a.reason for a in answers if a.reason), ports)
+
+
+def published_by(runtimes: Iterable[str], published: Callable[..., DockerPorts] | None = None) -> DockerPorts:
+    """The ports published by each of ``runtimes``, asked one by one."""
+    ask = published or published_ports
+    return merged([ask(runtime=r) for r in sorted(set(runtimes))] or [DockerPorts(False)])
 
 
 @dataclass(frozen=True)
@@ -116,14 +178,15 @@ def stop_argv(docker: str, container: str) -> list[str]:
 
 
 def stop_container(container: str, which: Callable[[str], str | None] = shutil.which, run: Runner = run_command,
-                   timeout: float = 30.0) -> StopResult:
-    docker = which("docker")
-    if docker is None:
-        return StopResult(container, False, "no `docker` command on PATH")
-    result = run(stop_argv(docker, container), timeout)
+                   timeout: float = 30.0, runtime: str = DOCKER) -> StopResult:
+    """``docker stop NAME`` (or ``podman stop NAME``: ``runtime``), as an argv list."""
+    program = which(runtime)
+    if program is None:
+        return StopResult(container, False, f"no `{runtime}` command on PATH")
+    result = run(stop_argv(program, container), timeout)
     if result.returncode == 0:
         return StopResult(container, True)
     if result.returncode is None:
-        return StopResult(container, False, f"`docker stop {container}` did not finish within {timeout:g} s")
+        return StopResult(container, False, f"`{runtime} stop {container}` did not finish within {timeout:g} s")
     first = next((ln.strip() for ln in result.stderr.splitlines() if ln.strip()), f"exit {result.returncode}")
     return StopResult(container, False, first)

@@ -1,12 +1,13 @@
-"""Naming the Docker container behind a port held by Docker's forwarder, in a Snapshot.
+"""Naming the container behind a port held by a container runtime's forwarder, in a Snapshot.
 
-``docker-proxy`` (or Docker Desktop's backend) holding port 8080 says nothing about the
-service; ``ContainerNames`` turns that holder's name into ``docker-proxy (container web)``
-so the table, the details and the tray say which container it is. It runs on the scanner's
-worker thread after each scan. The steady state costs one name check per holder: Docker is
-asked only when a forwarder holds a port, and then again only when the forwarders change
-(another pid or port) or the answer is older than ``max_age_s`` (a container replaced
-behind Docker Desktop's one long-lived backend process keeps its pid).
+``docker-proxy`` (or Docker Desktop's backend, or Podman's ``rootlessport``/``conmon``/
+``gvproxy``) holding port 8080 says nothing about the service; ``ContainerNames`` turns
+that holder's name into ``docker-proxy (container web)`` so the table, the details and the
+tray say which container it is. It runs on the scanner's worker thread after each scan.
+The steady state costs one name check per holder: a runtime is asked only when its
+forwarder holds a port, and then again only when its forwarders change (another pid or
+port) or the answer is older than ``max_age_s`` (a container replaced behind Docker
+Desktop's one long-lived backend process keeps its pid).
 """
 from __future__ import annotations
 
@@ -25,22 +26,23 @@ _Key = frozenset[tuple[int, int, float | None]]
 class ContainerNames:
     """Callable: ``names(snapshot) -> snapshot`` with forwarder holders named after their container.
 
-    Not thread-safe: one instance per scanning thread (the scanner's single worker).
+    ``published(runtime)`` answers for one runtime (``docker``, ``podman``); by default the
+    runtime's own ``ps``. Not thread-safe: one instance per scanning thread (the scanner's
+    single worker).
     """
 
-    def __init__(self, published: Callable[[], docker.DockerPorts] | None = None, *,
+    def __init__(self, published: Callable[[str], docker.DockerPorts] | None = None, *,
                  max_age_s: float = MAX_AGE_S, clock: Callable[[], float] = time.monotonic):
         self._published = published
         self._max_age_s = max_age_s
         self._clock = clock
-        self._key: _Key | None = None
-        self._asked_at = 0.0
+        self._asked: dict[str, tuple[_Key, float, docker.DockerPorts]] = {}   # runtime -> (key, when, answer)
         self._ports = docker.DockerPorts(False)
-        self.queries = 0          # how often Docker was asked (tests and benchmarks read it)
+        self.queries = 0          # how often a runtime was asked (tests and benchmarks read it)
 
     @property
     def last(self) -> docker.DockerPorts:
-        """Docker's last answer (``.reason`` says why names are missing when not available)."""
+        """The runtimes' last answer (``.reason`` says why names are missing when not available)."""
         return self._ports
 
     def __call__(self, snapshot: Snapshot) -> Snapshot:
@@ -48,14 +50,26 @@ class ContainerNames:
                      if any(docker.is_forwarder(h.name) for h in info.holders)}
         if not forwarded:
             return snapshot
-        key = frozenset((port, h.pid, h.create_time) for port, info in forwarded.items()
-                        for h in info.holders if docker.is_forwarder(h.name))
+        keys: dict[str, set] = {}
+        for port, info in forwarded.items():
+            for h in info.holders:
+                runtime = docker.runtime_of(h.name)
+                if runtime:
+                    keys.setdefault(runtime, set()).add((port, h.pid, h.create_time))
         now = self._clock()
-        if key != self._key or now - self._asked_at >= self._max_age_s:
-            # Looked up here, not bound at import: tests stand in for Docker via the module.
-            self._ports = (self._published or docker.published_ports)()
-            self._key, self._asked_at = key, now
-            self.queries += 1
+        answers = []
+        for runtime, key in sorted(keys.items()):
+            frozen = frozenset(key)
+            asked = self._asked.get(runtime)
+            if asked is None or asked[0] != frozen or now - asked[1] >= self._max_age_s:
+                asked = (frozen, now, self._ask(runtime))
+                self._asked[runtime] = asked
+                self.queries += 1
+            answers.append(asked[2])
+        merged = docker.merged(answers)
+        if merged is not self._ports and (merged.available, merged.reason, dict(merged.ports)) != \
+                (self._ports.available, self._ports.reason, dict(self._ports.ports)):
+            self._ports = merged          # the same answer stays the same value (callers compare identity)
         if not self._ports.available:
             return snapshot
         named = dict(snapshot.ports)
@@ -64,6 +78,12 @@ class ContainerNames:
             if holders != info.holders:
                 named[port] = replace(info, holders=holders)
         return replace(snapshot, ports=named)
+
+    def _ask(self, runtime: str) -> docker.DockerPorts:
+        if self._published is not None:
+            return self._published(runtime)
+        # Looked up here, not bound at import: tests stand in for the runtime via the module.
+        return docker.published_ports(runtime=runtime)
 
     def _named(self, holder: Holder, port: int) -> Holder:
         if not docker.is_forwarder(holder.name):

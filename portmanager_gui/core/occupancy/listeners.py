@@ -15,27 +15,17 @@ from dataclasses import dataclass
 from ..platform import occupancy as pocc
 from ..registry.model import Registry, Service
 from .recognition import Kind, Recognized, recognize
-from .snapshot import Holder, Protocol, Snapshot
+from .snapshot import Holder, PortInfo, Protocol, Snapshot
 
 TRAY_OTHERS_MAX = 12
 
 
-@dataclass(frozen=True)
-class Listener:
-    port: int
-    protocol: Protocol
-    addresses: tuple[str, ...]
-    holder: Holder | None          # None: the owner cannot be seen (another user's process)
-    label: str = ""                # "llama-server (qwen2.5-7b)", "" when not recognised
-    kind: Kind | None = None
-    system: bool = False
-    container: str = ""            # the container that publishes the port, when known
-    service: str = ""              # the registry service the port belongs to
-    note: str = ""
+class HeldBy:
+    """The holder's pid, name and user, and what it is (``holder`` and ``label`` given)."""
 
-    @property
-    def key(self) -> tuple[int | None, int, str]:
-        return (self.pid, self.port, self.protocol.value)
+    __slots__ = ()
+    holder: Holder | None
+    label: str
 
     @property
     def pid(self) -> int | None:
@@ -55,6 +45,25 @@ class Listener:
         return self.label or self.name or "?"
 
 
+@dataclass(frozen=True)
+class Listener(HeldBy):
+    port: int
+    protocol: Protocol
+    addresses: tuple[str, ...]
+    holder: Holder | None          # None: the owner cannot be seen (another user's process)
+    label: str = ""                # "llama-server (qwen2.5-7b)", "" when not recognised
+    kind: Kind | None = None
+    system: bool = False
+    container: str = ""            # the container that publishes the port, when known
+    service: str = ""              # the registry service the port belongs to
+    note: str = ""
+    runtime: str = ""              # the container runtime of a forwarder: "docker", "podman"
+
+    @property
+    def key(self) -> tuple[int | None, int, str]:
+        return (self.pid, self.port, self.protocol.value)
+
+
 def _is_system(holder: Holder | None, kind: Kind | None, os_name: str, me_user: str) -> bool:
     if holder is None:
         return True                 # not ours to see: another user's, usually the OS's
@@ -70,30 +79,52 @@ def _is_system(holder: Holder | None, kind: Kind | None, os_name: str, me_user: 
 
 def listeners(snapshot: Snapshot, os_name: str, services: Mapping[int, str] | None = None,
               container_for: Callable[[int, str], str | None] | None = None,
-              me_user: str = "") -> tuple[Listener, ...]:
-    """One row per (process, port, protocol), sorted by process then port. ``me_user``: who
-    asks (their own processes are never system ones)."""
+              me_user: str = "", cache: dict[int, tuple[PortInfo, list[Listener]]] | None = None,
+              ordered: bool = True) -> tuple[Listener, ...]:
+    """One row per (process, port, protocol), sorted by process then port (unless not
+    ``ordered``). ``me_user``: who asks (their own processes are never system ones).
+    ``cache`` (kept by the caller while ``services`` and ``container_for`` stay the same)
+    keeps the rows of each port whose ``PortInfo`` is the very same value as last time."""
     services = services or {}
     seen: dict[tuple, Recognized | None] = {}
     out: list[Listener] = []
     for port, info in snapshot.ports.items():
-        service = services.get(port, "")
-        if not info.holders:
-            out.append(Listener(port, Protocol.TCP, (), None, system=True, service=service, note=info.note))
+        known = cache.get(port) if cache is not None else None
+        if known is not None and known[0] is info:
+            out.extend(known[1])
             continue
-        for h in info.holders:
-            ident = (h.pid, h.create_time, h.name)
-            if ident not in seen:
-                seen[ident] = recognize(h.name, h.exe, h.cmdline, os_name)
-            rec = seen[ident]
-            kind = rec.kind if rec else None
-            container = ""
-            if kind is Kind.CONTAINER_PROXY and container_for is not None:
-                container = container_for(port, h.protocol.value) or ""
-            out.append(Listener(port, h.protocol, h.addresses, h, rec.text if rec else "", kind,
-                                _is_system(h, kind, os_name, me_user), container, service, h.note or info.note))
-    out.sort(key=lambda r: (r.what.lower(), r.pid or 0, r.port, r.protocol.value))
+        rows = _port_rows(port, info, os_name, services.get(port, ""), container_for, me_user, seen)
+        if cache is not None:
+            cache[port] = (info, rows)
+        out.extend(rows)
+    if cache is not None and len(cache) > len(snapshot.ports):
+        for port in cache.keys() - snapshot.ports.keys():
+            del cache[port]
+    if ordered:
+        out.sort(key=lambda r: (r.what.lower(), r.pid or 0, r.port, r.protocol.value))
     return tuple(out)
+
+
+def _port_rows(port: int, info: PortInfo, os_name: str, service: str,
+               container_for: Callable[[int, str], str | None] | None, me_user: str,
+               seen: dict[tuple, Recognized | None]) -> list[Listener]:
+    if not info.holders:
+        return [Listener(port, Protocol.TCP, (), None, system=True, service=service, note=info.note)]
+    out = []
+    for h in info.holders:
+        ident = (h.pid, h.create_time, h.name)
+        if ident not in seen:
+            seen[ident] = recognize(h.name, h.exe, h.cmdline, os_name)
+        rec = seen[ident]
+        kind = rec.kind if rec else None
+        container, runtime = "", ""
+        if kind is Kind.CONTAINER_PROXY:
+            runtime = "podman" if rec.label.startswith("Podman") else "docker"
+            container = (container_for(port, h.protocol.value) or "") if container_for is not None else ""
+        out.append(Listener(port, h.protocol, h.addresses, h, rec.text if rec else "", kind,
+                            _is_system(h, kind, os_name, me_user), container, service, h.note or info.note,
+                            runtime))
+    return out
 
 
 def tray_others(rows: Iterable[Listener], me_user: str, os_name: str, registry_ports: Iterable[int] = (),

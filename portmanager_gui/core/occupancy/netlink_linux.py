@@ -6,11 +6,13 @@ Python each second costs tens of milliseconds. Like ``ss``, we ask the kernel
 sockets only, with a bytecode filter on the wanted local ports, so the kernel skips the
 established table and the answer is a handful of rows.
 
-Sockets carry an inode, not a pid. ``InodeOwners`` maps inodes to ``(pid, fd)`` by reading
-``/proc/*/fd`` links -- in full only when a wanted inode is unknown; otherwise each cached
-link is re-read (one readlink) and only processes new since the last scan are read, which
-catches a listening socket inherited by a fork. Owners we may not read (other users'
-processes when not root) stay unknown: the endpoint has ``pid=None`` and its socket uid.
+Sockets carry an inode, not a pid: ``proc_owners_linux.InodeOwners`` finds the processes
+holding them. Owners we may not read (other users' processes when not root) stay unknown:
+the endpoint has ``pid=None`` and its socket uid.
+
+The steady state -- the same sockets second after second -- parses nothing and builds
+nothing: a reply chunk equal to last time's keeps last time's rows, an unchanged dump is
+the very same list, and ``LinuxBackend`` hands back the very same endpoints.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ import struct
 from collections.abc import Iterable
 
 from .backend import BackendUnavailable, Endpoint
+from .proc_owners_linux import InodeOwners, stat_token
 from .snapshot import Protocol
 
 NETLINK_SOCK_DIAG = 4
@@ -153,7 +156,11 @@ class NetlinkSockets:
         self._use_filter = True
         self._names: dict[int, dict[bytes, str]] = {}    # raw address -> text, per family
         self._chunks: dict[tuple, list[tuple[bytes, list[tuple[int, str, int, int]], bool]]] = {}
+        self._rows: dict[tuple, list[tuple[int, str, int, int]]] = {}    # per dump: its rows last time
         self._seqs: dict[tuple, int] = {}
+        self._tagged: dict[tuple, tuple[list, list]] = {}   # per query: (rows, rows with their protocol)
+        self._every: tuple[list, list] = ([], [])            # (tagged parts, out) of the last full dump
+        self._subset: tuple[list | None, frozenset[int], list] = (None, frozenset(), [])
 
     def close(self) -> None:
         self._sock.close()
@@ -161,11 +168,19 @@ class NetlinkSockets:
     def sockets(self, ports: frozenset[int] | None) -> list[tuple[Protocol, int, str, int, int]]:
         """(protocol, port, address, uid, inode) for every LISTEN TCP / unconnected UDP socket
         on ``ports`` (None: on every port)."""
+        if ports is not None and len(ports) > FILTER_MAX_PORTS:
+            # Many ports: the dump of every socket and a set lookup (see FILTER_MAX_PORTS); the
+            # same dump and ports as last time give the same list.
+            every = self.sockets(None)
+            if self._subset[0] is not every or self._subset[1] is not ports and self._subset[1] != ports:
+                self._subset = (every, ports, [r for r in every if r[1] in ports])
+            return self._subset[2]
         if ports is not None and ports != self._filter_ports:
             self._filter_ports = ports
-            self._filter = port_filter(ports) if len(ports) <= FILTER_MAX_PORTS else b""
+            self._filter = port_filter(ports)
         bytecode = self._filter if ports is not None else b""
         out: list[tuple[Protocol, int, str, int, int]] = []
+        parts: list[list] = []
         for family, proto, state, kind in QUERIES:
             try:
                 rows = self._dump(family, proto, state, bytecode)
@@ -175,10 +190,19 @@ class NetlinkSockets:
                 # No udp_diag module in this kernel: the UDP tables are small, read them.
                 rows = proc_net_rows(self.proc_net(family), state, ports)
             if ports is None:
-                out.extend((kind, p, a, u, i) for p, a, u, i in rows)
+                tagged = self._tagged.get((family, proto))
+                if tagged is None or tagged[0] is not rows:
+                    tagged = self._tagged[(family, proto)] = (rows, [(kind, p, a, u, i) for p, a, u, i in rows])
+                parts.append(tagged[1])
             else:
                 # The kernel filter is an optimisation (or skipped): the port test is made here.
                 out.extend((kind, p, a, u, i) for p, a, u, i in rows if p in ports)
+        if ports is None:
+            if len(parts) == len(self._every[0]) and all(a is b for a, b in zip(parts, self._every[0])):
+                return self._every[1]        # the very same sockets: the very same list
+            for part in parts:
+                out.extend(part)
+            self._every = (parts, out)
         return out
 
     @staticmethod
@@ -207,6 +231,7 @@ class NetlinkSockets:
         names = self._names.setdefault(family, {})
         before = self._chunks.get(key, [])
         after: list[tuple[bytes, list[tuple[int, str, int, int]], bool]] = []
+        same = True
         while True:
             n = self._sock.recv_into(self._buf)
             raw = bytes(view[:n])
@@ -215,12 +240,17 @@ class NetlinkSockets:
                 chunk, done = before[i][1], before[i][2]
             else:
                 chunk, done = parse_messages(raw, family, names)
+                same = False
             after.append((raw, chunk, done))
             rows.extend(chunk)
             if done or n == 0:
                 if len(self._chunks) > 16:      # port sets come and go (kill plans): keep it small
                     self._chunks.clear()
+                    self._rows.clear()
                 self._chunks[key] = after
+                if same and len(after) == len(before) and key in self._rows:
+                    return self._rows[key]      # every chunk as last time: last time's list
+                self._rows[key] = rows
                 return rows
 
 
@@ -251,125 +281,6 @@ def _proc_net_address(text: str) -> str:
     return socket.inet_ntop(socket.AF_INET if len(raw) == 4 else socket.AF_INET6, words)
 
 
-def _socket_link(inode: int) -> str:
-    return f"socket:[{inode}]"
-
-
-class InodeOwners:
-    """Socket inode -> pids holding it, kept across scans (see the module docstring)."""
-
-    def __init__(self, proc: str = "/proc"):
-        self.proc = proc
-        self._owners: dict[int, dict[int, int]] = {}    # inode -> {pid: fd}
-        self._unseen: set[int] = set()                 # inodes no readable process holds
-        self._pids: set[int] = set()
-        self.full_scans = 0
-        self.version = 0          # changes whenever the owners known to resolve_all change
-
-    def resolve(self, inodes: set[int]) -> dict[int, tuple[int, ...]]:
-        """Pids holding each inode (empty tuple: the owner cannot be seen)."""
-        pids = self._list_pids()
-        new_pids = pids - self._pids
-        self._pids = pids
-        # Inodes learned by scans of other port sets stay tracked (a one-port kill plan
-        # between two registry scans must not cost the next one a full walk).
-        tracked = inodes | set(self._owners) | self._unseen
-        fresh: dict[int, dict[int, int]] = {}
-        missing = False
-        for inode in inodes:
-            cached = self._owners.get(inode)
-            if cached is None:
-                missing = missing or inode not in self._unseen
-                continue
-            fresh[inode] = {pid: fd for pid, fd in cached.items() if self._holds(pid, fd, inode)}
-            if not fresh[inode]:
-                missing = True     # every known holder let go: someone else may hold it now
-        if missing:
-            found = self._scan(pids, tracked)
-            self._unseen = {i for i in tracked - set(found) if i in inodes or i in self._unseen}
-            self._owners = found
-            self.full_scans += 1
-        else:
-            # A process new since the last scan may have inherited a known socket (fork).
-            found = self._scan(new_pids, tracked) if new_pids and tracked else {}
-            owners = {i: o for i, o in self._owners.items() if i not in inodes and not pids.isdisjoint(o)}
-            owners.update({i: o for i, o in fresh.items() if o})
-            for inode, holders in found.items():
-                owners.setdefault(inode, {}).update(holders)
-            self._owners = owners
-            self._unseen -= set(found)
-        self.version += 1
-        return {i: tuple(sorted(self._owners.get(i, {}))) for i in inodes}
-
-    def resolve_all(self, inodes: set[int]) -> dict[int, dict[int, int]]:
-        """Owners of every listening socket of the machine: inode -> {pid: fd}.
-
-        Thousands of inodes: checking each cached fd link every scan would cost more than
-        the dump. A cached owner counts while its process lives (the socket's inode is
-        unique while it exists); new processes are read whole (new or inherited sockets),
-        the others only while a socket has no known owner, and only until it has one.
-        """
-        pids = self._list_pids()
-        new_pids = pids - self._pids
-        self._pids = pids
-        owners = self._owners
-        dead = {pid for holders in owners.values() for pid in holders} - pids
-        if dead:
-            owners = {i: {p: fd for p, fd in h.items() if p not in dead} for i, h in owners.items()}
-            owners = {i: h for i, h in owners.items() if h}
-        if new_pids:
-            # A new process holds new sockets, or inherited known ones (fork): read it whole.
-            found = self._scan(new_pids, inodes)
-            if found:
-                owners = dict(owners)
-                for inode, holders in found.items():
-                    owners[inode] = {**owners.get(inode, {}), **holders}
-        self._unseen &= inodes
-        unknown = inodes - owners.keys() - self._unseen
-        if unknown:
-            # The other processes, newest first, only until every unknown socket has an owner.
-            found = self._scan(sorted(pids - new_pids, reverse=True), unknown, stop_when_found=True)
-            owners = {i: h for i, h in owners.items() if i in inodes}
-            owners.update(found)
-            self._unseen |= unknown - found.keys()
-            self.full_scans += 1
-        if owners is not self._owners:
-            self._owners = owners
-            self.version += 1
-        return owners
-
-    def _list_pids(self) -> set[int]:
-        return {int(n) for n in os.listdir(self.proc) if n.isdigit()}
-
-    def _holds(self, pid: int, fd: int, inode: int) -> bool:
-        try:
-            return os.readlink(f"{self.proc}/{pid}/fd/{fd}") == _socket_link(inode)
-        except OSError:
-            return False
-
-    def _scan(self, pids: Iterable[int], inodes: set[int], stop_when_found: bool = False
-              ) -> dict[int, dict[int, int]]:
-        wanted = {_socket_link(i): i for i in inodes}
-        found: dict[int, dict[int, int]] = {}
-        for pid in pids:
-            if stop_when_found and len(found) == len(wanted):
-                break
-            base = f"{self.proc}/{pid}/fd/"
-            try:
-                fds = os.listdir(base)
-            except OSError:
-                continue     # gone, or another user's process we may not read
-            for fd in fds:
-                try:
-                    link = os.readlink(base + fd)
-                except OSError:
-                    continue
-                inode = wanted.get(link)
-                if inode is not None:
-                    found.setdefault(inode, {}).setdefault(pid, int(fd))
-        return found
-
-
 class LinuxBackend:
     """Endpoints from sock_diag + /proc; see the module docstring."""
 
@@ -379,6 +290,7 @@ class LinuxBackend:
         self._net = NetlinkSockets()
         self._owners = InodeOwners(proc)
         self._last_rows: list[tuple] = []
+        self._inodes: set[int] = set()
         self._last_version = -1
         self._last_all: list[Endpoint] = []
         self._made: dict[tuple, Endpoint] = {}
@@ -397,9 +309,13 @@ class LinuxBackend:
         list object back (the scanner then reuses what it built from it).
         """
         rows = self._net.sockets(ports)
-        if ports is None:
-            owners_all = self._owners.resolve_all({r[4] for r in rows})
-            if rows == self._last_rows and self._owners.version == self._last_version:
+        if ports is None or len(ports) > FILTER_MAX_PORTS:
+            # Thousands of sockets (the machine, a big registry): one readlink per socket per
+            # scan would cost more than the dump; a cached owner counts while it lives.
+            if rows is not self._last_rows:
+                self._inodes = {r[4] for r in rows}
+            owners_all = self._owners.resolve_all(self._inodes)
+            if rows is self._last_rows and self._owners.version == self._last_version:
                 return self._last_all
             out = self._endpoints_of(rows, lambda inode: owners_all.get(inode) or (None,))
             self._last_rows, self._last_version, self._last_all = rows, self._owners.version, out
@@ -424,21 +340,3 @@ class LinuxBackend:
     def token(self, pid: int) -> tuple[bytes, bytes] | None:
         """(start time, command line) from /proc: changes when the pid is reused or execs."""
         return stat_token(pid, self._owners.proc)
-
-
-def stat_token(pid: int, proc: str = "/proc") -> tuple[bytes, bytes] | None:
-    try:
-        stat = _read(f"{proc}/{pid}/stat")
-        cmdline = _read(f"{proc}/{pid}/cmdline")
-    except OSError:
-        return None
-    # Field 22 (starttime); fields count from after the ")" that closes the command name.
-    return stat[stat.rfind(b")") + 2:].split()[19], cmdline
-
-
-def _read(path: str) -> bytes:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        return os.read(fd, 1 << 16)
-    finally:
-        os.close(fd)

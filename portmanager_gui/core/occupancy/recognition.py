@@ -47,11 +47,12 @@ _MOD = _PY + r"(?:.*\s)?-m\s+"                                    # ... running 
 
 RULES: tuple[Rule, ...] = (
     # Container runtimes' port forwarders: the port belongs to a container.
-    Rule("Docker proxy", Kind.CONTAINER_PROXY, _names("docker-proxy")),
+    Rule("Docker proxy", Kind.CONTAINER_PROXY, _names("docker-proxy", "rootlesskit")),
     Rule("Docker Desktop backend", Kind.CONTAINER_PROXY, _names("com.docker.backend", "com.docker.vpnkit")),
     Rule("Docker Desktop vpnkit", Kind.CONTAINER_PROXY, _names("vpnkit", "vpnkit-bridge")),
     Rule("WSL relay", Kind.CONTAINER_PROXY, _names("wslrelay")),
-    Rule("Podman proxy", Kind.CONTAINER_PROXY, _names("rootlessport", "rootlesskit", "gvproxy", "conmon")),
+    Rule("Podman proxy", Kind.CONTAINER_PROXY, _names("rootlessport", "rootlessport-child", "conmon", "gvproxy",
+                                                      "podman")),
     # Local AI servers.
     Rule("Ollama", Kind.AI, _names("ollama", "ollama app", "ollama_llama_server")),
     Rule("llama-swap", Kind.AI, _names("llama-swap")),

@@ -77,10 +77,12 @@ class OccupancyScanner:
         self._details: dict[int, tuple[object, Holder | None]] = {}
         self._lock = threading.Lock()
         self._all_endpoints: list[Endpoint] | None = None
+        self._all_owners: tuple[set[int], dict[int, str]] | None = None
         self._all_infos: dict[int, PortInfo] | None = None
         self._all_by_port: dict[int, list[Endpoint]] = {}
         self._port_infos: dict[int, PortInfo] = {}
         self._port_eps: dict[int, list[Endpoint]] = {}
+        self._scan_input: tuple = (None, frozenset(), (set(), {}))   # (endpoints, ports, their owners)
         self.last_backends: tuple[str, ...] = ()
 
     @staticmethod
@@ -105,11 +107,17 @@ class OccupancyScanner:
         with self._lock:
             self._all_infos = None       # the port scan replaces the details the all view used
             endpoints = self._endpoints(wanted) if wanted else []
-            by_port: dict[int, list[Endpoint]] = {p: [] for p in wanted}
-            for ep in endpoints:
-                by_port[ep.port].append(ep)
-            seen_pids = {ep.pid for ep in endpoints if ep.pid is not None}
-            changed = self._refresh_details(seen_pids, {ep.pid: ep.name for ep in endpoints if ep.pid is not None})
+            if endpoints is self._scan_input[0] and wanted == self._scan_input[1]:
+                # The backend's very same answer (a big registry's steady state): same grouping.
+                by_port, owners = self._port_eps, self._scan_input[2]
+            else:
+                by_port = {p: [] for p in wanted}
+                for ep in endpoints:
+                    by_port[ep.port].append(ep)
+                owners = ({ep.pid for ep in endpoints if ep.pid is not None},
+                          {ep.pid: ep.name for ep in endpoints if ep.pid is not None})
+                self._scan_input = (endpoints, wanted, owners)
+            changed = self._refresh_details(*owners)
             infos = self._reuse_infos(by_port, changed, self._port_infos, self._port_eps)
             # Only held ports are reused (a free port is probed again each scan).
             self._port_infos = {p: i for p, i in infos.items() if i.status is PortStatus.LISTENING}
@@ -137,8 +145,11 @@ class OccupancyScanner:
         """
         with self._lock:
             endpoints = self._endpoints(None)
-            pids = {ep.pid for ep in endpoints if ep.pid is not None}
-            changed = self._refresh_details(pids, {ep.pid: ep.name for ep in endpoints if ep.name})
+            if endpoints is not self._all_endpoints or self._all_owners is None:
+                # Only for a new answer: 5,000 endpoints of the same dozen processes.
+                self._all_owners = ({ep.pid for ep in endpoints if ep.pid is not None},
+                                    {ep.pid: ep.name for ep in endpoints if ep.name})
+            changed = self._refresh_details(*self._all_owners)
             if endpoints is not self._all_endpoints or changed or self._all_infos is None:
                 by_port: dict[int, list[Endpoint]] = {}
                 for ep in endpoints:

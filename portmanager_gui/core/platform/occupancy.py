@@ -181,8 +181,19 @@ _FORWARDERS = {
                           "`wsl --shutdown` to end every WSL program"),
     "docker-proxy": Forwarder("Docker's port forwarder for a container",
                               "stop the container that publishes this port (docker stop NAME)"),
-    "rootlessport": Forwarder("rootless Podman/Docker's port forwarder for a container",
+    "rootlessport": Forwarder("rootless Podman's port forwarder for a container",
                               "stop the container that publishes this port (podman stop NAME)"),
+    "rootlessport-child": Forwarder("rootless Podman's port forwarder for a container",
+                                    "stop the container that publishes this port (podman stop NAME)"),
+    "conmon": Forwarder("Podman's container monitor, which holds this port for its container",
+                        "stop the container that publishes this port (podman stop NAME); killing conmon "
+                        "leaves the container unmanaged"),
+    "gvproxy": Forwarder("the Podman machine's network forwarder (gvproxy)",
+                         "stop the container that publishes this port (podman stop NAME); killing gvproxy "
+                         "cuts every container of the Podman machine off the network"),
+    "rootlesskit": Forwarder("rootless Docker's port forwarder (rootlesskit)",
+                             "stop the container that publishes this port (docker stop NAME); killing "
+                             "rootlesskit stops rootless Docker"),
 }
 
 

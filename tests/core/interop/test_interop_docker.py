@@ -94,3 +94,35 @@ def test_stop_container_failures_say_why():
     slow = docker.stop_container("web", which=lambda n: "docker", run=_runner(docker.CommandResult(None), []))
     assert not slow.ok and "did not finish" in slow.message
     assert not docker.stop_container("web", which=lambda n: None).ok
+
+
+def test_podman_ps_output_names_each_published_port():
+    ports = docker.parse_podman_ps((FIXTURES / "podman_ps.json").read_text())
+    assert ports[(16379, "tcp")].container == "cache" and ports[(16379, "tcp")].host_ip == "127.0.0.1"
+    assert [ports[(p, "tcp")].target for p in (8080, 8081, 8082)] == [80, 81, 82]      # a published range
+    assert ports[(5353, "udp")].container == "site_web_1"
+    assert not any(p.container == "worker" for p in ports.values())                   # publishes nothing
+    old = '[{"Names": ["api"], "Ports": [{"hostPort": 9000, "containerPort": 9000, "protocol": "tcp", "hostIP": ""}]}]'
+    assert docker.parse_podman_ps(old)[(9000, "tcp")].container == "api"                # Podman 2-3
+    assert docker.parse_podman_ps("not json") == {} and docker.parse_podman_ps("") == {}
+
+
+def test_podman_is_asked_with_its_own_command_and_stopped_with_it():
+    calls = []
+    out = (FIXTURES / "podman_ps.json").read_text()
+    result = docker.published_ports(which=lambda n: f"/usr/bin/{n}", run=_runner(docker.CommandResult(0, out), calls),
+                                    runtime="podman")
+    assert result.available and result.container_for(16379) == "cache"
+    assert calls == [(["/usr/bin/podman", "ps", "--format", "json"], 3.0)]
+    missing = docker.published_ports(which=lambda n: None, runtime="podman")
+    assert not missing.available and missing.reason == "Podman is not installed (no `podman` command on PATH)"
+    stops = []
+    assert docker.stop_container("cache", which=lambda n: f"/usr/bin/{n}", runtime="podman",
+                                 run=_runner(docker.CommandResult(0, "cache\n"), stops)).ok
+    assert stops == [(["/usr/bin/podman", "stop", "cache"], 30.0)]
+
+
+def test_forwarders_name_their_runtime():
+    assert [docker.runtime_of(n) for n in ("docker-proxy", "com.docker.backend.exe", "rootlessport", "conmon",
+                                           "gvproxy.exe", "python3")] == ["docker", "docker", "podman", "podman",
+                                                                         "podman", ""]

@@ -31,12 +31,12 @@ class Clock:
         return self.now
 
 
-def _published():
+def _published(runtime="docker"):
     return docker.DockerPorts(True, "", docker.parse_ps(PS))
 
 
 def test_no_forwarder_never_asks_docker():
-    def boom():
+    def boom(runtime):
         raise AssertionError("docker asked")
     names = ContainerNames(boom)
     snap = _snap(_held(8080, "python3"), PortInfo(9000, PortStatus.FREE))
@@ -65,7 +65,22 @@ def test_forwarder_is_named_after_its_container_and_cached():
 
 
 def test_docker_not_reachable_leaves_the_holder_as_it_is():
-    names = ContainerNames(lambda: docker.DockerPorts(False, "the Docker engine is not reachable"))
+    names = ContainerNames(lambda runtime: docker.DockerPorts(False, "the Docker engine is not reachable"))
     snap = _snap(_held(8080, "docker-proxy"))
     assert names(snap).info(8080).holders[0].name == "docker-proxy"
     assert names.last.reason == "the Docker engine is not reachable"
+
+
+def test_a_podman_forwarder_asks_podman_only():
+    asked = []
+    podman = docker.DockerPorts(True, "", {(16379, "tcp"): docker.Published(16379, "cache")})
+
+    def published(runtime):
+        asked.append(runtime)
+        return podman if runtime == "podman" else docker.DockerPorts(False, "Docker is not installed")
+    names = ContainerNames(published)
+    out = names(_snap(_held(16379, "conmon")))
+    assert asked == ["podman"] and out.info(16379).holders[0].name == "conmon (container cache)"
+    both = names(_snap(_held(16379, "conmon"), _held(8080, "docker-proxy", pid=5)))
+    assert asked == ["podman", "docker"]            # podman's answer is still fresh; docker asked once
+    assert both.info(16379).holders[0].name == "conmon (container cache)" and names.last.available

@@ -1,0 +1,293 @@
+"""The All ports tree: processes at the top, their listeners below, updated row by row.
+
+``ListenerTreeModel.apply`` takes a ``GroupsUpdate`` (made on the scanner's worker thread,
+``core.occupancy.listener_groups``) and replays its few row operations -- begin/end
+insert and remove, ``dataChanged`` -- so a refresh of 5,000 listeners where little changed
+costs the GUI thread work in proportion to the change, not to the table. An update made
+for another version than the one shown resets the model. There is no sort/filter proxy:
+a ``QSortFilterProxyModel`` over a Python model calls Python twice per comparison, which
+for 5,000 rows stalled the GUI for a second; the worker sorts and filters instead
+(``sort`` asks it to, through ``sort_requested``).
+"""
+from __future__ import annotations
+
+import itertools
+import time
+
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QBrush
+
+from ..core.occupancy.listener_groups import (
+    Column,
+    GroupsUpdate,
+    ProcessGroup,
+    child_key,
+)
+from ..core.occupancy.listeners import Listener
+from ..core.occupancy.tree_diff import OpKind
+from ..core.port_rows import format_uptime
+from .icons import HIGHLIGHT
+
+COLUMNS = ("Process", "What", "PID", "User", "Port", "Proto", "Addresses", "Container", "Service", "Uptime",
+           "Command line")
+(COL_PROCESS, COL_WHAT, COL_PID, COL_USER, COL_PORT, COL_PROTO, COL_ADDR, COL_CONTAINER, COL_SERVICE,
+ COL_UPTIME, COL_CMD) = range(len(COLUMNS))
+SORTS_BY = tuple(Column)                        # what each column sorts by, in column order
+ROW_ROLE = Qt.ItemDataRole.UserRole + 1        # the ProcessGroup or the Listener of the row
+HIGHLIGHT_S = 1.5
+_NCOLS = len(COLUMNS)
+_NONE = QModelIndex()       # never changed: handed back for "no such index"
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+_GROUP_FIELDS = {COL_WHAT: "label", COL_USER: "user", COL_PORT: "ports_text", COL_PROTO: "protocols",
+                 COL_ADDR: "addresses", COL_CONTAINER: "containers", COL_SERVICE: "services"}
+_LISTENER_FIELDS = {COL_CONTAINER: "container", COL_SERVICE: "service"}
+
+
+def group_text(g: ProcessGroup, col: int, now: float) -> str:
+    field = _GROUP_FIELDS.get(col)
+    if field is not None:
+        return getattr(g, field)
+    h = g.holder
+    if col == COL_PROCESS:
+        return g.name or "(cannot be seen)"
+    if col == COL_PID:
+        return str(h.pid) if h else ""
+    if col == COL_UPTIME:
+        return format_uptime(now - h.create_time) if h and h.create_time else ""
+    if col == COL_CMD:
+        return " ".join(h.cmdline) if h else (g.listeners[0].note if g.listeners else "")
+    return ""
+
+
+def listener_text(r: Listener, col: int) -> str:
+    field = _LISTENER_FIELDS.get(col)
+    if field is not None:
+        return getattr(r, field)
+    if col == COL_PORT:
+        return str(r.port)
+    if col == COL_PROTO:
+        return r.protocol.value
+    if col == COL_ADDR:
+        return ", ".join(r.addresses)
+    return ""
+
+
+class ListenerTreeModel(QAbstractItemModel):
+    """Processes (internal id 0) and their listeners (internal id: the process's id), in the
+    order the update gives (sorted and filtered on the worker: ``sort`` only asks for it)."""
+
+    sort_requested = Signal(object, bool)     # Column, descending
+
+    def __init__(self, parent: QObject | None = None, clock=time.monotonic, wall=time.time):
+        super().__init__(parent)
+        self._groups: list[ProcessGroup] = []
+        self._gids: list[int] = []                      # a stable id per process row
+        self._children: dict[int, list[Listener]] = {}  # process id -> its listeners
+        self._row_of: dict[int, int] = {}               # process id -> its row
+        self._ids = itertools.count(1)
+        self._version = 0
+        self._given: object = None
+        self._clock, self._wall = clock, wall
+        self._highlight: dict[tuple, float] = {}
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._expire)
+
+    # -- the tree ------------------------------------------------------------------------
+    # The view calls these a few times per row on every layout of an expanded tree: each
+    # asks Qt as little as it can (an invalid index has internal id 0 too).
+    def index(self, row: int, column: int, parent: Index = _NONE) -> QModelIndex:
+        if row < 0 or not 0 <= column < _NCOLS:
+            return _NONE
+        if not parent.isValid():
+            return self.createIndex(row, column, 0) if row < len(self._groups) else _NONE
+        if parent.internalId() or parent.column():
+            return _NONE
+        gid = self._gids[parent.row()]
+        return self.createIndex(row, column, gid) if row < len(self._children[gid]) else _NONE
+
+    def parent(self, index: Index = _NONE) -> QModelIndex:    # type: ignore[override]
+        row = self._row_of.get(index.internalId())      # None for a process (id 0) or no row
+        return _NONE if row is None else self.createIndex(row, 0, 0)
+
+    def rowCount(self, parent: Index = _NONE) -> int:
+        if not parent.isValid():
+            return len(self._groups)
+        if parent.internalId() or parent.column():
+            return 0
+        return len(self._children[self._gids[parent.row()]])
+
+    def columnCount(self, parent: Index = _NONE) -> int:
+        return _NCOLS
+
+    def hasChildren(self, parent: Index = _NONE) -> bool:
+        if parent.internalId():
+            return False                                # a listener
+        if not parent.isValid():
+            return bool(self._groups)
+        return not parent.column() and bool(self._children[self._gids[parent.row()]])
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(COLUMNS):
+            return COLUMNS[section]
+        return None
+
+    def item(self, index: Index) -> tuple[ProcessGroup, Listener | None] | None:
+        """The process of the row, and the listener when it is a listener's row."""
+        if not index.isValid():
+            return None
+        gid = index.internalId()
+        if gid == 0:
+            return self._groups[index.row()], None
+        row = self._row_of[gid]
+        return self._groups[row], self._children[gid][index.row()]
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        found = self.item(index)
+        if found is None:
+            return None
+        group, listener = found
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if listener is None:
+                return group_text(group, col, self._wall())
+            return listener_text(listener, col)
+        if role == ROW_ROLE:
+            return group if listener is None else listener
+        if role == Qt.ItemDataRole.ToolTipRole:
+            h = group.holder
+            note = (listener or group.listeners[0]).note if group.listeners else ""
+            return (note + "\n" if note else "") + (" ".join(h.cmdline) if h else "")
+        if role == Qt.ItemDataRole.BackgroundRole:
+            key = ("g", group.key) if listener is None else ("c", group.key, child_key(listener))
+            if key in self._highlight:
+                return QBrush(HIGHLIGHT)
+        return None
+
+    # -- updates -------------------------------------------------------------------------
+    @property
+    def groups(self) -> tuple[ProcessGroup, ...]:
+        return tuple(self._groups)
+
+    def listener_count(self) -> int:
+        return sum(len(c) for c in self._children.values())
+
+    def listeners(self) -> list[Listener]:
+        return [r for gid in self._gids for r in self._children[gid]]
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if 0 <= column < len(SORTS_BY):
+            self.sort_requested.emit(SORTS_BY[column], order == Qt.SortOrder.DescendingOrder)
+
+    def apply(self, update: GroupsUpdate) -> int:
+        """Show ``update``'s groups; returns how many row operations it took (-1: a reset)."""
+        if update is self._given or (update.version == self._version and not update.ops):
+            self._given = update
+            return 0
+        self._given = update
+        if update.base != self._version or not self._groups:
+            self._reset(update)
+            return -1
+        for op in update.ops:
+            if op.parent < 0:
+                self._top(op)
+            else:
+                self._below(op)
+        until = self._clock() + HIGHLIGHT_S
+        self._highlight.update((k, until) for k in update.highlight)
+        # A process whose own row did not change may still hold other listeners now: keep the
+        # update's values (the same rows, so nothing to tell the view).
+        self._groups[:] = update.groups
+        self._version = update.version
+        self._arm()
+        return len(update.ops)
+
+    def _reset(self, update: GroupsUpdate) -> None:
+        self.beginResetModel()
+        self._groups = list(update.groups)
+        self._gids = [next(self._ids) for _ in self._groups]
+        self._children = {gid: list(g.listeners) for gid, g in zip(self._gids, self._groups)}
+        self._row_of = {gid: i for i, gid in enumerate(self._gids)}
+        self._highlight.clear()
+        self._version = update.version
+        self.endResetModel()
+
+    def _top(self, op) -> None:
+        last = op.first + op.count - 1
+        if op.kind is OpKind.REMOVE:
+            self.beginRemoveRows(QModelIndex(), op.first, last)
+            for gid in self._gids[op.first:last + 1]:
+                del self._children[gid]
+            del self._groups[op.first:last + 1]
+            del self._gids[op.first:last + 1]
+            self._row_of = {gid: i for i, gid in enumerate(self._gids)}
+            self.endRemoveRows()
+        elif op.kind is OpKind.INSERT:
+            self.beginInsertRows(QModelIndex(), op.first, last)
+            gids = [next(self._ids) for _ in op.items]
+            self._groups[op.first:op.first] = op.items
+            self._gids[op.first:op.first] = gids
+            self._children.update({gid: list(g.listeners) for gid, g in zip(gids, op.items)})
+            self._row_of = {gid: i for i, gid in enumerate(self._gids)}
+            self.endInsertRows()
+        else:
+            self._groups[op.first:last + 1] = op.items
+            self.dataChanged.emit(self.index(op.first, 0), self.index(last, len(COLUMNS) - 1))
+
+    def _below(self, op) -> None:
+        parent = self.index(op.parent, 0)
+        rows = self._children[self._gids[op.parent]]
+        last = op.first + op.count - 1
+        if op.kind is OpKind.REMOVE:
+            self.beginRemoveRows(parent, op.first, last)
+            del rows[op.first:last + 1]
+            self.endRemoveRows()
+        elif op.kind is OpKind.INSERT:
+            self.beginInsertRows(parent, op.first, last)
+            rows[op.first:op.first] = op.items
+            self.endInsertRows()
+        else:
+            rows[op.first:last + 1] = op.items
+            self.dataChanged.emit(self.index(op.first, 0, parent), self.index(last, len(COLUMNS) - 1, parent))
+
+    # -- highlight of what changed -------------------------------------------------------
+    def highlighted(self) -> set[tuple]:
+        return set(self._highlight)
+
+    def _arm(self) -> None:
+        if self._highlight:
+            self._timer.start(max(0, int((min(self._highlight.values()) - self._clock()) * 1000)) + 10)
+
+    def _expire(self) -> None:
+        now = self._clock()
+        done = [k for k, t in self._highlight.items() if t <= now]
+        for k in done:
+            del self._highlight[k]
+        rows = {g.key: i for i, g in enumerate(self._groups)} if done else {}
+        background = [Qt.ItemDataRole.BackgroundRole]
+        last = len(COLUMNS) - 1
+        # One repaint per process: its own row, or all its listeners' rows.
+        for kind, group in {(k[0], k[1]) for k in done}:
+            row = rows.get(group)
+            if row is None:
+                continue
+            if kind == "g":
+                self.dataChanged.emit(self.index(row, 0), self.index(row, last), background)
+                continue
+            parent = self.index(row, 0)
+            count = self.rowCount(parent)
+            if count:
+                self.dataChanged.emit(self.index(0, 0, parent), self.index(count - 1, last, parent), background)
+        self._arm()
