@@ -208,6 +208,9 @@ def _build_live(parts: Parts) -> None:
     parts.all_scanner.snapshot_changed.connect(
         lambda update: parts.live.check(parts.presenter.registry, update.listeners))
     parts.live.reported.connect(parts.interop.show_live)
+    if parts.all_presenter is not None:
+        parts.store.registry_changed.connect(
+            lambda reg: parts.all_presenter.watch_models(any(g.numbered_by for g in reg.pools())))
     parts.interop.live_notes_changed.connect(parts.presenter.set_live_notes)
     parts.interop.live_warned.connect(lambda title, text: parts.presenter.notify(title, text))
 

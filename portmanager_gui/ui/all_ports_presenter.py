@@ -49,6 +49,7 @@ class AllPortsPresenter(QObject):
         self.tab, self.scanner, self.hooks, self.tray, self.me_user = tab, scanner, hooks, tray, me_user
         self.feed = feed          # its ``spec`` (sort, search, system) is read by the next scan
         self._started = False
+        self._watching_models = False   # a llama-swap/ClaraCore pool's live ports need the machine-wide scan
         scanner.snapshot_changed.connect(self._on_update)
         tab.shown.connect(self._on_shown)
         tab.spec_changed.connect(self._on_spec)
@@ -69,12 +70,19 @@ class AllPortsPresenter(QObject):
         self._started = False
         self.tab.shown.disconnect(self._on_shown)
 
+    def watch_models(self, on: bool) -> None:
+        """Keep scanning while hidden when the registry has a pool a runtime numbers: the Ports tab's
+        live model notes come from the machine-wide scan."""
+        self._watching_models = on
+        self._on_shown(self.tab.isVisible())
+
     def _on_shown(self, visible: bool) -> None:
         if not self._started:
             return
-        if visible and not self.scanner.running:
+        wanted = visible or self._watching_models
+        if wanted and not self.scanner.running:
             self.scanner.start()
-        elif not visible and self.scanner.running:
+        elif not wanted and self.scanner.running:
             self.scanner.pause()
 
     def _on_spec(self, spec) -> None:
