@@ -15,7 +15,7 @@ from .health import check as health_check
 from .health import health_url
 from .records import ManagedRecord, StateStore
 from .start_check import Scanner
-from .types import StartFailure
+from .types import Skipped, StartFailure
 from .unit_spec import UnitSpec
 
 
@@ -23,7 +23,7 @@ from .unit_spec import UnitSpec
 class Plan:
     spec: UnitSpec
     port: int | None = None
-    skipped: list[text.Skipped] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
     tried: tuple[int, ...] = ()
     error: str = ""
     failure: StartFailure | None = None       # set with ``error``
@@ -58,7 +58,7 @@ class StartPlanner:
         return self.select(spec, spec.candidates, claimed)
 
     def select(self, spec: UnitSpec, ports: Iterable[int], claimed: set[int],
-               skipped: list[text.Skipped] | None = None, tried: tuple[int, ...] = ()) -> Plan:
+               skipped: list[Skipped] | None = None, tried: tuple[int, ...] = ()) -> Plan:
         """The first free port of ``ports`` (the planner's rule), or the all-taken error."""
         def probe_(port: int) -> Availability:
             return Availability.IN_USE if port in claimed else self._probe(port)
@@ -72,13 +72,13 @@ class StartPlanner:
         claimed.add(sel.port)
         return Plan(spec, port=sel.port, skipped=skipped, tried=tried)
 
-    def describe_skipped(self, skipped: Iterable[tuple[int, Availability]]) -> list[text.Skipped]:
+    def describe_skipped(self, skipped: Iterable[tuple[int, Availability]]) -> list[Skipped]:
         skipped = list(skipped)
         snap = self._scanner.scan([p for p, _ in skipped]) if skipped else None
         out = []
         for port, availability in skipped:
             holders = snap.info(port).holders if snap else ()
-            out.append(text.Skipped(port, holders[0] if holders else None, availability))
+            out.append(Skipped(port, holders[0] if holders else None, availability))
         return out
 
     def find_adoptable(self, spec: UnitSpec) -> tuple[int, int | None] | None:

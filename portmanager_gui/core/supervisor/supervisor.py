@@ -36,7 +36,7 @@ from .restart_policy import RestartPolicy
 from .start_check import Scanner, Verdict, default_scanner
 from .start_plan import Plan, StartPlanner
 from .stopper import UnitStopper
-from .types import StartFailure, StartOutcome, StopOutcome, SupervisorEvent
+from .types import Skipped, StartFailure, StartOutcome, StopOutcome, SupervisorEvent
 from .unit_spec import UnitSpec, default_names, expand, specs
 
 START_LOCK_WAIT = 300.0   # another start of the same unit may verify for its whole start_timeout
@@ -216,13 +216,13 @@ class Supervisor:
             if result.verification.verdict is not Verdict.LOST_RACE:
                 return self._failed(plan, result)
             holder = result.verification.foreign[0] if result.verification.foreign else None
-            lost = text.Skipped(plan.port, holder)
+            lost = Skipped(plan.port, holder)
             rest = [p for p in spec.candidates if p not in plan.tried]
             claimed = {plan.port}
             plan = self._planner.select(spec, rest, claimed, plan.skipped + [lost], plan.tried)
             if plan.error:
                 self._emit("failed", spec.unit, None, plan.error)
-                return StartOutcome(spec.unit, False, None, spec.preferred, tuple((s.port, s.describe()) for s in plan.skipped),
+                return StartOutcome(spec.unit, False, None, spec.preferred, tuple(plan.skipped),
                                     error=plan.error, tried=plan.tried, failure=plan.failure)
 
     def _started(self, plan: Plan, result: LaunchResult) -> StartOutcome:
@@ -238,8 +238,8 @@ class Supervisor:
             warnings.append(text.expose_warning(spec.unit, spec.host, port))
         pid = result.spawned.popen.pid
         self._emit("started", spec.unit, port, f"{spec.title} started on port {port} (pid {pid})")
-        return StartOutcome(spec.unit, True, port, spec.preferred, tuple((s.port, s.describe()) for s in plan.skipped),
-                            pid=pid, warnings=tuple(warnings), tried=plan.tried)
+        return StartOutcome(spec.unit, True, port, spec.preferred, tuple(plan.skipped),
+                            pid=pid, warnings=tuple(warnings), tried=plan.tried, title=spec.title)
 
     def _failed(self, plan: Plan, result: LaunchResult) -> StartOutcome:
         spec = plan.spec
@@ -262,13 +262,14 @@ class Supervisor:
         error = why + (f"\nLast lines of {self.log_path(spec.unit)}:\n" + "\n".join("  " + ln for ln in tail) if tail else "")
         self._emit("failed", spec.unit, plan.port, error)
         self._after_failure(spec, v.returncode)
-        return StartOutcome(spec.unit, False, None, spec.preferred, tuple((s.port, s.describe()) for s in plan.skipped),
+        return StartOutcome(spec.unit, False, None, spec.preferred, tuple(plan.skipped),
                             pid=result.pid, error=error, tried=plan.tried,
                             failure=StartFailure.TIMEOUT if v.verdict is Verdict.TIMEOUT else StartFailure.EXITED)
 
     # -- watching (up, the desktop app) -------------------------------------------------
-    def poll(self) -> None:
-        """Notice crashes, rotate big logs, run due restarts. Call it every second or so."""
+    def poll(self) -> list[StartOutcome]:
+        """Notice crashes, rotate big logs, run due restarts (their outcomes are returned).
+        Call it every second or so."""
         with self._lock:
             children = list(self._children.items())
             adopted = list(self._adopted)
@@ -304,13 +305,15 @@ class Supervisor:
             due = [u for u, t in self._pending.items() if t <= now]
             for unit in due:
                 del self._pending[unit]
+        restarted: list[StartOutcome] = []
         for unit in due:
             try:
                 spec = specs(self._registry, [unit], self._paths.allocations_file)[0]
             except LookupError:
                 continue  # no longer in the registry
             self._emit("restarting", unit, None, f"restarting {unit} now")
-            self._execute(self._planner.plan(spec, set()))
+            restarted.append(self._execute(self._planner.plan(spec, set())))
+        return restarted
 
     def _crashed(self, unit: str, port: int | None, how: str, rc: int | None) -> None:
         tail = self.log_tail(unit, 10)
