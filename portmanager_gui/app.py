@@ -26,7 +26,7 @@ from .core.kill import policy as processes
 from .core.occupancy.container_names import ContainerNames
 from .core.occupancy.listeners import Listener, listeners, new_service, service_name
 from .core.occupancy.scan import OccupancyScanner
-from .core.platform import autostart, current_os
+from .core.platform import current_os
 from .core.platform.display import DisplayProblem, DisplayTrouble, read_display_problem
 from .core.port_rows import Overall
 from .core.resources import bundle_dir, resource_path
@@ -40,6 +40,7 @@ from .services.log_follower import LogFollower
 from .services.quit_flow import QuitFlow
 from .services.registry_store import RegistryStore
 from .services.scanner import Scanner
+from .services.settings_keeper import SettingsKeeper, SettingsOutcome
 from .single_instance import SingleInstance
 from .ui import dialogs, icons
 from .ui.all_ports_tab import AllPortsTab
@@ -70,6 +71,8 @@ class Parts:
     quit: QuitFlow | None = None
     all_scanner: Scanner | None = None      # every listener of the machine (All ports, tray)
     all_ports: AllPortsTab | None = None
+    settings_keeper: SettingsKeeper | None = None
+    occupancy: list[OccupancyScanner] = dataclasses.field(default_factory=list)   # closed at shutdown
 
 
 def load_tray_icons(os_name: str) -> dict[Overall, QIcon]:
@@ -124,6 +127,7 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
                       interval_ms=settings.refresh_ms)
     window = MainWindow(confirm=lambda title, text: dialogs.ask_yes_no(window, title, text, "Yes", "No"))
     parts = Parts(app, paths, store, scanner, controller, window, None)  # type: ignore[arg-type]
+    parts.occupancy += [occupancy, kill_scanner]
     parts.facts = FactsLoader(parent=window)
     parts.facts.loaded.connect(window.set_facts)
     clipboard = QGuiApplication.clipboard()
@@ -146,7 +150,11 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
                        lambda: window.isVisible() and not window.isMinimized(), parent=window)
     parts.presenter = Presenter(window, tray, scanner, controller, store, settings=settings, asks=asks,
                                 desktop=desktop, logs=logs)
-    parts.presenter.settings_changed.connect(lambda s: _apply_settings(parts, s))
+    parts.settings_keeper = SettingsKeeper(paths.settings_file, parent=window)
+    parts.presenter.settings_changed.connect(parts.settings_keeper.apply)
+    parts.settings_keeper.done.connect(lambda outcome: _on_settings_outcome(parts, outcome))
+    parts.settings_keeper.failed.connect(
+        lambda message: parts.presenter.notify("Settings", f"Settings not saved: {message}", critical=True))
     parts.interop = InteropPresenter(window, store, InteropWorker(paths, parent=window), scanner,
                                      parts.presenter.restart, asks=interop_asks)
     parts.quit = QuitFlow(controller, exit_app or app.exit, lambda: parts.presenter.settings.stop_on_quit,
@@ -170,6 +178,7 @@ def _build_all_ports(parts: Parts, interval_ms: int) -> None:
     os_name = current_os()
     me_user = processes.Me.current().username
     everything = OccupancyScanner()
+    parts.occupancy.append(everything)
     containers = ContainerNames()
 
     last: list = [None, None]                       # (inputs, rows) of the previous scan
@@ -213,47 +222,20 @@ def add_to_registry(parts: Parts, listener: Listener) -> None:
     parts.store.save(new_service(listener, reg, name, with_command))
 
 
-def _apply_settings(parts: Parts, settings: core_settings.Settings) -> None:
-    """Keep the settings file, and the OS's start-at-login entry, in step with the settings."""
-    core_settings.save(settings, parts.paths.settings_file)
-    _sync_autostart(parts, settings)
-
-
-def _sync_autostart(parts: Parts, settings: core_settings.Settings) -> None:
-    try:
-        if settings.start_at_login or autostart.is_enabled(autostart.current_entry()):
-            autostart.set_enabled(settings.start_at_login)
-    except autostart.AutostartBlocked as exc:
-        _start_at_login_off(parts, exc.blocker)
-    except autostart.AutostartError as exc:
-        parts.presenter.notify("Start at login", str(exc), critical=True)
-
-
-def _start_at_login_off(parts: Parts, blocker: autostart.Blocker) -> None:
-    """The switch shows what will happen at the next login: off."""
-    settings = dataclasses.replace(parts.presenter.settings, start_at_login=False)
-    parts.presenter.settings = settings
-    core_settings.save(settings, parts.paths.settings_file)
-    parts.presenter.notify("Start at login", blocker_text(blocker), critical=True)
-
-
-def _check_autostart_at_start(parts: Parts) -> None:
-    """Rewritten at each start so the entry follows the app when it was moved -- unless it
-    was switched off in Task Manager since, or this copy runs from a place that will be gone."""
-    problem = autostart.current_problem()
-    try:
-        blocker = autostart.keep_in_step(parts.presenter.settings.start_at_login)
-    except autostart.AutostartError as exc:
-        parts.presenter.notify("Start at login", str(exc), critical=True)
-        return
-    if blocker is not None:
-        _start_at_login_off(parts, blocker)
-    elif problem is not None:
-        parts.presenter.notify("Port Manager", location_text(problem), critical=True)
+def _on_settings_outcome(parts: Parts, outcome: SettingsOutcome) -> None:
+    """What keeping the settings and the start-at-login entry in step found, told to the user."""
+    if outcome.blocker is not None:
+        parts.presenter.settings = dataclasses.replace(parts.presenter.settings, start_at_login=False)
+        parts.presenter.notify("Start at login", blocker_text(outcome.blocker), critical=True)
+    if outcome.error:
+        parts.presenter.notify("Start at login", outcome.error, critical=True)
+    if outcome.problem is not None:
+        parts.presenter.notify("Port Manager", location_text(outcome.problem), critical=True)
 
 
 def start(parts: Parts) -> None:
-    _check_autostart_at_start(parts)
+    if parts.settings_keeper is not None:
+        parts.settings_keeper.check_at_start(parts.presenter.settings)
     parts.store.load()
     if parts.facts is not None:
         parts.facts.start()
@@ -281,12 +263,16 @@ def shutdown(parts: Parts) -> None:
     parts.controller.shutdown(5000)
     parts.presenter.logs.shutdown(5000)
     parts.store.shutdown()                # a save asked for just before quitting still lands
+    if parts.settings_keeper is not None:
+        parts.settings_keeper.shutdown(5000)
     if parts.facts is not None:
         parts.facts.shutdown(5000)
     if parts.interop is not None:
         parts.interop.worker.shutdown(5000)
     if parts.tray is not None:
         parts.tray.dispose()
+    for occupancy in parts.occupancy:     # their netlink sockets: the workers that used them have ended
+        occupancy.close()
 
 
 def _allow_foreground():
