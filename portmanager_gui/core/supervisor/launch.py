@@ -14,13 +14,14 @@ from pathlib import Path
 
 import psutil
 
+from ..kill import identity
 from ..paths import Paths
 from ..platform.commands import command_line_text
 from ..platform.process_tree import Spawned, spawn, stop_tree
 from ..platform.search_path import CommandNotFound, resolve_command, search_path_value
 from . import logfiles
 from .health import health_url
-from .records import ManagedRecord, StateStore, identity
+from .records import ManagedRecord, StateStore
 from .start_check import Scanner, Verdict, Verification, wait_until_running
 from .unit_spec import UnitSpec, argv_for, child_env
 
@@ -90,7 +91,8 @@ class Launcher:
             output.close()  # the child holds its own descriptor
         pid = spawned.popen.pid
         try:
-            ctime, ticks = identity(pid)
+            now = identity.current(pid)
+            ctime, ticks = now.create_time, now.ticks
         except psutil.Error:
             ctime, ticks = time.time(), None  # already gone: verification below reports how it ended
         self._store.put(ManagedRecord(spec.unit, pid, ctime, port, tuple(argv), time.time(), str(log),

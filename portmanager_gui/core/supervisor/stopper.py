@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 import psutil
 
+from ..kill import identity
 from ..platform.process_tree import Job, Spawned, leftovers, reopen_job, stop_tree
-from . import records as state
 from .records import ManagedRecord, StateStore
 from .start_check import Scanner
 from .types import StopOutcome
@@ -69,7 +69,7 @@ class UnitStopper:
             return False
         if not psutil.pid_exists(rec.pid):
             return True
-        return state.same_start(rec.pid, rec.create_time, rec.start_ticks)
+        return identity.is_same(identity.Identity(rec.pid, rec.create_time, rec.start_ticks))
 
     def clear_leftover(self, rec: ManagedRecord) -> None:
         """A record whose leader is gone: end what is left of its group, forget it."""

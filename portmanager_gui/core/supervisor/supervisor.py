@@ -21,6 +21,7 @@ from pathlib import Path
 
 import psutil
 
+from ..kill import identity
 from ..paths import Paths
 from ..platform import current_os
 from ..platform.file_lock import LockTimeout, locked
@@ -189,7 +190,8 @@ class Supervisor:
             return StartOutcome(spec.unit, True, port, spec.preferred, adopted=True, warnings=(msg,))
         try:
             proc = psutil.Process(pid)
-            (ctime, ticks), argv = state.identity(pid), tuple(proc.cmdline())
+            now, argv = identity.current(pid), tuple(proc.cmdline())
+            ctime, ticks = now.create_time, now.ticks
             own_group = has_process_groups(self._os) and os.getpgid(pid) == pid and os.getpgid(pid) != os.getpgrp()
         except (psutil.Error, OSError):
             return StartOutcome(spec.unit, False, None, spec.preferred,
