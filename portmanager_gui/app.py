@@ -27,6 +27,7 @@ from .core.occupancy.container_names import ContainerNames
 from .core.occupancy.listeners import Listener, listeners, new_service, service_name
 from .core.occupancy.scan import OccupancyScanner
 from .core.platform import current_os
+from .core.platform.desktop import foreground_handoff
 from .core.platform.display import DisplayProblem, DisplayTrouble, read_display_problem
 from .core.port_rows import Overall
 from .core.resources import bundle_dir, resource_path
@@ -275,15 +276,6 @@ def shutdown(parts: Parts) -> None:
         occupancy.close()
 
 
-def _allow_foreground():
-    """Windows: hand the right to raise a window on to the first instance (see notify_first)."""
-    if current_os() != "windows":
-        return None
-    from .core.platform import win32
-
-    return lambda pid: win32.allow_set_foreground(pid if pid else win32.ASFW_ANY)
-
-
 def _on_app_state(parts: Parts, state: Qt.ApplicationState) -> None:
     active = state == Qt.ApplicationState.ApplicationActive
     if reopen_shows_window(current_os(), active, parts.window.isVisible()):
@@ -367,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.smoke:
         single = SingleInstance(paths.state_dir / "gui.lock")
         if not single.acquire():
-            return 0 if single.notify_first(_allow_foreground()) else _already_running(paths)
+            return 0 if single.notify_first(foreground_handoff(current_os())) else _already_running(paths)
     if not args.registry and not paths.registry_file.exists():
         args.show = True      # first run: show the window, not only a new icon in the tray
     parts = build(app, args, paths)
