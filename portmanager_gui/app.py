@@ -27,7 +27,8 @@ from .core.kill import policy as processes
 from .core.occupancy.container_names import ContainerNames
 from .core.occupancy.listener_groups import ListenerFeed
 from .core.occupancy.scan import OccupancyScanner
-from .core.platform import autostart, current_os, notify
+from .core.platform import current_os, notify
+from .core.platform.desktop import foreground_handoff
 from .core.platform.display import DisplayProblem, DisplayTrouble, read_display_problem
 from .core.port_rows import Overall
 from .core.resources import bundle_dir, resource_path
@@ -43,6 +44,7 @@ from .services.notifier import ScriptNotifier
 from .services.quit_flow import QuitFlow
 from .services.registry_store import RegistryStore
 from .services.scanner import Scanner
+from .services.settings_keeper import SettingsKeeper, SettingsOutcome
 from .single_instance import SingleInstance
 from .ui import dialogs, icons
 from .ui.all_ports_presenter import AllPortsHooks, AllPortsPresenter
@@ -77,6 +79,8 @@ class Parts:
     live: LiveModels | None = None          # llama-swap/ClaraCore's real model ports
     all_presenter: AllPortsPresenter | None = None
     all_feed: ListenerFeed | None = None
+    settings_keeper: SettingsKeeper | None = None
+    occupancy: list[OccupancyScanner] = dataclasses.field(default_factory=list)   # closed at shutdown
 
 
 def load_tray_icons(os_name: str) -> dict[Overall, QIcon]:
@@ -132,6 +136,7 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
                       interval_ms=settings.refresh_ms)
     window = MainWindow(confirm=lambda title, text: dialogs.ask_yes_no(window, title, text, "Yes", "No"))
     parts = Parts(app, paths, store, scanner, controller, window, None)  # type: ignore[arg-type]
+    parts.occupancy += [occupancy, kill_scanner]
     parts.facts = FactsLoader(parent=window)
     parts.facts.loaded.connect(window.set_facts)
     clipboard = QGuiApplication.clipboard()
@@ -154,7 +159,11 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
                        lambda: window.isVisible() and not window.isMinimized(), parent=window)
     parts.presenter = Presenter(window, tray, scanner, controller, store, settings=settings, asks=asks,
                                 desktop=desktop, logs=logs)
-    parts.presenter.settings_changed.connect(lambda s: _apply_settings(parts, s))
+    parts.settings_keeper = SettingsKeeper(paths.settings_file, parent=window)
+    parts.presenter.settings_changed.connect(parts.settings_keeper.apply)
+    parts.settings_keeper.done.connect(lambda outcome: _on_settings_outcome(parts, outcome))
+    parts.settings_keeper.failed.connect(
+        lambda message: parts.presenter.notify("Settings", f"Settings not saved: {message}", critical=True))
     parts.interop = InteropPresenter(window, store, InteropWorker(paths, parent=window), scanner,
                                      parts.presenter.restart, asks=interop_asks)
     parts.quit = QuitFlow(controller, exit_app or app.exit, lambda: parts.presenter.settings.stop_on_quit,
@@ -185,6 +194,7 @@ def _build_all_ports(parts: Parts, interval_ms: int) -> None:
     run while the tab is shown or the tray menu opens (``AllPortsPresenter``)."""
     me_user = processes.Me.current().username
     everything = OccupancyScanner()
+    parts.occupancy.append(everything)
     containers = ContainerNames()       # asks a container runtime only when its forwarder holds a port
     parts.all_feed = ListenerFeed(everything.scan_all, containers, lambda: containers.last,
                                   lambda: parts.presenter.registry, current_os(), me_user)
@@ -215,47 +225,20 @@ def _build_live(parts: Parts) -> None:
     parts.interop.live_warned.connect(lambda title, text: parts.presenter.notify(title, text))
 
 
-def _apply_settings(parts: Parts, settings: core_settings.Settings) -> None:
-    """Keep the settings file, and the OS's start-at-login entry, in step with the settings."""
-    core_settings.save(settings, parts.paths.settings_file)
-    _sync_autostart(parts, settings)
-
-
-def _sync_autostart(parts: Parts, settings: core_settings.Settings) -> None:
-    try:
-        if settings.start_at_login or autostart.is_enabled(autostart.current_entry()):
-            autostart.set_enabled(settings.start_at_login)
-    except autostart.AutostartBlocked as exc:
-        _start_at_login_off(parts, exc.blocker)
-    except autostart.AutostartError as exc:
-        parts.presenter.notify("Start at login", str(exc), critical=True)
-
-
-def _start_at_login_off(parts: Parts, blocker: autostart.Blocker) -> None:
-    """The switch shows what will happen at the next login: off."""
-    settings = dataclasses.replace(parts.presenter.settings, start_at_login=False)
-    parts.presenter.settings = settings
-    core_settings.save(settings, parts.paths.settings_file)
-    parts.presenter.notify("Start at login", blocker_text(blocker), critical=True)
-
-
-def _check_autostart_at_start(parts: Parts) -> None:
-    """Rewritten at each start so the entry follows the app when it was moved -- unless it
-    was switched off in Task Manager since, or this copy runs from a place that will be gone."""
-    problem = autostart.current_problem()
-    try:
-        blocker = autostart.keep_in_step(parts.presenter.settings.start_at_login)
-    except autostart.AutostartError as exc:
-        parts.presenter.notify("Start at login", str(exc), critical=True)
-        return
-    if blocker is not None:
-        _start_at_login_off(parts, blocker)
-    elif problem is not None:
-        parts.presenter.notify("Port Manager", location_text(problem), critical=True)
+def _on_settings_outcome(parts: Parts, outcome: SettingsOutcome) -> None:
+    """What keeping the settings and the start-at-login entry in step found, told to the user."""
+    if outcome.blocker is not None:
+        parts.presenter.settings = dataclasses.replace(parts.presenter.settings, start_at_login=False)
+        parts.presenter.notify("Start at login", blocker_text(outcome.blocker), critical=True)
+    if outcome.error:
+        parts.presenter.notify("Start at login", outcome.error, critical=True)
+    if outcome.problem is not None:
+        parts.presenter.notify("Port Manager", location_text(outcome.problem), critical=True)
 
 
 def start(parts: Parts) -> None:
-    _check_autostart_at_start(parts)
+    if parts.settings_keeper is not None:
+        parts.settings_keeper.check_at_start(parts.presenter.settings)
     parts.store.load()
     if parts.facts is not None:
         parts.facts.start()
@@ -288,21 +271,16 @@ def shutdown(parts: Parts) -> None:
     parts.controller.shutdown(5000)
     parts.presenter.logs.shutdown(5000)
     parts.store.shutdown()                # a save asked for just before quitting still lands
+    if parts.settings_keeper is not None:
+        parts.settings_keeper.shutdown(5000)
     if parts.facts is not None:
         parts.facts.shutdown(5000)
     if parts.interop is not None:
         parts.interop.worker.shutdown(5000)
     if parts.tray is not None:
         parts.tray.dispose()
-
-
-def _allow_foreground():
-    """Windows: hand the right to raise a window on to the first instance (see notify_first)."""
-    if current_os() != "windows":
-        return None
-    from .core.platform import win32
-
-    return lambda pid: win32.allow_set_foreground(pid if pid else win32.ASFW_ANY)
+    for occupancy in parts.occupancy:     # their netlink sockets: the workers that used them have ended
+        occupancy.close()
 
 
 def _on_app_state(parts: Parts, state: Qt.ApplicationState) -> None:
@@ -388,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.smoke:
         single = SingleInstance(paths.state_dir / "gui.lock")
         if not single.acquire():
-            return 0 if single.notify_first(_allow_foreground()) else _already_running(paths)
+            return 0 if single.notify_first(foreground_handoff(current_os())) else _already_running(paths)
     if not args.registry and not paths.registry_file.exists():
         args.show = True      # first run: show the window, not only a new icon in the tray
     parts = build(app, args, paths)

@@ -8,6 +8,15 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
 
+from tests.helpers import release_reserved_ports  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def reserved_ports():
+    """Ports ``free_ports`` chose stay reserved (against other test runs) until the test ends."""
+    yield
+    release_reserved_ports()
+
 
 @pytest.fixture(autouse=True)
 def pm_home(tmp_path, monkeypatch):

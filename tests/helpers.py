@@ -23,10 +23,12 @@ import random
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -209,17 +211,64 @@ def _below_ephemeral() -> int:
     return current_facts().ephemeral_range[0]
 
 
-def free_ports(n: int) -> list[int]:
-    """``n`` distinct ports, free right now on every loopback/wildcard address, chosen at
-    random below the ephemeral range (see ``_below_ephemeral``)."""
+# Ports a test chose, reserved until it ends (``release_reserved_ports``, an autouse fixture):
+# the test suites of other checkouts running on the same machine pick from the same range and,
+# between the choice and the child's bind, one of them could take the port. Each choice holds
+# an exclusive lock on a file named for the port, and every run skips a port whose lock is held
+# elsewhere -- so concurrent runs (and two calls in one test) never hand out the same port.
+RESERVED_DIR = Path(tempfile.gettempdir()) / "portmanager-test-ports"
+_reserved: list[int] = []        # descriptors of the lock files this process holds
+
+
+def _reserve(port: int) -> bool:
+    """Lock ``port`` for this test (POSIX ``flock``; where there is none, nothing is shared)."""
+    try:
+        import fcntl
+    except ImportError:
+        return True
+    RESERVED_DIR.mkdir(mode=0o777, exist_ok=True)
+    fd = os.open(RESERVED_DIR / f"{port}.lock", os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return False
+    _reserved.append(fd)
+    return True
+
+
+def _unreserve_last() -> None:
+    if _reserved:
+        os.close(_reserved.pop())
+
+
+def release_reserved_ports() -> None:
+    """End every reservation of this process (after each test)."""
+    while _reserved:
+        os.close(_reserved.pop())
+
+
+def _free_and_reserved(port: int) -> bool:
     from portmanager_gui.core.ports.probe import is_free
 
+    if not _reserve(port):
+        return False
+    if is_free(port):
+        return True
+    _unreserve_last()
+    return False
+
+
+def free_ports(n: int) -> list[int]:
+    """``n`` distinct ports, free right now on every loopback/wildcard address, chosen at
+    random below the ephemeral range (see ``_below_ephemeral``) and reserved for the test
+    (see ``RESERVED_DIR``)."""
     top = min(_below_ephemeral(), 65536) - 1
     rng = random.Random()
     out: list[int] = []
     for _ in range(2000):
         port = rng.randint(15000, top)
-        if port not in out and is_free(port):
+        if port not in out and _free_and_reserved(port):
             out.append(port)
             if len(out) == n:
                 return out
@@ -229,18 +278,18 @@ def free_ports(n: int) -> list[int]:
 def free_port_pair() -> tuple[int, int]:
     """Two free ports where the first's digits are a prefix of the second's (3000 / 30001).
 
-    For "kill 3000 must not touch 30001": P and P*10+d, both free right now and below the
-    ephemeral range.
+    For "kill 3000 must not touch 30001": P and P*10+d, both free right now, below the
+    ephemeral range and reserved for the test.
     """
-    from portmanager_gui.core.ports.probe import is_free
-
     top = min(_below_ephemeral(), 65536) - 1
     rng = random.Random()
     for _ in range(2000):
         short = rng.randint(1500, top // 10)
         long = short * 10 + rng.randint(0, 9)
-        if long <= top and is_free(short) and is_free(long):
-            return short, long
+        if long <= top and _free_and_reserved(short):
+            if _free_and_reserved(long):
+                return short, long
+            _unreserve_last()
     raise RuntimeError("no free prefix port pair found")
 
 

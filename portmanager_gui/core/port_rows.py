@@ -1,12 +1,11 @@
 """The rows of the port table and the tray's overall state, as pure values.
 
-``build_rows`` turns (Registry, model slots, Snapshot, managed records, per-unit notes)
-into one ``PortRow`` per registry port; the Qt table model, the tray menu and the tooltip
+``build_rows`` turns (Registry, model slots, Snapshot, managed records, failures, the
+fallbacks the starts told) into one ``PortRow`` per registry port; the Qt table model, the tray menu and the tooltip
 only render these. No Qt and no I/O here, so every state rule is cheap to test.
 """
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from enum import Enum
 
 from .interop.live import serving_other
 from .occupancy.snapshot import Holder, PortStatus, Snapshot
+from .ports.probe import Availability
 from .ports.selection import ModelSlot
 from .registry.model import Registry, display_host, format_template
 
@@ -97,9 +97,44 @@ def _claims(registry: Registry, slots: Sequence[ModelSlot]) -> dict[int, list[st
     return out
 
 
+@dataclass(frozen=True)
+class Fallback:
+    """What a start on a fallback port found: the preferred port, who held it then, the unit's title."""
+
+    preferred: int
+    port: int
+    title: str                     # "Model Router"
+    holder: Holder | None = None   # None: not seen (or reserved)
+    reserved: bool = False         # the OS reserves the preferred port
+
+
+def fallback_of(outcome) -> Fallback | None:
+    """The ``Fallback`` of a ``StartOutcome`` that runs off its preferred port, else None."""
+    if not outcome.ok or outcome.port is None or outcome.preferred is None or outcome.port == outcome.preferred:
+        return None
+    first = next((s for s in outcome.fallback_from if s.port == outcome.preferred), None)
+    return Fallback(outcome.preferred, outcome.port, outcome.title or outcome.unit,
+                    first.holder if first is not None else None,
+                    first is not None and first.availability is Availability.RESERVED)
+
+
+def fallback_note(told: Fallback, snap: Snapshot | None) -> str:
+    """Why the unit runs on its fallback port, as the latest snapshot has it: who holds the
+    preferred port (the holder the start found while it still holds it), or that it is free again."""
+    info = snap.info(told.preferred) if snap is not None else None
+    if info is not None and not info.taken and info.status is not PortStatus.RESERVED and not told.reserved:
+        return f"Port {told.preferred} is free again; {told.title} still runs on fallback port {told.port}"
+    holder = told.holder
+    if info is not None and info.holders and (holder is None or holder.pid not in {h.pid for h in info.holders}):
+        holder = info.holders[0]
+    by = f" by {holder.describe()}" if holder is not None else \
+        " by the operating system (reserved port)" if told.reserved else ""
+    return f"Port {told.preferred} is in use{by}; {told.title} started on fallback port {told.port}"
+
+
 def build_rows(registry: Registry, slots: Sequence[ModelSlot], snapshot: Snapshot | None,
                records: Iterable[Managed] = (), failures: Mapping[str, str] | None = None,
-               notes: Mapping[str, str] | None = None, now: float | None = None,
+               fallbacks: Mapping[str, Fallback] | None = None, now: float | None = None,
                live: Mapping[str, str] | None = None) -> tuple[PortRow, ...]:
     """One row per (unit, port) of the registry, in registry order.
 
@@ -107,7 +142,7 @@ def build_rows(registry: Registry, slots: Sequence[ModelSlot], snapshot: Snapsho
     and state beside the registry's); it stands beside whatever else the row says."""
     now = time.time() if now is None else now
     failures = failures or {}
-    notes = notes or {}
+    fallbacks = fallbacks or {}
     by_unit, by_pid = _managed_index(records)
     claims = _claims(registry, slots)
     snap = snapshot or Snapshot(taken_at=now)
@@ -116,13 +151,13 @@ def build_rows(registry: Registry, slots: Sequence[ModelSlot], snapshot: Snapsho
         for i, port in enumerate(dict.fromkeys(svc.ports)):
             role = Role.PREFERRED if i == 0 else Role.FALLBACK
             rows.append(_row(name, "", port, role, svc.url_for(port), snap, by_unit, by_pid, claims,
-                             failures, notes, now, svc.preferred))
+                             failures, fallbacks, now, svc.preferred))
     for slot in slots:
         group = registry.pool(slot.pool)
         url = format_template(group.url, port=slot.port, host=display_host(group.host), model=slot.model) \
             if group else ""
         rows.append(_row(slot.unit, slot.pool, slot.port, Role.MODEL, url, snap, by_unit, by_pid, claims,
-                         failures, notes, now, members=group.members if group and group.numbered_by else None,
+                         failures, fallbacks, now, members=group.members if group and group.numbered_by else None,
                          live=(live or {}).get(slot.unit, "")))
     return tuple(rows)
 
@@ -140,7 +175,7 @@ def _wrong_model(unit: str, pool: str, port: int, holders: Sequence[Holder], mem
 
 def _row(unit: str, group: str, port: int, role: Role, url: str, snap: Snapshot,
          by_unit: dict[str, Managed], by_pid: dict[int, Managed], claims: dict[int, list[str]],
-         failures: Mapping[str, str], notes: Mapping[str, str], now: float, preferred: int | None = None,
+         failures: Mapping[str, str], fallbacks: Mapping[str, Fallback], now: float, preferred: int | None = None,
          members: Sequence[str] | None = None, live: str = "") -> PortRow:
     info = snap.info(port)
     holders = info.holders
@@ -150,7 +185,11 @@ def _row(unit: str, group: str, port: int, role: Role, url: str, snap: Snapshot,
     note = ""
     if mine is not None and mine.port == port:
         state = RowState.FALLBACK if role is Role.FALLBACK else RowState.OURS
-        note = _fallback_note(unit, port, preferred, notes.get(unit, ""), snap) if state is RowState.FALLBACK else ""
+        if state is RowState.FALLBACK and preferred is not None:
+            told = fallbacks.get(unit)
+            if told is None or (told.preferred, told.port) != (preferred, port):   # adopted, or an earlier run
+                told = Fallback(preferred, port, unit)
+            note = fallback_note(told, snap)
     elif owners - {unit}:
         state = RowState.CONFLICT
         note = f"port {port} is held by {', '.join(sorted(owners - {unit}))}, started by Port Manager"
@@ -166,7 +205,9 @@ def _row(unit: str, group: str, port: int, role: Role, url: str, snap: Snapshot,
     elif info.taken:
         state = RowState.FOREIGN
         if mine is not None and mine.port is not None and role is Role.PREFERRED:
-            note = notes.get(unit, "") or f"{unit} runs on fallback port {mine.port}"
+            told = fallbacks.get(unit)
+            note = fallback_note(told, snap) if told is not None and told.port == mine.port \
+                else f"{unit} runs on fallback port {mine.port}"
     else:
         state = RowState.FREE
     if live:
@@ -179,25 +220,6 @@ def _row(unit: str, group: str, port: int, role: Role, url: str, snap: Snapshot,
     since = holder.create_time if holder and holder.create_time else None
     ours = any(h.pid in by_pid for h in holders)
     return PortRow(unit, group, port, role, state, url, holders, since, note, ours)
-
-
-_NAMED_PID = re.compile(r"\(pid (\d+)\)")
-
-
-def _fallback_note(unit: str, port: int, preferred: int | None, told: str, snap: Snapshot) -> str:
-    """Why ``unit`` runs on fallback ``port``, as the latest snapshot has it: the sentence told at
-    the start while it still holds (the supervisor's names the service's title), else a new one."""
-    if preferred is None:
-        return told
-    info = snap.info(preferred)
-    if not info.taken:
-        return f"Port {preferred} is free again; {unit} still runs on fallback port {port}"
-    pids = {h.pid for h in info.holders}
-    named = {int(p) for p in _NAMED_PID.findall(told)}
-    if told and (not named or not pids or named & pids):   # no holder seen: nothing contradicts it
-        return told
-    by = f" by {info.holders[0].describe()}" if info.holders else ""
-    return f"Port {preferred} is in use{by}; {unit} started on fallback port {port}"
 
 
 def back_to_preferred(rows: Sequence[PortRow], unit: str) -> int | None:

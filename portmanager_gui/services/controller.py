@@ -3,22 +3,30 @@
 Three ``Background`` workers: one for the supervisor (starts wait for health checks and must
 not interleave), one for quick process work (kill plans, kills, log tails) so a kill is
 never queued behind a 60-second start, and one for the once-a-second crash watch (the log
-pane has its own reader, ``LogFollower``). Supervisor events arrive on the worker thread and
-are re-emitted on the GUI thread as ``supervisor_event``. Results are the core's typed values
-(``StartOutcome``, ``StopOutcome``, the kill plan and ``KillResult``); the UI turns them into
-words. The jobs hold the ``_Supervisors`` (plain Python), never the ``Controller``;
-``shutdown()`` ends the workers.
+pane has its own reader, ``LogFollower``). Results are the core's typed values
+(``StartOutcome``, ``StopOutcome``, the kill plan and ``KillResult``, ``RequestFailure``); the
+UI turns them into words.
+
+A start's result travels once: the ``StartOutcome`` list of the request (``started``), or, for
+a restart the supervisor runs by itself after a crash, the outcomes ``poll`` hands back
+(``started`` too). The supervisor's own started / fallback / failed events say the same
+thing, so only the other kinds (starting, stopped, crashed, restarting, gave up) are
+re-emitted on the GUI thread as ``supervisor_event``. The jobs hold the ``_Supervisors``
+(plain Python), never the ``Controller``; ``shutdown()`` ends the workers.
 """
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..core.registry.model import Registry
+from ..core.supervisor.types import EventKind
 from .background import Background
 
 log = logging.getLogger(__name__)
@@ -26,7 +34,30 @@ log = logging.getLogger(__name__)
 SupervisorFactory = Callable[[Registry, Callable[[Any], None]], Any]
 POLL_MS = 1000          # crash detection and due restarts (Supervisor.poll)
 RETIRED_KEPT = 4        # supervisors of earlier registries still watch the children they launched
-STOP_OWNED = "stop what Port Manager started"   # the job's name in ``failed``
+# Told by the ``StartOutcome`` of the start (asked for, or a restart after a crash), not as events.
+START_RESULT_KINDS = frozenset({EventKind.STARTED, EventKind.FALLBACK, EventKind.FAILED})
+
+
+class Operation(Enum):
+    """What was asked of the controller (the UI words it)."""
+
+    START = "start"
+    RESTART = "restart"
+    STOP = "stop"
+    STOP_ALL = "stop all"
+    STOP_OWNED = "stop owned"          # quitting: what this app launched
+    PLAN_KILL = "plan kill"            # look up the holders of a port
+    KILL = "kill"
+    STOP_CONTAINER = "stop container"
+
+
+@dataclass(frozen=True)
+class RequestFailure:
+    """A request that raised instead of answering: what, on which unit or port, and the detail."""
+
+    operation: Operation
+    target: str | int | None           # the name asked for, or the port
+    detail: str                        # the exception's own text
 
 
 class _Events(QObject):
@@ -78,11 +109,14 @@ class _Supervisors:
         with self._lock:
             return [s for s in (self._current, *self._retired) if s is not None]
 
-    def poll_all(self) -> None:
+    def poll_all(self) -> list[Any]:
+        """Poll every supervisor; the outcomes of the restarts they ran (a list of StartOutcome)."""
         with self._lock:
             retired = list(self._retired)
+        outcomes: list[Any] = []
         for sup in [self.current(), *retired]:
-            sup.poll()
+            outcomes += sup.poll() or []
+        return outcomes
 
 
 def _describe(exc: Exception) -> str:
@@ -92,14 +126,14 @@ def _describe(exc: Exception) -> str:
 
 class Controller(QObject):
     starting = Signal(str)                 # name (as asked: a service, a group or "pool/model")
-    started = Signal(str, object)          # name, list[StartOutcome]
+    started = Signal(str, object)          # name ("" for restarts after a crash), list[StartOutcome]
     stopped = Signal(str, object)          # name, list[StopOutcome]
     kill_planned = Signal(int, object)     # port, kill plan
     killed = Signal(int, object)           # port, KillResult
     container_stopped = Signal(object)     # interop.docker.StopResult
-    supervisor_event = Signal(object)      # SupervisorEvent
+    supervisor_event = Signal(object)      # SupervisorEvent (not the start results: see the docstring)
     owned_stopped = Signal(object, object) # list[StopOutcome], units left running (adopted from someone else)
-    failed = Signal(str, str)              # what was asked ("start router"), message
+    failed = Signal(object)                # RequestFailure
     idle = Signal()                        # every queued request has been answered
 
     def __init__(self, supervisor_factory: SupervisorFactory, *, plan_kill: Callable[[int], Any],
@@ -112,7 +146,13 @@ class Controller(QObject):
         self._pending = 0
         self._events = _Events(self)
         self._events.event.connect(self.supervisor_event)
-        self._supervisors = _Supervisors(supervisor_factory, self._events.event.emit)
+        events = self._events.event
+
+        def on_event(event: Any) -> None:     # on a worker thread
+            if getattr(event, "kind", None) not in START_RESULT_KINDS:
+                events.emit(event)
+
+        self._supervisors = _Supervisors(supervisor_factory, on_event)
         self._ops = Background(self, name="supervisor", describe=_describe)
         self._quick = Background(self, name="processes", describe=_describe)
         self._watch = Background(self, name="watch", describe=_describe)
@@ -146,8 +186,10 @@ class Controller(QObject):
             return
         self._polling = self._watch.run(self._supervisors.poll_all, self._polled, self._poll_failed)
 
-    def _polled(self, _value: Any = None) -> None:
+    def _polled(self, outcomes: Any = None) -> None:
         self._polling = False
+        if outcomes:
+            self.started.emit("", outcomes)
 
     def _poll_failed(self, message: str) -> None:
         self._polling = False
@@ -161,23 +203,23 @@ class Controller(QObject):
     def start(self, name: str) -> None:
         self.starting.emit(name)
         sups = self._supervisors
-        self._submit(self._ops, f"start {name}", lambda: sups.current().start(name),
+        self._submit(self._ops, Operation.START, name, lambda: sups.current().start(name),
                      lambda out: self.started.emit(name, out))
 
     def restart(self, name: str) -> None:
         self.starting.emit(name)
         sups = self._supervisors
-        self._submit(self._ops, f"restart {name}", lambda: sups.current().restart(name),
+        self._submit(self._ops, Operation.RESTART, name, lambda: sups.current().restart(name),
                      lambda out: self.started.emit(name, out))
 
     def stop(self, name: str) -> None:
         sups = self._supervisors
-        self._submit(self._ops, f"stop {name}", lambda: sups.current().stop(name),
+        self._submit(self._ops, Operation.STOP, name, lambda: sups.current().stop(name),
                      lambda out: self.stopped.emit(name, out))
 
     def stop_all(self) -> None:
         sups = self._supervisors
-        self._submit(self._ops, "stop everything Port Manager started", lambda: sups.current().stop_all(),
+        self._submit(self._ops, Operation.STOP_ALL, None, lambda: sups.current().stop_all(),
                      lambda out: self.stopped.emit("", out))
 
     def stop_owned(self) -> None:
@@ -192,18 +234,18 @@ class Controller(QObject):
                 left += kept
             return stopped, left
 
-        self._submit(self._ops, STOP_OWNED, work,
+        self._submit(self._ops, Operation.STOP_OWNED, None, work,
                      lambda out: self.owned_stopped.emit(*out))
 
     def plan_kill(self, port: int) -> None:
         plan_kill = self._plan_kill
-        self._submit(self._quick, f"look up the holders of port {port}", lambda: plan_kill(port),
+        self._submit(self._quick, Operation.PLAN_KILL, port, lambda: plan_kill(port),
                      lambda plan: self.kill_planned.emit(port, plan))
 
     def kill(self, port: int, target: Any) -> None:
         """``target`` is what the confirmed plan said to kill (checked again before killing)."""
         kill = self._kill
-        self._submit(self._quick, f"kill the holder of port {port}", lambda: kill(target),
+        self._submit(self._quick, Operation.KILL, port, lambda: kill(target),
                      lambda result: self.killed.emit(port, result))
 
     def stop_container(self, runtime: str, container: str) -> None:
@@ -211,7 +253,7 @@ class Controller(QObject):
         stop = self._stop_container
         if stop is None:
             return
-        self._submit(self._quick, f"stop container {container}", lambda: stop(runtime, container),
+        self._submit(self._quick, Operation.STOP_CONTAINER, container, lambda: stop(runtime, container),
                      self.container_stopped.emit)
 
     def wait_idle(self, ms: int = 30000) -> bool:
@@ -227,7 +269,8 @@ class Controller(QObject):
         return done
 
     # -- plumbing -------------------------------------------------------------------
-    def _submit(self, worker: Background, what: str, fn: Callable[[], Any], done: Callable[[Any], None]) -> None:
+    def _submit(self, worker: Background, op: Operation, target: str | int | None, fn: Callable[[], Any],
+                done: Callable[[Any], None]) -> None:
         def answered(value: Any) -> None:
             try:
                 done(value)
@@ -236,7 +279,7 @@ class Controller(QObject):
 
         def failed(message: str) -> None:
             try:
-                self.failed.emit(what, f"Could not {what}: {message}")
+                self.failed.emit(RequestFailure(op, target, message))
             finally:
                 self._settle()
 

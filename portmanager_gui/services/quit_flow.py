@@ -22,7 +22,7 @@ from enum import Enum
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 
-from .controller import STOP_OWNED
+from .controller import Operation, RequestFailure
 
 QUIT_WAIT_MS = 15000     # the most a quit waits for the services to stop
 
@@ -84,8 +84,8 @@ class QuitFlow(QObject):
             self.stopped, self.left_running = list(stopped), list(left)
             self._finish()
 
-    def _on_failed(self, what: str, _message: str) -> None:
-        if what == STOP_OWNED and self.state is QuitState.STOPPING:
+    def _on_failed(self, failure: RequestFailure) -> None:
+        if failure.operation is Operation.STOP_OWNED and self.state is QuitState.STOPPING:
             self._finish()
 
     def _finish(self) -> None:

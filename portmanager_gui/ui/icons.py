@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPen, QPixmap
 
-from ..core.platform import MACOS
+from ..core.platform.desktop import tray_behaviour
 from ..core.port_rows import Overall, RowState
 
 STATE_COLORS = {
@@ -41,10 +41,11 @@ TRAY_SIZES = (16, 22, 24, 32, 44, 48, 64)
 def tray_icon_files(state: Overall, os_name: str) -> tuple[tuple[str, ...], bool]:
     """(file names under resources/tray, is it a mask icon) for ``state`` on ``os_name``.
 
-    macOS gets the black "Template" images, which the menu bar tints for light and dark.
+    Where the OS wants a mask (macOS), the black "Template" images, which the menu bar tints
+    for light and dark.
     """
     name = TRAY_FILE_STATE[state]
-    if os_name == MACOS:
+    if tray_behaviour(os_name).mask_icon:
         return (f"tray-{name}Template.png", f"tray-{name}Template@2x.png"), True
     return tuple(f"tray-{name}-{size}.png" for size in TRAY_SIZES), False
 

@@ -1,8 +1,9 @@
 """Turns service signals into what the window and tray show, and their requests into work.
 
-It keeps the latest values (registry, slots, snapshot, managed records, failures, fallback
-notes), rebuilds the rows with ``core.rows.build_rows`` and pushes them to the window and
-tray. Questions to the user go through the ``Asks`` functions it is given, so tests answer
+It keeps the latest values (registry, slots, snapshot, managed records, failures, the
+fallbacks starts found), rebuilds the rows with ``core.port_rows.build_rows`` and pushes them
+to the window and tray. Each start's result arrives once (``Controller.started``) and is told
+once; the sentences come from ``ui.text``. Questions to the user go through the ``Asks`` functions it is given, so tests answer
 them without a modal loop. It owns no threads and does no I/O.
 """
 from __future__ import annotations
@@ -16,10 +17,20 @@ from PySide6.QtCore import QObject, QUrl, Signal
 
 from ..core.occupancy import snapshot_diff as watch
 from ..core.occupancy.snapshot import Snapshot
-from ..core.port_rows import Managed, PortRow, back_to_preferred, build_rows, summary
+from ..core.port_rows import (
+    Fallback,
+    Managed,
+    PortRow,
+    back_to_preferred,
+    build_rows,
+    fallback_note,
+    fallback_of,
+    summary,
+)
 from ..core.registry.model import Registry
 from ..core.settings import Settings
-from ..core.supervisor.types import StartFailure
+from ..core.supervisor.types import EventKind, StartFailure
+from . import text
 from .dialogs import (
     AllTakenChoice,
     AllTakenQuestion,
@@ -29,18 +40,6 @@ from .dialogs import (
 )
 from .main_window import MainWindow
 from .tray import Tray
-
-NOTIFY_KINDS = {"fallback": False, "failed": True, "crashed": True, "gave_up": True}
-
-
-def first_sentence(message: str) -> str:
-    """The row's note for a failure: the first line that says something ("=====" rulers and the
-    "ERROR:" tag of the all-taken block are skipped)."""
-    for line in message.splitlines():
-        text = line.strip().removeprefix("ERROR:").strip()
-        if any(c.isalnum() for c in text):
-            return text
-    return ""
 
 
 @dataclass(frozen=True)
@@ -76,12 +75,11 @@ class Presenter(QObject):
         self.records: tuple[Managed, ...] = ()
         self._records_new = False          # records changed since the last rebuild
         self.failures: dict[str, str] = {}
-        self.notes: dict[str, str] = {}          # unit -> the fallback sentence
+        self.fallbacks: dict[str, Fallback] = {}   # unit -> what its start on a fallback port found
         self.live_notes: dict[str, str] = {}     # model unit -> where llama-swap/ClaraCore really runs it
         self.rows: tuple[PortRow, ...] = ()
         self._overwrite_next = False
         self._start_after_kill: dict[int, str] = {}
-        self._event_seen: set[str] = set()       # units whose fallback / failure was already told
 
         store.registry_changed.connect(self._on_registry)
         store.load_failed.connect(self._on_load_failed)
@@ -134,8 +132,7 @@ class Presenter(QObject):
         units = [u for u in {r.unit for r in self.rows} if u == name or u.startswith(name + "/")]
         for unit in units:
             self.failures.pop(unit, None)
-            self.notes.pop(unit, None)
-            self._event_seen.discard(unit)
+            self.fallbacks.pop(unit, None)
 
     def open_log(self, unit: str) -> None:
         path = self.logs.log_file(unit)
@@ -205,7 +202,7 @@ class Presenter(QObject):
             return
         self._records_new = False
         self.rows = build_rows(self.registry, self.store.slots, self.snapshot, self.records, self.failures,
-                               self.notes, now=time.time(), live=self.live_notes)
+                               self.fallbacks, now=time.time(), live=self.live_notes)
         self.window.set_rows(self.rows)
         lines = summary(self.rows).splitlines()
         self.window.set_summary(lines[0] + (f" - {len(lines) - 1} to look at" if lines[-1] != "All good" else " - all good"))
@@ -228,41 +225,34 @@ class Presenter(QObject):
             self.tray.notify(title, text, critical)
 
     def _on_event(self, event) -> None:
-        if event.kind == "fallback":
-            self.notes[event.unit] = event.message
-        elif event.kind in ("failed", "crashed", "gave_up"):
-            self.failures[event.unit] = first_sentence(event.message) or event.kind
-        elif event.kind == "started":
+        """Crashes, restarts, stops: what happens outside a start (a start's result is ``_on_started``)."""
+        if event.kind in text.EVENT_NOTIFIED:
+            self.failures[event.unit] = text.event_note(event)
+            self.notify(text.event_title(event), event.message, True)
+        elif event.kind is EventKind.STOPPED:
+            self.fallbacks.pop(event.unit, None)
             self.failures.pop(event.unit, None)
-        elif event.kind == "stopped":
-            self.notes.pop(event.unit, None)
-            self.failures.pop(event.unit, None)
-        if event.kind in NOTIFY_KINDS:
-            self._event_seen.add(event.unit)
-            title = "Fallback port in use" if event.kind == "fallback" else f"{event.unit} {event.kind.replace('_', ' ')}"
-            self.notify(title, event.message, NOTIFY_KINDS[event.kind])
-        if event.kind != "starting":
+        if event.kind is not EventKind.STARTING:
             self._rebuild()
             self.scanner.refresh()
         if event.unit == self.logs.unit:
             self.logs.refresh()
 
-    def _on_started(self, name: str, outcomes) -> None:
+    def _on_started(self, _name: str, outcomes) -> None:
+        """The one report of each start (asked for, or a restart after a crash): told once here."""
         for out in outcomes:
+            self.failures.pop(out.unit, None)
+            self.fallbacks.pop(out.unit, None)
             if out.ok:
-                self.failures.pop(out.unit, None)
-                if out.port != out.preferred and out.unit not in self.notes:
-                    self.notes[out.unit] = next((w for w in out.warnings), "") or \
-                        f"{out.unit} started on fallback port {out.port}"
-                if out.port != out.preferred and out.unit not in self._event_seen:
-                    self.notify("Fallback port in use", self.notes[out.unit])
+                told = fallback_of(out)
+                if told is not None:
+                    self.fallbacks[out.unit] = told
+                    self.notify(text.FALLBACK_TITLE, fallback_note(told, None))   # what the start found
             else:
-                self.failures[out.unit] = first_sentence(out.error) or "failed to start"
+                self.failures[out.unit] = text.start_failure_note(out)
                 if out.failure is StartFailure.ALL_TAKEN and self._all_taken(out):
                     continue
-                if out.unit not in self._event_seen:
-                    self.notify(f"{out.unit} failed to start", out.error or "failed to start", True)
-            self._event_seen.discard(out.unit)
+                self.notify(text.start_failure_title(out), text.start_failure_text(out), True)
         if any(out.unit == self.logs.unit for out in outcomes):
             self.logs.refresh()
         self._rebuild()
@@ -294,19 +284,17 @@ class Presenter(QObject):
             self._start_after_kill.pop(port, None)
 
     def _on_killed(self, port: int, result) -> None:
-        names = ", ".join(f"{h.name} (pid {h.pid})" for h in result.killed) or "nothing"
         if result.port_free:
-            self.window.statusBar().showMessage(f"Port {port} is free: stopped {names}", 8000)
+            self.window.statusBar().showMessage(text.killed_text(port, result), 8000)
             unit = self._start_after_kill.pop(port, None)
             if unit:
                 self.start(unit)
         else:
-            still = ", ".join(f"{h.name} (pid {h.pid})" for h in result.still_holding) or "a process that cannot be seen"
-            why = "; ".join(r.message for r in result.refused)
             self._start_after_kill.pop(port, None)
-            self.window.banner.show_message(f"Port {port} is still held by {still}. {why}".strip(), "error")
+            self.window.banner.show_message(text.still_held_text(port, result), "error")
         self.scanner.refresh()
 
-    def _on_failed(self, what: str, message: str) -> None:
+    def _on_failed(self, failure) -> None:
+        message = text.request_failed(failure)
         self.window.banner.show_message(message, "error")
         self.notify("Port Manager", message, True)

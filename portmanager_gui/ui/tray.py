@@ -15,6 +15,7 @@ from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from ..core.occupancy.listeners import Listener, tray_others
+from ..core.platform.desktop import tray_behaviour
 from ..core.port_rows import (
     Overall,
     PortRow,
@@ -193,19 +194,14 @@ def fill_others(sub: QMenu, others: Sequence[Listener] | None, acts: TrayActions
 
 
 def click_shows_window(os_name: str, reason: QSystemTrayIcon.ActivationReason) -> bool:
-    """A click on the icon opens the window -- except on macOS, where a click on a menu-bar
-    item opens its menu (Qt reports that click as Trigger too): raising the window as well
-    would put it behind the open menu."""
-    if os_name == "darwin":
-        return False
-    return reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick)
+    """A click on the icon opens the window where the OS wants that (see ``core.platform.desktop``)."""
+    return tray_behaviour(os_name).click_opens_window and reason in (
+        QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick)
 
 
 def reopen_shows_window(os_name: str, active: bool, window_visible: bool) -> bool:
-    """macOS: opening the app again (Finder, Spotlight, the Dock) only activates the running
-    copy -- LaunchServices starts no second process, so the single-instance handshake never
-    runs. The app turning active with no window shown is that reopen: show the window."""
-    return os_name == "darwin" and active and not window_visible
+    """The app turning active with no window shown is a reopen where the OS says so (macOS)."""
+    return tray_behaviour(os_name).reopen_shows_window and active and not window_visible
 
 
 class Tray(QObject):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from portmanager_gui.core.occupancy.snapshot import PortInfo, PortStatus, Snapshot
 from portmanager_gui.core.port_rows import (
+    Fallback,
     Managed,
     Overall,
     Role,
@@ -10,9 +11,13 @@ from portmanager_gui.core.port_rows import (
     back_to_preferred,
     build_rows,
     changed_keys,
+    fallback_note,
+    fallback_of,
     overall,
     summary,
 )
+from portmanager_gui.core.ports.probe import Availability
+from portmanager_gui.core.supervisor.types import Skipped, StartFailure, StartOutcome
 from tests.ui.factories import holder, registry, slots, snapshot
 
 
@@ -25,9 +30,10 @@ def test_states():
     snap = Snapshot(2000.0, {**snapshot({3791: holder(812), 8203: holder(5, "uvicorn", create=1900.0)}).ports,
                              6379: PortInfo(6379, PortStatus.RESERVED, note="excluded range")})
     rows = _by_key(build_rows(reg, slots(), snap, [Managed("router", 4242, 3003)], failures={"large-models/model1": "boom"},
-                              notes={"router": "on fallback because nginx"}, now=2000.0))
+                              fallbacks={"router": Fallback(3791, 3003, "Model Router", holder(812))}, now=2000.0))
     assert rows[("router", 3791)].state is RowState.FOREIGN and rows[("router", 3791)].role is Role.PREFERRED
-    assert rows[("router", 3003)].state is RowState.FALLBACK and rows[("router", 3003)].note == "on fallback because nginx"
+    assert rows[("router", 3003)].state is RowState.FALLBACK and rows[("router", 3003)].note == \
+        "Port 3791 is in use by nginx (pid 812); Model Router started on fallback port 3003"
     assert rows[("backend", 8203)].state is RowState.FOREIGN and rows[("backend", 8203)].uptime(2000.0) == 100.0
     assert rows[("redis", 6379)].state is RowState.CONFLICT
     assert rows[("large-models/model1", 8210)].state is RowState.FAILED
@@ -46,8 +52,9 @@ def test_overall_and_summary():
     reg = registry()
     ok = build_rows(reg, slots(), snapshot())
     assert overall(ok) is Overall.OK and summary(ok).endswith("All good")
-    fb = build_rows(reg, slots(), snapshot({3791: holder(1)}), [Managed("router", 2, 3003)], notes={"router": "N"})
-    assert overall(fb) is Overall.FALLBACK and "N" in summary(fb)
+    fb = build_rows(reg, slots(), snapshot({3791: holder(1)}), [Managed("router", 2, 3003)],
+                    fallbacks={"router": Fallback(3791, 3003, "Model Router", holder(1))})
+    assert overall(fb) is Overall.FALLBACK and "Model Router started on fallback port 3003" in summary(fb)
     bad = build_rows(reg, slots(), snapshot(), failures={"router": "no"})
     assert overall(bad) is Overall.PROBLEM and "router failed: no" in summary(bad)
 
@@ -62,24 +69,42 @@ def test_changed_keys_follow_the_holder_identity():
 
 def test_a_fallback_note_follows_the_latest_snapshot():
     reg = registry()
-    told = "Port 3791 is in use by nginx (pid 812); Model Router started on fallback port 3003"
+    told = {"router": Fallback(3791, 3003, "Model Router", holder(812))}
     running = [Managed("router", 4242, 3003)]
     held = _by_key(build_rows(reg, slots(), snapshot({3791: holder(812), 3003: holder(4242)}), running,
-                              notes={"router": told}))
-    assert held[("router", 3003)].note == told
+                              fallbacks=told))
+    assert held[("router", 3003)].note == \
+        "Port 3791 is in use by nginx (pid 812); Model Router started on fallback port 3003"
     assert back_to_preferred(tuple(held.values()), "router") is None
 
     other = _by_key(build_rows(reg, slots(), snapshot({3791: holder(900, "caddy"), 3003: holder(4242)}), running,
-                               notes={"router": told}))
-    assert other[("router", 3003)].note == "Port 3791 is in use by caddy (pid 900); router started on fallback port 3003"
+                               fallbacks=told))
+    assert other[("router", 3003)].note == \
+        "Port 3791 is in use by caddy (pid 900); Model Router started on fallback port 3003"
 
-    freed = build_rows(reg, slots(), snapshot({3003: holder(4242)}), running, notes={"router": told})
+    freed = build_rows(reg, slots(), snapshot({3003: holder(4242)}), running, fallbacks=told)
     row = _by_key(freed)[("router", 3003)]
     assert row.state is RowState.FALLBACK and "812" not in row.note
-    assert row.note == "Port 3791 is free again; router still runs on fallback port 3003"
+    assert row.note == "Port 3791 is free again; Model Router still runs on fallback port 3003"
     assert "812" not in summary(freed)
     assert back_to_preferred(freed, "router") == 3791
     assert back_to_preferred(freed, "backend") is None
+
+    # Not started by this app (adopted, an earlier run): the unit's name, the holder seen now.
+    unknown = _by_key(build_rows(reg, slots(), snapshot({3791: holder(812), 3003: holder(4242)}), running))
+    assert unknown[("router", 3003)].note == "Port 3791 is in use by nginx (pid 812); router started on fallback port 3003"
+
+
+def test_the_fallback_of_a_start_outcome_is_typed():
+    nginx = holder(812)
+    out = StartOutcome("router", True, 3003, 3791, (Skipped(3791, nginx),), pid=4242, title="Model Router")
+    assert fallback_of(out) == Fallback(3791, 3003, "Model Router", nginx)
+    reserved = StartOutcome("router", True, 3003, 3791, (Skipped(3791, None, Availability.RESERVED),))
+    assert fallback_of(reserved) == Fallback(3791, 3003, "router", None, reserved=True)
+    assert fallback_note(fallback_of(reserved), snapshot()) == \
+        "Port 3791 is in use by the operating system (reserved port); router started on fallback port 3003"
+    assert fallback_of(StartOutcome("router", True, 3791, 3791)) is None
+    assert fallback_of(StartOutcome("router", False, None, 3791, failure=StartFailure.TIMEOUT)) is None
 
 
 def test_rows_held_by_our_processes_are_marked_ours():

@@ -4,7 +4,8 @@ from __future__ import annotations
 import threading
 
 from portmanager_gui.core.registry.model import Group, Registry, Service
-from portmanager_gui.services.controller import Controller
+from portmanager_gui.core.supervisor.types import StartOutcome, SupervisorEvent
+from portmanager_gui.services.controller import Controller, Operation, RequestFailure
 
 
 def _registry(port: int = 3791) -> Registry:
@@ -17,6 +18,7 @@ class FakeSupervisor:
     def __init__(self, registry, on_event, gate=None):
         self.registry, self.on_event, self.gate = registry, on_event, gate
         self.calls, self.polls, self.closed = [], 0, False
+        self.restarted = []          # what the next polls say they restarted
 
     def start(self, name):
         self.calls.append(("start", name, threading.current_thread()))
@@ -36,6 +38,7 @@ class FakeSupervisor:
 
     def poll(self):
         self.polls += 1
+        return list(self.restarted)
 
     def close(self):
         self.closed = True
@@ -70,7 +73,7 @@ def test_a_failed_request_says_what_was_asked(qtbot, owned):
     controller, _made = _controller(owned)
     with qtbot.waitSignal(controller.failed, timeout=10000) as sig:
         controller.start("broken")
-    assert sig.args == ["start broken", "Could not start broken: no command for broken"]
+    assert sig.args == [RequestFailure(Operation.START, "broken", "no command for broken")]
     qtbot.waitUntil(lambda: not controller.busy, timeout=5000)
 
 
@@ -118,3 +121,34 @@ def test_after_shutdown_requests_are_refused_and_no_thread_is_left(qtbot):
     assert not controller.busy
     assert not [t for t in threading.enumerate() if t.name.startswith("pm-") and t.is_alive()
                 and t.name.split("_")[0] in ("pm-supervisor", "pm-processes", "pm-watch")]
+
+
+def test_a_start_result_arrives_once_as_the_outcome_not_as_events_too(qtbot, owned):
+    controller, made = _controller(owned)
+    events, started = [], []
+    controller.supervisor_event.connect(events.append)
+    controller.started.connect(lambda name, out: started.append((name, out)))
+    controller.supervisor()
+    (sup,) = made
+    out = StartOutcome("router", True, 3003, 3791, pid=42)
+
+    def start(name):
+        for kind in ("starting", "fallback", "started", "failed"):
+            sup.on_event(SupervisorEvent(kind, name, 3003, kind))
+        return [out]
+    sup.start = start
+    with qtbot.waitSignal(controller.idle, timeout=10000):
+        controller.start("router")
+    assert started == [("router", [out])]
+    assert [e.kind.value for e in events] == ["starting"]     # the result is the outcome, once
+
+
+def test_a_restart_after_a_crash_reports_its_outcome(qtbot, owned):
+    controller, made = _controller(owned)
+    controller.supervisor()
+    (sup,) = made
+    out = StartOutcome("router", True, 3791, 3791, pid=43)
+    sup.restarted = [out]
+    with qtbot.waitSignal(controller.started, timeout=10000) as sig:
+        controller._poll()                         # what the watch timer does every second
+    assert sig.args == ["", [out]]

@@ -100,7 +100,7 @@ def test_a_freed_preferred_port_offers_the_way_back(qtbot, listener, parts_for):
     foreign.stop()                                      # the holder of the preferred port is gone
     qtbot.waitUntil(lambda: desk.row(parts, "router", foreign.port).state is RowState.FREE, timeout=30000)
     note = desk.row(parts, "router", fallback).note
-    assert note == f"Port {foreign.port} is free again; router still runs on fallback port {fallback}"
+    assert note == f"Port {foreign.port} is free again; Model Router still runs on fallback port {fallback}"
     assert f"pid {foreign.pid}" not in parts.tray.icon.toolTip()
     parts.tray.rebuild()
     header = parts.tray.menu.actions()[0].text()

@@ -4,7 +4,14 @@ from __future__ import annotations
 import pytest
 
 from portmanager_gui import app as gui_app
-from portmanager_gui.core.supervisor.types import StartFailure, StartOutcome
+from portmanager_gui.core.occupancy.snapshot import Holder
+from portmanager_gui.core.supervisor.types import (
+    Skipped,
+    StartFailure,
+    StartOutcome,
+    SupervisorEvent,
+)
+from portmanager_gui.services.controller import Operation, RequestFailure
 from portmanager_gui.ui.dialogs import AllTakenChoice
 from tests.supervisor_helpers import free_ports
 from tests.ui import desk
@@ -39,3 +46,42 @@ def test_a_crash_whose_log_mentions_in_use_is_not_the_all_taken_question(qtbot, 
     parts.controller.started.emit("router", [out])
     assert parts.answers.asked == []
     assert notes == ["router failed to start"]
+
+
+def _fallback_outcome(parts):
+    p, q = parts.ports
+    return StartOutcome("router", True, q, p, (Skipped(p, Holder(812, "nginx")),), pid=4242, title="Model Router")
+
+
+def test_a_start_on_a_fallback_is_told_once_whatever_else_arrives(qtbot, parts):
+    p, q = parts.ports
+    told = []
+    parts.presenter.notified.connect(lambda title, text: told.append((title, text)))
+    parts.controller.started.emit("router", [_fallback_outcome(parts)])
+    # The supervisor's own event for the same start (queued from another thread, so it may come
+    # after the result): not a second report.
+    parts.controller.supervisor_event.emit(SupervisorEvent("fallback", "router", q, "the same start, again"))
+    parts.controller.supervisor_event.emit(SupervisorEvent("started", "router", q, "Model Router started"))
+    sentence = f"Port {p} is in use by nginx (pid 812); Model Router started on fallback port {q}"
+    assert told == [("Fallback port in use", sentence)]
+    assert parts.presenter.fallbacks["router"].holder.pid == 812
+
+
+def test_a_failed_start_is_told_once(qtbot, parts):
+    p, _q = parts.ports
+    told = []
+    parts.presenter.notified.connect(lambda title, text: told.append(title))
+    out = StartOutcome("router", False, None, p, tried=(p,), failure=StartFailure.TIMEOUT,
+                       error="router was not running on port 1 after 30 s")
+    parts.controller.supervisor_event.emit(SupervisorEvent("failed", "router", p, out.error))
+    parts.controller.started.emit("router", [out])
+    parts.controller.supervisor_event.emit(SupervisorEvent("failed", "router", p, out.error))
+    assert told == ["router failed to start"]
+    assert desk.row(parts, "router", p).note == "router was not running on port 1 after 30 s"
+
+
+def test_a_failed_request_is_worded_in_the_ui(qtbot, parts):
+    told = []
+    parts.presenter.notified.connect(lambda title, text: told.append(text))
+    parts.controller.failed.emit(RequestFailure(Operation.KILL, 3791, "access denied"))
+    assert told == ["Could not kill the holder of port 3791: access denied"]

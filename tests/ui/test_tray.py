@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QMenu
 
 from portmanager_gui.app import load_tray_icons
-from portmanager_gui.core.port_rows import Managed, Overall, build_rows
+from portmanager_gui.core.port_rows import Fallback, Managed, Overall, build_rows
 from portmanager_gui.ui.tray import Tray, TrayActions, fill_menu
 from tests.ui.factories import holder, registry, slots, snapshot
 
@@ -32,8 +32,8 @@ def test_menu_lists_services_and_kill_entries():
     rec = Recorder()
     menu = QMenu()
     rows = build_rows(registry(), slots(), snapshot({3791: holder(812, "nginx"), 8203: holder(900, "uvicorn")}),
-                      [Managed("router", 4242, 3003)], notes={"router": "Port 3791 is in use by nginx (pid 812); "
-                                                              "Model Router started on fallback port 3003"})
+                      [Managed("router", 4242, 3003)],
+                      fallbacks={"router": Fallback(3791, 3003, "Model Router", holder(812, "nginx"))})
     fill_menu(menu, registry(), rows, rec.actions())
     texts = _texts(menu)
     assert "router - on fallback :3003" in texts
@@ -81,7 +81,7 @@ def test_tray_icon_and_tooltip_follow_the_state():
     ok_icon = tray.icon.icon().cacheKey()
     note = "Port 3791 is in use by nginx (pid 812); Model Router started on fallback port 3003"
     tray.update(reg, build_rows(reg, slots(), snapshot({3791: holder(812)}), [Managed("router", 1, 3003)],
-                                notes={"router": note}))
+                                fallbacks={"router": Fallback(3791, 3003, "Model Router", holder(812))}))
     assert tray.state is Overall.FALLBACK
     assert note in tray.icon.toolTip()
     assert tray.icon.icon().cacheKey() != ok_icon

@@ -5,7 +5,7 @@ The kill is two steps so a confirmation can sit between them (a CLI prompt, a GU
 1. ``plan_kill(port, scanner)`` -> ``KillPlan``: who listens on exactly that port, split into
    ``targets`` (may be stopped) and ``refused`` (with a one-line reason each).
 2. ``kill(plan, timeout, force)`` -> ``KillResult``: re-scans the port, re-checks each
-   target's identity (pid + create time) right before signalling, refuses a reused pid,
+   target's identity (pid + exact start, ``kill.identity``) right before signalling, refuses a reused pid,
    takes along the target's child processes that hold the same port, sends SIGTERM
    (SIGKILL with ``force``; on Windows a program with a main window gets WM_CLOSE instead,
    as Microsoft advises), waits ``timeout`` seconds, kills what is left, and reports who
@@ -31,6 +31,7 @@ from ..occupancy.process_info import try_ as _try
 from ..occupancy.snapshot import Holder, PortStatus
 from ..platform import current_os, window_close
 from ..platform import occupancy as pocc
+from . import identity
 
 if TYPE_CHECKING:
     from ..occupancy.scan import OccupancyScanner
@@ -226,14 +227,16 @@ def kill(plan_or_holders: KillPlan | Iterable[Holder], timeout: float = 5.0, for
 def _verify(holder: Holder, port: int, live: dict[int, Holder]) -> tuple[Refusal | None, psutil.Process | None]:
     """The identity re-check right before signalling."""
     who = describe_short(holder)
+    match = identity.check(identity.Identity(holder.pid, holder.create_time, holder.start_ticks))
+    if match is identity.Match.GONE:
+        return None, None
+    if match is identity.Match.UNREADABLE:
+        return Refusal(holder, Reason.UNKNOWN_OWNER, f"port {port}: cannot check the identity of {who}"), None
     try:
         proc = psutil.Process(holder.pid)
-        created = proc.create_time()
     except psutil.NoSuchProcess:
         return None, None
-    except psutil.AccessDenied:
-        return Refusal(holder, Reason.UNKNOWN_OWNER, f"port {port}: cannot check the identity of {who}"), None
-    if created != holder.create_time:
+    if match is identity.Match.REUSED:
         return Refusal(holder, Reason.PID_REUSED, f"port {port}: pid {holder.pid} now belongs to another process "
                                                   f"({_try(proc.name, '?')}); nothing was signalled"), None
     now = live.get(holder.pid)

@@ -11,6 +11,7 @@ import psutil
 
 from ..platform import current_os
 from ..platform import occupancy as pocc
+from ..platform.start_ticks import start_ticks
 from .snapshot import Holder
 
 
@@ -45,7 +46,8 @@ def process_holder(pid: int, os_name: str | None = None, fallback_name: str = ""
         return None
     except psutil.AccessDenied:
         return Holder(pid, fallback_name, note=pocc.holder_note(os_name, pid))
-    return Holder(pid, name, exe, cmdline, user, create, note=pocc.holder_note(os_name, pid))
+    return Holder(pid, name, exe, cmdline, user, create, note=pocc.holder_note(os_name, pid),
+                  start_ticks=start_ticks(pid) if create is not None else None)
 
 
 def describe(holder: Holder) -> str:

@@ -202,7 +202,7 @@ class OccupancyScanner:
             if base is None:
                 continue    # exited between the socket listing and now
             holders.append(Holder(pid, base.name, base.exe, base.cmdline, base.username, base.create_time,
-                                  tuple(sorted(addrs)), proto, base.note))
+                                  tuple(sorted(addrs)), proto, base.note, base.start_ticks))
         hidden_text = ""
         if hidden:
             owners = sorted({_owner_name(ep.uid) for ep in hidden} - {""})

@@ -36,6 +36,7 @@ class Holder:
     addresses: tuple[str, ...] = ()          # local addresses, e.g. ("127.0.0.1", "::1")
     protocol: Protocol = Protocol.TCP
     note: str = ""                           # e.g. why PID 4 on Windows cannot be killed
+    start_ticks: int | None = None           # exact start where the OS gives it (core.kill.identity)
 
     @property
     def identity(self) -> tuple[int, float | None]:

@@ -38,6 +38,18 @@ class PlatformFacts:
     airplay_ports: tuple[int, ...] = ()
 
 
+def airplay_port(facts: PlatformFacts, port: int) -> bool:
+    """macOS: AirPlay Receiver listens on ``port`` (5000 / 7000)."""
+    return facts.os_name == MACOS and port in facts.airplay_ports
+
+
+def excluded_range(facts: PlatformFacts, port: int) -> tuple[int, int] | None:
+    """Windows: the excluded port range (Hyper-V, WSL, Docker) ``port`` falls in, or None."""
+    if facts.os_name != WINDOWS:
+        return None
+    return next(((a, b) for a, b in facts.excluded_ranges if a <= port <= b), None)
+
+
 def parse_linux_range(text: str) -> tuple[int, int] | None:
     nums = [int(n) for n in text.split()]
     return (nums[0], nums[1]) if len(nums) == 2 else None

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..platform import MACOS, WINDOWS
-from ..platform.facts import PlatformFacts, current_facts
+from ..platform.facts import PlatformFacts, airplay_port, current_facts, excluded_range
 from .model import DEFAULT_START_PORT, Group, Registry
 
 
@@ -102,16 +101,15 @@ def _os_warnings(name: str, port: int, key: str, facts: PlatformFacts) -> list[L
                                f"port {port} of {name} is inside the OS ephemeral range {lo}-{hi}: "
                                "outgoing connections may take it at random",
                                f"use a port below {lo}"))
-    if facts.os_name == MACOS and port in facts.airplay_ports:
+    if airplay_port(facts, port):
         out.append(LintWarning("airplay-port", key,
                                f"port {port} of {name} is used by macOS AirPlay Receiver",
                                "pick another port, or turn off System Settings > General > AirDrop & Handoff > AirPlay Receiver"))
-    if facts.os_name == WINDOWS:
-        for a, b in facts.excluded_ranges:
-            if a <= port <= b:
-                out.append(LintWarning("excluded-port", key,
-                                       f"port {port} of {name} is in a Windows excluded port range {a}-{b} "
-                                       "(netsh int ipv4 show excludedportrange protocol=tcp)",
-                                       "pick a port outside it (Hyper-V, WSL and Docker reserve such ranges)"))
-                break
+    excluded = excluded_range(facts, port)
+    if excluded is not None:
+        a, b = excluded
+        out.append(LintWarning("excluded-port", key,
+                               f"port {port} of {name} is in a Windows excluded port range {a}-{b} "
+                               "(netsh int ipv4 show excludedportrange protocol=tcp)",
+                               "pick a port outside it (Hyper-V, WSL and Docker reserve such ranges)"))
     return out

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import psutil
 
+from ..kill import identity
 from ..paths import Paths
 from ..platform.commands import command_line_text
 from ..platform.process_tree import Spawned, spawn, stop_tree
@@ -26,7 +27,7 @@ from . import logfiles
 from .health import health_url
 from .log_sink import RELAY_END_WAIT, LogSink, settle
 from .marker import MARKER_ENV, find_marked, marked_pids, new_marker
-from .records import ManagedRecord, StateStore, identity
+from .records import ManagedRecord, StateStore
 from .start_check import Scanner, Verdict, Verification, tree_pids, wait_until_running
 from .unit_spec import UnitSpec, argv_for, child_env
 
@@ -111,7 +112,8 @@ class Launcher:
         spawned.relay = sink.relay
         pid = spawned.popen.pid
         try:
-            ctime, ticks = identity(pid)
+            now = identity.current(pid)
+            ctime, ticks = now.create_time, now.ticks
         except psutil.Error:
             ctime, ticks = time.time(), None  # already gone: verification below reports how it ended
         relay = _relay_identity(sink)

@@ -27,15 +27,8 @@ from typing import Any
 from ..atomic_write import write_atomic
 from ..paths import Paths
 from ..platform.file_lock import locked
-from ..platform.start_ticks import start_ticks
 
 STATE_VERSION = 1
-# Where the OS gives exact start ticks (Linux) they decide. Otherwise psutil's create time
-# comes straight from the kernel and only a float's round trip is tolerated -- except for a
-# record written before ticks were kept, on Linux, where create_time is derived from a boot
-# time two processes may compute a second apart.
-CREATE_TIME_TOLERANCE = 0.001
-LEGACY_LINUX_TOLERANCE = 1.0
 
 
 @dataclass(frozen=True)
@@ -101,39 +94,12 @@ class ManagedRecord:
         )
 
 
-def same_start(pid: int, create_time: float, ticks: int | None) -> bool:
-    """Did the process now at ``pid`` start exactly when the recorded one did? (False: gone.)"""
-    import psutil  # here, when there is a record to check: `portmanager url` needs none
-
-    now_ticks = start_ticks(pid)
-    if ticks is not None and now_ticks is not None:
-        return now_ticks == ticks
-    try:
-        created = psutil.Process(pid).create_time()
-    except psutil.Error:
-        return False
-    tolerance = LEGACY_LINUX_TOLERANCE if now_ticks is not None else CREATE_TIME_TOLERANCE
-    return abs(created - create_time) <= tolerance
-
-
 def process_matches(pid: int, create_time: float, ticks: int | None = None) -> bool:
     """True while the process ``pid`` is the very one that had ``create_time`` (and ``ticks``)."""
-    import psutil
+    # imported here, when there is a record to check: `portmanager url` needs none
+    from ..kill import identity
 
-    try:
-        if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
-            return False
-    except psutil.Error:
-        return False
-    return same_start(pid, create_time, ticks)
-
-
-def identity(pid: int) -> tuple[float, int | None]:
-    """(create_time, start ticks) of ``pid`` now, to record; raises ``psutil.Error`` when gone."""
-    import psutil
-
-    ticks = start_ticks(pid)
-    return psutil.Process(pid).create_time(), ticks
+    return identity.check(identity.Identity(pid, create_time, ticks), zombie_is_gone=True) is identity.Match.SAME
 
 
 @dataclass

@@ -16,7 +16,7 @@ from .health import health_url
 from .port_claims import PortClaims
 from .records import ManagedRecord, StateStore
 from .start_check import Scanner
-from .types import StartFailure
+from .types import Skipped, StartFailure
 from .unit_spec import UnitSpec
 
 
@@ -24,7 +24,7 @@ from .unit_spec import UnitSpec
 class Plan:
     spec: UnitSpec
     port: int | None = None
-    skipped: list[text.Skipped] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
     tried: tuple[int, ...] = ()
     error: str = ""
     failure: StartFailure | None = None       # set with ``error``
@@ -60,7 +60,7 @@ class StartPlanner:
         return self.select(spec, spec.candidates, claimed, claims=claims)
 
     def select(self, spec: UnitSpec, ports: Iterable[int], claimed: set[int],
-               skipped: list[text.Skipped] | None = None, tried: tuple[int, ...] = (),
+               skipped: list[Skipped] | None = None, tried: tuple[int, ...] = (),
                claims: PortClaims | None = None) -> Plan:
         """The first free port of ``ports`` (the planner's rule), or the all-taken error.
         The port chosen stays claimed in ``claims`` until the caller releases it."""
@@ -87,14 +87,14 @@ class StartPlanner:
         return Plan(spec, port=sel.port, skipped=skipped, tried=tried)
 
     def describe_skipped(self, skipped: Iterable[tuple[int, Availability]],
-                         starting: set[int] = frozenset()) -> list[text.Skipped]:  # type: ignore[assignment]
+                         starting: set[int] = frozenset()) -> list[Skipped]:  # type: ignore[assignment]
         skipped = list(skipped)
         snap = self._scanner.scan([p for p, _ in skipped]) if skipped else None
         out = []
         for port, availability in skipped:
             holders = snap.info(port).holders if snap else ()
             holder = holders[0] if holders else None
-            out.append(text.Skipped(port, holder, availability, starting=holder is None and port in starting))
+            out.append(Skipped(port, holder, availability, starting=holder is None and port in starting))
         return out
 
     def find_adoptable(self, spec: UnitSpec) -> tuple[int, int | None] | None:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 import psutil
 
+from ..kill import identity
 from ..platform.process_tree import (
     Job,
     Spawned,
@@ -27,7 +28,6 @@ from ..platform.process_tree import (
     reopen_job,
     stop_tree,
 )
-from . import records as state
 from .log_sink import RELAY_END_WAIT, settle, wait_relay_ended
 from .marker import CREATED_BEFORE_SLACK, find_marked
 from .records import ManagedRecord, StateStore
@@ -130,7 +130,7 @@ class UnitStopper:
             return False
         if not psutil.pid_exists(rec.pid):
             return True
-        return state.same_start(rec.pid, rec.create_time, rec.start_ticks)
+        return identity.is_same(identity.Identity(rec.pid, rec.create_time, rec.start_ticks))
 
     def clear_leftover(self, rec: ManagedRecord) -> None:
         """A record whose leader is gone: end what is left of its group, forget it."""

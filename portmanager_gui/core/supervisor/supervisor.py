@@ -22,6 +22,7 @@ from pathlib import Path
 
 import psutil
 
+from ..kill import identity
 from ..paths import Paths
 from ..platform import current_os
 from ..platform.file_lock import LockTimeout
@@ -39,7 +40,14 @@ from .restart_policy import RestartPolicy
 from .start_check import Scanner, Verdict, default_scanner
 from .start_plan import Plan, StartPlanner
 from .stopper import UnitStopper
-from .types import StartFailure, StartOutcome, StopFailure, StopOutcome, SupervisorEvent
+from .types import (
+    Skipped,
+    StartFailure,
+    StartOutcome,
+    StopFailure,
+    StopOutcome,
+    SupervisorEvent,
+)
 from .unit_spec import UnitSpec, default_names, expand, specs
 
 
@@ -199,7 +207,8 @@ class Supervisor:
             return StartOutcome(spec.unit, True, port, spec.preferred, adopted=True, warnings=(msg,))
         try:
             proc = psutil.Process(pid)
-            (ctime, ticks), argv = state.identity(pid), tuple(proc.cmdline())
+            now, argv = identity.current(pid), tuple(proc.cmdline())
+            ctime, ticks = now.create_time, now.ticks
             own_group = has_process_groups(self._os) and os.getpgid(pid) == pid and os.getpgid(pid) != os.getpgrp()
         except (psutil.Error, OSError):
             return StartOutcome(spec.unit, False, None, spec.preferred,
@@ -227,13 +236,13 @@ class Supervisor:
             if result.verification.verdict is not Verdict.LOST_RACE:
                 return self._failed(plan, result)
             holder = result.verification.foreign[0] if result.verification.foreign else None
-            lost = text.Skipped(plan.port, holder)
+            lost = Skipped(plan.port, holder)
             rest = [p for p in spec.candidates if p not in plan.tried]
             claimed = {plan.port}
             plan = self._planner.select(spec, rest, claimed, plan.skipped + [lost], plan.tried, claims)
             if plan.error:
                 self._emit("failed", spec.unit, None, plan.error)
-                return StartOutcome(spec.unit, False, None, spec.preferred, tuple((s.port, s.describe()) for s in plan.skipped),
+                return StartOutcome(spec.unit, False, None, spec.preferred, tuple(plan.skipped),
                                     error=plan.error, tried=plan.tried, failure=plan.failure)
 
     def _started(self, plan: Plan, result: LaunchResult) -> StartOutcome:
@@ -252,8 +261,8 @@ class Supervisor:
             rec = self._store.get(spec.unit)
             pid = rec.main_pid if rec is not None else pid
         self._emit("started", spec.unit, port, f"{spec.title} started on port {port} (pid {pid})")
-        return StartOutcome(spec.unit, True, port, spec.preferred, tuple((s.port, s.describe()) for s in plan.skipped),
-                            pid=pid, warnings=tuple(warnings), tried=plan.tried)
+        return StartOutcome(spec.unit, True, port, spec.preferred, tuple(plan.skipped),
+                            pid=pid, warnings=tuple(warnings), tried=plan.tried, title=spec.title)
 
     def _failed(self, plan: Plan, result: LaunchResult) -> StartOutcome:
         spec = plan.spec
@@ -280,13 +289,14 @@ class Supervisor:
         error = why + (f"\nLast lines of {self.log_path(spec.unit)}:\n" + "\n".join("  " + ln for ln in tail) if tail else "")
         self._emit("failed", spec.unit, plan.port, error)
         self._after_failure(spec, v.returncode)
-        return StartOutcome(spec.unit, False, None, spec.preferred, tuple((s.port, s.describe()) for s in plan.skipped),
+        return StartOutcome(spec.unit, False, None, spec.preferred, tuple(plan.skipped),
                             pid=result.pid, error=error, tried=plan.tried,
                             failure=StartFailure.TIMEOUT if v.verdict is Verdict.TIMEOUT else StartFailure.EXITED)
 
     # -- watching (up, the desktop app) -------------------------------------------------
-    def poll(self) -> None:
-        """Notice crashes, rotate big logs, run due restarts. Call it every second or so."""
+    def poll(self) -> list[StartOutcome]:
+        """Notice crashes, rotate big logs, run due restarts (their outcomes are returned).
+        Call it every second or so."""
         with self._lock:
             children = list(self._children.items())
             adopted = list(self._adopted)
@@ -332,6 +342,7 @@ class Supervisor:
             due = [u for u, t in self._pending.items() if t <= now]
             for unit in due:
                 del self._pending[unit]
+        restarted: list[StartOutcome] = []
         for unit in due:
             try:
                 spec = specs(self._registry, [unit], self._paths.allocations_file)[0]
@@ -339,7 +350,8 @@ class Supervisor:
                 continue  # no longer in the registry
             self._emit("restarting", unit, None, f"restarting {unit} now")
             with port_claims(self._paths, self._os) as claims:
-                self._execute(self._planner.plan(spec, set(), claims), claims)
+                restarted.append(self._execute(self._planner.plan(spec, set(), claims), claims))
+        return restarted
 
     def _crashed(self, unit: str, port: int | None, how: str, rc: int | None) -> None:
         tail = self.log_tail(unit, 10)

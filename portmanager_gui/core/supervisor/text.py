@@ -6,46 +6,38 @@ The seed document's own lines come first, word for word (``planner.fallback_warn
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from ..occupancy.snapshot import Holder
 from ..ports.probe import Availability
 from ..ports.selection import all_taken_lines, fallback_warning
+from .types import Skipped
 
 UNSEEN = "a process Port Manager cannot see"
 STARTING = "another Port Manager start, about to launch on it"
 
 
-@dataclass(frozen=True)
-class Skipped:
-    """A candidate port passed over, and why."""
+def short(s: Skipped) -> str:
+    """``nginx, pid 812`` -- for the CLI line."""
+    if s.availability is Availability.RESERVED:
+        return "reserved by the operating system"
+    if s.holder is None:
+        return STARTING if s.starting else UNSEEN
+    return f"{s.holder.name or '?'}, pid {s.holder.pid}"
 
-    port: int
-    holder: Holder | None = None
-    availability: Availability = Availability.IN_USE
-    starting: bool = False            # claimed by another start (``port_claims``), not yet held
 
-    def short(self) -> str:
-        """``nginx, pid 812`` -- for the CLI line."""
-        if self.availability is Availability.RESERVED:
-            return "reserved by the operating system"
-        if self.holder is None:
-            return STARTING if self.starting else UNSEEN
-        return f"{self.holder.name or '?'}, pid {self.holder.pid}"
 
-    def describe(self) -> str:
-        """``nginx (pid 812)`` -- for ``StartOutcome.fallback_from`` and events."""
-        if self.availability is Availability.RESERVED:
-            return "the operating system (reserved port)"
-        if self.holder is None:
-            return STARTING if self.starting else UNSEEN
-        return self.holder.describe()
+def describe(s: Skipped) -> str:
+    """``nginx (pid 812)`` -- for events."""
+    if s.availability is Availability.RESERVED:
+        return "the operating system (reserved port)"
+    if s.holder is None:
+        return STARTING if s.starting else UNSEEN
+    return s.holder.describe()
 
 
 def fallback_line(preferred: int, port: int, skipped: Iterable[Skipped]) -> str:
     """``Port 3791 is in use, using fallback port 3003 (3791 is held by nginx, pid 812)``."""
     held = "; ".join(
-        f"{s.port} is {s.short()}" if s.availability is Availability.RESERVED else f"{s.port} is held by {s.short()}"
+        f"{s.port} is {short(s)}" if s.availability is Availability.RESERVED else f"{s.port} is held by {short(s)}"
         for s in skipped)
     return f"{fallback_warning(preferred, port)} ({held})" if held else fallback_warning(preferred, port)
 
@@ -53,7 +45,7 @@ def fallback_line(preferred: int, port: int, skipped: Iterable[Skipped]) -> str:
 def fallback_event(preferred: int, port: int, skipped: Iterable[Skipped], title: str) -> str:
     """``Port 3791 is in use by nginx (pid 812); Model Router started on fallback port 3003``."""
     first = next((s for s in skipped if s.port == preferred), None)
-    by = f" by {first.describe()}" if first is not None else ""
+    by = f" by {describe(first)}" if first is not None else ""
     return f"Port {preferred} is in use{by}; {title} started on fallback port {port}"
 
 
@@ -61,7 +53,7 @@ def all_taken(ports: Iterable[int], skipped: Iterable[Skipped], unit: str) -> st
     """The document's error block, then who holds each port and what to do."""
     ports = list(ports)
     lines = all_taken_lines(ports)
-    held = [f"  {s.port}: {s.short() if s.availability is Availability.RESERVED else 'held by ' + s.short()}"
+    held = [f"  {s.port}: {short(s) if s.availability is Availability.RESERVED else 'held by ' + short(s)}"
             for s in skipped]
     if held:
         lines += [f"Who holds the ports of {unit}:", *held,

@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from ..occupancy.snapshot import Holder
+from ..ports.probe import Availability
+
 
 class EventKind(str, Enum):
     STARTING = "starting"
@@ -39,18 +42,29 @@ class StartFailure(str, Enum):
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """A candidate port passed over, and why (who held it, or reserved by the OS)."""
+
+    port: int
+    holder: Holder | None = None
+    availability: Availability = Availability.IN_USE
+    starting: bool = False            # claimed by another start (``port_claims``), not yet held
+
+
+@dataclass(frozen=True)
 class StartOutcome:
     unit: str                      # service name, or "pool/model" for a model server
     ok: bool
     port: int | None               # port actually used
     preferred: int | None
-    fallback_from: tuple[tuple[int, str], ...] = ()   # (skipped port, holder e.g. "nginx (pid 812)")
+    fallback_from: tuple[Skipped, ...] = ()   # the candidate ports passed over before ``port``
     adopted: bool = False
     pid: int | None = None
     error: str = ""                # user text when not ok (the all-taken block, a crash's log tail)
     warnings: tuple[str, ...] = () # user lines: fallback warning(s), the expose warning
     tried: tuple[int, ...] = ()
     failure: StartFailure | None = None   # set exactly when not ok
+    title: str = ""                # "Model Router": the unit's name for people (the unit when empty)
 
 
 class StopFailure(str, Enum):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import replace
 
 import psutil
@@ -12,6 +13,7 @@ from portmanager_gui.core.occupancy.backend import Endpoint
 from portmanager_gui.core.occupancy.process_info import describe, process_holder
 from portmanager_gui.core.occupancy.scan import OccupancyScanner
 from portmanager_gui.core.occupancy.snapshot import Holder, PortStatus, Protocol
+from portmanager_gui.core.platform.start_ticks import start_ticks
 from portmanager_gui.core.ports.probe import Availability
 from tests.helpers import free_port_pair, free_ports, is_root, wait_for
 
@@ -55,12 +57,25 @@ def test_reused_pid_is_refused_and_the_live_process_survives(listener, scanner):
     child = listener.listen("127.0.0.1")
     (confirmed,) = plan_kill(child.port, scanner).targets
     # Between the confirmation and the kill, the pid went to another process (another create time).
-    impostor = replace(confirmed, create_time=confirmed.create_time - 1.0)
+    impostor = replace(confirmed, create_time=confirmed.create_time - 1.0,
+                       start_ticks=None if confirmed.start_ticks is None else confirmed.start_ticks - 100)
     result = kill([impostor], port=child.port, scanner=scanner)
     assert result.killed == () and [r.reason for r in result.refused] == [Reason.PID_REUSED]
     assert "nothing was signalled" in result.refused[0].message
     assert not gone(child) and result.status is PortStatus.LISTENING
     assert [h.pid for h in result.still_holding] == [child.pid]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="exact start ticks come from /proc")
+def test_a_pid_reused_within_the_same_second_is_refused(listener, scanner):
+    child = listener.listen("127.0.0.1")
+    (confirmed,) = plan_kill(child.port, scanner).targets
+    assert confirmed.start_ticks == start_ticks(child.pid)
+    # Same create time to the second, but the kernel says it started 50 ticks later.
+    impostor = replace(confirmed, start_ticks=confirmed.start_ticks - 50)
+    result = kill([impostor], port=child.port, scanner=scanner)
+    assert result.killed == () and [r.reason for r in result.refused] == [Reason.PID_REUSED]
+    assert not gone(child)
 
 
 def test_a_connected_client_survives_and_is_never_a_target(listener, scanner):

@@ -57,7 +57,9 @@ def test_fallback_warning_names_the_holder_of_the_preferred_port(tmp_path, make_
     [out] = sup.start("router")
     assert out.ok and out.port == q and out.preferred == p
     assert out.warnings == (f"Port {p} is in use, using fallback port {q} ({p} is held by {name}, pid {holder.pid})",)
-    assert out.fallback_from == ((p, f"{name} (pid {holder.pid})"),)
+    [skipped] = out.fallback_from
+    assert (skipped.port, skipped.holder.pid, skipped.holder.name) == (p, holder.pid, name)
+    assert out.title == "Model Router"
     fallback = [e for e in events if e.kind == "fallback"]
     assert [e.message for e in fallback] == [
         f"Port {p} is in use by {name} (pid {holder.pid}); Model Router started on fallback port {q}"]
@@ -91,7 +93,7 @@ def test_a_process_sharing_the_port_through_so_reuseport_is_a_conflict(tmp_path,
     sup = make_supervisor(_router(tmp_path, [p, q], "--reuseport"), probe=lambda port: Availability.FREE)
     [out] = sup.start("router")
     assert out.ok and out.port == q, out
-    assert out.fallback_from[0][0] == p and f"pid {sharer.pid}" in out.fallback_from[0][1]
+    assert out.fallback_from[0].port == p and out.fallback_from[0].holder.pid == sharer.pid
     assert f"pid {sharer.pid}" in out.warnings[0]
     assert {c.pid for c in psutil.net_connections("tcp") if c.laddr and c.laddr.port == p
             and c.status == psutil.CONN_LISTEN} == {sharer.pid}  # our copy on p was stopped

@@ -16,12 +16,11 @@ from portmanager_gui.core.supervisor import logfiles
 from portmanager_gui.core.supervisor.records import ManagedRecord, StateStore
 from portmanager_gui.core.supervisor.start_check import ADDRESS_IN_USE
 from portmanager_gui.core.supervisor.text import (
-    Skipped,
     all_taken,
     fallback_event,
     fallback_line,
 )
-from portmanager_gui.core.supervisor.types import SupervisorEvent
+from portmanager_gui.core.supervisor.types import Skipped, SupervisorEvent
 from portmanager_gui.core.supervisor.unit_spec import (
     UnitSpec,
     argv_for,

@@ -143,6 +143,7 @@ def test_concurrent_starts_sharing_ports_through_so_reuseport_each_get_a_free_on
 
 def test_a_port_claimed_by_another_start_is_skipped_and_named_so(tmp_path, pm_home):
     from portmanager_gui.core.ports.probe import probe as real_probe
+    from portmanager_gui.core.supervisor import text
     from portmanager_gui.core.supervisor.port_claims import PortClaims
     from portmanager_gui.core.supervisor.start_plan import StartPlanner
     from portmanager_gui.core.supervisor.unit_spec import specs
@@ -153,7 +154,7 @@ def test_a_port_claimed_by_another_start_is_skipped_and_named_so(tmp_path, pm_ho
     assert other.claim(p)
     planner = StartPlanner(reg, StateStore(tmp_path / "s.json"), _NoHolders(), real_probe, lambda rec: None)
     plan = planner.plan(specs(reg, ["a"])[0], set(), mine)
-    assert plan.port == q and plan.skipped[0].describe() == "another Port Manager start, about to launch on it"
+    assert plan.port == q and text.describe(plan.skipped[0]) == "another Port Manager start, about to launch on it"
     assert not other.claim(q)          # the chosen port stays claimed until the launch is over
     mine.release_all()
     other.release_all()

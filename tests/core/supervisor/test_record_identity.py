@@ -1,7 +1,6 @@
 """A record names one process: a pid reused even within a second of the recorded start is not ours."""
 from __future__ import annotations
 
-import subprocess
 import sys
 
 import psutil
@@ -16,14 +15,6 @@ from portmanager_gui.core.supervisor.records import (
 from portmanager_gui.core.supervisor.stopper import UnitStopper
 
 LINUX = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="exact start ticks come from /proc")
-
-
-@pytest.fixture
-def child():
-    proc = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
-    yield proc
-    proc.stdin.close()
-    proc.wait(timeout=30)
 
 
 @LINUX

@@ -1,0 +1,103 @@
+"""The desktop app's sentences, made from typed values (the CLI has its own in ``cli/``).
+
+Nothing here reads text back: decisions are made on the kinds (``StartFailure``,
+``EventKind``, ``Operation``) before a sentence is made.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..core.occupancy.snapshot import Holder
+from ..core.supervisor.types import (
+    EventKind,
+    StartFailure,
+    StartOutcome,
+    SupervisorEvent,
+)
+from ..services.controller import Operation, RequestFailure
+
+UNSEEN = "a process that cannot be seen"
+
+_FAILURE_NOTES = {
+    StartFailure.NO_COMMAND: "no command in the registry",
+    StartFailure.ALL_TAKEN: "All preferred ports are in use!",
+    StartFailure.BLOCKED: "not started: another unit of the same start could not start",
+    StartFailure.CANCELLED: "the start was cancelled",
+    StartFailure.ENDED: "the copy to adopt ended",
+    StartFailure.EXITED: "failed to start",
+    StartFailure.TIMEOUT: "not running within its start_timeout",
+    StartFailure.BUSY: "another start of it was still running",
+}
+
+_REQUESTS = {
+    Operation.START: "start {target}",
+    Operation.RESTART: "restart {target}",
+    Operation.STOP: "stop {target}",
+    Operation.STOP_ALL: "stop everything Port Manager started",
+    Operation.STOP_OWNED: "stop what Port Manager started",
+    Operation.PLAN_KILL: "look up the holders of port {target}",
+    Operation.KILL: "kill the holder of port {target}",
+    Operation.STOP_CONTAINER: "stop container {target}",
+}
+
+
+def first_sentence(message: str) -> str:
+    """The first line that says something ("=====" rulers and an "ERROR:" tag skipped)."""
+    for line in message.splitlines():
+        text = line.strip().removeprefix("ERROR:").strip()
+        if any(c.isalnum() for c in text):
+            return text
+    return ""
+
+
+def holders_text(holders: Iterable[Holder], none: str = UNSEEN) -> str:
+    """``nginx (pid 812), caddy (pid 900)``."""
+    return ", ".join(h.describe() for h in holders) or none
+
+
+def start_failure_note(out: StartOutcome) -> str:
+    """The failed row's note: the all-taken headline, else the detail's first line."""
+    if out.failure is StartFailure.ALL_TAKEN:
+        return _FAILURE_NOTES[StartFailure.ALL_TAKEN]
+    return first_sentence(out.error) or _FAILURE_NOTES.get(out.failure, "failed to start")
+
+
+def start_failure_title(out: StartOutcome) -> str:
+    return f"{out.unit} failed to start"
+
+
+def start_failure_text(out: StartOutcome) -> str:
+    return out.error or f"{out.unit}: {start_failure_note(out)}"
+
+
+FALLBACK_TITLE = "Fallback port in use"
+
+
+def event_title(event: SupervisorEvent) -> str:
+    """``router crashed`` / ``router gave up``."""
+    return f"{event.unit} {event.kind.value.replace('_', ' ')}"
+
+
+def event_note(event: SupervisorEvent) -> str:
+    """A row's note for a crash or a restart given up."""
+    return first_sentence(event.message) or event.kind.value.replace("_", " ")
+
+
+def request_failed(failure: RequestFailure) -> str:
+    """``Could not start router: <the error>``."""
+    what = _REQUESTS[failure.operation].format(target=failure.target)
+    return f"Could not {what}: {failure.detail}"
+
+
+def killed_text(port: int, result) -> str:
+    """The status-bar line after a kill that freed the port."""
+    return f"Port {port} is free: stopped {holders_text(result.killed, 'nothing')}"
+
+
+def still_held_text(port: int, result) -> str:
+    """The banner after a kill that left the port held, with the refusals' reasons."""
+    why = "; ".join(r.message for r in result.refused)
+    return f"Port {port} is still held by {holders_text(result.still_holding)}. {why}".strip()
+
+
+EVENT_NOTIFIED = frozenset({EventKind.CRASHED, EventKind.GAVE_UP})
