@@ -26,28 +26,24 @@ from .core.kill import policy as processes
 from .core.occupancy.container_names import ContainerNames
 from .core.occupancy.listeners import Listener, listeners, new_service, service_name
 from .core.occupancy.scan import OccupancyScanner
-from .core.platform import autostart, current_os
+from .core.platform import current_os
 from .core.platform.display import DisplayProblem, DisplayTrouble, read_display_problem
 from .core.port_rows import Overall
 from .core.resources import bundle_dir, resource_path
 from .core.supervisor import logfiles
 from .core.supervisor import records as supervisor_records
-from .core.supervisor.supervisor import Supervisor
 from .services.controller import Controller
 from .services.facts_loader import FactsLoader
 from .services.interop_worker import InteropWorker
 from .services.log_follower import LogFollower
-from .services.quit_flow import QuitFlow
+from .services.quit_flow import QuitFlow, QuitState
 from .services.registry_store import RegistryStore
 from .services.scanner import Scanner
-from .single_instance import SingleInstance
 from .ui import dialogs, icons
 from .ui.all_ports_tab import AllPortsTab
-from .ui.autostart_text import blocker_text, location_text
 from .ui.interop_presenter import InteropAsks, InteropPresenter
 from .ui.main_window import MainWindow
 from .ui.presenter import Asks, Desktop, Presenter
-from .ui.settings_dialog import ask_settings
 from .ui.tray import Tray, TrayActions, reopen_shows_window
 
 TRAY_WAIT_MS = 5000      # at login the tray host may start after us
@@ -116,7 +112,7 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
     occupancy = OccupancyScanner()
     kill_scanner = OccupancyScanner()   # its own: a kill runs on another thread than the scans
     cancel = threading.Event()          # set by Quit: a start in progress is abandoned
-    controller = Controller(lambda reg, on_event: Supervisor(reg, paths, on_event=on_event, cancel=cancel),
+    controller = Controller(lambda reg, on_event: _supervisor(reg, paths, on_event, cancel),
                             plan_kill=lambda port: processes.plan_kill(port, kill_scanner),
                             kill=lambda plan: processes.kill(plan, scanner=kill_scanner))
     containers = ContainerNames()       # asks Docker only when docker-proxy holds a port
@@ -130,7 +126,7 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
     desktop = desktop or Desktop(open_url=lambda url: QDesktopServices.openUrl(QUrl(url)),
                                  copy=lambda url: clipboard.setText(url))
     asks = asks or Asks(confirm=lambda t, x: dialogs.ask_yes_no(window, t, x, "Yes", "No"),
-                        kill=dialogs.ask_kill, all_taken=dialogs.ask_all_taken, settings=ask_settings)
+                        kill=dialogs.ask_kill, all_taken=dialogs.ask_all_taken, settings=_ask_settings)
     use_tray = not args.no_tray and not args.smoke
     tray = None
     if use_tray:
@@ -156,6 +152,21 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
     window.quit_requested.connect(lambda: quit_app(parts))
     _build_all_ports(parts, settings.refresh_ms)
     return parts
+
+
+def _supervisor(registry, paths: core_paths.Paths, on_event, cancel: threading.Event):
+    """The supervisor, imported at the first start or stop: the launch, stop and process-tree
+    code is not needed to paint the first snapshot (issue 16: paint first)."""
+    from .core.supervisor.supervisor import Supervisor
+
+    return Supervisor(registry, paths, on_event=on_event, cancel=cancel)
+
+
+def _ask_settings(parent, settings: core_settings.Settings) -> core_settings.Settings | None:
+    # the dialog's module, when it is first opened
+    from .ui.settings_dialog import ask_settings
+
+    return ask_settings(parent, settings)
 
 
 def _on_quitting(parts: Parts) -> None:
@@ -220,6 +231,8 @@ def _apply_settings(parts: Parts, settings: core_settings.Settings) -> None:
 
 
 def _sync_autostart(parts: Parts, settings: core_settings.Settings) -> None:
+    from .core.platform import autostart
+
     try:
         if settings.start_at_login or autostart.is_enabled(autostart.current_entry()):
             autostart.set_enabled(settings.start_at_login)
@@ -229,8 +242,10 @@ def _sync_autostart(parts: Parts, settings: core_settings.Settings) -> None:
         parts.presenter.notify("Start at login", str(exc), critical=True)
 
 
-def _start_at_login_off(parts: Parts, blocker: autostart.Blocker) -> None:
-    """The switch shows what will happen at the next login: off."""
+def _start_at_login_off(parts: Parts, blocker) -> None:
+    """The switch shows what will happen at the next login: off (``blocker``: an autostart.Blocker)."""
+    from .ui.autostart_text import blocker_text
+
     settings = dataclasses.replace(parts.presenter.settings, start_at_login=False)
     parts.presenter.settings = settings
     core_settings.save(settings, parts.paths.settings_file)
@@ -240,6 +255,9 @@ def _start_at_login_off(parts: Parts, blocker: autostart.Blocker) -> None:
 def _check_autostart_at_start(parts: Parts) -> None:
     """Rewritten at each start so the entry follows the app when it was moved -- unless it
     was switched off in Task Manager since, or this copy runs from a place that will be gone."""
+    from .core.platform import autostart
+    from .ui.autostart_text import location_text
+
     problem = autostart.current_problem()
     try:
         blocker = autostart.keep_in_step(parts.presenter.settings.start_at_login)
@@ -253,13 +271,33 @@ def _check_autostart_at_start(parts: Parts) -> None:
 
 
 def start(parts: Parts) -> None:
-    _check_autostart_at_start(parts)
+    """Paint first, then the rest: the registry is loaded and scanned at once; the OS facts,
+    linked files, machine-wide scan, crash watch and start-at-login check begin once the first
+    snapshot is on screen -- or the registry failed to load, or the scan failed (issue 16)."""
+    begun: list[bool] = []
+
+    def rest(*_: object) -> None:
+        if begun or parts.quit is not None and parts.quit.state is not QuitState.RUNNING:
+            return
+        begun.append(True)
+        for signal_, slot in connections:
+            signal_.disconnect(slot)
+        QTimer.singleShot(0, parts.window, lambda: _start_rest(parts))   # after the paint just asked for
+
+    connections = [(parts.presenter.rows_changed, lambda _rows: rest() if parts.presenter.snapshot else None),
+                   (parts.store.load_failed, rest), (parts.scanner.scan_failed, rest)]
+    for signal_, slot in connections:
+        signal_.connect(slot)
     parts.store.load()
+    parts.scanner.start()
+
+
+def _start_rest(parts: Parts) -> None:
+    _check_autostart_at_start(parts)
     if parts.facts is not None:
         parts.facts.start()
     if parts.interop is not None:
         parts.interop.start()
-    parts.scanner.start()
     if parts.all_scanner is not None:
         parts.all_scanner.start()
     parts.controller.start_watching()
@@ -379,6 +417,8 @@ def main(argv: list[str] | None = None) -> int:
     paths = core_paths.resolve().ensure()
     single = None
     if not args.smoke:
+        from .single_instance import SingleInstance  # QtNetwork: not for --smoke
+
         single = SingleInstance(paths.state_dir / "gui.lock")
         if not single.acquire():
             return 0 if single.notify_first(_allow_foreground()) else _already_running(paths)

@@ -13,8 +13,6 @@ Nothing here runs on the GUI thread: callers use the background worker.
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -88,6 +86,10 @@ def fetch_running(port: int, host: str = "127.0.0.1", timeout: float = 2.0) -> t
     """``GET http://host:port/running`` on loopback; None when nothing answers it as llama-swap does."""
     if host not in ("127.0.0.1", "::1", "localhost"):
         raise ValueError("the running-models API is only read on loopback")
+    # here: the desktop app's rows use this module, and urllib pulls in http, email and ssl
+    import urllib.error
+    import urllib.request
+
     url = f"http://{'[::1]' if host == '::1' else host}:{port}/running"
     try:
         with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - loopback http only

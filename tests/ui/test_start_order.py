@@ -1,0 +1,49 @@
+"""Paint first, then the rest (issue 16): ``app.start`` loads and scans the registry at once;
+the OS facts, linked files, machine-wide scan and crash watch begin only once the first
+snapshot is on screen -- or once the registry failed to load (nothing to paint then)."""
+from __future__ import annotations
+
+from portmanager_gui import app as gui_app
+from tests.helpers import free_ports
+from tests.ui.desk import Answers, build, close, router_registry
+
+
+def _record_rest(parts: gui_app.Parts, log: list[str]) -> None:
+    """Each deferred part writes its name into ``log`` when it is started."""
+    def wrap(obj, method: str, name: str) -> None:
+        original = getattr(obj, method)
+        setattr(obj, method, lambda: (log.append(name), original()))
+    wrap(parts.facts, "start", "facts")
+    wrap(parts.interop, "start", "links")
+    wrap(parts.all_scanner, "start", "machine-wide scan")
+    wrap(parts.controller, "start_watching", "crash watch")
+
+
+def test_the_first_snapshot_is_painted_before_the_rest_starts(qtbot, qapp, tmp_path):
+    parts = build(qapp, router_registry(tmp_path / "registry.yaml", free_ports(2)), Answers())
+    log: list[str] = []
+    _record_rest(parts, log)
+    parts.presenter.rows_changed.connect(
+        lambda rows: log.append("painted") if parts.presenter.snapshot is not None and "painted" not in log else None)
+    try:
+        gui_app.start(parts)
+        assert log == []                           # only the registry and its scan so far
+        qtbot.waitUntil(lambda: len(log) == 5, timeout=30000)
+        assert log[0] == "painted"
+        assert sorted(log[1:]) == ["crash watch", "facts", "links", "machine-wide scan"]
+    finally:
+        close(parts)
+
+
+def test_a_registry_that_does_not_load_still_starts_the_rest(qtbot, qapp, tmp_path):
+    path = tmp_path / "registry.yaml"
+    path.write_text("version: 1\nservices:\n  router:\n    ports: [08100]\n", encoding="utf-8")
+    parts = build(qapp, path, Answers())
+    log: list[str] = []
+    _record_rest(parts, log)
+    try:
+        gui_app.start(parts)
+        qtbot.waitUntil(lambda: len(log) == 4, timeout=30000)
+        assert parts.presenter.snapshot is None and not parts.window.banner.isHidden()
+    finally:
+        close(parts)
