@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSocketNotifier, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
@@ -22,9 +23,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from .core import paths as core_paths
 from .core import settings as core_settings
-from .core.kill import policy as processes
 from .core.occupancy.container_names import ContainerNames
-from .core.occupancy.listeners import Listener, listeners, new_service, service_name
 from .core.occupancy.scan import OccupancyScanner
 from .core.platform import current_os
 from .core.platform.display import DisplayProblem, DisplayTrouble, read_display_problem
@@ -33,18 +32,20 @@ from .core.resources import bundle_dir, resource_path
 from .core.supervisor import logfiles
 from .core.supervisor import records as supervisor_records
 from .services.controller import Controller
-from .services.facts_loader import FactsLoader
-from .services.interop_worker import InteropWorker
 from .services.log_follower import LogFollower
 from .services.quit_flow import QuitFlow, QuitState
 from .services.registry_store import RegistryStore
 from .services.scanner import Scanner
 from .ui import dialogs, icons
-from .ui.all_ports_tab import AllPortsTab
-from .ui.interop_presenter import InteropAsks, InteropPresenter
 from .ui.main_window import MainWindow
 from .ui.presenter import Asks, Desktop, Presenter
 from .ui.tray import Tray, TrayActions, reopen_shows_window
+
+if TYPE_CHECKING:   # built after the first paint (build_rest): imported there
+    from .core.occupancy.listeners import Listener
+    from .services.facts_loader import FactsLoader
+    from .ui.all_ports_tab import AllPortsTab
+    from .ui.interop_presenter import InteropAsks, InteropPresenter
 
 TRAY_WAIT_MS = 5000      # at login the tray host may start after us
 
@@ -66,6 +67,8 @@ class Parts:
     quit: QuitFlow | None = None
     all_scanner: Scanner | None = None      # every listener of the machine (All ports, tray)
     all_ports: AllPortsTab | None = None
+    interop_asks: InteropAsks | None = None
+    rest_built: bool = False                # build_rest ran (facts, linked files, All ports)
 
 
 def load_tray_icons(os_name: str) -> dict[Overall, QIcon]:
@@ -99,11 +102,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, *,
           asks: Asks | None = None, desktop: Desktop | None = None,
-          interop_asks: InteropAsks | None = None, exit_app: Callable[[int], None] | None = None) -> Parts:
+          interop_asks: InteropAsks | None = None, exit_app: Callable[[int], None] | None = None,
+          paint_first: bool = False) -> Parts:
     """Every object of the app, wired; nothing started yet.
 
     ``asks``, ``interop_asks`` and ``desktop`` replace the modal questions and the
-    browser/clipboard, ``exit_app`` leaving the event loop (tests).
+    browser/clipboard, ``exit_app`` leaving the event loop (tests). With ``paint_first``
+    (``main``), what the first painted snapshot does not need -- the OS facts, linked files
+    and the All ports tab -- is left to ``build_rest``, which ``start`` runs after that paint.
     """
     settings = core_settings.load(paths.settings_file)
     explicit = bool(args.registry)
@@ -113,15 +119,13 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
     kill_scanner = OccupancyScanner()   # its own: a kill runs on another thread than the scans
     cancel = threading.Event()          # set by Quit: a start in progress is abandoned
     controller = Controller(lambda reg, on_event: _supervisor(reg, paths, on_event, cancel),
-                            plan_kill=lambda port: processes.plan_kill(port, kill_scanner),
-                            kill=lambda plan: processes.kill(plan, scanner=kill_scanner))
+                            plan_kill=lambda port: _kill_policy().plan_kill(port, kill_scanner),
+                            kill=lambda plan: _kill_policy().kill(plan, scanner=kill_scanner))
     containers = ContainerNames()       # asks Docker only when docker-proxy holds a port
     scanner = Scanner(lambda ports: containers(occupancy.scan(ports)), records=supervisor_records.store_for(paths).records,
                       interval_ms=settings.refresh_ms)
     window = MainWindow(confirm=lambda title, text: dialogs.ask_yes_no(window, title, text, "Yes", "No"))
-    parts = Parts(app, paths, store, scanner, controller, window, None)  # type: ignore[arg-type]
-    parts.facts = FactsLoader(parent=window)
-    parts.facts.loaded.connect(window.set_facts)
+    parts = Parts(app, paths, store, scanner, controller, window, None, interop_asks=interop_asks)  # type: ignore[arg-type]
     clipboard = QGuiApplication.clipboard()
     desktop = desktop or Desktop(open_url=lambda url: QDesktopServices.openUrl(QUrl(url)),
                                  copy=lambda url: clipboard.setText(url))
@@ -143,15 +147,38 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
     parts.presenter = Presenter(window, tray, scanner, controller, store, settings=settings, asks=asks,
                                 desktop=desktop, logs=logs)
     parts.presenter.settings_changed.connect(lambda s: _apply_settings(parts, s))
-    parts.interop = InteropPresenter(window, store, InteropWorker(paths, parent=window), scanner,
-                                     parts.presenter.restart, asks=interop_asks)
     parts.quit = QuitFlow(controller, exit_app or app.exit, lambda: parts.presenter.settings.stop_on_quit,
                           cancel, parent=window)
     parts.quit.quitting.connect(lambda: _on_quitting(parts))
     app.installEventFilter(parts.quit)  # macOS Quit, logout, QApplication.quit(): the same flow
     window.quit_requested.connect(lambda: quit_app(parts))
-    _build_all_ports(parts, settings.refresh_ms)
+    if not paint_first:
+        build_rest(parts)
     return parts
+
+
+def build_rest(parts: Parts) -> None:
+    """The parts the first painted snapshot does not need: OS facts, linked files, All ports."""
+    from .services.facts_loader import FactsLoader
+    from .services.interop_worker import InteropWorker
+    from .ui.interop_presenter import InteropPresenter
+
+    if parts.rest_built:
+        return
+    parts.rest_built = True
+    window = parts.window
+    parts.facts = FactsLoader(parent=window)
+    parts.facts.loaded.connect(window.set_facts)
+    parts.interop = InteropPresenter(window, parts.store, InteropWorker(parts.paths, parent=window), parts.scanner,
+                                     parts.presenter.restart, asks=parts.interop_asks)
+    _build_all_ports(parts, parts.presenter.settings.refresh_ms)
+
+
+def _kill_policy():
+    """The kill safety check, imported at the first kill (not needed to paint)."""
+    from .core.kill import policy
+
+    return policy
 
 
 def _supervisor(registry, paths: core_paths.Paths, on_event, cancel: threading.Event):
@@ -178,6 +205,10 @@ def _on_quitting(parts: Parts) -> None:
 
 def _build_all_ports(parts: Parts, interval_ms: int) -> None:
     """The All ports tab and the tray's "Other ports": one machine-wide scan on its own worker."""
+    from .core.occupancy.listeners import listeners
+    from .ui.all_ports_tab import AllPortsTab
+
+    processes = _kill_policy()
     os_name = current_os()
     me_user = processes.Me.current().username
     everything = OccupancyScanner()
@@ -212,6 +243,8 @@ def _build_all_ports(parts: Parts, interval_ms: int) -> None:
 def add_to_registry(parts: Parts, listener: Listener) -> None:
     """A new service with the listener's port (and its command line, when the user says so),
     saved through the normal save path."""
+    from .core.occupancy.listeners import new_service, service_name
+
     reg = parts.presenter.registry
     if reg is None:
         parts.presenter.notify("Add to registry", "The registry is not loaded; fix it first.", critical=True)
@@ -293,6 +326,7 @@ def start(parts: Parts) -> None:
 
 
 def _start_rest(parts: Parts) -> None:
+    build_rest(parts)
     _check_autostart_at_start(parts)
     if parts.facts is not None:
         parts.facts.start()
@@ -424,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0 if single.notify_first(_allow_foreground()) else _already_running(paths)
     if not args.registry and not paths.registry_file.exists():
         args.show = True      # first run: show the window, not only a new icon in the tray
-    parts = build(app, args, paths)
+    parts = build(app, args, paths, paint_first=True)
     notifier = _install_signal_handlers(app, lambda: quit_app(parts))
     app.aboutToQuit.connect(lambda: shutdown(parts))
     if single is not None:

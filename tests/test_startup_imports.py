@@ -13,6 +13,11 @@ NOT_BEFORE_FIRST_PAINT = (
     "portmanager_gui.core.supervisor.launch",
     "portmanager_gui.core.platform.autostart",      # checked after the first paint
     "portmanager_gui.ui.settings_dialog",           # when the dialog is first opened
+    "portmanager_gui.core.kill.policy",             # at the first kill
+    "portmanager_gui.ui.all_ports_tab",             # built after the first paint (build_rest)
+    "portmanager_gui.ui.interop_presenter",
+    "portmanager_gui.services.interop_worker",
+    "portmanager_gui.services.facts_loader",
     "portmanager_gui.single_instance",              # a real launch only (not --smoke)
     "PySide6.QtNetwork",
     "urllib.request",                               # llama-swap's /running: pulls in http, email, ssl

@@ -47,3 +47,22 @@ def test_a_registry_that_does_not_load_still_starts_the_rest(qtbot, qapp, tmp_pa
         assert parts.presenter.snapshot is None and not parts.window.banner.isHidden()
     finally:
         close(parts)
+
+
+def test_main_builds_the_all_ports_tab_linked_files_and_facts_after_the_first_paint(qtbot, qapp, tmp_path):
+    from portmanager_gui.core import paths as core_paths
+
+    registry = router_registry(tmp_path / "registry.yaml", free_ports(2))
+    parts = gui_app.build(qapp, gui_app.parse_args(["--registry", str(registry), "--no-tray"]),
+                          core_paths.resolve().ensure(), asks=Answers().asks(), desktop=Answers().desktop(),
+                          exit_app=lambda _code: None, paint_first=True)
+    try:
+        assert parts.all_ports is None and parts.interop is None and parts.facts is None
+        assert parts.window.tabs.count() == 3                   # Ports, Services, Groups
+        gui_app.start(parts)
+        qtbot.waitUntil(lambda: parts.all_ports is not None, timeout=30000)
+        assert parts.presenter.snapshot is not None             # painted first
+        assert parts.window.tabs.indexOf(parts.all_ports) == 3
+        qtbot.waitUntil(lambda: parts.all_ports.model.rowCount() > 0, timeout=30000)
+    finally:
+        close(parts)
