@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import linecache
 import logging
 import signal
 import socket
@@ -178,6 +179,7 @@ def _kill_policy():
     """The kill safety check, imported at the first kill (not needed to paint)."""
     from .core.kill import policy
 
+    drop_source_cache()
     return policy
 
 
@@ -186,6 +188,7 @@ def _supervisor(registry, paths: core_paths.Paths, on_event, cancel: threading.E
     code is not needed to paint the first snapshot (issue 16: paint first)."""
     from .core.supervisor.supervisor import Supervisor
 
+    drop_source_cache()
     return Supervisor(registry, paths, on_event=on_event, cancel=cancel)
 
 
@@ -193,6 +196,7 @@ def _ask_settings(parent, settings: core_settings.Settings) -> core_settings.Set
     # the dialog's module, when it is first opened
     from .ui.settings_dialog import ask_settings
 
+    drop_source_cache()
     return ask_settings(parent, settings)
 
 
@@ -335,6 +339,18 @@ def _start_rest(parts: Parts) -> None:
     if parts.all_scanner is not None:
         parts.all_scanner.start()
     parts.controller.start_watching()
+    drop_source_cache()
+
+
+def drop_source_cache() -> None:
+    """Forget the source lines PySide6's import hook read, after a batch of imports.
+
+    PySide6 replaces ``__import__`` and, to support ``from __feature__ import ...``, reads the
+    source of every module imported after it (``inspect.getsource``, looking for "PySide6"),
+    through ``linecache``, which keeps every line for good: about 7 MB for the modules of this
+    app, which a bare PySide6 app never imports. A traceback reads the files again when needed.
+    """
+    linecache.clearcache()
 
 
 def quit_app(parts: Parts) -> None:
@@ -436,6 +452,7 @@ def _smoke(parts: Parts) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    drop_source_cache()       # what importing this module read
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if QApplication.instance() is None:
         bundle = bundle_dir()
@@ -459,6 +476,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.registry and not paths.registry_file.exists():
         args.show = True      # first run: show the window, not only a new icon in the tray
     parts = build(app, args, paths, paint_first=True)
+    drop_source_cache()
     notifier = _install_signal_handlers(app, lambda: quit_app(parts))
     app.aboutToQuit.connect(lambda: shutdown(parts))
     if single is not None:

@@ -3,6 +3,8 @@ the OS facts, linked files, machine-wide scan and crash watch begin only once th
 snapshot is on screen -- or once the registry failed to load (nothing to paint then)."""
 from __future__ import annotations
 
+import linecache
+
 from portmanager_gui import app as gui_app
 from tests.helpers import free_ports
 from tests.ui.desk import Answers, build, close, router_registry
@@ -44,7 +46,7 @@ def test_a_registry_that_does_not_load_still_starts_the_rest(qtbot, qapp, tmp_pa
     try:
         gui_app.start(parts)
         qtbot.waitUntil(lambda: len(log) == 4, timeout=30000)
-        assert parts.presenter.snapshot is None and not parts.window.banner.isHidden()
+        assert parts.presenter.registry is None and not parts.window.banner.isHidden()
     finally:
         close(parts)
 
@@ -64,5 +66,21 @@ def test_main_builds_the_all_ports_tab_linked_files_and_facts_after_the_first_pa
         assert parts.presenter.snapshot is not None             # painted first
         assert parts.window.tabs.indexOf(parts.all_ports) == 3
         qtbot.waitUntil(lambda: parts.all_ports.model.rowCount() > 0, timeout=30000)
+    finally:
+        close(parts)
+
+
+def test_the_source_lines_pysides_import_hook_read_are_dropped_once_started(qtbot, qapp, tmp_path):
+    """PySide6's import hook reads every later module's source through linecache, which keeps it
+    (about 7 MB for this app); the app drops it once the rest has started."""
+    linecache.getlines(gui_app.__file__)             # as the hook leaves it after an import
+    assert gui_app.__file__ in linecache.cache
+    parts = build(qapp, router_registry(tmp_path / "registry.yaml", free_ports(2)), Answers())
+    log: list[str] = []
+    _record_rest(parts, log)
+    try:
+        gui_app.start(parts)
+        qtbot.waitUntil(lambda: len(log) == 4, timeout=30000)
+        qtbot.waitUntil(lambda: not [f for f in linecache.cache if "portmanager_gui" in f], timeout=5000)
     finally:
         close(parts)
