@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import linecache
 import logging
 import signal
 import socket
@@ -15,6 +16,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSocketNotifier, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
@@ -23,9 +25,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 from .core import paths as core_paths
 from .core import settings as core_settings
 from .core.interop import docker
-from .core.kill import policy as processes
 from .core.occupancy.container_names import ContainerNames
-from .core.occupancy.listener_groups import ListenerFeed
 from .core.occupancy.scan import OccupancyScanner
 from .core.platform import current_os, notify
 from .core.platform.desktop import foreground_handoff
@@ -34,27 +34,26 @@ from .core.port_rows import Overall
 from .core.resources import bundle_dir, resource_path
 from .core.supervisor import logfiles
 from .core.supervisor import records as supervisor_records
-from .core.supervisor.supervisor import Supervisor
 from .services.controller import Controller
-from .services.facts_loader import FactsLoader
-from .services.interop_worker import InteropWorker
-from .services.live_models import LiveModels
 from .services.log_follower import LogFollower
 from .services.notifier import ScriptNotifier
-from .services.quit_flow import QuitFlow
+from .services.quit_flow import QuitFlow, QuitState
 from .services.registry_store import RegistryStore
 from .services.scanner import Scanner
 from .services.settings_keeper import SettingsKeeper, SettingsOutcome
-from .single_instance import SingleInstance
 from .ui import dialogs, icons
-from .ui.all_ports_presenter import AllPortsHooks, AllPortsPresenter
-from .ui.all_ports_tab import AllPortsTab
 from .ui.autostart_text import blocker_text, location_text
-from .ui.interop_presenter import InteropAsks, InteropPresenter
 from .ui.main_window import MainWindow
 from .ui.presenter import Asks, Desktop, Presenter
-from .ui.settings_dialog import ask_settings
 from .ui.tray import Tray, TrayActions, reopen_shows_window
+
+if TYPE_CHECKING:   # built after the first paint (build_rest): imported there
+    from .core.occupancy.listener_groups import ListenerFeed
+    from .services.facts_loader import FactsLoader
+    from .services.live_models import LiveModels
+    from .ui.all_ports_presenter import AllPortsPresenter
+    from .ui.all_ports_tab import AllPortsTab
+    from .ui.interop_presenter import InteropAsks, InteropPresenter
 
 TRAY_WAIT_MS = 5000      # at login the tray host may start after us
 
@@ -81,6 +80,8 @@ class Parts:
     all_feed: ListenerFeed | None = None
     settings_keeper: SettingsKeeper | None = None
     occupancy: list[OccupancyScanner] = dataclasses.field(default_factory=list)   # closed at shutdown
+    interop_asks: InteropAsks | None = None
+    rest_built: bool = False                # build_rest ran (facts, linked files, All ports)
 
 
 def load_tray_icons(os_name: str) -> dict[Overall, QIcon]:
@@ -114,11 +115,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, *,
           asks: Asks | None = None, desktop: Desktop | None = None,
-          interop_asks: InteropAsks | None = None, exit_app: Callable[[int], None] | None = None) -> Parts:
+          interop_asks: InteropAsks | None = None, exit_app: Callable[[int], None] | None = None,
+          paint_first: bool = False) -> Parts:
     """Every object of the app, wired; nothing started yet.
 
     ``asks``, ``interop_asks`` and ``desktop`` replace the modal questions and the
-    browser/clipboard, ``exit_app`` leaving the event loop (tests).
+    browser/clipboard, ``exit_app`` leaving the event loop (tests). With ``paint_first``
+    (``main``), what the first painted snapshot does not need -- the OS facts, linked files
+    and the All ports tab -- is left to ``build_rest``, which ``start`` runs after that paint.
     """
     settings = core_settings.load(paths.settings_file)
     explicit = bool(args.registry)
@@ -127,23 +131,21 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
     occupancy = OccupancyScanner()
     kill_scanner = OccupancyScanner()   # its own: a kill runs on another thread than the scans
     cancel = threading.Event()          # set by Quit: a start in progress is abandoned
-    controller = Controller(lambda reg, on_event: Supervisor(reg, paths, on_event=on_event, cancel=cancel),
-                            plan_kill=lambda port: processes.plan_kill(port, kill_scanner),
-                            kill=lambda plan: processes.kill(plan, scanner=kill_scanner),
+    controller = Controller(lambda reg, on_event: _supervisor(reg, paths, on_event, cancel),
+                            plan_kill=lambda port: _kill_policy().plan_kill(port, kill_scanner),
+                            kill=lambda plan: _kill_policy().kill(plan, scanner=kill_scanner),
                             stop_container=lambda runtime, name: docker.stop_container(name, runtime=runtime))
     containers = ContainerNames()       # asks Docker only when docker-proxy holds a port
     scanner = Scanner(lambda ports: containers(occupancy.scan(ports)), records=supervisor_records.store_for(paths).records,
                       interval_ms=settings.refresh_ms)
     window = MainWindow(confirm=lambda title, text: dialogs.ask_yes_no(window, title, text, "Yes", "No"))
-    parts = Parts(app, paths, store, scanner, controller, window, None)  # type: ignore[arg-type]
+    parts = Parts(app, paths, store, scanner, controller, window, None, interop_asks=interop_asks)  # type: ignore[arg-type]
     parts.occupancy += [occupancy, kill_scanner]
-    parts.facts = FactsLoader(parent=window)
-    parts.facts.loaded.connect(window.set_facts)
     clipboard = QGuiApplication.clipboard()
     desktop = desktop or Desktop(open_url=lambda url: QDesktopServices.openUrl(QUrl(url)),
                                  copy=lambda url: clipboard.setText(url))
     asks = asks or Asks(confirm=lambda t, x: dialogs.ask_yes_no(window, t, x, "Yes", "No"),
-                        kill=dialogs.ask_kill, all_taken=dialogs.ask_all_taken, settings=ask_settings)
+                        kill=dialogs.ask_kill, all_taken=dialogs.ask_all_taken, settings=_ask_settings)
     use_tray = not args.no_tray and not args.smoke
     tray = None
     if use_tray:
@@ -164,16 +166,61 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
     parts.settings_keeper.done.connect(lambda outcome: _on_settings_outcome(parts, outcome))
     parts.settings_keeper.failed.connect(
         lambda message: parts.presenter.notify("Settings", f"Settings not saved: {message}", critical=True))
-    parts.interop = InteropPresenter(window, store, InteropWorker(paths, parent=window), scanner,
-                                     parts.presenter.restart, asks=interop_asks)
     parts.quit = QuitFlow(controller, exit_app or app.exit, lambda: parts.presenter.settings.stop_on_quit,
                           cancel, parent=window)
     parts.quit.quitting.connect(lambda: _on_quitting(parts))
     app.installEventFilter(parts.quit)  # macOS Quit, logout, QApplication.quit(): the same flow
     app.aboutToQuit.connect(parts.quit.session_ending)   # Windows' end of session: no Quit event first
     window.quit_requested.connect(lambda: quit_app(parts))
-    _build_all_ports(parts, settings.refresh_ms)
+    if not paint_first:
+        build_rest(parts)
     return parts
+
+
+def build_rest(parts: Parts) -> None:
+    """The parts the first painted snapshot does not need: OS facts, linked files, All ports."""
+    from .services.facts_loader import FactsLoader
+    from .services.interop_worker import InteropWorker
+    from .ui.interop_presenter import InteropPresenter
+
+    if parts.rest_built:
+        return
+    parts.rest_built = True
+    window = parts.window
+    parts.facts = FactsLoader(parent=window)
+    parts.facts.loaded.connect(window.set_facts)
+    parts.interop = InteropPresenter(window, parts.store, InteropWorker(parts.paths, parent=window), parts.scanner,
+                                     parts.presenter.restart, asks=parts.interop_asks)
+    _build_all_ports(parts, parts.presenter.settings.refresh_ms)
+    registry = parts.store.registry
+    if registry is not None:           # loaded before the rest was built: what they missed
+        parts.interop.registry = registry
+        _watch_models(parts, registry)
+
+
+def _kill_policy():
+    """The kill safety check, imported at the first kill (not needed to paint)."""
+    from .core.kill import policy
+
+    drop_source_cache()
+    return policy
+
+
+def _supervisor(registry, paths: core_paths.Paths, on_event, cancel: threading.Event):
+    """The supervisor, imported at the first start or stop: the launch, stop and process-tree
+    code is not needed to paint the first snapshot (issue 16: paint first)."""
+    from .core.supervisor.supervisor import Supervisor
+
+    drop_source_cache()
+    return Supervisor(registry, paths, on_event=on_event, cancel=cancel)
+
+
+def _ask_settings(parent, settings: core_settings.Settings) -> core_settings.Settings | None:
+    # the dialog's module, when it is first opened
+    from .ui.settings_dialog import ask_settings
+
+    drop_source_cache()
+    return ask_settings(parent, settings)
 
 
 def _notifier():
@@ -192,7 +239,11 @@ def _on_quitting(parts: Parts) -> None:
 def _build_all_ports(parts: Parts, interval_ms: int) -> None:
     """The All ports tab and the tray's "Other ports": one machine-wide scan on its own worker,
     run while the tab is shown or the tray menu opens (``AllPortsPresenter``)."""
-    me_user = processes.Me.current().username
+    from .core.occupancy.listener_groups import ListenerFeed
+    from .ui.all_ports_presenter import AllPortsHooks, AllPortsPresenter
+    from .ui.all_ports_tab import AllPortsTab
+
+    me_user = _kill_policy().Me.current().username
     everything = OccupancyScanner()
     parts.occupancy.append(everything)
     containers = ContainerNames()       # asks a container runtime only when its forwarder holds a port
@@ -213,16 +264,23 @@ def _build_all_ports(parts: Parts, interval_ms: int) -> None:
 
 def _build_live(parts: Parts) -> None:
     """Each machine-wide scan also says where a running llama-swap/ClaraCore has its models."""
+    from .services.live_models import LiveModels
+
     parts.live = LiveModels(parent=parts.window)
     assert parts.all_scanner is not None and parts.interop is not None
     parts.all_scanner.snapshot_changed.connect(
         lambda update: parts.live.check(parts.presenter.registry, update.listeners))
     parts.live.reported.connect(parts.interop.show_live)
     if parts.all_presenter is not None:
-        parts.store.registry_changed.connect(
-            lambda reg: parts.all_presenter.watch_models(any(g.numbered_by for g in reg.pools())))
+        parts.store.registry_changed.connect(lambda reg: _watch_models(parts, reg))
     parts.interop.live_notes_changed.connect(parts.presenter.set_live_notes)
     parts.interop.live_warned.connect(lambda title, text: parts.presenter.notify(title, text))
+
+
+def _watch_models(parts: Parts, registry) -> None:
+    """A registry with a pool llama-swap/ClaraCore numbers keeps the machine-wide scan running."""
+    if parts.all_presenter is not None:
+        parts.all_presenter.watch_models(any(g.numbered_by for g in registry.pools()))
 
 
 def _on_settings_outcome(parts: Parts, outcome: SettingsOutcome) -> None:
@@ -237,17 +295,50 @@ def _on_settings_outcome(parts: Parts, outcome: SettingsOutcome) -> None:
 
 
 def start(parts: Parts) -> None:
+    """Paint first, then the rest: the registry is loaded and scanned at once; the OS facts,
+    linked files, machine-wide scan, crash watch and start-at-login check begin once the first
+    snapshot is on screen -- or the registry failed to load, or the scan failed (issue 16)."""
+    begun: list[bool] = []
+
+    def rest(*_: object) -> None:
+        if begun or parts.quit is not None and parts.quit.state is not QuitState.RUNNING:
+            return
+        begun.append(True)
+        for signal_, slot in connections:
+            signal_.disconnect(slot)
+        QTimer.singleShot(0, parts.window, lambda: _start_rest(parts))   # after the paint just asked for
+
+    connections = [(parts.presenter.rows_changed, lambda _rows: rest() if parts.presenter.snapshot else None),
+                   (parts.store.load_failed, rest), (parts.scanner.scan_failed, rest)]
+    for signal_, slot in connections:
+        signal_.connect(slot)
+    parts.store.load()
+    parts.scanner.start()
+
+
+def _start_rest(parts: Parts) -> None:
+    build_rest(parts)
     if parts.settings_keeper is not None:
         parts.settings_keeper.check_at_start(parts.presenter.settings)
-    parts.store.load()
     if parts.facts is not None:
         parts.facts.start()
     if parts.interop is not None:
         parts.interop.start()
-    parts.scanner.start()
     if parts.all_presenter is not None:
         parts.all_presenter.start()
     parts.controller.start_watching()
+    drop_source_cache()
+
+
+def drop_source_cache() -> None:
+    """Forget the source lines PySide6's import hook read, after a batch of imports.
+
+    PySide6 replaces ``__import__`` and, to support ``from __feature__ import ...``, reads the
+    source of every module imported after it (``inspect.getsource``, looking for "PySide6"),
+    through ``linecache``, which keeps every line for good: about 7 MB for the modules of this
+    app, which a bare PySide6 app never imports. A traceback reads the files again when needed.
+    """
+    linecache.clearcache()
 
 
 def quit_app(parts: Parts) -> None:
@@ -349,6 +440,7 @@ def _smoke(parts: Parts) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    drop_source_cache()       # what importing this module read
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if QApplication.instance() is None:
         bundle = bundle_dir()
@@ -364,12 +456,15 @@ def main(argv: list[str] | None = None) -> int:
     paths = core_paths.resolve().ensure()
     single = None
     if not args.smoke:
+        from .single_instance import SingleInstance  # QtNetwork: not for --smoke
+
         single = SingleInstance(paths.state_dir / "gui.lock")
         if not single.acquire():
             return 0 if single.notify_first(foreground_handoff(current_os())) else _already_running(paths)
     if not args.registry and not paths.registry_file.exists():
         args.show = True      # first run: show the window, not only a new icon in the tray
-    parts = build(app, args, paths)
+    parts = build(app, args, paths, paint_first=True)
+    drop_source_cache()
     notifier = _install_signal_handlers(app, lambda: quit_app(parts))
     app.aboutToQuit.connect(lambda: shutdown(parts))
     if single is not None:

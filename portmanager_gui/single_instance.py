@@ -6,11 +6,10 @@ left by a crashed instance is stale (its pid is gone) and QLockFile takes it ove
 """
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QLockFile, QObject, Signal
+from PySide6.QtCore import QCryptographicHash, QLockFile, QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 CONNECT_MS = 1000
@@ -18,7 +17,9 @@ CONNECT_MS = 1000
 
 def server_name(lock_path: Path) -> str:
     """A socket name unique per user and PORTMANAGER_HOME (short: macOS limits socket paths)."""
-    digest = hashlib.sha1(str(Path(lock_path).resolve()).encode()).hexdigest()[:12]
+    # Qt's SHA-1, not hashlib's: hashlib loads OpenSSL's libcrypto (3.4 MB resident) for one name
+    digest = QCryptographicHash.hash(str(Path(lock_path).resolve()).encode(), QCryptographicHash.Algorithm.Sha1)
+    digest = bytes(digest.toHex()).decode("ascii")[:12]
     return f"portmanager-{digest}"
 
 

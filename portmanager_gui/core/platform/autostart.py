@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import ntpath
 import os
-import plistlib
 import posixpath
 import re
 import subprocess
@@ -174,6 +173,8 @@ def macos_plist_text(argv: Sequence[str], label: str = BUNDLE_ID) -> str:
         # Only in a graphical login session, not over ssh.
         "LimitLoadToSessionType": "Aqua",
     }
+    import plistlib  # macOS only; it pulls in the XML parser
+
     return plistlib.dumps(job, fmt=plistlib.FMT_XML, sort_keys=True).decode("utf-8")
 
 
