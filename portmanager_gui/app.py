@@ -42,7 +42,6 @@ from .services.registry_store import RegistryStore
 from .services.scanner import Scanner
 from .services.settings_keeper import SettingsKeeper, SettingsOutcome
 from .ui import dialogs, icons
-from .ui.autostart_text import blocker_text, location_text
 from .ui.main_window import MainWindow
 from .ui.presenter import Asks, Desktop, Presenter
 from .ui.tray import Tray, TrayActions, reopen_shows_window
@@ -285,6 +284,8 @@ def _watch_models(parts: Parts, registry) -> None:
 
 def _on_settings_outcome(parts: Parts, outcome: SettingsOutcome) -> None:
     """What keeping the settings and the start-at-login entry in step found, told to the user."""
+    from .ui.autostart_text import blocker_text, location_text
+
     if outcome.blocker is not None:
         parts.presenter.settings = dataclasses.replace(parts.presenter.settings, start_at_login=False)
         parts.presenter.notify("Start at login", blocker_text(outcome.blocker), critical=True)

@@ -13,13 +13,16 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from ..core import settings as core_settings
-from ..core.platform import autostart
 from ..core.settings import Settings
 from .background import Background
+
+if TYPE_CHECKING:   # the OS entry's code is imported on the worker, after the first paint (issue 16)
+    from ..core.platform import autostart
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,8 @@ def _blocked(settings: Settings, path: Path, blocker: autostart.Blocker) -> Sett
 
 def apply_settings(settings: Settings, path: Path) -> SettingsOutcome:
     """Save ``settings`` and make the start-at-login entry match (worker thread)."""
+    from ..core.platform import autostart
+
     core_settings.save(settings, path)
     try:
         if settings.start_at_login or autostart.is_enabled(autostart.current_entry()):
@@ -52,6 +57,8 @@ def apply_settings(settings: Settings, path: Path) -> SettingsOutcome:
 
 def check_autostart(settings: Settings, path: Path) -> SettingsOutcome:
     """At start: rewrite the entry so it follows the app when it was moved (worker thread)."""
+    from ..core.platform import autostart
+
     problem = autostart.current_problem()
     try:
         blocker = autostart.keep_in_step(settings.start_at_login)
