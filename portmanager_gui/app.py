@@ -136,7 +136,7 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
                             kill=lambda plan: _kill_policy().kill(plan, scanner=kill_scanner),
                             stop_container=lambda runtime, name: docker.stop_container(name, runtime=runtime))
     containers = ContainerNames()       # asks Docker only when docker-proxy holds a port
-    scanner = Scanner(lambda ports: containers(occupancy.scan(ports)), records=supervisor_records.store_for(paths).records,
+    scanner = Scanner(lambda ports: containers(occupancy.scan(ports)), records=supervisor_records.store_for(paths).read,
                       interval_ms=settings.refresh_ms)
     window = MainWindow(confirm=lambda title, text: dialogs.ask_yes_no(window, title, text, "Yes", "No"))
     parts = Parts(app, paths, store, scanner, controller, window, None, interop_asks=interop_asks)  # type: ignore[arg-type]

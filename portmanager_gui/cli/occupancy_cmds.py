@@ -23,6 +23,7 @@ from ..core.registry.model import Registry, UnknownName
 from ..core.supervisor import records as state
 from .context import CliError, Context
 from .registry_cmds import port_arg
+from .state_text import state_damage_text
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 3
 
@@ -100,11 +101,10 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
     with OccupancyScanner() as scanner:
         snap = scanner.scan(r.port for r in rows)
         reports = live_reports(reg, scanner, {r.unit for r in rows if r.kind == "model"})
-    store = state.store_for(ctx.paths)
-    managed = {(r.unit, r.port): r for r in store.records() if r.alive}
-    damaged = store.damaged()
-    if damaged:   # "ours" may be missing from the table: say why
-        ctx.warn(f"WARNING: {damaged}")
+    read = state.store_for(ctx.paths).read()
+    managed = {(r.unit, r.port): r for r in read.records if r.alive}
+    if read.damage is not None:   # "ours" may be missing from the table: say why
+        ctx.warn(f"WARNING: {state_damage_text(read.damage)}")
     containers = _containers(snap)
     if args.json:
         ctx.print(json.dumps({**snapshot_json(snap), "rows": [
