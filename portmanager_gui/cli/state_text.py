@@ -1,7 +1,7 @@
 """The CLI's words for a damaged state record (``records.StateDamage``)."""
 from __future__ import annotations
 
-from ..core.supervisor.records import StateDamage
+from ..core.supervisor.state_damage import StateDamage
 from ..core.supervisor.text import state_damage_found, state_damage_what
 
 

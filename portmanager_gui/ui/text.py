@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..core.occupancy.snapshot import Holder
-from ..core.supervisor.records import StateDamage
+from ..core.supervisor.state_damage import StateDamage
 from ..core.supervisor.text import state_damage_found, state_damage_what
 from ..core.supervisor.types import (
     EventKind,

@@ -25,48 +25,18 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from ..atomic_write import write_atomic
 from ..paths import Paths
 from ..platform.file_lock import locked
+from .state_damage import Damaged, DamageKind, StateDamage, read_state_text
 
 STATE_VERSION = 1
-MAX_STATE_BYTES = 16 * 1024 * 1024    # far above thousands of records; a bigger file is not ours
-
-
-class DamageKind(Enum):
-    UNREADABLE = "unreadable"      # the OS refused to read it (permissions, I/O error)
-    NOT_A_FILE = "not_a_file"      # a folder, pipe or device
-    TOO_LARGE = "too_large"
-    NOT_TEXT = "not_text"          # not UTF-8
-    NOT_JSON = "not_json"          # cut short or not JSON at all
-    NO_UNITS = "no_units"          # JSON without the "units" table
-    BAD_ENTRIES = "bad_entries"    # some entries cannot be read (``entries``)
-
-
-@dataclass(frozen=True)
-class StateDamage:
-    """What is wrong with the state record, and what was found running despite it."""
-
-    path: Path
-    kind: DamageKind
-    detail: str = ""                       # the OS's or the JSON decoder's own words
-    line: int | None = None
-    column: int | None = None
-    entries: tuple[str, ...] = ()          # BAD_ENTRIES: the units whose entries cannot be read
-    found: tuple[tuple[str, int], ...] = ()   # (unit, pid) the record lost, found running by their marks
-
-    @property
-    def copy(self) -> Path:
-        """Where the damaged file is kept when the next start or stop replaces it."""
-        return self.path.with_name(self.path.name + ".damaged")
 
 
 @dataclass(frozen=True)
@@ -162,10 +132,10 @@ class StateStore:
     def _read_checked(self) -> tuple[dict[str, dict[str, Any]], StateDamage | None]:
         """The units (as stored), and what is wrong with the file (None when it is fine or missing)."""
         try:
-            text = _read_state_text(self.path)
+            text = read_state_text(self.path)
         except FileNotFoundError:
             return {}, None
-        except _Damaged as exc:
+        except Damaged as exc:
             return {}, exc.damage
         try:
             data = json.loads(text)
@@ -259,8 +229,8 @@ class StateStore:
     def _keep_damaged(self) -> None:
         """Keep the damaged file for the user before it is replaced (the latest damage)."""
         try:
-            write_atomic(self.damaged_copy, _read_state_text(self.path, lenient=True), backup=False)
-        except (OSError, _Damaged):
+            write_atomic(self.damaged_copy, read_state_text(self.path, lenient=True), backup=False)
+        except (OSError, Damaged):
             pass
 
     def put(self, record: ManagedRecord) -> None:
@@ -299,43 +269,6 @@ class StateRead:
 
     records: tuple[ManagedRecord, ...]
     damage: StateDamage | None = None
-
-
-class _Damaged(Exception):
-    def __init__(self, damage: StateDamage):
-        super().__init__(damage.kind.value)
-        self.damage = damage
-
-
-def _read_state_text(path: Path, lenient: bool = False) -> str:
-    """The state file's text; ``_Damaged`` when it is not a readable regular UTF-8 file of sane
-    size (opened without blocking: a FIFO never hangs a scan). ``lenient``: bad bytes replaced."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    except FileNotFoundError:
-        raise
-    except IsADirectoryError:
-        raise _Damaged(StateDamage(path, DamageKind.NOT_A_FILE)) from None
-    except OSError as exc:
-        raise _Damaged(StateDamage(path, DamageKind.UNREADABLE, exc.strerror or str(exc))) from None
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):
-        os.close(fd)
-        raise _Damaged(StateDamage(path, DamageKind.NOT_A_FILE))
-    with os.fdopen(fd, "rb") as fh:
-        if info.st_size > MAX_STATE_BYTES:
-            raise _Damaged(StateDamage(path, DamageKind.TOO_LARGE, str(info.st_size)))
-        try:
-            data = fh.read(MAX_STATE_BYTES + 1)
-        except OSError as exc:
-            raise _Damaged(StateDamage(path, DamageKind.UNREADABLE, exc.strerror or str(exc))) from None
-    if len(data) > MAX_STATE_BYTES:
-        raise _Damaged(StateDamage(path, DamageKind.TOO_LARGE, str(len(data))))
-    try:
-        return data.decode("utf-8", errors="replace" if lenient else "strict")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise _Damaged(StateDamage(path, DamageKind.NOT_TEXT, f"byte {exc.start}", line)) from None
 
 
 def _entry_ok(unit: str, data: Any) -> bool:

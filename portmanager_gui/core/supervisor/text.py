@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from ..ports.probe import Availability
 from ..ports.selection import all_taken_lines, fallback_warning
-from .records import DamageKind, StateDamage
+from .state_damage import DamageKind, StateDamage
 from .types import Skipped
 
 UNSEEN = "a process Port Manager cannot see"

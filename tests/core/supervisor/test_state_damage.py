@@ -10,12 +10,8 @@ import sys
 import pytest
 
 from portmanager_gui.core.supervisor.marker import MARKER_ENV, new_marker, scope_of
-from portmanager_gui.core.supervisor.records import (
-    MAX_STATE_BYTES,
-    DamageKind,
-    ManagedRecord,
-    StateStore,
-)
+from portmanager_gui.core.supervisor.records import ManagedRecord, StateStore
+from portmanager_gui.core.supervisor.state_damage import MAX_STATE_BYTES, DamageKind
 from portmanager_gui.core.supervisor.text import state_damage_what
 from tests.helpers import free_ports, wait_for
 

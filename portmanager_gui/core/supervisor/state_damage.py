@@ -1,0 +1,83 @@
+"""What can be wrong with the state record (services.json), as typed values, and reading it
+without ever hanging (a FIFO), reading without bound (a huge file) or failing on bad bytes.
+
+``records.StateStore.read`` returns a ``StateDamage`` with its records; the CLI and the app
+word it (``supervisor.text.state_damage_what``, ``cli.state_text``, ``ui.text``).
+"""
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+MAX_STATE_BYTES = 16 * 1024 * 1024    # far above thousands of records; a bigger file is not ours
+
+
+class DamageKind(Enum):
+    UNREADABLE = "unreadable"      # the OS refused to read it (permissions, I/O error)
+    NOT_A_FILE = "not_a_file"      # a folder, pipe or device
+    TOO_LARGE = "too_large"
+    NOT_TEXT = "not_text"          # not UTF-8
+    NOT_JSON = "not_json"          # cut short or not JSON at all
+    NO_UNITS = "no_units"          # JSON without the "units" table
+    BAD_ENTRIES = "bad_entries"    # some entries cannot be read (``entries``)
+
+
+@dataclass(frozen=True)
+class StateDamage:
+    """What is wrong with the state record, and what was found running despite it."""
+
+    path: Path
+    kind: DamageKind
+    detail: str = ""                       # the OS's or the JSON decoder's own words
+    line: int | None = None
+    column: int | None = None
+    entries: tuple[str, ...] = ()          # BAD_ENTRIES: the units whose entries cannot be read
+    found: tuple[tuple[str, int], ...] = ()   # (unit, pid) the record lost, found running by their marks
+
+    @property
+    def copy(self) -> Path:
+        """Where the damaged file is kept when the next start or stop replaces it."""
+        return self.path.with_name(self.path.name + ".damaged")
+
+
+class Damaged(Exception):
+    def __init__(self, damage: StateDamage):
+        super().__init__(damage.kind.value)
+        self.damage = damage
+
+
+def read_state_text(path: Path, lenient: bool = False) -> str:
+    """The state file's text; ``Damaged`` when it is not a readable regular UTF-8 file of sane
+    size (opened without blocking: a FIFO never hangs a scan). ``lenient``: bad bytes replaced."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise
+    except IsADirectoryError:
+        raise Damaged(StateDamage(path, DamageKind.NOT_A_FILE)) from None
+    except OSError as exc:
+        raise Damaged(StateDamage(path, DamageKind.UNREADABLE, exc.strerror or str(exc))) from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise Damaged(StateDamage(path, DamageKind.NOT_A_FILE))
+    with os.fdopen(fd, "rb") as fh:
+        if info.st_size > MAX_STATE_BYTES:
+            raise Damaged(StateDamage(path, DamageKind.TOO_LARGE, str(info.st_size)))
+        try:
+            data = fh.read(MAX_STATE_BYTES + 1)
+        except OSError as exc:
+            raise Damaged(StateDamage(path, DamageKind.UNREADABLE, exc.strerror or str(exc))) from None
+    if len(data) > MAX_STATE_BYTES:
+        raise Damaged(StateDamage(path, DamageKind.TOO_LARGE, str(len(data))))
+    try:
+        return data.decode("utf-8", errors="replace" if lenient else "strict")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise Damaged(StateDamage(path, DamageKind.NOT_TEXT, f"byte {exc.start}", line)) from None
+
+
+__all__ = ["MAX_STATE_BYTES", "DamageKind", "StateDamage", "Damaged", "read_state_text"]
