@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..atomic_write import write_atomic
+from ..file_read import NotAFile, TooLarge, read_small
 from ..paths import Paths
 
 KINDS = ("claracore", "python", "js", "env", "json")
@@ -57,6 +58,9 @@ class Links:
         return tuple(x for x in self.items if x.kind == kind)
 
 
+MAX_LINKS_BYTES = 4 * 1024 * 1024
+
+
 def links_file(paths: Paths) -> Path:
     return paths.config_dir / "links.json"
 
@@ -69,9 +73,11 @@ def normalize(path: Path | str) -> Path:
 def load(paths: Paths) -> Links:
     file = links_file(paths)
     try:
-        text = file.read_text(encoding="utf-8")
+        text = read_small(file, MAX_LINKS_BYTES).decode("utf-8")
     except FileNotFoundError:
         return Links()
+    except (NotAFile, TooLarge) as exc:
+        raise LinksError(f"{file}: {exc.strerror}; move it away and link your files again") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise LinksError(f"{file}: cannot be read ({exc}); check its permissions") from None
     try:

@@ -6,11 +6,11 @@ word it (``supervisor.text.state_damage_what``, ``cli.state_text``, ``ui.text``)
 """
 from __future__ import annotations
 
-import os
-import stat
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+
+from ..file_read import NotAFile, TooLarge, read_small
 
 MAX_STATE_BYTES = 16 * 1024 * 1024    # far above thousands of records; a bigger file is not ours
 
@@ -51,28 +51,17 @@ class Damaged(Exception):
 
 def read_state_text(path: Path, lenient: bool = False) -> str:
     """The state file's text; ``Damaged`` when it is not a readable regular UTF-8 file of sane
-    size (opened without blocking: a FIFO never hangs a scan). ``lenient``: bad bytes replaced."""
+    size (``file_read``: a FIFO never hangs a scan). ``lenient``: bad bytes replaced."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        data = read_small(path, MAX_STATE_BYTES)
     except FileNotFoundError:
         raise
-    except IsADirectoryError:
+    except NotAFile:
         raise Damaged(StateDamage(path, DamageKind.NOT_A_FILE)) from None
+    except TooLarge as exc:
+        raise Damaged(StateDamage(path, DamageKind.TOO_LARGE, str(exc.size))) from None
     except OSError as exc:
         raise Damaged(StateDamage(path, DamageKind.UNREADABLE, exc.strerror or str(exc))) from None
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):
-        os.close(fd)
-        raise Damaged(StateDamage(path, DamageKind.NOT_A_FILE))
-    with os.fdopen(fd, "rb") as fh:
-        if info.st_size > MAX_STATE_BYTES:
-            raise Damaged(StateDamage(path, DamageKind.TOO_LARGE, str(info.st_size)))
-        try:
-            data = fh.read(MAX_STATE_BYTES + 1)
-        except OSError as exc:
-            raise Damaged(StateDamage(path, DamageKind.UNREADABLE, exc.strerror or str(exc))) from None
-    if len(data) > MAX_STATE_BYTES:
-        raise Damaged(StateDamage(path, DamageKind.TOO_LARGE, str(len(data))))
     try:
         return data.decode("utf-8", errors="replace" if lenient else "strict")
     except UnicodeDecodeError as exc:
