@@ -74,9 +74,24 @@ def _clean_stale_temps(path: Path) -> None:
                 pass
 
 
+class FolderNotWritable(PermissionError):
+    """The file's folder takes no new file, and an atomic write needs one beside the file."""
+
+    def __init__(self, folder: Path, why: OSError):
+        super().__init__(why.errno, f"the folder {folder} does not let Port Manager create a file in it "
+                         f"({why.strerror}); a save writes a new file beside the old one and renames it: "
+                         f"make the folder writable (chmod u+w {folder}) and try again")
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
 def _replace_with(dst: Path, data: bytes, like: os.stat_result | None) -> None:
     """Write ``data`` to ``dst`` through a temp file and a rename, with ``like``'s mode and owner."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.{os.getpid()}.", suffix=".tmp", dir=dst.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.{os.getpid()}.", suffix=".tmp", dir=dst.parent)
+    except PermissionError as exc:
+        raise FolderNotWritable(dst.parent, exc) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -138,4 +153,4 @@ def replace_retrying(src: str, dst: Path, attempts: int = 20, pause: float = 0.0
             wait(pause * (attempt + 1))
 
 
-__all__ = ["ReadOnlyFile", "write_atomic", "replace_retrying"]
+__all__ = ["FolderNotWritable", "ReadOnlyFile", "write_atomic", "replace_retrying"]
