@@ -5,7 +5,8 @@ allocations, links, linked project files, the autostart entry -- goes through
 ``write_atomic``, so a crash or a full disk mid-write never leaves half a file, and a
 reader sees the old text or the new one. ``backup=True`` keeps ``NAME.bak`` of the old text,
 itself written atomically. A symlink is followed (the link stays, its target is replaced);
-the file keeps its mode and owner, also under sudo; a read-only file is refused; the temp
+the file keeps its mode and owner, also under sudo (a new file in a user's folder is the
+user's: ``platform.files.give_to_folder_owner``); a read-only file is refused; the temp
 files of a writer that was killed are cleared on the next write.
 """
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .platform import current_os
-from .platform.files import transient_replace_error
+from .platform.files import give_to_folder_owner, make_dirs, transient_replace_error
 
 
 class ReadOnlyFile(PermissionError):
@@ -65,7 +66,7 @@ def _clean_stale_temps(path: Path) -> None:
         if not (name.startswith(prefix) and name.endswith(".tmp")):
             continue
         pid = name[len(prefix):].split(".", 1)[0]
-        import psutil   # only when a temp file is there: a plain write starts without it
+        import psutil  # only when a temp file is there: a plain write starts without it
 
         if pid.isdigit() and not psutil.pid_exists(int(pid)):
             try:
@@ -99,6 +100,8 @@ def _replace_with(dst: Path, data: bytes, like: os.stat_result | None) -> None:
             mode = stat.S_IMODE(like.st_mode) if like is not None else 0o666 & ~_umask()
             if hasattr(os, "fchmod"):
                 os.fchmod(fh.fileno(), mode)
+                if like is None:   # a new file: root's in a user's folder only under sudo -- give it back
+                    give_to_folder_owner(dst, fh.fileno())
                 if like is not None and (like.st_uid, like.st_gid) != (os.fstat(fh.fileno()).st_uid,
                                                                       os.fstat(fh.fileno()).st_gid):
                     try:
@@ -124,7 +127,7 @@ def write_atomic(path: Path, text: str, backup: bool = True) -> None:
     backup is itself written atomically, never through a link.
     """
     path = Path(os.path.realpath(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_dirs(path.parent)
     _clean_stale_temps(path)
     try:
         info: os.stat_result | None = os.stat(path)

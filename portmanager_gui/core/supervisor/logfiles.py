@@ -19,6 +19,8 @@ from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from ..platform.files import give_to_folder_owner, make_dirs
+
 if TYPE_CHECKING:   # the log relay imports this module: keep its start-up light
     from ..paths import Paths
 
@@ -95,11 +97,13 @@ def open_for_child(path: Path, header: str) -> BinaryIO:
 def open_log_fd(path: Path) -> int:
     """A descriptor appending to ``path`` (created 0644), never through a symlink (O_NOFOLLOW):
     a link planted there is removed first -- the file it points at is left alone."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_dirs(path.parent)
     flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
     if path.is_symlink():
         path.unlink()
-    return os.open(path, flags, 0o644)
+    fd = os.open(path, flags, 0o644)
+    give_to_folder_owner(path, fd)
+    return fd
 
 
 def size(path: Path) -> int:
