@@ -126,8 +126,10 @@ class Launcher:
 
         def poll() -> int | None:
             rc = spawned.popen.poll()
-            if rc == 0 and marked_pids(mark, started_at):
-                return None     # daemonized: it lives on
+            # daemonized: it lives on. Looked for twice: one scan lists the pids, then reads
+            # each; a fork's middle process can exit between the two, before its child was listed.
+            if rc == 0 and (marked_pids(mark, started_at) or marked_pids(mark, started_at)):
+                return None
             if rc is not None:
                 sink.settle()   # its last lines (an "address in use") reach the log first
             return rc
