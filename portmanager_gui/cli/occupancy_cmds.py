@@ -20,6 +20,7 @@ from ..core.occupancy.scan import OccupancyScanner
 from ..core.occupancy.snapshot import Holder, PortInfo, Protocol, Snapshot
 from ..core.ports.selection import PoolFull, model_slots
 from ..core.registry.model import Registry, UnknownName
+from ..core.supervisor import explicit_kill
 from ..core.supervisor import records as state
 from .context import CliError, Context
 from .registry_cmds import port_arg
@@ -315,7 +316,7 @@ def cmd_kill(ctx: Context, args: argparse.Namespace) -> int:
         if not args.yes and not _confirm(ctx, f"Stop {len(plan.targets)} process(es) to free port {port}? [y/N] "):
             ctx.print("Nothing was killed.")
             return EXIT_FAILED
-        result = processes.kill(plan, timeout=args.timeout, force=args.force, scanner=scanner)
+        result = explicit_kill.kill(plan, ctx.paths, timeout=args.timeout, force=args.force, scanner=scanner)
     forced = {h.pid for h in result.forced}
     for h in result.killed:
         how = f" (killed: it ignored SIGTERM for {args.timeout:g} s)" if h.pid in forced else ""

@@ -105,9 +105,22 @@ def find_unrecorded(scope: str, recorded: Collection[str]) -> list[Unrecorded]:
             for m, procs in sorted(found.items())]
 
 
+def marks_of(pids: Collection[int]) -> set[str]:
+    """The marks the processes ``pids`` carry (those we may read)."""
+    out = set()
+    for pid in pids:
+        try:
+            value = psutil.Process(pid).environ().get(MARKER_ENV)
+        except (psutil.Error, OSError):
+            continue
+        if value:
+            out.add(value)
+    return out
+
+
 def marked_pids(marker: str, since: float | None = None) -> set[int]:
     return {p.pid for p in find_marked([marker], since).get(marker, [])}
 
 
 __all__ = ["MARKER_ENV", "Unrecorded", "scope_of", "new_marker", "unit_of", "find_marked", "find_unrecorded",
-           "marked_pids"]
+           "marks_of", "marked_pids"]

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -244,6 +244,39 @@ class StateStore:
             current = units.get(unit)
             if current is not None and current.get("pid") == pid:
                 current["stopping"] = stopping
+
+    @contextmanager
+    def stopping_for(self, pids: Collection[int]) -> Iterator[tuple[str, ...]]:
+        """For a kill of ``pids`` (``portmanager kill PORT``, the app's kill): the units those
+        processes belong to (by pid or mark) are marked as stopped on purpose for the block, so
+        a watching supervisor does not restart them; afterwards the ones that ended are
+        forgotten and the others unmarked. Yields the units; writes nothing when there are none."""
+        from .marker import marks_of
+
+        wanted = set(pids)
+        marks = marks_of(wanted)
+
+        def ours(entry: dict[str, Any]) -> bool:
+            return entry.get("pid") in wanted or bool(entry.get("marker")) and entry.get("marker") in marks
+
+        units = tuple(u for u, e in self._read_raw().items() if ours(e))
+        if not units:
+            yield ()
+            return
+        with self._update() as data:
+            for unit in units:
+                if unit in data and ours(data[unit]):
+                    data[unit]["stopping"] = True
+        try:
+            yield units
+        finally:
+            alive = {r.unit for r in self.records() if r.alive}
+            with self._update() as data:
+                for unit in units:
+                    if unit in data and unit not in alive:
+                        del data[unit]
+                    elif unit in data:
+                        data[unit]["stopping"] = False
 
     def remove(self, unit: str, pid: int | None = None) -> None:
         """Forget ``unit`` -- only if it still names ``pid`` when given (another start may have won)."""

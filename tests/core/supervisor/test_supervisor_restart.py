@@ -110,6 +110,28 @@ def test_an_explicit_stop_from_another_command_is_not_undone_by_restart_always(t
     assert up.record_for("router") is None
 
 
+def test_a_kill_of_our_own_service_from_another_command_is_not_undone_by_restart_always(tmp_path, make_supervisor):
+    """`portmanager kill PORT` said "Port N is free now" and `up` started the service again 1 s later."""
+    import subprocess
+
+    from tests.supervisor_helpers import cli_argv
+
+    [p] = free_ports(1)
+    reg = make_registry(tmp_path, service_yaml("router", [p], fake_command(), restart="always"))
+    clock = FakeClock()
+    events = []
+    up = make_supervisor(reg, clock=clock, on_event=events.append)      # `portmanager up`
+    [first] = up.start("router")
+    assert first.ok
+    killed = subprocess.run(cli_argv(reg.path, "kill", str(p), "--yes"), capture_output=True, text=True, timeout=60)
+    assert killed.returncode == 0 and f"Port {p} is free now" in killed.stdout, killed.stdout + killed.stderr
+    wait_for(lambda: (up.poll(), [e for e in events if e.kind == "stopped"])[1], message="the kill noticed")
+    clock.advance(60)
+    up.poll()
+    assert up.pending_restarts() == {} and not [e for e in events if e.kind in ("crashed", "restarting")]
+    assert up.record_for("router") is None                               # forgotten: it was stopped on purpose
+
+
 def test_two_starts_of_one_service_at_once_launch_one_copy(tmp_path, make_supervisor):
     import threading
 
