@@ -76,5 +76,13 @@ def load(path: Path) -> Settings:
 
 
 def save(settings: Settings, path: Path) -> Path:
+    """Write ``settings``; a file that does not read as JSON is kept as ``.damaged`` first."""
+    try:
+        old = read_small(Path(path), MAX_BYTES)
+        json.loads(old.decode("utf-8"))
+    except (ValueError, RecursionError):
+        write_atomic(Path(f"{path}.damaged"), old.decode("utf-8", "replace"), backup=False)
+    except OSError:
+        pass   # missing, or not a file at all: nothing of the user's to keep
     write_atomic(Path(path), json.dumps(asdict(settings), indent=2) + "\n", backup=False)
     return Path(path)
