@@ -34,7 +34,13 @@ from typing import Any
 from ..atomic_write import write_atomic
 from ..paths import Paths
 from ..platform.file_lock import locked
-from .state_damage import Damaged, DamageKind, StateDamage, read_state_text
+from .state_damage import (
+    Damaged,
+    DamageKind,
+    StateDamage,
+    damaged_copy_of,
+    read_state_text,
+)
 
 STATE_VERSION = 1
 
@@ -123,7 +129,7 @@ class StateStore:
 
     @property
     def damaged_copy(self) -> Path:
-        return StateDamage(self.path, DamageKind.NOT_JSON).copy
+        return damaged_copy_of(self.path)
 
     def _read_raw(self) -> dict[str, dict[str, Any]]:
         units, _ = self._read_checked()

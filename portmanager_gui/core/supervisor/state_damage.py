@@ -40,7 +40,11 @@ class StateDamage:
     @property
     def copy(self) -> Path:
         """Where the damaged file is kept when the next start or stop replaces it."""
-        return self.path.with_name(self.path.name + ".damaged")
+        return damaged_copy_of(self.path)
+
+
+def damaged_copy_of(path: Path) -> Path:
+    return path.with_name(path.name + ".damaged")
 
 
 class Damaged(Exception):
@@ -69,4 +73,4 @@ def read_state_text(path: Path, lenient: bool = False) -> str:
         raise Damaged(StateDamage(path, DamageKind.NOT_TEXT, f"byte {exc.start}", line)) from None
 
 
-__all__ = ["MAX_STATE_BYTES", "DamageKind", "StateDamage", "Damaged", "read_state_text"]
+__all__ = ["MAX_STATE_BYTES", "DamageKind", "StateDamage", "Damaged", "damaged_copy_of", "read_state_text"]
