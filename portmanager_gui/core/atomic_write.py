@@ -56,7 +56,8 @@ def _check_writable(path: Path, info: os.stat_result) -> None:
 
 
 def _clean_stale_temps(path: Path) -> None:
-    """Remove ``.<name>.<pid>.*.tmp`` files whose writer process no longer exists."""
+    """Remove ``.<name>.<pid>.*.tmp`` and ``.<name>.bak.<pid>.*.tmp`` files whose writer
+    process no longer exists."""
     prefix = f".{path.name}."
     try:
         names = os.listdir(path.parent)
@@ -65,7 +66,8 @@ def _clean_stale_temps(path: Path) -> None:
     for name in names:
         if not (name.startswith(prefix) and name.endswith(".tmp")):
             continue
-        pid = name[len(prefix):].split(".", 1)[0]
+        rest = name[len(prefix):]
+        pid = (rest[len("bak."):] if rest.startswith("bak.") else rest).split(".", 1)[0]
         import psutil  # only when a temp file is there: a plain write starts without it
 
         if pid.isdigit() and not psutil.pid_exists(int(pid)):
