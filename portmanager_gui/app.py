@@ -132,10 +132,10 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
     cancel = threading.Event()          # set by Quit: a start in progress is abandoned
     controller = Controller(lambda reg, on_event: _supervisor(reg, paths, on_event, cancel),
                             plan_kill=lambda port: _kill_policy().plan_kill(port, kill_scanner),
-                            kill=lambda plan: _kill_policy().kill(plan, scanner=kill_scanner),
+                            kill=lambda plan: _explicit_kill(plan, paths, kill_scanner),
                             stop_container=lambda runtime, name: docker.stop_container(name, runtime=runtime))
     containers = ContainerNames()       # asks Docker only when docker-proxy holds a port
-    scanner = Scanner(lambda ports: containers(occupancy.scan(ports)), records=supervisor_records.store_for(paths).records,
+    scanner = Scanner(lambda ports: containers(occupancy.scan(ports)), records=supervisor_records.store_for(paths).read,
                       interval_ms=settings.refresh_ms)
     window = MainWindow(confirm=lambda title, text: dialogs.ask_yes_no(window, title, text, "Yes", "No"))
     parts = Parts(app, paths, store, scanner, controller, window, None, interop_asks=interop_asks)  # type: ignore[arg-type]
@@ -203,6 +203,14 @@ def _kill_policy():
 
     drop_source_cache()
     return policy
+
+
+def _explicit_kill(plan, paths: core_paths.Paths, scanner: OccupancyScanner):
+    """The safe kill; one of our own services killed is stopped on purpose (never restarted)."""
+    from .core.supervisor import explicit_kill
+
+    drop_source_cache()
+    return explicit_kill.kill(plan, paths, scanner=scanner)
 
 
 def _supervisor(registry, paths: core_paths.Paths, on_event, cancel: threading.Event):

@@ -197,12 +197,14 @@ def _load_links(ctx: Context) -> links_mod.Links:
 
 
 def _add_link(ctx: Context, link: Link) -> None:
-    links = _load_links(ctx)
-    previous = links.find(link.path)
+    try:
+        before, _ = links_mod.update(ctx.paths, lambda links: links.with_link(link))
+    except LinksError as exc:
+        raise CliError(str(exc)) from None
+    previous = before.find(link.path)
     if previous == link:
         ctx.print(f"{link.path} is already linked as {link.kind}.")
         return
-    links_mod.save(ctx.paths, links.with_link(link))
     again = " (was " + previous.kind + ")" if previous and previous.kind != link.kind else ""
     ctx.print(f"Linked {link.path} as {link.kind}{again}: it is rewritten on every registry save.")
 
@@ -232,11 +234,13 @@ def cmd_link_add(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_link_remove(ctx: Context, args: argparse.Namespace) -> int:
     path = links_mod.normalize(args.file)
-    links = _load_links(ctx)
-    if links.find(path) is None:
-        known = ", ".join(str(x.path) for x in links.items) or "none"
+    try:
+        before, _ = links_mod.update(ctx.paths, lambda links: links.without(path))
+    except LinksError as exc:
+        raise CliError(str(exc)) from None
+    if before.find(path) is None:
+        known = ", ".join(str(x.path) for x in before.items) or "none"
         raise CliError(f"{path} is not linked (linked: {known})")
-    links_mod.save(ctx.paths, links.without(path))
     ctx.print(f"Unlinked {path}; the file itself was not changed.")
     return 0
 

@@ -20,9 +20,11 @@ from ..core.occupancy.scan import OccupancyScanner
 from ..core.occupancy.snapshot import Holder, PortInfo, Protocol, Snapshot
 from ..core.ports.selection import PoolFull, model_slots
 from ..core.registry.model import Registry, UnknownName
+from ..core.supervisor import explicit_kill
 from ..core.supervisor import records as state
 from .context import CliError, Context
 from .registry_cmds import port_arg
+from .state_text import state_damage_text
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 3
 
@@ -100,11 +102,10 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
     with OccupancyScanner() as scanner:
         snap = scanner.scan(r.port for r in rows)
         reports = live_reports(reg, scanner, {r.unit for r in rows if r.kind == "model"})
-    store = state.store_for(ctx.paths)
-    managed = {(r.unit, r.port): r for r in store.records() if r.alive}
-    damaged = store.damaged()
-    if damaged:   # "ours" may be missing from the table: say why
-        ctx.warn(f"WARNING: {damaged}")
+    read = state.store_for(ctx.paths).read()
+    managed = {(r.unit, r.port): r for r in read.records if r.alive}
+    if read.damage is not None:   # "ours" may be missing from the table: say why
+        ctx.warn(f"WARNING: {state_damage_text(read.damage)}")
     containers = _containers(snap)
     if args.json:
         ctx.print(json.dumps({**snapshot_json(snap), "rows": [
@@ -315,7 +316,7 @@ def cmd_kill(ctx: Context, args: argparse.Namespace) -> int:
         if not args.yes and not _confirm(ctx, f"Stop {len(plan.targets)} process(es) to free port {port}? [y/N] "):
             ctx.print("Nothing was killed.")
             return EXIT_FAILED
-        result = processes.kill(plan, timeout=args.timeout, force=args.force, scanner=scanner)
+        result = explicit_kill.kill(plan, ctx.paths, timeout=args.timeout, force=args.force, scanner=scanner)
     forced = {h.pid for h in result.forced}
     for h in result.killed:
         how = f" (killed: it ignored SIGTERM for {args.timeout:g} s)" if h.pid in forced else ""

@@ -28,6 +28,7 @@ from ..core.supervisor.types import (
 )
 from ..core.supervisor.unit_spec import expand
 from .context import CliError, Context
+from .state_text import state_damage_text
 
 RULE = "=" * 60
 POLL_INTERVAL = 0.5
@@ -134,9 +135,9 @@ def _check_names(sup: Supervisor, names: list[str], ctx: Context | None = None) 
             sup.units(name)
     except UnknownName as exc:
         raise CliError(str(exc)) from None
-    damaged = sup.state_problem() if ctx is not None else None
-    if damaged:
-        ctx.warn(f"WARNING: {damaged}; it is kept as {sup.damaged_copy_path()} when replaced")
+    damage = sup.state_damage() if ctx is not None else None
+    if damage is not None:
+        ctx.warn(f"WARNING: {state_damage_text(damage)}; it is kept as {damage.copy} when replaced")
 
 
 # -- up -----------------------------------------------------------------------------------
@@ -222,15 +223,16 @@ def cmd_stop(ctx: Context, args: argparse.Namespace) -> int:
     registry = ctx.load_registry()
     with _supervisor(ctx, registry) as sup:
         _check_names(sup, args.names)
-        damaged = sup.state_problem()
+        damage = sup.state_damage()
         outcomes = sup.stop_all() if args.all else [o for n in args.names for o in sup.stop(n)]
     if not outcomes:
         ctx.print("nothing was running")
     for outcome in outcomes:
         print_stopped(ctx, outcome)
-    if damaged:   # "not running" may be wrong: the record of what runs was lost
-        ctx.warn(f"WARNING: {damaged}")
-        return 1
+    if damage is not None:   # "not running" may be wrong: the record of what runs was damaged
+        ctx.warn(f"WARNING: {state_damage_text(damage)}; it is kept as {damage.copy}")
+        if not outcomes or any(o.pid is None for o in outcomes):
+            return 1
     return _stop_code(outcomes)
 
 

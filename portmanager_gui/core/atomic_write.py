@@ -5,7 +5,8 @@ allocations, links, linked project files, the autostart entry -- goes through
 ``write_atomic``, so a crash or a full disk mid-write never leaves half a file, and a
 reader sees the old text or the new one. ``backup=True`` keeps ``NAME.bak`` of the old text,
 itself written atomically. A symlink is followed (the link stays, its target is replaced);
-the file keeps its mode and owner, also under sudo; a read-only file is refused; the temp
+the file keeps its mode and owner, also under sudo (a new file in a user's folder is the
+user's: ``platform.files.give_to_folder_owner``); a read-only file is refused; the temp
 files of a writer that was killed are cleared on the next write.
 """
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .platform import current_os
-from .platform.files import transient_replace_error
+from .platform.files import give_to_folder_owner, make_dirs, transient_replace_error
 
 
 class ReadOnlyFile(PermissionError):
@@ -55,7 +56,8 @@ def _check_writable(path: Path, info: os.stat_result) -> None:
 
 
 def _clean_stale_temps(path: Path) -> None:
-    """Remove ``.<name>.<pid>.*.tmp`` files whose writer process no longer exists."""
+    """Remove ``.<name>.<pid>.*.tmp`` and ``.<name>.bak.<pid>.*.tmp`` files whose writer
+    process no longer exists."""
     prefix = f".{path.name}."
     try:
         names = os.listdir(path.parent)
@@ -64,8 +66,9 @@ def _clean_stale_temps(path: Path) -> None:
     for name in names:
         if not (name.startswith(prefix) and name.endswith(".tmp")):
             continue
-        pid = name[len(prefix):].split(".", 1)[0]
-        import psutil   # only when a temp file is there: a plain write starts without it
+        rest = name[len(prefix):]
+        pid = (rest[len("bak."):] if rest.startswith("bak.") else rest).split(".", 1)[0]
+        import psutil  # only when a temp file is there: a plain write starts without it
 
         if pid.isdigit() and not psutil.pid_exists(int(pid)):
             try:
@@ -74,9 +77,24 @@ def _clean_stale_temps(path: Path) -> None:
                 pass
 
 
+class FolderNotWritable(PermissionError):
+    """The file's folder takes no new file, and an atomic write needs one beside the file."""
+
+    def __init__(self, folder: Path, why: OSError):
+        super().__init__(why.errno, f"the folder {folder} does not let Port Manager create a file in it "
+                         f"({why.strerror}); a save writes a new file beside the old one and renames it: "
+                         f"make the folder writable (chmod u+w {folder}) and try again")
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
 def _replace_with(dst: Path, data: bytes, like: os.stat_result | None) -> None:
     """Write ``data`` to ``dst`` through a temp file and a rename, with ``like``'s mode and owner."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.{os.getpid()}.", suffix=".tmp", dir=dst.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.{os.getpid()}.", suffix=".tmp", dir=dst.parent)
+    except PermissionError as exc:
+        raise FolderNotWritable(dst.parent, exc) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -84,6 +102,8 @@ def _replace_with(dst: Path, data: bytes, like: os.stat_result | None) -> None:
             mode = stat.S_IMODE(like.st_mode) if like is not None else 0o666 & ~_umask()
             if hasattr(os, "fchmod"):
                 os.fchmod(fh.fileno(), mode)
+                if like is None:   # a new file: root's in a user's folder only under sudo -- give it back
+                    give_to_folder_owner(dst, fh.fileno())
                 if like is not None and (like.st_uid, like.st_gid) != (os.fstat(fh.fileno()).st_uid,
                                                                       os.fstat(fh.fileno()).st_gid):
                     try:
@@ -109,7 +129,7 @@ def write_atomic(path: Path, text: str, backup: bool = True) -> None:
     backup is itself written atomically, never through a link.
     """
     path = Path(os.path.realpath(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_dirs(path.parent)
     _clean_stale_temps(path)
     try:
         info: os.stat_result | None = os.stat(path)
@@ -138,4 +158,4 @@ def replace_retrying(src: str, dst: Path, attempts: int = 20, pause: float = 0.0
             wait(pause * (attempt + 1))
 
 
-__all__ = ["ReadOnlyFile", "write_atomic", "replace_retrying"]
+__all__ = ["FolderNotWritable", "ReadOnlyFile", "write_atomic", "replace_retrying"]

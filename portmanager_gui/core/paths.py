@@ -39,8 +39,10 @@ class Paths:
         return self.state_dir / "services.json"
 
     def ensure(self) -> "Paths":
+        from .platform.files import make_dirs  # here: `portmanager url` never calls it
+
         for d in (self.config_dir, self.state_dir, self.log_dir):
-            d.mkdir(parents=True, exist_ok=True)
+            make_dirs(d)
         return self
 
 

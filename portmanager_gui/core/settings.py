@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 from .atomic_write import write_atomic
+from .file_read import read_small
 
 REFRESH_MIN_S = 0.5
 REFRESH_MAX_S = 30.0
@@ -58,19 +59,30 @@ def from_dict(data: object) -> Settings:
     return replace(defaults, **values)
 
 
+MAX_BYTES = 1024 * 1024   # a settings file is a few hundred bytes
+
+
 def load(path: Path) -> Settings:
+    """The settings in ``path``; the defaults when it is missing, damaged or not a file at all
+    (read without blocking: a FIFO in its place never hangs the app's start)."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return Settings()
-    except OSError:
+        text = read_small(Path(path), MAX_BYTES).decode("utf-8")
+    except (OSError, ValueError):
         return Settings()
     try:
         return from_dict(json.loads(text))
-    except ValueError:
+    except (ValueError, RecursionError):
         return Settings()
 
 
 def save(settings: Settings, path: Path) -> Path:
+    """Write ``settings``; a file that does not read as JSON is kept as ``.damaged`` first."""
+    try:
+        old = read_small(Path(path), MAX_BYTES)
+        json.loads(old.decode("utf-8"))
+    except (ValueError, RecursionError):
+        write_atomic(Path(f"{path}.damaged"), old.decode("utf-8", "replace"), backup=False)
+    except OSError:
+        pass   # missing, or not a file at all: nothing of the user's to keep
     write_atomic(Path(path), json.dumps(asdict(settings), indent=2) + "\n", backup=False)
     return Path(path)

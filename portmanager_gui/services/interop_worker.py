@@ -93,7 +93,7 @@ class InteropWorker(QObject):
             sync = _sync()
             if add is not None:
                 try:
-                    links_mod.save(paths, links_mod.load(paths).with_link(add))
+                    links_mod.update(paths, lambda links: links.with_link(add))
                 except (LinksError, OSError) as exc:
                     return sync.SyncReport(error=f"{add.path} was not linked: {exc}")
             return (apply_links or sync.apply_links)(registry, paths)
@@ -113,7 +113,7 @@ class InteropWorker(QObject):
         paths = self.paths
 
         def work() -> tuple[Links, tuple[Any, ...]]:
-            links_mod.save(paths, links_mod.load(paths).without(Path(path)))
+            links_mod.update(paths, lambda links: links.without(Path(path)))
             return _dry_run(paths, registry)
         self._submit(work, self._listed, self.links_failed.emit)
 

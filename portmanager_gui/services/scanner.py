@@ -38,7 +38,7 @@ def _describe(exc: Exception) -> str:
 
 class Scanner(QObject):
     snapshot_changed = Signal(object)      # Snapshot
-    records_changed = Signal(object)       # whatever records() returned (a list of records)
+    records_changed = Signal(object)       # whatever records() returned (the app: a StateRead)
     scan_failed = Signal(str)
 
     def __init__(self, scan: ScanFn, *, records: RecordsFn | None = None, interval_ms: int = 2000,

@@ -210,8 +210,8 @@ class InteropPresenter(QObject):
             self.window.banner.show_message(f"Linked files: {message}", "warn")
 
     # -- restarts ---------------------------------------------------------------------
-    def _on_records(self, records) -> None:
-        self.running = tuple(r.unit for r in records if getattr(r, "alive", True))
+    def _on_records(self, read) -> None:
+        self.running = tuple(r.unit for r in read.records if r.alive)
 
     def _consumers(self, registry: Registry) -> tuple[str, ...]:
         """The frontend reads a linked config.js: it needs a restart whenever a port moved."""

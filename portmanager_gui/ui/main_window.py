@@ -178,10 +178,12 @@ class MainWindow(QMainWindow):
         self.banner = Banner()
         self.banner.reload_button.clicked.connect(self._reload_clicked)
         self.banner.keep_button.clicked.connect(self._keep_clicked)
+        self.state_banner = Banner()   # the record of what Port Manager started is damaged
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.banner)
+        layout.addWidget(self.state_banner)
         self.restart_banner = RestartBanner()
         layout.addWidget(self.restart_banner)
         layout.addWidget(self.tabs, 1)

@@ -29,6 +29,7 @@ from ..core.port_rows import (
 )
 from ..core.registry.model import Registry
 from ..core.settings import Settings
+from ..core.supervisor.records import StateDamage, StateRead
 from ..core.supervisor.types import EventKind, StartFailure
 from . import text
 from .dialogs import (
@@ -77,6 +78,7 @@ class Presenter(QObject):
         self.failures: dict[str, str] = {}
         self.fallbacks: dict[str, Fallback] = {}   # unit -> what its start on a fallback port found
         self.live_notes: dict[str, str] = {}     # model unit -> where llama-swap/ClaraCore really runs it
+        self.state_damage: StateDamage | None = None   # what is wrong with services.json (told once)
         self.rows: tuple[PortRow, ...] = ()
         self._overwrite_next = False
         self._start_after_kill: dict[int, str] = {}
@@ -182,11 +184,23 @@ class Presenter(QObject):
             "Reload it (your edits are discarded) or keep your edits (saving replaces the file).",
             "warn", conflict=True)
 
-    def _on_records(self, records) -> None:
-        new = tuple(Managed(r.unit, r.pid, r.port, bool(getattr(r, "alive", True)), tuple(getattr(r, "marked", ())))
-                    for r in records)
+    def _on_records(self, read: StateRead) -> None:
+        new = tuple(Managed(r.unit, r.pid, r.port, r.alive, r.marked) for r in read.records)
         if new != self.records:
             self.records, self._records_new = new, True
+        self._show_state_damage(read.damage)
+
+    def _show_state_damage(self, damage: StateDamage | None) -> None:
+        """The banner while the state record is damaged; a notification once per new damage."""
+        if damage is None:
+            self.state_damage = None
+            self.window.state_banner.hide()
+            return
+        told = self.state_damage
+        self.state_damage = damage
+        self.window.state_banner.show_message(text.state_damage_text(damage), "error")
+        if told is None or (told.path, told.kind, told.entries) != (damage.path, damage.kind, damage.entries):
+            self.notify(text.STATE_DAMAGE_TITLE, text.state_damage_text(damage), critical=True)
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
         old, self.snapshot = self.snapshot, snapshot

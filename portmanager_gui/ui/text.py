@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..core.occupancy.snapshot import Holder
+from ..core.supervisor.state_damage import StateDamage
+from ..core.supervisor.text import state_damage_found, state_damage_what
 from ..core.supervisor.types import (
     EventKind,
     StartFailure,
@@ -101,3 +103,14 @@ def still_held_text(port: int, result) -> str:
 
 
 EVENT_NOTIFIED = frozenset({EventKind.CRASHED, EventKind.GAVE_UP})
+
+
+STATE_DAMAGE_TITLE = "Port Manager's service record is damaged"
+
+
+def state_damage_text(damage: StateDamage) -> str:
+    """The window's and the notification's words for a damaged state record (services.json)."""
+    return (f"The record of the services Port Manager started, {state_damage_what(damage)}. "
+            f"Port Manager {state_damage_found(damage)}; others it started may still run unrecorded: "
+            f"look for them in the All ports tab (or `portmanager status --all`) and stop them there. "
+            f"The next start or stop replaces the file and keeps the damaged one as {damage.copy}.")

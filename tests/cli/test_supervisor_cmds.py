@@ -181,7 +181,8 @@ def test_a_damaged_state_record_is_reported_and_kept(tmp_path, no_leftovers):
     state_file = core_paths.resolve().ensure().services_state_file
     state_file.write_text('{"units": {"router": {"pid": 12')            # cut short
     r = _run(registry, "stop", "router")
-    assert r.returncode == 1 and "services.json" in r.stderr and "lost track" in r.stderr
+    assert r.returncode == 1 and "services.json, line 1, column 32: is cut short or not JSON" in r.stderr
+    assert "none of its services was found running" in r.stderr and "portmanager status --all" in r.stderr
     assert state_file.read_text() == '{"units": {"router": {"pid": 12'     # a read never writes
 
 
@@ -190,9 +191,9 @@ def test_a_damaged_state_record_is_kept_aside_before_it_is_replaced(tmp_path):
 
     store = StateStore(tmp_path / "services.json")
     store.path.write_text("not json")
-    assert "services.json cannot be read" in store.damaged()
+    assert store.damage().path == store.path
     store.put(ManagedRecord("router", 1, 1.0, 41000, ("x",), 0.0, ""))
-    assert store.damaged_copy.read_text() == "not json" and store.damaged() is None
+    assert store.damaged_copy.read_text() == "not json" and store.damage() is None
 
 
 def test_start_and_status_tell_a_damaged_state_record_before_replacing_it(tmp_path, no_leftovers):
@@ -201,9 +202,10 @@ def test_start_and_status_tell_a_damaged_state_record_before_replacing_it(tmp_pa
     state_file = core_paths.resolve().ensure().services_state_file
     state_file.write_text("[1, 2")
     status = _run(registry, "status", "web")
-    assert "services.json cannot be read" in status.stderr and state_file.read_text() == "[1, 2"
+    assert "services.json, line 1, column 6: is cut short" in status.stderr and state_file.read_text() == "[1, 2"
     started = _run(registry, "start", "web")
     assert started.returncode == 0, started.stderr
-    assert "services.json cannot be read" in started.stderr and "services.json.damaged" in started.stderr
+    assert "services.json, line 1, column 6: is cut short" in started.stderr
+    assert "services.json.damaged" in started.stderr
     assert (state_file.parent / "services.json.damaged").read_text() == "[1, 2"
     assert _run(registry, "stop", "web").returncode == 0

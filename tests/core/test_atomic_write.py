@@ -69,3 +69,35 @@ def test_retries_give_up_after_the_last_attempt():
 ])
 def test_which_rename_errors_pass(os_name, winerror, transient):
     assert transient_replace_error(_sharing_violation(winerror), os_name) is transient
+
+
+@pytest.fixture
+def read_only_folder(tmp_path):
+    """A folder nobody may create files in: chmod for a user; the immutable flag for root,
+    whom a mode does not stop (skipped where the file system has no such flag)."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    (folder / "registry.yaml").write_text("version: 1\n")
+    if sys.platform == "win32":
+        pytest.skip("a folder's mode does not stop writes on Windows")
+    if os.geteuid() == 0:
+        if subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode != 0:
+            pytest.skip("no immutable flag here, and root ignores a folder's mode")
+        yield folder
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+    else:
+        folder.chmod(0o555)
+        yield folder
+        folder.chmod(0o755)
+
+
+def test_a_folder_that_takes_no_new_file_is_named_with_what_to_do(read_only_folder):
+    path = read_only_folder / "registry.yaml"
+    with pytest.raises(PermissionError) as err:
+        write_atomic(path, "version: 1\nservices: {}\n")
+    assert f"the folder {read_only_folder}" in str(err.value) and "make the folder writable" in str(err.value)
+    assert ".tmp" not in str(err.value)
+    assert path.read_text() == "version: 1\n" and os.listdir(read_only_folder) == ["registry.yaml"]

@@ -24,3 +24,14 @@ def test_defaults_and_ranges(tmp_path):
     assert s.load(path) == s.Settings(refresh_s=30.0)
     path.write_text("{not json")
     assert s.load(path) == s.Settings()
+
+
+def test_a_damaged_file_is_kept_aside_when_the_settings_are_next_saved(tmp_path):
+    path = tmp_path / "settings.json"
+    path.write_text('{"refresh_s": 5, "notifications": fals')            # a hand edit gone wrong
+    assert s.load(path) == s.Settings()
+    s.save(s.Settings(refresh_s=1.0), path)
+    assert (tmp_path / "settings.json.damaged").read_text() == '{"refresh_s": 5, "notifications": fals'
+    assert s.load(path) == s.Settings(refresh_s=1.0)
+    s.save(s.Settings(refresh_s=2.0), path)                               # a good file is not "damaged"
+    assert (tmp_path / "settings.json.damaged").read_text() == '{"refresh_s": 5, "notifications": fals'

@@ -7,6 +7,7 @@ import pytest
 
 from portmanager_gui import app as gui_app
 from portmanager_gui.core.port_rows import RowState
+from tests.helpers import free_ports
 from tests.ui import desk
 
 
@@ -61,3 +62,28 @@ def test_kill_declined_leaves_it_running(qtbot, held):
     parts.controller.wait_idle(10000)
     assert child.alive()
     assert desk.row(parts, "web", child.port).state is RowState.FOREIGN
+
+
+def test_a_kill_from_the_app_of_a_service_up_runs_is_a_stop_not_a_crash(qapp, qtbot, tmp_path, make_supervisor):
+    """`portmanager up` (restart: always) must not start again what the app's kill stopped."""
+    from portmanager_gui.core.registry.load import load
+    from tests.helpers import wait_for
+    from tests.supervisor_helpers import FakeClock
+
+    ports = free_ports(1)
+    registry = desk.router_registry(tmp_path / "registry.yaml", ports, extra="    restart: always\n")
+    clock, events = FakeClock(), []
+    up = make_supervisor(load(registry), clock=clock, on_event=events.append)
+    [started] = up.start("router")
+    assert started.ok, started.message
+    parts = desk.build(qapp, registry, desk.Answers(kill=True))
+    try:
+        gui_app.start(parts)
+        with qtbot.waitSignal(parts.controller.killed, timeout=60000):
+            parts.controller.plan_kill(ports[0])
+        wait_for(lambda: (up.poll(), [e for e in events if e.kind == "stopped"])[1], message="the kill noticed")
+        clock.advance(60)
+        up.poll()
+        assert up.pending_restarts() == {} and not [e for e in events if e.kind in ("crashed", "restarting")]
+    finally:
+        desk.close(parts)

@@ -1,8 +1,9 @@
 """The one exception of the interop package: a file that cannot be imported or updated."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from ..file_read import NotAFile, TooLarge, read_small
 
 
 class InteropError(ValueError):
@@ -26,15 +27,18 @@ def read_text(path: Path) -> str:
     Files over ``MAX_BYTES`` are refused before they are read.
     """
     try:
-        with open(path, encoding="utf-8", newline="") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            if size > MAX_BYTES:
-                raise InteropError(path, None, f"is {size / 1024 / 1024:.1f} MB; Port Manager reads files of up to "
-                                   f"{MAX_BYTES // 1024 // 1024} MB. Is this the right file?")
-            return fh.read(MAX_BYTES + 1)
+        data = read_small(Path(path), MAX_BYTES)
     except FileNotFoundError:
         raise InteropError(path, None, "no such file; check the path") from None
-    except UnicodeDecodeError:
-        raise InteropError(path, None, "is not UTF-8 text; save it as UTF-8 and try again") from None
+    except NotAFile:
+        raise InteropError(path, None, "is not a regular file (a folder, pipe or device); name the file itself") \
+            from None
+    except TooLarge as exc:
+        raise InteropError(path, None, f"is {exc.size / 1024 / 1024:.1f} MB; Port Manager reads files of up to "
+                           f"{MAX_BYTES // 1024 // 1024} MB. Is this the right file?") from None
     except OSError as exc:
         raise InteropError(path, None, f"cannot be read ({exc.strerror or exc}); check its permissions") from None
+    try:
+        return data.decode("utf-8")   # line endings as they are: a CRLF file stays CRLF when rewritten
+    except UnicodeDecodeError:
+        raise InteropError(path, None, "is not UTF-8 text; save it as UTF-8 and try again") from None

@@ -12,11 +12,14 @@ File format (version 1)::
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..atomic_write import write_atomic
+from ..file_read import NotAFile, TooLarge, read_small
 from ..paths import Paths
+from ..platform.file_lock import locked
 
 KINDS = ("claracore", "python", "js", "env", "json")
 LINKS_VERSION = 1
@@ -57,6 +60,9 @@ class Links:
         return tuple(x for x in self.items if x.kind == kind)
 
 
+MAX_LINKS_BYTES = 4 * 1024 * 1024
+
+
 def links_file(paths: Paths) -> Path:
     return paths.config_dir / "links.json"
 
@@ -69,9 +75,11 @@ def normalize(path: Path | str) -> Path:
 def load(paths: Paths) -> Links:
     file = links_file(paths)
     try:
-        text = file.read_text(encoding="utf-8")
+        text = read_small(file, MAX_LINKS_BYTES).decode("utf-8")
     except FileNotFoundError:
         return Links()
+    except (NotAFile, TooLarge) as exc:
+        raise LinksError(f"{file}: {exc.strerror}; move it away and link your files again") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise LinksError(f"{file}: cannot be read ({exc}); check its permissions") from None
     try:
@@ -92,7 +100,19 @@ def load(paths: Paths) -> Links:
 
 
 def save(paths: Paths, links: Links) -> Path:
+    """Write ``links`` as the whole file (``update`` is the way to change one link)."""
     file = links_file(paths)
     data = {"version": LINKS_VERSION, "links": [x.to_json() for x in links.items]}
     write_atomic(file, json.dumps(data, indent=2) + "\n")
     return file
+
+
+def update(paths: Paths, change: Callable[[Links], Links]) -> tuple[Links, Links]:
+    """Read, ``change`` and write links.json under one lock, so two commands (or a command and
+    the app) linking different files at once both land. Returns (before, after)."""
+    with locked(paths.state_dir / "locks" / "links.lock"):
+        before = load(paths)
+        after = change(before)
+        if after != before:
+            save(paths, after)
+        return before, after

@@ -25,13 +25,39 @@ class LockTimeout(TimeoutError):
     """Another Port Manager process kept the lock for longer than we waited."""
 
 
+class LockUnavailable(LockTimeout):
+    """The lock file cannot even be opened (it or its folder belongs to another user)."""
+
+
+def _open_lock_file(path: Path) -> int:
+    """Open (create) the lock file ``path``; a file created as root in a user's folder is the
+    user's (``files.give_to_folder_owner``), so a ``sudo`` run never locks the user out."""
+    from .files import give_to_folder_owner, make_dirs
+
+    try:
+        make_dirs(path.parent)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except PermissionError as exc:
+        owner = "another user"
+        for place in (path, path.parent):
+            try:
+                owner = f"uid {os.stat(place).st_uid}"
+                break
+            except OSError:
+                continue
+        raise LockUnavailable(f"cannot open the lock file {path} ({exc.strerror}): it or its folder belongs to {owner}; "
+                              f"was Port Manager run with sudo? Give its folder back to yourself "
+                              f"(sudo chown -R $USER {path.parent}) and try again") from None
+    give_to_folder_owner(path, fd)
+    return fd
+
+
 @contextmanager
 def locked(path: Path, timeout: float = 30.0, os_name: str | None = None) -> Iterator[None]:
     """Hold an exclusive lock on ``path`` (created if missing) for the ``with`` block."""
     os_name = os_name or current_os()
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = _open_lock_file(path)
     try:
         if os_name == WINDOWS:
             _lock_windows(fd, timeout, path)
@@ -89,8 +115,7 @@ def try_lock(path: Path, os_name: str | None = None) -> int | None:
     which holds the lock until ``unlock``; None when another holder has it."""
     os_name = os_name or current_os()
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = _open_lock_file(path)
     try:
         if os_name == WINDOWS:  # pragma: no cover - Windows only
             import msvcrt

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..atomic_write import write_atomic
+from ..file_read import NotAFile, TooLarge, read_small
 from ..registry.model import Group, Registry, Service
 from .probe import Availability, probe
 
@@ -127,17 +128,33 @@ def allocate(group: Group, previous: Mapping[str, int], reserved: set[int],
     return {m: out[m] for m in group.members}
 
 
+MAX_ALLOCATIONS_BYTES = 4 * 1024 * 1024
+
+
 def read_allocations(path: Path | None) -> dict[str, dict[str, int]]:
+    """The remembered model ports; none when the file is missing or damaged (read without
+    blocking: a FIFO in its place never hangs a command)."""
+    return _read_allocations(path)[0]
+
+
+def _read_allocations(path: Path | None) -> tuple[dict[str, dict[str, int]], bytes | None]:
+    """The remembered model ports, and the bytes of a damaged regular file (None when fine)."""
     if path is None:
-        return {}
+        return {}, None
+    raw = b""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+        raw = read_small(Path(path), MAX_ALLOCATIONS_BYTES)
+        data = json.loads(raw.decode("utf-8"))
+    except FileNotFoundError:
+        return {}, None
+    except (NotAFile, TooLarge):
+        return {}, None    # nothing of ours to keep: the next write replaces it
+    except (OSError, ValueError, RecursionError):
+        return {}, raw
     if not isinstance(data, dict):
-        return {}
+        return {}, raw
     return {str(pool): {str(m): p for m, p in models.items() if isinstance(p, int)}
-            for pool, models in data.items() if isinstance(models, dict)}
+            for pool, models in data.items() if isinstance(models, dict)}, None
 
 
 def model_slots(registry: Registry, allocations_file: Path | None = None,
@@ -153,12 +170,14 @@ def allocate_slots(registry: Registry, allocations_file: Path,
 
     The explicit write: called when a model server is about to start and after a registry
     save, never from a read (status, url, env, check, the window's table)."""
-    previous = read_allocations(allocations_file)
+    previous, damaged = _read_allocations(allocations_file)
     slots = _slots(registry, previous, taken)
     current: dict[str, dict[str, int]] = {}
     for slot in slots:
         current.setdefault(slot.pool, {})[slot.model] = slot.port
-    if current != previous:
+    if current != previous or damaged is not None:
+        if damaged:   # kept for the user before it is replaced: nothing is lost
+            write_atomic(Path(f"{allocations_file}.damaged"), damaged.decode("utf-8", "replace"), backup=False)
         write_atomic(Path(allocations_file), json.dumps(current, indent=2) + "\n", backup=False)
     return slots
 

@@ -201,12 +201,19 @@ class _Walker:
 
     def names(self, node: Node, key: str) -> tuple[str, ...]:
         out: list[str] = []
+        seen: dict[str, str] = {}
         for i, item in enumerate(self.sequence(node, key)):
             name = self.name(item, f"{key}[{i}]")
             if name in out:
                 raise self.fail(item, f"{key}[{i}]", f"{name!r} is listed twice; remove one")
+            self.distinct(seen, name, item, f"{key}[{i}]")
             out.append(name)
         return tuple(out)
+
+    def distinct(self, seen: dict[str, str], name: str, node: Node, key: str) -> None:
+        if (other := seen.setdefault(name.casefold(), name)) != name:   # each name is a log and a lock file
+            raise self.fail(node, key, f"{name!r} differs from {other!r} only in upper/lower case; on macOS "
+                            "and Windows both would write one log file: rename one")
 
     def name(self, node: Node, key: str) -> str:
         value = self.text(node, key)
@@ -321,9 +328,11 @@ def parse(text: str, file: Path | str | None = None) -> Registry:
 
     services: dict[str, Service] = {}
     if "services" in top:
+        seen: dict[str, str] = {}
         for name, (knode, vnode) in w.mapping(top["services"][1], "services").items():
             key = f"services.{name}"
             w.name(knode, key)
+            w.distinct(seen, name, knode, key)
             fields = _fields(w, vnode, key, SERVICE_FIELDS)
             if "ports" not in fields:
                 raise w.fail(vnode, f"{key}.ports", "missing; list the preferred port first, e.g. ports: [3791, 3003]")
@@ -335,9 +344,11 @@ def parse(text: str, file: Path | str | None = None) -> Registry:
 
     groups: dict[str, Group] = {}
     if "groups" in top:
+        seen = {}
         for name, (knode, vnode) in w.mapping(top["groups"][1], "groups").items():
             key = f"groups.{name}"
             w.name(knode, key)
+            w.distinct(seen, name, knode, key)
             if name == UNGROUPED:
                 raise w.fail(knode, key, f"{UNGROUPED!r} is the ungrouped pool; use the top-level `models:` key")
             fields = _fields(w, vnode, key, GROUP_FIELDS)

@@ -26,6 +26,7 @@ from ruamel.yaml.error import YAMLError
 
 from ..atomic_write import ReadOnlyFile, write_atomic
 from ..platform.file_lock import LockTimeout, locked_folder
+from ..platform.files import make_dirs
 from .defaults import DEFAULT_REGISTRY_YAML
 from .load import RegistryError, load, parse, read_text
 from .model import DEFAULT_START_PORT, UNGROUPED, Group, Registry, Service
@@ -158,7 +159,7 @@ def save(reg: Registry, path: Path | None = None, expected_text: str | None = No
     if not str(target):
         raise ValueError("no path to save the registry to")
     real = Path(os.path.realpath(target))
-    real.parent.mkdir(parents=True, exist_ok=True)
+    make_dirs(real.parent)
     try:
         with locked_folder(real.parent):
             return _save_locked(reg, target, real, expected_text)

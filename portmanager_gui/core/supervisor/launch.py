@@ -26,7 +26,7 @@ from ..platform.search_path import CommandNotFound, resolve_command, search_path
 from . import logfiles
 from .health import health_url
 from .log_sink import RELAY_END_WAIT, LogSink, settle
-from .marker import MARKER_ENV, find_marked, marked_pids, new_marker
+from .marker import MARKER_ENV, find_marked, marked_pids, new_marker, scope_of
 from .records import ManagedRecord, StateStore
 from .start_check import Scanner, Verdict, Verification, tree_pids, wait_until_running
 from .unit_spec import UnitSpec, argv_for, child_env
@@ -86,7 +86,7 @@ class Launcher:
             output.write((detail + "\n").encode())
             output.close()
             return LaunchResult(Verification(Verdict.EXITED, detail=detail))
-        mark = new_marker(spec.unit)
+        mark = new_marker(spec.unit, scope_of(self._store.path))
         env[MARKER_ENV] = mark
         started_at = time.time()
         pending = ManagedRecord(spec.unit, 0, 0.0, port, tuple(argv), started_at, str(log), own_group=True,
@@ -126,8 +126,10 @@ class Launcher:
 
         def poll() -> int | None:
             rc = spawned.popen.poll()
-            if rc == 0 and marked_pids(mark, started_at):
-                return None     # daemonized: it lives on
+            # daemonized: it lives on. Looked for twice: one scan lists the pids, then reads
+            # each; a fork's middle process can exit between the two, before its child was listed.
+            if rc == 0 and (marked_pids(mark, started_at) or marked_pids(mark, started_at)):
+                return None
             if rc is not None:
                 sink.settle()   # its last lines (an "address in use") reach the log first
             return rc

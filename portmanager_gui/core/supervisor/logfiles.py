@@ -12,6 +12,7 @@ app) by "copy then truncate" (``copytruncate_if_large``), as logrotate does.
 """
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import stat
@@ -19,11 +20,14 @@ from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from ..platform.files import give_to_folder_owner, make_dirs
+
 if TYPE_CHECKING:   # the log relay imports this module: keep its start-up light
     from ..paths import Paths
 
 MAX_BYTES = 10 * 1024 * 1024
 BACKUPS = 3
+TAIL_LIMIT = 1024 * 1024   # the most a tail reads (a log of one endless line)
 
 
 def log_path(paths: Paths, unit: str) -> Path:
@@ -94,12 +98,40 @@ def open_for_child(path: Path, header: str) -> BinaryIO:
 
 def open_log_fd(path: Path) -> int:
     """A descriptor appending to ``path`` (created 0644), never through a symlink (O_NOFOLLOW):
-    a link planted there is removed first -- the file it points at is left alone."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-    if path.is_symlink():
+    a link planted there is removed first -- the file it points at is left alone. Anything else
+    that is not a regular file (a FIFO would block the open until someone reads it) is removed
+    and a fresh log made in its place."""
+    make_dirs(path.parent)
+    flags = (os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+             | getattr(os, "O_NONBLOCK", 0))   # no effect on a regular file
+    for _ in range(2):
+        if path.is_symlink():
+            path.unlink()
+        try:
+            fd = os.open(path, flags, 0o644)
+        except OSError as exc:
+            if exc.errno != errno.ENXIO:   # ENXIO: a FIFO nobody reads
+                raise
+            path.unlink()
+            continue
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            give_to_folder_owner(path, fd)
+            return fd
+        os.close(fd)
         path.unlink()
-    return os.open(path, flags, 0o644)
+    raise OSError(errno.EEXIST, f"{path} keeps being replaced by something that is not a file")
+
+
+def _open_regular(path: Path) -> int | None:
+    """A read descriptor on ``path`` if it is a regular file (opened without blocking), else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    return fd
 
 
 def size(path: Path) -> int:
@@ -111,13 +143,16 @@ def size(path: Path) -> int:
 
 def tail(path: Path, lines: int = 50, chunk: int = 64 * 1024) -> list[str]:
     """The last ``lines`` lines of ``path`` (reading only the end of a big file)."""
+    fd = _open_regular(path)
+    if fd is None:
+        return []
     try:
-        with open(path, "rb") as fh:
+        with open(fd, "rb") as fh:
             fh.seek(0, os.SEEK_END)
             end = fh.tell()
             data = b""
             pos = end
-            while pos > 0 and data.count(b"\n") <= lines:
+            while pos > 0 and data.count(b"\n") <= lines and end - pos < TAIL_LIMIT:   # one huge line: its end
                 step = min(chunk, pos)
                 pos -= step
                 fh.seek(pos)
@@ -130,8 +165,11 @@ def tail(path: Path, lines: int = 50, chunk: int = 64 * 1024) -> list[str]:
 
 def read_from(path: Path, offset: int, limit: int = 256 * 1024) -> str:
     """Text written after ``offset`` (at most ``limit`` bytes, the last ones)."""
+    fd = _open_regular(path)
+    if fd is None:
+        return ""
     try:
-        with open(path, "rb") as fh:
+        with open(fd, "rb") as fh:
             fh.seek(0, os.SEEK_END)
             end = fh.tell()
             start = max(offset, end - limit) if end >= offset else max(0, end - limit)

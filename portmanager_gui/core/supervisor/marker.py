@@ -8,13 +8,20 @@ binding (nginx, redis, postgres started as root) -- and the OS lets us read it b
 on macOS and Windows). A process group can be left; this mark cannot be shed short of a
 program wiping its own environment on purpose.
 
+The mark also names the state record that tracks the start (a short hash of its path,
+``scope_of``), so when that record is damaged, the processes it lost are found again by
+their marks alone (``find_unrecorded``) -- and never those another Port Manager home started.
+
 Reading another user's environment needs admin rights: a non-root user sees only the marks
 of its own processes, which is exactly the set it may signal.
 """
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
 
 import psutil
 
@@ -23,9 +30,30 @@ MARKER_ENV = "PORTMANAGER_UNIT"
 CREATED_BEFORE_SLACK = 1.0
 
 
-def new_marker(unit: str) -> str:
-    """A mark for one start of ``unit``: unique per start, so an older run never passes for this one."""
-    return f"{unit}:{secrets.token_hex(8)}"
+def scope_of(state_file: Path) -> str:
+    """A short name for the state record ``state_file``, carried in each mark it records."""
+    return hashlib.sha256(str(Path(state_file).absolute()).encode("utf-8", "surrogateescape")).hexdigest()[:12]
+
+
+def new_marker(unit: str, scope: str = "") -> str:
+    """A mark for one start of ``unit`` recorded in the state record ``scope``: unique per start,
+    so an older run never passes for this one."""
+    return f"{unit}:{scope}:{secrets.token_hex(8)}" if scope else f"{unit}:{secrets.token_hex(8)}"
+
+
+def unit_of(marker: str, scope: str) -> str | None:
+    """The unit a mark of the state record ``scope`` was made for; None for another record's mark."""
+    unit, sep, rest = marker.rpartition(f":{scope}:")
+    return unit if sep and unit and rest and ":" not in rest else None
+
+
+@dataclass(frozen=True)
+class Unrecorded:
+    """The processes of one start found by its mark, which the state record no longer has."""
+
+    unit: str
+    marker: str
+    pids: tuple[int, ...]          # oldest first: the first is the start's first process still alive
 
 
 def find_marked(markers: Collection[str], since: float | None = None) -> dict[str, list[psutil.Process]]:
@@ -58,8 +86,41 @@ def find_marked(markers: Collection[str], since: float | None = None) -> dict[st
     return {m: list(procs.values()) for m, procs in out.items()}
 
 
+def find_unrecorded(scope: str, recorded: Collection[str]) -> list[Unrecorded]:
+    """Live processes of this user carrying a mark of the state record ``scope`` that is not
+    among ``recorded``: what a damaged record lost. Reads every process's environment, so it
+    is only asked while the record is damaged."""
+    found: dict[str, list[tuple[float, int]]] = {}
+    known = set(recorded)
+    for proc in psutil.process_iter(["create_time", "status"]):
+        if proc.info.get("status") == psutil.STATUS_ZOMBIE:
+            continue
+        try:
+            value = proc.environ().get(MARKER_ENV)
+        except (psutil.Error, OSError):
+            continue
+        if value and value not in known and unit_of(value, scope) is not None:
+            found.setdefault(value, []).append((proc.info.get("create_time") or 0.0, proc.pid))
+    return [Unrecorded(str(unit_of(m, scope)), m, tuple(pid for _, pid in sorted(procs)))
+            for m, procs in sorted(found.items())]
+
+
+def marks_of(pids: Collection[int]) -> set[str]:
+    """The marks the processes ``pids`` carry (those we may read)."""
+    out = set()
+    for pid in pids:
+        try:
+            value = psutil.Process(pid).environ().get(MARKER_ENV)
+        except (psutil.Error, OSError):
+            continue
+        if value:
+            out.add(value)
+    return out
+
+
 def marked_pids(marker: str, since: float | None = None) -> set[int]:
     return {p.pid for p in find_marked([marker], since).get(marker, [])}
 
 
-__all__ = ["MARKER_ENV", "new_marker", "find_marked", "marked_pids"]
+__all__ = ["MARKER_ENV", "Unrecorded", "scope_of", "new_marker", "unit_of", "find_marked", "find_unrecorded",
+           "marks_of", "marked_pids"]

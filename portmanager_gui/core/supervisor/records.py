@@ -14,11 +14,18 @@ the pid right after, so no child of ours ever runs without a record that finds i
 
 Updates are read-modify-write under a file lock and written atomically
 (``atomic_write.write_atomic``), so a crash mid-write never leaves half a file.
+
+A damaged record (cut short, not JSON, not UTF-8, not a file, entries that cannot be read)
+never stops a start or a stop and is never silently "nothing running": ``read`` says what is
+wrong (``StateDamage``, a typed value the CLI and the app word) and finds the services the
+record lost by their marks (``marker.find_unrecorded``), which count as recorded again; the
+next update writes them back and keeps the damaged file aside (``.damaged``).
 """
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -27,6 +34,13 @@ from typing import Any
 from ..atomic_write import write_atomic
 from ..paths import Paths
 from ..platform.file_lock import locked
+from .state_damage import (
+    Damaged,
+    DamageKind,
+    StateDamage,
+    damaged_copy_of,
+    read_state_text,
+)
 
 STATE_VERSION = 1
 
@@ -115,50 +129,70 @@ class StateStore:
 
     @property
     def damaged_copy(self) -> Path:
-        return self.path.with_name(self.path.name + ".damaged")
+        return damaged_copy_of(self.path)
 
     def _read_raw(self) -> dict[str, dict[str, Any]]:
         units, _ = self._read_checked()
         return units
 
-    def _read_checked(self) -> tuple[dict[str, dict[str, Any]], str | None]:
-        """The units, and why the file is damaged (None when it is fine or missing).
-
-        A damaged record must not stop anyone from starting or stopping, so it reads as
-        empty -- but it is reported (``damaged``) and kept aside before it is overwritten.
-        """
+    def _read_checked(self) -> tuple[dict[str, dict[str, Any]], StateDamage | None]:
+        """The units (as stored), and what is wrong with the file (None when it is fine or missing)."""
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            text = read_state_text(self.path)
         except FileNotFoundError:
             return {}, None
-        except (OSError, ValueError) as exc:
-            return {}, f"cannot be read ({exc})"
+        except Damaged as exc:
+            return {}, exc.damage
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            return {}, StateDamage(self.path, DamageKind.NOT_JSON, getattr(exc, "msg", str(exc)),
+                                   getattr(exc, "lineno", None), getattr(exc, "colno", None))
+        except RecursionError:
+            return {}, StateDamage(self.path, DamageKind.NOT_JSON, "nested too deeply")
         units = data.get("units") if isinstance(data, dict) else None
         if not isinstance(units, dict):
-            return {}, "has no \"units\" table"
-        return {str(k): v for k, v in units.items() if isinstance(v, dict)}, None
+            return {}, StateDamage(self.path, DamageKind.NO_UNITS)
+        good = {str(k): v for k, v in units.items() if _entry_ok(str(k), v)}
+        bad = tuple(sorted(str(k) for k in units if str(k) not in good))
+        return good, (StateDamage(self.path, DamageKind.BAD_ENTRIES, entries=bad) if bad else None)
 
-    def damaged(self) -> str | None:
-        """Why the state record is damaged, as one line naming the file; None when it is fine."""
-        _, problem = self._read_checked()
-        if problem is None:
-            return None
-        return (f"{self.path} {problem}: Port Manager may have lost track of services it started; "
-                f"check `portmanager status --all` for their ports")
+    def read(self) -> "StateRead":
+        """Every record with ``alive`` computed now, and what is wrong with the file. While it is
+        damaged, the services it lost are found by their marks and come back as records."""
+        units, damage = self._read_checked()
+        recs = _parse(units)
+        if damage is not None:
+            found = self._recover(recs)
+            recs += found
+            damage = replace(damage, found=tuple((r.unit, r.pid) for r in found))
+        return StateRead(tuple(self._with_liveness(sorted(recs, key=lambda r: r.unit))), damage)
+
+    def _recover(self, recs: list[ManagedRecord]) -> list[ManagedRecord]:
+        """Records rebuilt from the marks of processes this record no longer has (one per unit)."""
+        from .marker import find_unrecorded, scope_of
+
+        have = {r.unit for r in recs}
+        out = []
+        for lost in find_unrecorded(scope_of(self.path), {r.marker for r in recs if r.marker}):
+            if lost.unit not in have:
+                rec = _rebuilt(lost.unit, lost.marker, lost.pids)
+                if rec is not None:
+                    have.add(rec.unit)
+                    out.append(rec)
+        return out
+
+    def damage(self) -> StateDamage | None:
+        """What is wrong with the state record (with what was found running), None when it is fine."""
+        return self.read().damage
 
     def _write_raw(self, units: dict[str, dict[str, Any]]) -> None:
         text = json.dumps({"version": STATE_VERSION, "units": units}, indent=2, sort_keys=True) + "\n"
         write_atomic(self.path, text, backup=False)
 
     def records(self) -> list[ManagedRecord]:
-        """Every record, read fresh from the file, with ``alive`` computed now."""
-        recs = []
-        for unit, data in sorted(self._read_raw().items()):
-            try:
-                recs.append(ManagedRecord.from_json(unit, data))
-            except (KeyError, TypeError, ValueError):
-                continue
-        return self._with_liveness(recs)
+        """Every record, read fresh from the file, with ``alive`` computed now (``read``)."""
+        return list(self.read().records)
 
     def _with_liveness(self, recs: list[ManagedRecord]) -> list[ManagedRecord]:
         """``alive``, ``leader_alive`` and ``marked`` computed now -- one process scan for all
@@ -191,14 +225,19 @@ class StateStore:
     def _update(self) -> Iterator[dict[str, dict[str, Any]]]:
         with locked(self.lock_path):
             units, problem = self._read_checked()
-            if problem is not None and not self.damaged_copy.exists():
-                try:   # keep the damaged file for the user before it is replaced
-                    write_atomic(self.damaged_copy, self.path.read_text(encoding="utf-8", errors="replace"),
-                                 backup=False)
-                except OSError:
-                    pass
+            if problem is not None:
+                self._keep_damaged()
+                for rec in self._recover(_parse(units)):   # what it lost, found by the marks
+                    units[rec.unit] = rec.to_json()
             yield units
             self._write_raw(units)
+
+    def _keep_damaged(self) -> None:
+        """Keep the damaged file for the user before it is replaced (the latest damage)."""
+        try:
+            write_atomic(self.damaged_copy, read_state_text(self.path, lenient=True), backup=False)
+        except (OSError, Damaged):
+            pass
 
     def put(self, record: ManagedRecord) -> None:
         with self._update() as units:
@@ -212,6 +251,39 @@ class StateStore:
             if current is not None and current.get("pid") == pid:
                 current["stopping"] = stopping
 
+    @contextmanager
+    def stopping_for(self, pids: Collection[int]) -> Iterator[tuple[str, ...]]:
+        """For a kill of ``pids`` (``portmanager kill PORT``, the app's kill): the units those
+        processes belong to (by pid or mark) are marked as stopped on purpose for the block, so
+        a watching supervisor does not restart them; afterwards the ones that ended are
+        forgotten and the others unmarked. Yields the units; writes nothing when there are none."""
+        from .marker import marks_of
+
+        wanted = set(pids)
+        marks = marks_of(wanted)
+
+        def ours(entry: dict[str, Any]) -> bool:
+            return entry.get("pid") in wanted or bool(entry.get("marker")) and entry.get("marker") in marks
+
+        units = tuple(u for u, e in self._read_raw().items() if ours(e))
+        if not units:
+            yield ()
+            return
+        with self._update() as data:
+            for unit in units:
+                if unit in data and ours(data[unit]):
+                    data[unit]["stopping"] = True
+        try:
+            yield units
+        finally:
+            alive = {r.unit for r in self.records() if r.alive}
+            with self._update() as data:
+                for unit in units:
+                    if unit in data and unit not in alive:
+                        del data[unit]
+                    elif unit in data:
+                        data[unit]["stopping"] = False
+
     def remove(self, unit: str, pid: int | None = None) -> None:
         """Forget ``unit`` -- only if it still names ``pid`` when given (another start may have won)."""
         with self._update() as units:
@@ -223,17 +295,68 @@ class StateStore:
         """Drop records whose process is gone; returns the dropped ones."""
         dropped: list[ManagedRecord] = []
         with self._update() as units:
-            recs = []
-            for unit, data in list(units.items()):
-                try:
-                    recs.append(ManagedRecord.from_json(unit, data))
-                except (KeyError, TypeError, ValueError):
-                    del units[unit]
-            for rec in self._with_liveness(recs):
+            for rec in self._with_liveness(_parse(units)):
                 if not rec.alive:
                     dropped.append(rec)
                     del units[rec.unit]
         return dropped
+
+
+@dataclass(frozen=True)
+class StateRead:
+    """One read of the state record: its records (liveness computed) and its damage, if any."""
+
+    records: tuple[ManagedRecord, ...]
+    damage: StateDamage | None = None
+
+
+def _entry_ok(unit: str, data: Any) -> bool:
+    if not isinstance(data, dict):
+        return False
+    try:
+        ManagedRecord.from_json(unit, data)
+    except (KeyError, TypeError, ValueError):
+        return False
+    return True
+
+
+def _parse(units: dict[str, dict[str, Any]]) -> list[ManagedRecord]:
+    return [ManagedRecord.from_json(unit, data) for unit, data in sorted(units.items())]
+
+
+def _rebuilt(unit: str, mark: str, pids: tuple[int, ...]) -> ManagedRecord | None:
+    """A record for the start ``mark`` from its live processes (oldest first): the oldest is
+    taken as its first process, the port is the one they listen on."""
+    import psutil
+
+    from ..kill import identity
+
+    for pid in pids:
+        try:
+            now = identity.current(pid)
+            proc = psutil.Process(pid)
+            argv = tuple(proc.cmdline())
+            own_group = os.name == "posix" and os.getpgid(pid) == pid
+        except (psutil.Error, OSError):
+            continue
+        return ManagedRecord(unit, pid, float(now.create_time or 0.0), _listening_port(pids), argv,
+                             float(now.create_time or 0.0), "", own_group=own_group, start_ticks=now.ticks,
+                             marker=mark)
+    return None
+
+
+def _listening_port(pids: tuple[int, ...]) -> int:
+    """The lowest TCP port one of ``pids`` listens on (0 when none does yet)."""
+    import psutil
+
+    ports = set()
+    for pid in pids:
+        try:
+            conns = psutil.Process(pid).net_connections(kind="inet")
+        except psutil.Error:
+            continue
+        ports |= {c.laddr.port for c in conns if c.status == psutil.CONN_LISTEN and c.laddr}
+    return min(ports, default=0)
 
 
 def store_for(paths: Paths) -> StateStore:
@@ -246,4 +369,5 @@ def running_port(paths: Paths, unit: str) -> int | None:
     return rec.port if rec is not None and rec.alive else None
 
 
-__all__ = ["ManagedRecord", "StateStore", "store_for", "running_port", "process_matches"]
+__all__ = ["DamageKind", "ManagedRecord", "StateDamage", "StateRead", "StateStore", "store_for", "running_port",
+           "process_matches"]

@@ -35,7 +35,7 @@ from . import records as state
 from .launch import Launcher, LaunchResult
 from .log_sink import RELAY_END_WAIT, settle
 from .port_claims import PortClaims, port_claims, start_locks
-from .records import ManagedRecord
+from .records import ManagedRecord, StateDamage
 from .restart_policy import RestartPolicy
 from .start_check import Scanner, Verdict, default_scanner
 from .start_plan import Plan, StartPlanner
@@ -431,12 +431,9 @@ class Supervisor:
     def records(self) -> list[ManagedRecord]:
         return self._store.records()
 
-    def state_problem(self) -> str | None:
-        """Why the state record is damaged (a line naming the file), or None."""
-        return self._store.damaged()
-
-    def damaged_copy_path(self) -> Path:
-        return self._store.damaged_copy
+    def state_damage(self) -> StateDamage | None:
+        """What is wrong with the state record (and what was found running by its marks), or None."""
+        return self._store.damage()
 
     def record_for(self, unit: str) -> ManagedRecord | None:
         return self._store.get(unit)

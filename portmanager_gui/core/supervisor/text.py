@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from ..ports.probe import Availability
 from ..ports.selection import all_taken_lines, fallback_warning
+from .state_damage import DamageKind, StateDamage
 from .types import Skipped
 
 UNSEEN = "a process Port Manager cannot see"
@@ -70,3 +71,33 @@ def expose_warning(unit: str, host: str, port: int) -> str:
 def no_command(unit: str) -> str:
     return (f"{unit} has no command in the registry, so Port Manager cannot start it; "
             f"add `command: [program, arg, \"{{port}}\"]` to its entry")
+
+
+_DAMAGE = {
+    DamageKind.UNREADABLE: "cannot be read",
+    DamageKind.NOT_A_FILE: "is not a regular file (a folder, pipe or device)",
+    DamageKind.TOO_LARGE: "is far too large to be Port Manager's",
+    DamageKind.NOT_TEXT: "is not UTF-8 text",
+    DamageKind.NOT_JSON: "is cut short or not JSON",
+    DamageKind.NO_UNITS: "has no \"units\" table",
+    DamageKind.BAD_ENTRIES: "has entries that cannot be read",
+}
+
+
+def state_damage_what(d: StateDamage) -> str:
+    """``/home/me/.local/state/portmanager/services.json, line 1, column 42: is cut short or not
+    JSON (Expecting value)`` -- which file, where, what; the CLI and the app add what to do."""
+    where = f", line {d.line}" + (f", column {d.column}" if d.column else "") if d.line else ""
+    detail = f" ({d.detail})" if d.detail and d.kind is not DamageKind.TOO_LARGE else ""
+    if d.kind is DamageKind.TOO_LARGE:
+        detail = f" ({d.detail} bytes)"
+    if d.entries:
+        detail = f" ({', '.join(d.entries)})"
+    return f"{d.path}{where}: {_DAMAGE[d.kind]}{detail}"
+
+
+def state_damage_found(d: StateDamage) -> str:
+    """What was found running by the marks although the record lost it."""
+    if not d.found:
+        return "none of its services was found running"
+    return "found running by their marks: " + ", ".join(f"{unit} (pid {pid})" for unit, pid in d.found)

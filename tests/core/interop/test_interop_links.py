@@ -37,3 +37,17 @@ def test_damaged_file_is_reported(text, words):
     with pytest.raises(links.LinksError) as exc:
         links.load(paths)
     assert words in str(exc.value) and "links.json" in str(exc.value)
+
+
+def test_parallel_link_commands_all_land(tmp_path):
+    """Ten `portmanager link add` at once, each linking another file: all ten are linked
+    (links.json is read, changed and written under one lock, never a stale whole copy)."""
+    import subprocess
+    import sys
+
+    files = [tmp_path / f"f{i}.env" for i in range(10)]
+    procs = [subprocess.Popen([sys.executable, "-m", "portmanager_gui", "link", "add", "env", str(f)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for f in files]
+    results = [(p.wait(timeout=120), p.communicate()) for p in procs]
+    assert all(rc == 0 for rc, _ in results), results
+    assert {x.path for x in links.load(resolve()).items} == set(files)

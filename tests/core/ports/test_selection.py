@@ -119,3 +119,12 @@ def test_model_slots_tolerate_a_corrupt_allocation_file(tmp_path):
     alloc.write_text("{not json")
     reg = Registry(services={}, groups={}, models=Group("models", 8100, members=("a",)))
     assert [s.port for s in model_slots(reg, alloc)] == [8100]
+
+
+def test_a_damaged_allocation_file_is_kept_aside_before_it_is_replaced(tmp_path):
+    alloc = tmp_path / "allocations.json"
+    alloc.write_bytes(b'{"models": {"a": 8105, "b": 81')                # cut short: a's port is still readable
+    reg = Registry(services={}, groups={}, models=Group("models", 8100, members=("a",)))
+    assert [s.port for s in allocate_slots(reg, alloc)] == [8100]
+    assert (tmp_path / "allocations.json.damaged").read_bytes() == b'{"models": {"a": 8105, "b": 81'
+    assert json.loads(alloc.read_text()) == {"models": {"a": 8100}}

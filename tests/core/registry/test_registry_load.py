@@ -159,3 +159,15 @@ def test_the_group_editor_refuses_device_names_too():
     registry = parse(_router("[3791]"), "reg.yaml")
     assert any("Windows" in e for e in preview_group(registry, "aux", 9000, 4, ["m1"]).errors)
     assert any("Windows" in e for e in preview_group(registry, "big", 9000, 4, ["nul"]).errors)
+
+
+@pytest.mark.parametrize("text, key, line", [
+    ("services:\n  web:\n    ports: [1]\n  Web:\n    ports: [2]\n", "services.Web", 4),
+    ("groups:\n  big:\n    start_port: 9000\n    members: [m1]\n  BIG:\n    start_port: 9100\n    members: [m2]\n",
+     "groups.BIG", 5),
+    ("groups:\n  big:\n    start_port: 9000\n    members: [llama, Llama]\n", "groups.big.members[1]", 4),
+])
+def test_names_that_differ_only_in_case_are_refused(text, key, line):
+    # macOS and Windows file systems ignore case: both would write one log file, one lock
+    err = _error(text)
+    assert (err.key, err.line) == (key, line) and "only in upper/lower case" in err.message

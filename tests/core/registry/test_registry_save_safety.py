@@ -145,10 +145,12 @@ def test_temp_files_of_dead_writers_are_cleaned(tmp_path):
     dead.wait(timeout=60)
     stray = tmp_path / f".registry.yaml.{dead.pid}.x1y2.tmp"
     stray.write_text("half a registry")
+    stray_bak = tmp_path / f".registry.yaml.bak.{dead.pid}.x1y2.tmp"   # killed while writing the backup
+    stray_bak.write_text("half a backup")
     live = tmp_path / f".registry.yaml.{os.getppid()}.abcd.tmp"   # a live writer's file is left alone
     live.write_text("in progress")
     yamlio.save(load(path).with_service_ports("a", (41011,)), path)
-    assert not stray.exists() and live.exists()
+    assert not stray.exists() and not stray_bak.exists() and live.exists()
 
 
 def test_comments_inside_block_lists_are_kept(tmp_path):

@@ -60,3 +60,25 @@ def test_a_service_started_with_start_keeps_its_log_bounded_and_its_relay_ends_w
     assert RELAY_MODULE in " ".join(relay.cmdline()) and relay.pid not in rec.marked
     assert sup.stop("web")[0].ok
     wait_for(lambda: not relay.is_running() or relay.status() == psutil.STATUS_ZOMBIE, message="the relay to end")
+
+
+def test_a_fifo_planted_at_a_log_path_never_hangs_a_start_nor_a_tail(tmp_path):
+    """Opening a FIFO for writing waits for a reader forever: `portmanager start` hung there."""
+    import os
+
+    from portmanager_gui.core import paths as core_paths
+    from tests.supervisor_helpers import cli_argv, write_registry
+
+    [p] = free_ports(1)
+    registry = write_registry(tmp_path, service_yaml("web", [p], fake_command(), stop_timeout=2))
+    paths = core_paths.resolve().ensure()
+    log = logfiles.log_path(paths, "web")
+    os.mkfifo(log)
+    code = f"from portmanager_gui.core.supervisor import logfiles; print(logfiles.tail({str(log)!r}))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout == "[]\n"
+    try:
+        started = subprocess.run(cli_argv(registry, "start", "web"), capture_output=True, text=True, timeout=120)
+        assert started.returncode == 0, started.stderr
+        wait_for(lambda: b"listening on" in log.read_bytes(), 30, message="the service's output in a real log")
+    finally:
+        subprocess.run(cli_argv(registry, "stop", "web"), capture_output=True, timeout=120)

@@ -93,21 +93,42 @@ def test_a_crash_after_start_is_reported_and_restarted(tmp_path, make_supervisor
     assert stopped.ok and sup.pending_restarts() == {}
 
 
-def test_an_explicit_stop_from_another_command_is_not_undone_by_restart_always(tmp_path, make_supervisor):
+def _watched(tmp_path, make_supervisor):
+    """A router with ``restart: always`` that `portmanager up` (``up``) started and watches."""
     [p] = free_ports(1)
     reg = make_registry(tmp_path, service_yaml("router", [p], fake_command(), restart="always"))
-    clock = FakeClock()
-    events = []
-    up = make_supervisor(reg, clock=clock, on_event=events.append)      # `portmanager up`
+    clock, events = FakeClock(), []
+    up = make_supervisor(reg, clock=clock, on_event=events.append)
     [first] = up.start("router")
     assert first.ok
-    [stopped] = make_supervisor(reg).stop("router")                      # `portmanager stop router`
-    assert stopped.ok and not psutil.pid_exists(first.pid) or psutil.Process(first.pid).status() == "zombie"
+    return reg, p, clock, events, up, first
+
+
+def _stopped_not_restarted(up, clock, events) -> None:
     wait_for(lambda: (up.poll(), [e for e in events if e.kind == "stopped"])[1], message="the stop noticed")
     clock.advance(60)
     up.poll()
     assert up.pending_restarts() == {} and not [e for e in events if e.kind in ("crashed", "restarting")]
-    assert up.record_for("router") is None
+    assert up.record_for("router") is None                               # forgotten: it was stopped on purpose
+
+
+def test_an_explicit_stop_from_another_command_is_not_undone_by_restart_always(tmp_path, make_supervisor):
+    reg, _, clock, events, up, first = _watched(tmp_path, make_supervisor)
+    [stopped] = make_supervisor(reg).stop("router")                      # `portmanager stop router`
+    assert stopped.ok and not psutil.pid_exists(first.pid) or psutil.Process(first.pid).status() == "zombie"
+    _stopped_not_restarted(up, clock, events)
+
+
+def test_a_kill_of_our_own_service_from_another_command_is_not_undone_by_restart_always(tmp_path, make_supervisor):
+    """`portmanager kill PORT` said "Port N is free now" and `up` started the service again 1 s later."""
+    import subprocess
+
+    from tests.supervisor_helpers import cli_argv
+
+    reg, p, clock, events, up, _ = _watched(tmp_path, make_supervisor)
+    killed = subprocess.run(cli_argv(reg.path, "kill", str(p), "--yes"), capture_output=True, text=True, timeout=60)
+    assert killed.returncode == 0 and f"Port {p} is free now" in killed.stdout, killed.stdout + killed.stderr
+    _stopped_not_restarted(up, clock, events)
 
 
 def test_two_starts_of_one_service_at_once_launch_one_copy(tmp_path, make_supervisor):
