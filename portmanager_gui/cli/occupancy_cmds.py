@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from ..core.interop import docker, live
 from ..core.kill import policy as processes
 from ..core.occupancy import process_info
-from ..core.occupancy.listeners import Listener, listeners
+from ..core.occupancy.listeners import Listener, listeners, registry_ports
 from ..core.occupancy.scan import OccupancyScanner
 from ..core.occupancy.snapshot import Holder, PortInfo, Protocol, Snapshot
 from ..core.ports.selection import PoolFull, model_slots
@@ -225,7 +225,12 @@ def status_all(ctx: Context, as_json: bool) -> int:
     if ctx.registry_path.exists():          # a read never writes the default registry
         try:
             reg = ctx.load_registry()
-            services = {port: svc.name for svc in reg.services.values() for port in svc.ports}
+            try:
+                slots = model_slots(reg, ctx.paths.allocations_file)
+            except PoolFull as exc:
+                slots = ()
+                ctx.warn(f"portmanager: {exc}; no port is named for a model of it")
+            services = registry_ports(reg, slots)
         except CliError as exc:
             ctx.warn(f"portmanager: the registry does not load, so no port is named for its service: {exc}")
     with OccupancyScanner() as scanner:

@@ -209,3 +209,32 @@ def test_status_all_takes_no_names(capsys, registry):
     path = registry[0]
     code, _, err = run(capsys, "--registry", str(path), "status", "--all", "router")
     assert code == 2 and "--all" in err
+
+
+def test_status_all_names_every_listener_with_its_registry_service_or_model_slot(capsys, tmp_path, listener):
+    """Real listeners on IPv4 TCP, IPv6 UDP and two model slots (a group's and a llama-swap pool's):
+    each is listed with its process, and a model slot's port belongs to "pool/model"."""
+    web = listener.listen("127.0.0.1")
+    udp6 = listener.listen("::1", kind="udp")
+    chat = listener.listen("127.0.0.1")
+    gamma = listener.listen("::1")
+    path = tmp_path / "registry.yaml"
+    path.write_text(f"services:\n  web:\n    ports: [{web.port}]\n"
+                    f"start_port: {gamma.port - 2}\nmodels:\n  numbered_by: llama-swap\n  size: 3\n"
+                    "  members: [alpha, beta, gamma]\n"
+                    f"groups:\n  small:\n    start_port: {chat.port - 1}\n    size: 2\n    members: [emb, chat]\n")
+    code, out, err = run(capsys, "--registry", str(path), "status", "--all", "--json")
+    assert code == 0, err
+    rows = {(r["port"], r["protocol"]): r for r in json.loads(out)["listeners"]}
+    assert rows[(web.port, "tcp")]["service"] == "web"
+    assert rows[(chat.port, "tcp")]["service"] == "small/chat"
+    assert rows[(gamma.port, "tcp")]["service"] == "models/gamma"
+    row = rows[(udp6.port, "udp")]
+    assert (row["pid"], row["addresses"], row["service"]) == (udp6.pid, ["::1"], None)
+    assert row["user"] and row["cmdline"][0] == sys.executable and row["create_time"] > 0
+    assert rows[(gamma.port, "tcp")]["addresses"] == ["::1"]
+    code, out, err = run(capsys, "--registry", str(path), "status", "--all")
+    assert code == 0, err
+    lines = {int(line.split()[0]): line.split() for line in out.splitlines()[1:] if line.split()[0].isdigit()}
+    assert "small/chat" in lines[chat.port] and "models/gamma" in lines[gamma.port]
+    assert lines[udp6.port][1:3] == ["udp", str(udp6.pid)]

@@ -18,6 +18,7 @@ from portmanager_gui.ui.all_ports_tab import AllPortsTab
 from portmanager_gui.ui.listener_tree_model import (
     COL_PORT,
     COL_PROCESS,
+    COL_SERVICE,
     COL_UPTIME,
     COL_WHAT,
 )
@@ -188,3 +189,23 @@ def test_tray_other_ports_lists_our_own_listener_once_the_menu_opens(qtbot, app_
     with qtbot.waitSignal(parts.controller.kill_planned, timeout=10000) as sig:
         entry.trigger()
     assert sig.args[0] == child.port
+
+
+def test_a_model_slots_port_shows_its_pool_and_model_in_the_service_column(qtbot, app_parts, listener):
+    """A real listener on the port the registry gives a group's model (its slot, a read of the
+    allocations) and one on a llama-swap pool's: both belong to ``pool/model``, not to nobody."""
+    path, make = app_parts
+    chat, gamma = listener.listen("127.0.0.1"), listener.listen("::1")
+    path.write_text(f"version: 1\nstart_port: {gamma.port - 2}\nmodels:\n  numbered_by: llama-swap\n  size: 3\n"
+                    "  members: [alpha, beta, gamma]\n"
+                    f"groups:\n  small:\n    start_port: {chat.port - 1}\n    size: 2\n    members: [emb, chat]\n",
+                    encoding="utf-8")
+    parts = make()
+    for child, unit in ((chat, "small/chat"), (gamma, "models/gamma")):
+        qtbot.waitUntil(lambda c=child: parts.all_ports.select_port(c.port), timeout=15000)
+        row = parts.all_ports.selected()
+        assert (row.pid, row.service) == (child.pid, unit)
+        index = parts.all_ports.table.currentIndex()
+        assert index.siblingAtColumn(COL_SERVICE).data() == unit
+        assert index.parent().siblingAtColumn(COL_SERVICE).data() == unit      # the process's row too
+        assert not parts.all_ports.add_button.isEnabled()                     # already the registry's
