@@ -274,6 +274,7 @@ def stalls(registry: Path, victim_pid: int, victim_port: int) -> dict[str, float
     gui_app.shutdown(parts)
     out["all_ports_gui_cpu_ms"] = max(v for k, v in cpu.items() if k.startswith("all_ports"))
     out["max_gui_cpu_ms"] = max(cpu.values())
+    out.update({f"gui_cpu_{k}": v for k, v in cpu.items()})
     return out
 
 
@@ -326,16 +327,18 @@ def main() -> int:
         all_rows = per_action.pop("all_ports_rows")
         all_cpu = per_action.pop("all_ports_gui_cpu_ms")
         max_cpu = per_action.pop("max_gui_cpu_ms")
+        cpu_of = {k.removeprefix("gui_cpu_"): per_action.pop(k) for k in list(per_action) if k.startswith("gui_cpu_")}
         print(f"All ports tab: {all_rows:.0f} listener rows; the GUI thread's longest run of work: "
               f"{all_cpu:.1f} ms CPU in the All ports actions, {max_cpu:.1f} ms in all")
         worst = max(per_action.values())
-        print("longest event-loop stall (offscreen, in this process): "
-              + ", ".join(f"{k} {v:.1f} ms" for k, v in per_action.items()))
+        print("longest event-loop stall (offscreen, in this process), and the GUI thread's CPU time in it: "
+              + ", ".join(f"{k} {v:.1f} ms ({cpu_of[k]:.1f})" for k, v in per_action.items()))
         goals.append(f"stall {'met' if worst <= 50 else 'MISSED'}")
         all_worst = max(v for k, v in per_action.items() if k.startswith("all_ports"))
         out.update({"max_stall_ms": round(worst, 1), "all_ports_stall_ms": round(all_worst, 1),
                     "all_ports_rows": int(all_rows), "all_ports_gui_cpu_ms": all_cpu, "max_gui_cpu_ms": max_cpu,
-                    **{f"stall_{k}_ms": v for k, v in per_action.items()}})
+                    **{f"stall_{k}_ms": v for k, v in per_action.items()},
+                    **{f"gui_cpu_{k}_ms": v for k, v in cpu_of.items()}})
         print("goals: " + ", ".join(goals))
         print(json.dumps(out))
         return 0

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from ..core.occupancy.recognition import recognize
+from ..core.occupancy.recognition import label_of
 from ..core.occupancy.snapshot import Holder
 from ..core.platform import WINDOWS, current_os
 from ..core.platform.commands import command_line_text
@@ -32,8 +32,8 @@ class KillQuestion:
 
 def _label(h: Holder) -> str:
     """`` - Ollama``: what the holder is, when it is a well-known program."""
-    rec = recognize(h.name, h.exe, h.cmdline)
-    return f" - {rec.text}" if rec is not None else ""
+    label = label_of(h)
+    return f" - {label}" if label else ""
 
 
 def _holder_lines(h: Holder) -> list[str]:

@@ -45,6 +45,8 @@ ROW_ROLE = Qt.ItemDataRole.UserRole + 1        # the ProcessGroup or the Listene
 HIGHLIGHT_S = 1.5
 _NCOLS = len(COLUMNS)
 _NONE = QModelIndex()       # never changed: handed back for "no such index"
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+_ROLES = frozenset(map(int, (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, _BACKGROUND, ROW_ROLE)))
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -155,6 +157,9 @@ class ListenerTreeModel(QAbstractItemModel):
         return self._groups[row], self._children[gid][index.row()]
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        # A paint asks each visible cell for ~9 roles: those without a value here cost one test.
+        if role not in _ROLES or (role == _BACKGROUND and not self._highlight):
+            return None
         found = self.item(index)
         if found is None:
             return None

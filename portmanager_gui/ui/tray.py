@@ -15,6 +15,7 @@ from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from ..core.occupancy.listeners import Listener, tray_others
+from ..core.occupancy.recognition import label_of
 from ..core.platform.desktop import tray_behaviour
 from ..core.port_rows import (
     Overall,
@@ -126,7 +127,7 @@ def _pool_menu(menu: QMenu, registry: Registry, pool: str, rows: Sequence[PortRo
 def kill_label(row: PortRow) -> str:
     if row.holder is None:
         return f"Port :{row.port} held by a process that cannot be seen..."
-    return f"Kill {row.holder.name or '?'} (pid {row.holder.pid}) on :{row.port}..."
+    return f"Kill {label_of(row.holder) or row.holder.name or '?'} (pid {row.holder.pid}) on :{row.port}..."
 
 
 def other_label(listener: Listener) -> str:

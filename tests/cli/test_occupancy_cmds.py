@@ -238,3 +238,20 @@ def test_status_all_names_every_listener_with_its_registry_service_or_model_slot
     lines = {int(line.split()[0]): line.split() for line in out.splitlines()[1:] if line.split()[0].isdigit()}
     assert "small/chat" in lines[chat.port] and "models/gamma" in lines[gamma.port]
     assert lines[udp6.port][1:3] == ["udp", str(udp6.pid)]
+
+
+def test_status_and_kill_name_a_holder_for_what_it_is(capsys, tmp_path, monkeypatch):
+    """A real child whose command line is a llama-server's: ``status`` and the kill listing say so."""
+    port = free_port()
+    server = FakeLlamaServer(tmp_path, port, "-m", "/models/qwen2.5-7b.gguf")
+    try:
+        path = tmp_path / "registry.yaml"
+        path.write_text(f"services:\n  llm:\n    ports: [{port}]\n")
+        code, out, err = run(capsys, "--registry", str(path), "status")
+        assert code == 0, err
+        line = next(line for line in out.splitlines() if line.startswith("llm "))
+        assert f"{server.pid}  llama-server [llama-server (qwen2.5-7b)]" in line
+        code, out, _ = run(capsys, "kill", str(port), stdin="n\n", monkeypatch=monkeypatch)
+        assert code == 1 and f"llama-server - llama-server (qwen2.5-7b) (pid {server.pid}, user " in out
+    finally:
+        server.close()

@@ -49,6 +49,20 @@ def test_menu_lists_services_and_kill_entries():
     assert rec.calls == [("stop", "router"), ("copy_url", "http://127.0.0.1:3003/"), ("kill", 3791)]
 
 
+def test_a_registry_ports_kill_entry_names_the_holder_for_what_it_is():
+    rec = Recorder()
+    menu = QMenu()
+    ollama = holder(812, "ollama")
+    llama = holder(900, "llama-server")
+    llama = type(llama)(900, "llama-server", "/opt/llama-server", ("llama-server", "-m", "/models/qwen2.5-7b.gguf"),
+                        "alice", 1000.0, ("127.0.0.1",))
+    rows = build_rows(registry(), slots(), snapshot({3791: ollama, 8210: llama}), [])
+    fill_menu(menu, registry(), rows, rec.actions())
+    texts = _texts(menu)
+    assert "Kill Ollama (pid 812) on :3791..." in texts
+    assert "Kill llama-server (qwen2.5-7b) (pid 900) on :8210..." in texts
+
+
 def test_menu_is_rebuilt_without_piling_up_submenus():
     rec = Recorder()
     menu = QMenu()

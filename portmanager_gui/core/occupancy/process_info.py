@@ -12,6 +12,7 @@ import psutil
 from ..platform import current_os
 from ..platform import occupancy as pocc
 from ..platform.start_ticks import start_ticks
+from .recognition import label_of
 from .snapshot import Holder
 
 
@@ -51,8 +52,11 @@ def process_holder(pid: int, os_name: str | None = None, fallback_name: str = ""
 
 
 def describe(holder: Holder) -> str:
-    """One line for a confirmation: ``python3 (pid 1234, user alice): python3 -m http.server``."""
+    """One line for a confirmation: ``python3 (pid 1234, user alice): python3 -m http.server``, with
+    what it is when it is a well-known program: ``ollama - Ollama (pid 812, ...``."""
     cmd = shlex.join(holder.cmdline) if holder.cmdline else (holder.exe or "")
     cmd = cmd.replace("\r", "\\r").replace("\n", "\\n")     # one line, even for `python -c` scripts
     user = f", user {holder.username}" if holder.username else ""
-    return f"{holder.name or '?'} (pid {holder.pid}{user})" + (f": {cmd}" if cmd else "")
+    label = label_of(holder)
+    what = f"{holder.name or '?'}" + (f" - {label}" if label else "")
+    return f"{what} (pid {holder.pid}{user})" + (f": {cmd}" if cmd else "")

@@ -143,6 +143,13 @@ def _model_name(value: str) -> str:
     return re.sub(r"\.gguf$", "", value, flags=re.IGNORECASE)
 
 
+def label_of(holder, os_name: str = "") -> str:
+    """What a holder (``name``, ``exe``, ``cmdline``) is, for tables, menus and confirmations:
+    ``llama-server (qwen2.5-7b)``; "" when it is not a well-known program."""
+    rec = recognize(holder.name, holder.exe, holder.cmdline, os_name)
+    return rec.text if rec is not None else ""
+
+
 def recognize(name: str, exe: str = "", cmdline: Sequence[str] = (), os_name: str = "") -> Recognized | None:
     """What the process is, by the first rule of ``RULES`` it matches; None when unknown."""
     names = {base_name(name)} if name else set()
