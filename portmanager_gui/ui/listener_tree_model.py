@@ -45,8 +45,10 @@ ROW_ROLE = Qt.ItemDataRole.UserRole + 1        # the ProcessGroup or the Listene
 HIGHLIGHT_S = 1.5
 _NCOLS = len(COLUMNS)
 _NONE = QModelIndex()       # never changed: handed back for "no such index"
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
-_ROLES = frozenset(map(int, (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, _BACKGROUND, ROW_ROLE)))
+_ROLES = frozenset((_DISPLAY, _TOOLTIP, _BACKGROUND, ROW_ROLE))     # the roles with a value here
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -102,6 +104,7 @@ class ListenerTreeModel(QAbstractItemModel):
         self._given: object = None
         self._clock, self._wall = clock, wall
         self._highlight: dict[tuple, float] = {}
+        self._brush = QBrush(HIGHLIGHT)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._expire)
@@ -157,28 +160,41 @@ class ListenerTreeModel(QAbstractItemModel):
         return self._groups[row], self._children[gid][index.row()]
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
-        # A paint asks each visible cell for ~9 roles: those without a value here cost one test.
         if role not in _ROLES or (role == _BACKGROUND and not self._highlight):
             return None
         found = self.item(index)
+        return None if found is None else self._value(found[0], found[1], index.column(), role)
+
+    def multiData(self, index: Index, roleDataSpan) -> None:    # noqa: N803 (Qt's name)
+        """Every role a paint asks of a cell (font, alignment, colours, text, background...) in
+        one call: Qt's default asks ``data`` once per role, each a Python call from C++."""
+        found = self.item(index)
         if found is None:
-            return None
+            return
         group, listener = found
         col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
+        for slot in roleDataSpan:
+            role = slot.role()
+            if role in _ROLES and (role != _BACKGROUND or self._highlight):
+                value = self._value(group, listener, col, role)
+                if value is not None:
+                    slot.setData(value)
+
+    def _value(self, group: ProcessGroup, listener: Listener | None, col: int, role: int):
+        if role == _DISPLAY:
             if listener is None:
                 return group_text(group, col, self._wall())
             return listener_text(listener, col)
         if role == ROW_ROLE:
             return group if listener is None else listener
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP:
             h = group.holder
             note = (listener or group.listeners[0]).note if group.listeners else ""
             return (note + "\n" if note else "") + (" ".join(h.cmdline) if h else "")
-        if role == Qt.ItemDataRole.BackgroundRole:
+        if role == _BACKGROUND:
             key = ("g", group.key) if listener is None else ("c", group.key, child_key(listener))
             if key in self._highlight:
-                return QBrush(HIGHLIGHT)
+                return self._brush
         return None
 
     # -- updates -------------------------------------------------------------------------

@@ -225,19 +225,21 @@ def test_status_all_names_every_listener_with_its_registry_service_or_model_slot
                     f"groups:\n  small:\n    start_port: {chat.port - 1}\n    size: 2\n    members: [emb, chat]\n")
     code, out, err = run(capsys, "--registry", str(path), "status", "--all", "--json")
     assert code == 0, err
-    rows = {(r["port"], r["protocol"]): r for r in json.loads(out)["listeners"]}
-    assert rows[(web.port, "tcp")]["service"] == "web"
-    assert rows[(chat.port, "tcp")]["service"] == "small/chat"
-    assert rows[(gamma.port, "tcp")]["service"] == "models/gamma"
-    row = rows[(udp6.port, "udp")]
-    assert (row["pid"], row["addresses"], row["service"]) == (udp6.pid, ["::1"], None)
+    # Keyed by pid too: another process may hold the same port number on another address.
+    rows = {(r["port"], r["protocol"], r["pid"]): r for r in json.loads(out)["listeners"]}
+    assert rows[(web.port, "tcp", web.pid)]["service"] == "web"
+    assert rows[(chat.port, "tcp", chat.pid)]["service"] == "small/chat"
+    assert rows[(gamma.port, "tcp", gamma.pid)]["service"] == "models/gamma"
+    row = rows[(udp6.port, "udp", udp6.pid)]
+    assert (row["addresses"], row["service"]) == (["::1"], None)
     assert row["user"] and row["cmdline"][0] == sys.executable and row["create_time"] > 0
-    assert rows[(gamma.port, "tcp")]["addresses"] == ["::1"]
+    assert rows[(gamma.port, "tcp", gamma.pid)]["addresses"] == ["::1"]
     code, out, err = run(capsys, "--registry", str(path), "status", "--all")
     assert code == 0, err
-    lines = {int(line.split()[0]): line.split() for line in out.splitlines()[1:] if line.split()[0].isdigit()}
-    assert "small/chat" in lines[chat.port] and "models/gamma" in lines[gamma.port]
-    assert lines[udp6.port][1:3] == ["udp", str(udp6.pid)]
+    lines = {(int(cells[0]), cells[2]): cells for cells in map(str.split, out.splitlines()[1:])
+             if cells and cells[0].isdigit()}
+    assert "small/chat" in lines[(chat.port, str(chat.pid))] and "models/gamma" in lines[(gamma.port, str(gamma.pid))]
+    assert lines[(udp6.port, str(udp6.pid))][1] == "udp"
 
 
 def test_status_and_kill_name_a_holder_for_what_it_is(capsys, tmp_path, monkeypatch):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
 from portmanager_gui import app as gui_app
 from portmanager_gui.core.occupancy.listener_groups import GroupsUpdate, ListenerFeed
@@ -15,12 +16,14 @@ from portmanager_gui.core.occupancy.snapshot import (
 from portmanager_gui.core.registry.load import load
 from portmanager_gui.core.registry.model import Registry, Service
 from portmanager_gui.ui.all_ports_tab import AllPortsTab
+from portmanager_gui.ui.icons import HIGHLIGHT
 from portmanager_gui.ui.listener_tree_model import (
     COL_PORT,
     COL_PROCESS,
     COL_SERVICE,
     COL_UPTIME,
     COL_WHAT,
+    ROW_ROLE,
 )
 from tests.ui import desk
 from tests.ui.factories import holder
@@ -201,11 +204,65 @@ def test_a_model_slots_port_shows_its_pool_and_model_in_the_service_column(qtbot
                     f"groups:\n  small:\n    start_port: {chat.port - 1}\n    size: 2\n    members: [emb, chat]\n",
                     encoding="utf-8")
     parts = make()
+    model = parts.all_ports.model
+
+    def row_of(child):          # its own row: another process may hold that port number on another address
+        for g in range(model.rowCount()):
+            process = model.index(g, 0)
+            for r in range(model.rowCount(process)):
+                index = model.index(r, 0, process)
+                found = index.data(ROW_ROLE)
+                if (found.pid, found.port) == (child.pid, child.port):
+                    return index
+        return None
+
     for child, unit in ((chat, "small/chat"), (gamma, "models/gamma")):
-        qtbot.waitUntil(lambda c=child: parts.all_ports.select_port(c.port), timeout=15000)
-        row = parts.all_ports.selected()
-        assert (row.pid, row.service) == (child.pid, unit)
-        index = parts.all_ports.table.currentIndex()
+        qtbot.waitUntil(lambda c=child: row_of(c) is not None, timeout=15000)
+        index = row_of(child)
+        assert index.data(ROW_ROLE).service == unit
         assert index.siblingAtColumn(COL_SERVICE).data() == unit
         assert index.parent().siblingAtColumn(COL_SERVICE).data() == unit      # the process's row too
+        parts.all_ports.table.expand(index.parent())
+        parts.all_ports.table.setCurrentIndex(index)
         assert not parts.all_ports.add_button.isEnabled()                     # already the registry's
+
+
+def test_expanding_every_process_never_marks_its_listener_rows_expanded(qtbot):
+    """Expand all (and the * key) opens every process; its listener rows never become
+    persistent "expanded" indexes, which the model would walk on every row inserted or removed."""
+    tab = AllPortsTab()
+    qtbot.addWidget(tab)
+    feed = Feed(tab)
+    node, ollama = holder(10, "node"), holder(11, "ollama")
+    tab.apply(feed(*[(p, node) for p in range(3000, 3050)], *[(p, ollama) for p in range(11434, 11484)]))
+    tab.table.expandAll()
+    assert all(tab.table.isExpanded(tab.model.index(r, 0)) for r in range(2))
+    assert len(tab.model.persistentIndexList()) <= 2
+    tab.table.collapseAll()
+    first = tab.model.index(0, 0)
+    tab.table.setCurrentIndex(tab.model.index(3, 0, first))       # a listener of the first process
+    qtbot.keyClick(tab.table, Qt.Key.Key_Asterisk)
+    assert tab.table.isExpanded(first) and not tab.table.isExpanded(tab.model.index(1, 0))
+    assert len(tab.model.persistentIndexList()) <= 3                # the current index, and the process
+
+
+def test_a_paint_gets_each_cells_text_and_highlight_in_one_call(qtbot):
+    """What the delegate paints comes through ``multiData`` (every role of a cell at once)."""
+    tab = AllPortsTab()
+    qtbot.addWidget(tab)
+    feed = Feed(tab)
+    node = holder(10, "node")
+    tab.apply(feed((3000, node)))
+    tab.apply(feed((3000, node), (3001, node)))                      # 3001 is new: highlighted
+    process = tab.model.index(0, 0)
+    new_port = tab.model.index(1, COL_PORT, process)
+
+    def painted(index):
+        option = QStyleOptionViewItem()
+        QStyledItemDelegate().initStyleOption(option, index)
+        return option.text, option.backgroundBrush.color()
+
+    assert painted(new_port) == ("3001", HIGHLIGHT)
+    text, background = painted(tab.model.index(0, COL_PORT, process))
+    assert text == "3000" and background != HIGHLIGHT
+    assert painted(tab.model.index(0, COL_WHAT))[0] == "Node.js server"
