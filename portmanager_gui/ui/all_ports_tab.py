@@ -106,6 +106,7 @@ class AllPortsTab(QWidget):
         self.table = ListenerTree()
         self.table.setModel(self.model)
         self.table.setUniformRowHeights(True)        # no per-row size questions on 5,000 rows
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)   # Qt's items: read only
         self.table.header().setSortIndicator(COL_PROCESS, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
