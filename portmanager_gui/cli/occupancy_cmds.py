@@ -16,7 +16,7 @@ from ..core.interop import docker, live
 from ..core.kill import policy as processes
 from ..core.occupancy import process_info
 from ..core.occupancy.listeners import Listener, listeners, registry_ports
-from ..core.occupancy.recognition import label_of
+from ..core.occupancy.recognition import named
 from ..core.occupancy.scan import OccupancyScanner
 from ..core.occupancy.snapshot import Holder, PortInfo, Protocol, Snapshot
 from ..core.ports.selection import PoolFull, model_slots
@@ -125,10 +125,7 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
         if not info.holders:
             table.append((*lead, "-", "-", "-", "-"))
         for i, h in enumerate(info.holders):
-            name = h.name or "?"
-            label = label_of(h)
-            if label:
-                name += f" [{label}]"
+            name = named(h)
             if row.port in containers:
                 name += f" [container {containers[row.port]}]"
             table.append((*(lead if i == 0 else ("", "", "", "")), str(h.pid), name,

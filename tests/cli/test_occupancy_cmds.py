@@ -252,8 +252,8 @@ def test_status_and_kill_name_a_holder_for_what_it_is(capsys, tmp_path, monkeypa
         code, out, err = run(capsys, "--registry", str(path), "status")
         assert code == 0, err
         line = next(line for line in out.splitlines() if line.startswith("llm "))
-        assert f"{server.pid}  llama-server [llama-server (qwen2.5-7b)]" in line
+        assert f"{server.pid}  llama-server (qwen2.5-7b) " in line
         code, out, _ = run(capsys, "kill", str(port), stdin="n\n", monkeypatch=monkeypatch)
-        assert code == 1 and f"llama-server - llama-server (qwen2.5-7b) (pid {server.pid}, user " in out
+        assert code == 1 and f"  llama-server (qwen2.5-7b) (pid {server.pid}, user " in out
     finally:
         server.close()

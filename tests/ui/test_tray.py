@@ -1,6 +1,8 @@
 """The tray menu is a function of the rows: built from a snapshot and read back."""
 from __future__ import annotations
 
+import dataclasses
+
 from PySide6.QtWidgets import QMenu
 
 from portmanager_gui.app import load_tray_icons
@@ -142,12 +144,18 @@ def test_reopening_the_running_macos_app_shows_its_window():
     assert not reopen_shows_window("windows", active=True, window_visible=False)
 def test_other_ports_submenu_kills_any_listener_in_two_clicks():
     from portmanager_gui.core.occupancy.listeners import listeners
-    from portmanager_gui.core.occupancy.snapshot import PortInfo, PortStatus, Snapshot
+    from portmanager_gui.core.occupancy.snapshot import (
+        PortInfo,
+        PortStatus,
+        Protocol,
+        Snapshot,
+    )
     ollama = holder(812, "ollama", create=50.0)
     llama = holder(900, "llama-server", create=90.0)
     root = holder(1, "sshd", port_user="root")
+    dns = dataclasses.replace(holder(700, "python3", create=20.0), protocol=Protocol.UDP)
     snap = Snapshot(0.0, {p: PortInfo(p, PortStatus.LISTENING, (h,)) for p, h in
-                          ((11434, ollama), (8081, llama), (22, root))})
+                          ((11434, ollama), (8081, llama), (22, root), (5353, dns))})
     rec = Recorder()
     tray = Tray("linux", rec.actions(), load_tray_icons("linux"))
     tray.update(registry(), build_rows(registry(), slots(), snapshot({}), []))
@@ -155,7 +163,8 @@ def test_other_ports_submenu_kills_any_listener_in_two_clicks():
     tray.rebuild()
     other = _submenu(tray.menu, "Other ports")
     texts = _texts(other)
-    assert texts == ["Kill llama-server (pid 900) on :8081...", "Kill Ollama (pid 812) on :11434..."]
+    assert texts == ["Kill llama-server (pid 900) on :8081...", "Kill Ollama (pid 812) on :11434...",
+                     "Kill python3 (pid 700) on :5353 (udp)..."]
     other.actions()[1].trigger()
     assert rec.calls == [("kill", 11434)]
     tray.dispose()

@@ -12,7 +12,7 @@ import psutil
 from ..platform import current_os
 from ..platform import occupancy as pocc
 from ..platform.start_ticks import start_ticks
-from .recognition import label_of
+from .recognition import named
 from .snapshot import Holder
 
 
@@ -57,6 +57,4 @@ def describe(holder: Holder) -> str:
     cmd = shlex.join(holder.cmdline) if holder.cmdline else (holder.exe or "")
     cmd = cmd.replace("\r", "\\r").replace("\n", "\\n")     # one line, even for `python -c` scripts
     user = f", user {holder.username}" if holder.username else ""
-    label = label_of(holder)
-    what = f"{holder.name or '?'}" + (f" - {label}" if label else "")
-    return f"{what} (pid {holder.pid}{user})" + (f": {cmd}" if cmd else "")
+    return f"{named(holder)} (pid {holder.pid}{user})" + (f": {cmd}" if cmd else "")
