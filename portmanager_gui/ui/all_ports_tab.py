@@ -33,10 +33,24 @@ from ..core.occupancy.listener_groups import (
 from ..core.occupancy.listeners import Listener
 from ..core.occupancy.recognition import Kind
 from .listener_tree_model import (
+    COL_ADDR,
+    COL_CONTAINER,
+    COL_PID,
+    COL_PORT,
     COL_PROCESS,
+    COL_PROTO,
+    COL_SERVICE,
+    COL_UPTIME,
+    COL_USER,
+    COL_WHAT,
     ROW_ROLE,
     ListenerTreeModel,
 )
+
+_COLUMN_SAMPLES = {COL_PROCESS: "llama-server--", COL_WHAT: "llama-server (qwen2.5-7b-instr", COL_PID: "4194304",
+                   COL_USER: "username", COL_PORT: "65535, 65535 +9 more", COL_PROTO: "tcp, udp",
+                   COL_ADDR: "127.0.0.1, ::1, 0.0.0.0", COL_CONTAINER: "container-name", COL_SERVICE: "large-models/model1",
+                   COL_UPTIME: "23h 59m"}
 
 
 def kill_target(row: ProcessGroup | Listener | None) -> tuple[str, Listener | None]:
@@ -114,6 +128,7 @@ class AllPortsTab(QWidget):
         self.table.setWordWrap(False)
         self.table.header().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.header().setStretchLastSection(True)
+        self._size_columns()
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search every port: process, port, label, user, command...")
         self.search.setClearButtonEnabled(True)
@@ -135,6 +150,15 @@ class AllPortsTab(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
         self._update_buttons()
+
+    def _size_columns(self) -> None:
+        """Wide enough for what a column usually holds (Qt's default cuts "llama-server (qwen...)"),
+        measured with the view's font, not asked of 5,000 cells."""
+        metrics = self.table.fontMetrics()
+        indent = 2 * self.table.indentation()
+        for col, text in _COLUMN_SAMPLES.items():
+            extra = indent if col == COL_PROCESS else 0
+            self.table.header().resizeSection(col, metrics.horizontalAdvance(text) + 16 + extra)
 
     def apply(self, update: GroupsUpdate) -> int:
         changed = self.model.apply(update)

@@ -266,3 +266,5 @@ def test_a_paint_gets_each_cells_text_and_highlight_in_one_call(qtbot):
     text, background = painted(tab.model.index(0, COL_PORT, process))
     assert text == "3000" and background != HIGHLIGHT
     assert painted(tab.model.index(0, COL_WHAT))[0] == "Node.js server"
+    # What a holder is shows whole, not cut to "llama-server ...".
+    assert tab.table.columnWidth(COL_WHAT) > tab.table.fontMetrics().horizontalAdvance("llama-server (qwen2.5-7b)")
