@@ -245,7 +245,7 @@ def status_all(ctx: Context, as_json: bool) -> int:
     table = [("PORT", "PROTO", "PID", "PROCESS", "WHAT", "USER", "ADDRESSES", "SERVICE", "COMMAND")]
     for r in sorted(rows, key=lambda r: (r.port, r.protocol.value, r.pid or 0)):
         what = r.label + (f" [container {r.container}]" if r.container else "")
-        cmd = " ".join(r.holder.cmdline) if r.holder else r.note
+        cmd = process_info.one_line(r.holder.cmdline) if r.holder else r.note
         table.append((str(r.port), r.protocol.value, str(r.pid) if r.pid else "-", r.name or "?", what or "-",
                       r.user or "?", ",".join(r.addresses) or "-", r.service or "-", cmd[:80]))
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]) - 1)]

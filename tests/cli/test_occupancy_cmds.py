@@ -240,6 +240,8 @@ def test_status_all_names_every_listener_with_its_registry_service_or_model_slot
              if cells and cells[0].isdigit()}
     assert "small/chat" in lines[(chat.port, str(chat.pid))] and "models/gamma" in lines[(gamma.port, str(gamma.pid))]
     assert lines[(udp6.port, str(udp6.pid))][1] == "udp"
+    # One line per listener: a `python -c` script's line breaks do not break the table.
+    assert all(line.split()[0].isdigit() for line in out.splitlines()[1:] if line.strip())
 
 
 def test_status_and_kill_name_a_holder_for_what_it_is(capsys, tmp_path, monkeypatch):
