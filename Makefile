@@ -36,6 +36,7 @@ bench: $(VENV)/.installed-test
 	$(PY) benchmarks/occupancy.py
 	$(PY) benchmarks/cli.py
 	$(PY) benchmarks/gui.py
+	$(PY) benchmarks/all_ports_tree.py
 	$(PY) benchmarks/live_models.py
 
 # The README's pictures, taken of the real app on a private Xvfb + tray host (tests/desktop's harness).

@@ -255,7 +255,8 @@ def _build_all_ports(parts: Parts, interval_ms: int) -> None:
     parts.occupancy.append(everything)
     containers = ContainerNames()       # asks a container runtime only when its forwarder holds a port
     parts.all_feed = ListenerFeed(everything.scan_all, containers, lambda: containers.last,
-                                  lambda: parts.presenter.registry, current_os(), me_user)
+                                  lambda: parts.presenter.registry, current_os(), me_user,
+                                  slots=lambda: parts.store.slots)
     parts.all_scanner = Scanner(parts.all_feed, interval_ms=interval_ms)
     parts.all_ports = AllPortsTab()
     parts.window.tabs.addTab(parts.all_ports, "All ports")

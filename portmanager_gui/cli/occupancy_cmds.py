@@ -15,7 +15,8 @@ from dataclasses import dataclass, replace
 from ..core.interop import docker, live
 from ..core.kill import policy as processes
 from ..core.occupancy import process_info
-from ..core.occupancy.listeners import Listener, listeners
+from ..core.occupancy.listeners import Listener, listeners, registry_ports
+from ..core.occupancy.recognition import named
 from ..core.occupancy.scan import OccupancyScanner
 from ..core.occupancy.snapshot import Holder, PortInfo, Protocol, Snapshot
 from ..core.ports.selection import PoolFull, model_slots
@@ -125,7 +126,7 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
         if not info.holders:
             table.append((*lead, "-", "-", "-", "-"))
         for i, h in enumerate(info.holders):
-            name = h.name or "?"
+            name = named(h)
             if row.port in containers:
                 name += f" [container {containers[row.port]}]"
             table.append((*(lead if i == 0 else ("", "", "", "")), str(h.pid), name,
@@ -226,7 +227,12 @@ def status_all(ctx: Context, as_json: bool) -> int:
     if ctx.registry_path.exists():          # a read never writes the default registry
         try:
             reg = ctx.load_registry()
-            services = {port: svc.name for svc in reg.services.values() for port in svc.ports}
+            try:
+                slots = model_slots(reg, ctx.paths.allocations_file)
+            except PoolFull as exc:
+                slots = ()
+                ctx.warn(f"portmanager: {exc}; no port is named for a model of it")
+            services = registry_ports(reg, slots)
         except CliError as exc:
             ctx.warn(f"portmanager: the registry does not load, so no port is named for its service: {exc}")
     with OccupancyScanner() as scanner:
@@ -240,7 +246,7 @@ def status_all(ctx: Context, as_json: bool) -> int:
     table = [("PORT", "PROTO", "PID", "PROCESS", "WHAT", "USER", "ADDRESSES", "SERVICE", "COMMAND")]
     for r in sorted(rows, key=lambda r: (r.port, r.protocol.value, r.pid or 0)):
         what = r.label + (f" [container {r.container}]" if r.container else "")
-        cmd = " ".join(r.holder.cmdline) if r.holder else r.note
+        cmd = process_info.one_line(r.holder.cmdline) if r.holder else r.note
         table.append((str(r.port), r.protocol.value, str(r.pid) if r.pid else "-", r.name or "?", what or "-",
                       r.user or "?", ",".join(r.addresses) or "-", r.service or "-", cmd[:80]))
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]) - 1)]

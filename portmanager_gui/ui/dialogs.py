@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from ..core.occupancy.recognition import recognize
+from ..core.occupancy.recognition import named
 from ..core.occupancy.snapshot import Holder
 from ..core.platform import WINDOWS, current_os
 from ..core.platform.commands import command_line_text
@@ -30,15 +30,9 @@ class KillQuestion:
     can_kill: bool
 
 
-def _label(h: Holder) -> str:
-    """`` - Ollama``: what the holder is, when it is a well-known program."""
-    rec = recognize(h.name, h.exe, h.cmdline)
-    return f" - {rec.text}" if rec is not None else ""
-
-
 def _holder_lines(h: Holder) -> list[str]:
     cmd = command_line_text(h.cmdline) if h.cmdline else (h.exe or "(command line not visible)")
-    return [f"{h.name or '?'}{_label(h)}  (pid {h.pid}, user {h.username or '?'})", f"    {cmd}"]
+    return [f"{named(h)}  (pid {h.pid}, user {h.username or '?'})", f"    {cmd}"]
 
 
 def _shown(holders, limit: int = 160) -> str:
@@ -72,7 +66,7 @@ def kill_question(plan: "KillPlan", service: str = "", os_name: str | None = Non
             lines += _holder_lines(r.holder)
         lines.append(f"    cannot be killed: {r.message}")
     if plan.can_kill:
-        who = ", ".join(f"{h.name or '?'}{_label(h)} (pid {h.pid})" for h in plan.targets)
+        who = ", ".join(f"{named(h)} (pid {h.pid})" for h in plan.targets)
         text = f"Kill {who} on port {port}{owner}?\n\n{_shown(plan.targets)}\n\n{_how_it_stops(os_name or current_os())}"
         return KillQuestion(f"Kill the holder of port {port}?", text, "\n".join(lines), True)
     if plan.targets:

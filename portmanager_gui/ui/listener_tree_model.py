@@ -1,21 +1,26 @@
 """The All ports tree: processes at the top, their listeners below, updated row by row.
 
 ``ListenerTreeModel.apply`` takes a ``GroupsUpdate`` (made on the scanner's worker thread,
-``core.occupancy.listener_groups``) and replays its few row operations -- begin/end
-insert and remove, ``dataChanged`` -- so a refresh of 5,000 listeners where little changed
-costs the GUI thread work in proportion to the change, not to the table. An update made
-for another version than the one shown resets the model. There is no sort/filter proxy:
-a ``QSortFilterProxyModel`` over a Python model calls Python twice per comparison, which
-for 5,000 rows stalled the GUI for a second; the worker sorts and filters instead
-(``sort`` asks it to, through ``sort_requested``).
+``core.occupancy.listener_groups``) and replays its few row operations -- insert and remove
+rows, ``dataChanged`` -- so a refresh of 5,000 listeners where little changed costs the GUI
+thread work in proportion to the change, not to the table. An update made for another
+version than the one shown resets the model. There is no sort/filter proxy: a
+``QSortFilterProxyModel`` over a Python model calls Python twice per comparison, which for
+5,000 rows stalled the GUI for a second; the worker sorts and filters instead (``sort`` asks
+it to, through ``sort_requested``).
+
+The tree's shape lives in Qt's own ``QStandardItemModel`` (an empty item per row), its texts
+here: after each row inserted or removed the view lays out every expanded row again, asking
+the model for each row's index and children -- 10,000 calls from C++ into Python for 5,000
+listeners (~20 ms), none at all when Qt answers itself. A paint asks Python once per visible
+cell (``multiData``).
 """
 from __future__ import annotations
 
-import itertools
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import (
-    QAbstractItemModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -23,7 +28,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush
+from PySide6.QtGui import QBrush, QStandardItem, QStandardItemModel
 
 from ..core.occupancy.listener_groups import (
     Column,
@@ -44,7 +49,10 @@ SORTS_BY = tuple(Column)                        # what each column sorts by, in 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1        # the ProcessGroup or the Listener of the row
 HIGHLIGHT_S = 1.5
 _NCOLS = len(COLUMNS)
-_NONE = QModelIndex()       # never changed: handed back for "no such index"
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+_ROLES = frozenset((_DISPLAY, _TOOLTIP, _BACKGROUND, ROW_ROLE))     # the roles with a value here
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -83,97 +91,82 @@ def listener_text(r: Listener, col: int) -> str:
     return ""
 
 
-class ListenerTreeModel(QAbstractItemModel):
-    """Processes (internal id 0) and their listeners (internal id: the process's id), in the
-    order the update gives (sorted and filtered on the worker: ``sort`` only asks for it)."""
+class ListenerTreeModel(QStandardItemModel):
+    """Processes and their listeners, in the order the update gives (sorted and filtered on
+    the worker: ``sort`` only asks for it). Rows are Qt's items; ``_groups`` and ``_children``
+    (one list per process row) hold what they show, kept in step with every row operation."""
 
     sort_requested = Signal(object, bool)     # Column, descending
 
     def __init__(self, parent: QObject | None = None, clock=time.monotonic, wall=time.time):
-        super().__init__(parent)
+        super().__init__(0, _NCOLS, parent)
+        self.setHorizontalHeaderLabels(list(COLUMNS))
         self._groups: list[ProcessGroup] = []
-        self._gids: list[int] = []                      # a stable id per process row
-        self._children: dict[int, list[Listener]] = {}  # process id -> its listeners
-        self._row_of: dict[int, int] = {}               # process id -> its row
-        self._ids = itertools.count(1)
+        self._children: list[list[Listener]] = []       # per process row: its listeners
         self._version = 0
         self._given: object = None
         self._clock, self._wall = clock, wall
         self._highlight: dict[tuple, float] = {}
+        self._brush = QBrush(HIGHLIGHT)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._expire)
+        # Our lists change once Qt's rows did, before anyone else hears of it (connected first),
+        # as they would between begin/end of an insert or a removal.
+        self._pending: Callable[[], None] | None = None
+        self.rowsInserted.connect(self._follow, Qt.ConnectionType.DirectConnection)
+        self.rowsRemoved.connect(self._follow, Qt.ConnectionType.DirectConnection)
 
-    # -- the tree ------------------------------------------------------------------------
-    # The view calls these a few times per row on every layout of an expanded tree: each
-    # asks Qt as little as it can (an invalid index has internal id 0 too).
-    def index(self, row: int, column: int, parent: Index = _NONE) -> QModelIndex:
-        if row < 0 or not 0 <= column < _NCOLS:
-            return _NONE
-        if not parent.isValid():
-            return self.createIndex(row, column, 0) if row < len(self._groups) else _NONE
-        if parent.internalId() or parent.column():
-            return _NONE
-        gid = self._gids[parent.row()]
-        return self.createIndex(row, column, gid) if row < len(self._children[gid]) else _NONE
+    def _follow(self, *_args) -> None:
+        change, self._pending = self._pending, None
+        if change is not None:
+            change()
 
-    def parent(self, index: Index = _NONE) -> QModelIndex:    # type: ignore[override]
-        row = self._row_of.get(index.internalId())      # None for a process (id 0) or no row
-        return _NONE if row is None else self.createIndex(row, 0, 0)
-
-    def rowCount(self, parent: Index = _NONE) -> int:
-        if not parent.isValid():
-            return len(self._groups)
-        if parent.internalId() or parent.column():
-            return 0
-        return len(self._children[self._gids[parent.row()]])
-
-    def columnCount(self, parent: Index = _NONE) -> int:
-        return _NCOLS
-
-    def hasChildren(self, parent: Index = _NONE) -> bool:
-        if parent.internalId():
-            return False                                # a listener
-        if not parent.isValid():
-            return bool(self._groups)
-        return not parent.column() and bool(self._children[self._gids[parent.row()]])
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
-        return None
-
-    def item(self, index: Index) -> tuple[ProcessGroup, Listener | None] | None:
+    def item_at(self, index: Index) -> tuple[ProcessGroup, Listener | None] | None:
         """The process of the row, and the listener when it is a listener's row."""
         if not index.isValid():
             return None
-        gid = index.internalId()
-        if gid == 0:
-            return self._groups[index.row()], None
-        row = self._row_of[gid]
-        return self._groups[row], self._children[gid][index.row()]
+        parent = index.parent()
+        if parent.isValid():
+            return self._groups[parent.row()], self._children[parent.row()][index.row()]
+        return self._groups[index.row()], None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
-        found = self.item(index)
-        if found is None:
+        if role not in _ROLES or (role == _BACKGROUND and not self._highlight):
             return None
+        found = self.item_at(index)
+        return None if found is None else self._value(found[0], found[1], index.column(), role)
+
+    def multiData(self, index: Index, roleDataSpan) -> None:    # noqa: N803 (Qt's name)
+        """Every role a paint asks of a cell (font, alignment, colours, text, background...) in
+        one call: Qt's default asks ``data`` once per role, each a Python call from C++."""
+        found = self.item_at(index)
+        if found is None:
+            return
         group, listener = found
         col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
+        for slot in roleDataSpan:
+            role = slot.role()
+            if role in _ROLES and (role != _BACKGROUND or self._highlight):
+                value = self._value(group, listener, col, role)
+                if value is not None:
+                    slot.setData(value)
+
+    def _value(self, group: ProcessGroup, listener: Listener | None, col: int, role: int):
+        if role == _DISPLAY:
             if listener is None:
                 return group_text(group, col, self._wall())
             return listener_text(listener, col)
         if role == ROW_ROLE:
             return group if listener is None else listener
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP:
             h = group.holder
             note = (listener or group.listeners[0]).note if group.listeners else ""
             return (note + "\n" if note else "") + (" ".join(h.cmdline) if h else "")
-        if role == Qt.ItemDataRole.BackgroundRole:
+        if role == _BACKGROUND:
             key = ("g", group.key) if listener is None else ("c", group.key, child_key(listener))
             if key in self._highlight:
-                return QBrush(HIGHLIGHT)
+                return self._brush
         return None
 
     # -- updates -------------------------------------------------------------------------
@@ -182,10 +175,10 @@ class ListenerTreeModel(QAbstractItemModel):
         return tuple(self._groups)
 
     def listener_count(self) -> int:
-        return sum(len(c) for c in self._children.values())
+        return sum(len(c) for c in self._children)
 
     def listeners(self) -> list[Listener]:
-        return [r for gid in self._gids for r in self._children[gid]]
+        return [r for rows in self._children for r in rows]
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if 0 <= column < len(SORTS_BY):
@@ -216,51 +209,57 @@ class ListenerTreeModel(QAbstractItemModel):
 
     def _reset(self, update: GroupsUpdate) -> None:
         self.beginResetModel()
+        self.blockSignals(True)         # one reset for the view, not a removal and an insertion
+        try:
+            root = self.invisibleRootItem()
+            root.removeRows(0, root.rowCount())
+            root.appendRows([_process_item(len(g.listeners)) for g in update.groups])
+        finally:
+            self.blockSignals(False)
         self._groups = list(update.groups)
-        self._gids = [next(self._ids) for _ in self._groups]
-        self._children = {gid: list(g.listeners) for gid, g in zip(self._gids, self._groups)}
-        self._row_of = {gid: i for i, gid in enumerate(self._gids)}
+        self._children = [list(g.listeners) for g in self._groups]
         self._highlight.clear()
         self._version = update.version
+        self._pending = None
         self.endResetModel()
 
     def _top(self, op) -> None:
+        root = self.invisibleRootItem()
         last = op.first + op.count - 1
         if op.kind is OpKind.REMOVE:
-            self.beginRemoveRows(QModelIndex(), op.first, last)
-            for gid in self._gids[op.first:last + 1]:
-                del self._children[gid]
-            del self._groups[op.first:last + 1]
-            del self._gids[op.first:last + 1]
-            self._row_of = {gid: i for i, gid in enumerate(self._gids)}
-            self.endRemoveRows()
+            def remove() -> None:
+                del self._groups[op.first:last + 1]
+                del self._children[op.first:last + 1]
+            self._pending = remove
+            root.removeRows(op.first, op.count)
         elif op.kind is OpKind.INSERT:
-            self.beginInsertRows(QModelIndex(), op.first, last)
-            gids = [next(self._ids) for _ in op.items]
-            self._groups[op.first:op.first] = op.items
-            self._gids[op.first:op.first] = gids
-            self._children.update({gid: list(g.listeners) for gid, g in zip(gids, op.items)})
-            self._row_of = {gid: i for i, gid in enumerate(self._gids)}
-            self.endInsertRows()
+            def insert() -> None:
+                self._groups[op.first:op.first] = op.items
+                self._children[op.first:op.first] = [list(g.listeners) for g in op.items]
+            self._pending = insert
+            root.insertRows(op.first, [_process_item(len(g.listeners)) for g in op.items])
         else:
             self._groups[op.first:last + 1] = op.items
-            self.dataChanged.emit(self.index(op.first, 0), self.index(last, len(COLUMNS) - 1))
+            self.dataChanged.emit(self.index(op.first, 0), self.index(last, _NCOLS - 1))
 
     def _below(self, op) -> None:
-        parent = self.index(op.parent, 0)
-        rows = self._children[self._gids[op.parent]]
+        process = self.invisibleRootItem().child(op.parent)
+        rows = self._children[op.parent]
         last = op.first + op.count - 1
         if op.kind is OpKind.REMOVE:
-            self.beginRemoveRows(parent, op.first, last)
-            del rows[op.first:last + 1]
-            self.endRemoveRows()
+            def remove() -> None:
+                del rows[op.first:last + 1]
+            self._pending = remove
+            process.removeRows(op.first, op.count)
         elif op.kind is OpKind.INSERT:
-            self.beginInsertRows(parent, op.first, last)
-            rows[op.first:op.first] = op.items
-            self.endInsertRows()
+            def insert() -> None:
+                rows[op.first:op.first] = op.items
+            self._pending = insert
+            process.insertRows(op.first, op.count)
         else:
             rows[op.first:last + 1] = op.items
-            self.dataChanged.emit(self.index(op.first, 0, parent), self.index(last, len(COLUMNS) - 1, parent))
+            parent = process.index()
+            self.dataChanged.emit(self.index(op.first, 0, parent), self.index(last, _NCOLS - 1, parent))
 
     # -- highlight of what changed -------------------------------------------------------
     def highlighted(self) -> set[tuple]:
@@ -277,7 +276,7 @@ class ListenerTreeModel(QAbstractItemModel):
             del self._highlight[k]
         rows = {g.key: i for i, g in enumerate(self._groups)} if done else {}
         background = [Qt.ItemDataRole.BackgroundRole]
-        last = len(COLUMNS) - 1
+        last = _NCOLS - 1
         # One repaint per process: its own row, or all its listeners' rows.
         for kind, group in {(k[0], k[1]) for k in done}:
             row = rows.get(group)
@@ -291,3 +290,12 @@ class ListenerTreeModel(QAbstractItemModel):
             if count:
                 self.dataChanged.emit(self.index(0, 0, parent), self.index(count - 1, last, parent), background)
         self._arm()
+
+
+def _process_item(listeners: int) -> QStandardItem:
+    """A process's row with ``listeners`` rows below it, each with every column. The listeners'
+    rows have no item at all: an index is all the view needs of them (no object per row)."""
+    item = QStandardItem()
+    item.setColumnCount(_NCOLS)
+    item.setRowCount(listeners)
+    return item

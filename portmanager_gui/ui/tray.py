@@ -15,6 +15,8 @@ from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from ..core.occupancy.listeners import Listener, tray_others
+from ..core.occupancy.recognition import label_of
+from ..core.occupancy.snapshot import Protocol
 from ..core.platform.desktop import tray_behaviour
 from ..core.port_rows import (
     Overall,
@@ -126,14 +128,15 @@ def _pool_menu(menu: QMenu, registry: Registry, pool: str, rows: Sequence[PortRo
 def kill_label(row: PortRow) -> str:
     if row.holder is None:
         return f"Port :{row.port} held by a process that cannot be seen..."
-    return f"Kill {row.holder.name or '?'} (pid {row.holder.pid}) on :{row.port}..."
+    return f"Kill {label_of(row.holder) or row.holder.name or '?'} (pid {row.holder.pid}) on :{row.port}..."
 
 
 def other_label(listener: Listener) -> str:
     """``Kill Ollama (pid 812) on :11434...``, or the container to stop for a published port."""
+    port = f":{listener.port}" + ("" if listener.protocol is Protocol.TCP else f" ({listener.protocol.value})")
     if listener.container:
-        return f"Stop container {listener.container} on :{listener.port}..."
-    return f"Kill {listener.what} (pid {listener.pid}) on :{listener.port}..."
+        return f"Stop container {listener.container} on {port}..."
+    return f"Kill {listener.what} (pid {listener.pid}) on {port}..."
 
 
 def fill_menu(menu: QMenu, registry: Registry | None, rows: Sequence[PortRow], acts: TrayActions,

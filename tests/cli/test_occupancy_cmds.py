@@ -209,3 +209,53 @@ def test_status_all_takes_no_names(capsys, registry):
     path = registry[0]
     code, _, err = run(capsys, "--registry", str(path), "status", "--all", "router")
     assert code == 2 and "--all" in err
+
+
+def test_status_all_names_every_listener_with_its_registry_service_or_model_slot(capsys, tmp_path, listener):
+    """Real listeners on IPv4 TCP, IPv6 UDP and two model slots (a group's and a llama-swap pool's):
+    each is listed with its process, and a model slot's port belongs to "pool/model"."""
+    web = listener.listen("127.0.0.1")
+    udp6 = listener.listen("::1", kind="udp")
+    chat = listener.listen("127.0.0.1")
+    gamma = listener.listen("::1")
+    path = tmp_path / "registry.yaml"
+    path.write_text(f"services:\n  web:\n    ports: [{web.port}]\n"
+                    f"start_port: {gamma.port - 2}\nmodels:\n  numbered_by: llama-swap\n  size: 3\n"
+                    "  members: [alpha, beta, gamma]\n"
+                    f"groups:\n  small:\n    start_port: {chat.port - 1}\n    size: 2\n    members: [emb, chat]\n")
+    code, out, err = run(capsys, "--registry", str(path), "status", "--all", "--json")
+    assert code == 0, err
+    # Keyed by pid too: another process may hold the same port number on another address.
+    rows = {(r["port"], r["protocol"], r["pid"]): r for r in json.loads(out)["listeners"]}
+    assert rows[(web.port, "tcp", web.pid)]["service"] == "web"
+    assert rows[(chat.port, "tcp", chat.pid)]["service"] == "small/chat"
+    assert rows[(gamma.port, "tcp", gamma.pid)]["service"] == "models/gamma"
+    row = rows[(udp6.port, "udp", udp6.pid)]
+    assert (row["addresses"], row["service"]) == (["::1"], None)
+    assert row["user"] and row["cmdline"][0] == sys.executable and row["create_time"] > 0
+    assert rows[(gamma.port, "tcp", gamma.pid)]["addresses"] == ["::1"]
+    code, out, err = run(capsys, "--registry", str(path), "status", "--all")
+    assert code == 0, err
+    lines = {(int(cells[0]), cells[2]): cells for cells in map(str.split, out.splitlines()[1:])
+             if cells and cells[0].isdigit()}
+    assert "small/chat" in lines[(chat.port, str(chat.pid))] and "models/gamma" in lines[(gamma.port, str(gamma.pid))]
+    assert lines[(udp6.port, str(udp6.pid))][1] == "udp"
+    # One line per listener: a `python -c` script's line breaks do not break the table.
+    assert all(line.split()[0].isdigit() for line in out.splitlines()[1:] if line.strip())
+
+
+def test_status_and_kill_name_a_holder_for_what_it_is(capsys, tmp_path, monkeypatch):
+    """A real child whose command line is a llama-server's: ``status`` and the kill listing say so."""
+    port = free_port()
+    server = FakeLlamaServer(tmp_path, port, "-m", "/models/qwen2.5-7b.gguf")
+    try:
+        path = tmp_path / "registry.yaml"
+        path.write_text(f"services:\n  llm:\n    ports: [{port}]\n")
+        code, out, err = run(capsys, "--registry", str(path), "status")
+        assert code == 0, err
+        line = next(line for line in out.splitlines() if line.startswith("llm "))
+        assert f"{server.pid}  llama-server (qwen2.5-7b) " in line
+        code, out, _ = run(capsys, "kill", str(port), stdin="n\n", monkeypatch=monkeypatch)
+        assert code == 1 and f"  llama-server (qwen2.5-7b) (pid {server.pid}, user " in out
+    finally:
+        server.close()

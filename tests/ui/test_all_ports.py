@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
 from portmanager_gui import app as gui_app
 from portmanager_gui.core.occupancy.listener_groups import GroupsUpdate, ListenerFeed
@@ -15,11 +16,14 @@ from portmanager_gui.core.occupancy.snapshot import (
 from portmanager_gui.core.registry.load import load
 from portmanager_gui.core.registry.model import Registry, Service
 from portmanager_gui.ui.all_ports_tab import AllPortsTab
+from portmanager_gui.ui.icons import HIGHLIGHT
 from portmanager_gui.ui.listener_tree_model import (
     COL_PORT,
     COL_PROCESS,
+    COL_SERVICE,
     COL_UPTIME,
     COL_WHAT,
+    ROW_ROLE,
 )
 from tests.ui import desk
 from tests.ui.factories import holder
@@ -188,3 +192,79 @@ def test_tray_other_ports_lists_our_own_listener_once_the_menu_opens(qtbot, app_
     with qtbot.waitSignal(parts.controller.kill_planned, timeout=10000) as sig:
         entry.trigger()
     assert sig.args[0] == child.port
+
+
+def test_a_model_slots_port_shows_its_pool_and_model_in_the_service_column(qtbot, app_parts, listener):
+    """A real listener on the port the registry gives a group's model (its slot, a read of the
+    allocations) and one on a llama-swap pool's: both belong to ``pool/model``, not to nobody."""
+    path, make = app_parts
+    chat, gamma = listener.listen("127.0.0.1"), listener.listen("::1")
+    path.write_text(f"version: 1\nstart_port: {gamma.port - 2}\nmodels:\n  numbered_by: llama-swap\n  size: 3\n"
+                    "  members: [alpha, beta, gamma]\n"
+                    f"groups:\n  small:\n    start_port: {chat.port - 1}\n    size: 2\n    members: [emb, chat]\n",
+                    encoding="utf-8")
+    parts = make()
+    model = parts.all_ports.model
+
+    def row_of(child):          # its own row: another process may hold that port number on another address
+        for g in range(model.rowCount()):
+            process = model.index(g, 0)
+            for r in range(model.rowCount(process)):
+                index = model.index(r, 0, process)
+                found = index.data(ROW_ROLE)
+                if (found.pid, found.port) == (child.pid, child.port):
+                    return index
+        return None
+
+    for child, unit in ((chat, "small/chat"), (gamma, "models/gamma")):
+        qtbot.waitUntil(lambda c=child: row_of(c) is not None, timeout=15000)
+        index = row_of(child)
+        assert index.data(ROW_ROLE).service == unit
+        assert index.siblingAtColumn(COL_SERVICE).data() == unit
+        assert index.parent().siblingAtColumn(COL_SERVICE).data() == unit      # the process's row too
+        parts.all_ports.table.expand(index.parent())
+        parts.all_ports.table.setCurrentIndex(index)
+        assert not parts.all_ports.add_button.isEnabled()                     # already the registry's
+
+
+def test_expanding_every_process_never_marks_its_listener_rows_expanded(qtbot):
+    """Expand all (and the * key) opens every process; its listener rows never become
+    persistent "expanded" indexes, which the model would walk on every row inserted or removed."""
+    tab = AllPortsTab()
+    qtbot.addWidget(tab)
+    feed = Feed(tab)
+    node, ollama = holder(10, "node"), holder(11, "ollama")
+    tab.apply(feed(*[(p, node) for p in range(3000, 3050)], *[(p, ollama) for p in range(11434, 11484)]))
+    tab.table.expandAll()
+    assert all(tab.table.isExpanded(tab.model.index(r, 0)) for r in range(2))
+    assert len(tab.model.persistentIndexList()) <= 2
+    tab.table.collapseAll()
+    first = tab.model.index(0, 0)
+    tab.table.setCurrentIndex(tab.model.index(3, 0, first))       # a listener of the first process
+    qtbot.keyClick(tab.table, Qt.Key.Key_Asterisk)
+    assert tab.table.isExpanded(first) and not tab.table.isExpanded(tab.model.index(1, 0))
+    assert len(tab.model.persistentIndexList()) <= 3                # the current index, and the process
+
+
+def test_a_paint_gets_each_cells_text_and_highlight_in_one_call(qtbot):
+    """What the delegate paints comes through ``multiData`` (every role of a cell at once)."""
+    tab = AllPortsTab()
+    qtbot.addWidget(tab)
+    feed = Feed(tab)
+    node = holder(10, "node")
+    tab.apply(feed((3000, node)))
+    tab.apply(feed((3000, node), (3001, node)))                      # 3001 is new: highlighted
+    process = tab.model.index(0, 0)
+    new_port = tab.model.index(1, COL_PORT, process)
+
+    def painted(index):
+        option = QStyleOptionViewItem()
+        QStyledItemDelegate().initStyleOption(option, index)
+        return option.text, option.backgroundBrush.color()
+
+    assert painted(new_port) == ("3001", HIGHLIGHT)
+    text, background = painted(tab.model.index(0, COL_PORT, process))
+    assert text == "3000" and background != HIGHLIGHT
+    assert painted(tab.model.index(0, COL_WHAT))[0] == "Node.js server"
+    # What a holder is shows whole, not cut to "llama-server ...".
+    assert tab.table.columnWidth(COL_WHAT) > tab.table.fontMetrics().horizontalAdvance("llama-server (qwen2.5-7b)")

@@ -1,6 +1,8 @@
 """The tray menu is a function of the rows: built from a snapshot and read back."""
 from __future__ import annotations
 
+import dataclasses
+
 from PySide6.QtWidgets import QMenu
 
 from portmanager_gui.app import load_tray_icons
@@ -47,6 +49,20 @@ def test_menu_lists_services_and_kill_entries():
     actions["Copy URL"].trigger()
     next(a for a in menu.actions() if a.text().startswith("Kill nginx")).trigger()
     assert rec.calls == [("stop", "router"), ("copy_url", "http://127.0.0.1:3003/"), ("kill", 3791)]
+
+
+def test_a_registry_ports_kill_entry_names_the_holder_for_what_it_is():
+    rec = Recorder()
+    menu = QMenu()
+    ollama = holder(812, "ollama")
+    llama = holder(900, "llama-server")
+    llama = type(llama)(900, "llama-server", "/opt/llama-server", ("llama-server", "-m", "/models/qwen2.5-7b.gguf"),
+                        "alice", 1000.0, ("127.0.0.1",))
+    rows = build_rows(registry(), slots(), snapshot({3791: ollama, 8210: llama}), [])
+    fill_menu(menu, registry(), rows, rec.actions())
+    texts = _texts(menu)
+    assert "Kill Ollama (pid 812) on :3791..." in texts
+    assert "Kill llama-server (qwen2.5-7b) (pid 900) on :8210..." in texts
 
 
 def test_menu_is_rebuilt_without_piling_up_submenus():
@@ -128,12 +144,18 @@ def test_reopening_the_running_macos_app_shows_its_window():
     assert not reopen_shows_window("windows", active=True, window_visible=False)
 def test_other_ports_submenu_kills_any_listener_in_two_clicks():
     from portmanager_gui.core.occupancy.listeners import listeners
-    from portmanager_gui.core.occupancy.snapshot import PortInfo, PortStatus, Snapshot
+    from portmanager_gui.core.occupancy.snapshot import (
+        PortInfo,
+        PortStatus,
+        Protocol,
+        Snapshot,
+    )
     ollama = holder(812, "ollama", create=50.0)
     llama = holder(900, "llama-server", create=90.0)
     root = holder(1, "sshd", port_user="root")
+    dns = dataclasses.replace(holder(700, "python3", create=20.0), protocol=Protocol.UDP)
     snap = Snapshot(0.0, {p: PortInfo(p, PortStatus.LISTENING, (h,)) for p, h in
-                          ((11434, ollama), (8081, llama), (22, root))})
+                          ((11434, ollama), (8081, llama), (22, root), (5353, dns))})
     rec = Recorder()
     tray = Tray("linux", rec.actions(), load_tray_icons("linux"))
     tray.update(registry(), build_rows(registry(), slots(), snapshot({}), []))
@@ -141,7 +163,8 @@ def test_other_ports_submenu_kills_any_listener_in_two_clicks():
     tray.rebuild()
     other = _submenu(tray.menu, "Other ports")
     texts = _texts(other)
-    assert texts == ["Kill llama-server (pid 900) on :8081...", "Kill Ollama (pid 812) on :11434..."]
+    assert texts == ["Kill llama-server (pid 900) on :8081...", "Kill Ollama (pid 812) on :11434...",
+                     "Kill python3 (pid 700) on :5353 (udp)..."]
     other.actions()[1].trigger()
     assert rec.calls == [("kill", 11434)]
     tray.dispose()

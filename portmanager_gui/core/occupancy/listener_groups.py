@@ -11,12 +11,13 @@ Each update names the version it applies to; a view holding another version rese
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
 
+from ..ports.selection import ModelSlot
 from ..registry.model import Registry
-from .listeners import HeldBy, Listener, listeners
+from .listeners import HeldBy, Listener, listeners, registry_ports
 from .recognition import Kind
 from .snapshot import Holder, Snapshot
 from .tree_diff import Op, diff
@@ -212,16 +213,18 @@ class ListenerFeed:
 
     ``scan_all`` gives the machine-wide snapshot, ``name_containers`` asks the container
     runtime when a forwarder holds a port (``containers_last``: its answer), ``registry`` the current
-    registry value. Unchanged inputs give the previous update's groups with no operations.
+    registry value and ``slots`` its model slots (``model_slots``: a model server's port belongs to
+    ``pool/model``). Unchanged inputs give the previous update's groups with no operations.
     """
 
     def __init__(self, scan_all: Callable[[], Snapshot], name_containers: Callable[[Snapshot], Snapshot],
                  containers_last: Callable[[], object], registry: Callable[[], Registry | None],
-                 os_name: str, me_user: str):
+                 os_name: str, me_user: str, slots: Callable[[], Sequence[ModelSlot]] = tuple):
         self._scan_all = scan_all
         self._name = name_containers
         self._containers_last = containers_last
         self._registry = registry
+        self._slots = slots
         self._os, self._me = os_name, me_user
         self._inputs: tuple | None = None
         self._listeners: tuple[Listener, ...] = ()
@@ -239,24 +242,24 @@ class ListenerFeed:
         snap = self._scan_all()
         self._name(snap)      # asks the runtime when a forwarder holds a port (``last``); names go
                               # in the Container column, the process keeps its own name
-        reg = self._registry()
+        reg, slots = self._registry(), self._slots()
         last = self._containers_last()
         # scan_all hands back the very same PortInfo values when nothing changed: same rows.
         infos = tuple(snap.ports.values())
         before = self._inputs
-        same = before is not None and before[1] is reg and before[2] is last and len(before[0]) == len(infos) \
-            and all(a is b for a, b in zip(before[0], infos))
+        same = before is not None and before[1] is reg and before[2] is last and before[3] is slots \
+            and len(before[0]) == len(infos) and all(a is b for a, b in zip(before[0], infos))
         if same and spec == self._spec:
             return GroupsUpdate(self._groups, self._listeners, (), self.version, self.version)
         highlight: frozenset[tuple] = frozenset()
         if not same:
-            if before is None or before[1] is not reg or before[2] is not last:
-                self._rows.clear()         # other services or containers: every row again
-            self._inputs = (infos, reg, last)
+            if before is None or before[1] is not reg or before[2] is not last or before[3] is not slots:
+                self._rows.clear()         # other services, slots or containers: every row again
+            self._inputs = (infos, reg, last, slots)
             known = last.container_for if getattr(last, "available", False) else None
             # Rows of unchanged ports are kept (the same objects): a refresh where a few ports
             # changed makes a few new rows, not 5,000 (less work, and less for the collector).
-            self._listeners = listeners(snap, self._os, registry_ports(reg), known, self._me, self._rows,
+            self._listeners = listeners(snap, self._os, registry_ports(reg, slots), known, self._me, self._rows,
                                         ordered=False)
             groups = group_listeners(self._listeners, self._all)
             highlight = changed_keys(self._all, groups)
@@ -268,7 +271,3 @@ class ListenerFeed:
         self._groups, self._spec = shown, spec
         return GroupsUpdate(shown, self._listeners, ops, base, self.version, highlight)
 
-
-def registry_ports(reg: Registry | None) -> Mapping[int, str]:
-    """Port -> the registry service it belongs to."""
-    return {p: s.name for s in reg.services.values() for p in s.ports} if reg is not None else {}

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from ..platform import occupancy as pocc
+from ..ports.selection import ModelSlot
 from ..registry.model import Registry, Service
 from .recognition import Kind, Recognized, recognize
 from .snapshot import Holder, PortInfo, Protocol, Snapshot
@@ -75,6 +76,16 @@ def _is_system(holder: Holder | None, kind: Kind | None, os_name: str, me_user: 
         return True
     # Run as root (a server, CI), root's own programs are the user's, not the system's.
     return pocc.system_account(os_name, holder.username) and not pocc.same_user(os_name, holder.username, me_user)
+
+
+def registry_ports(reg: Registry | None, slots: Iterable[ModelSlot] = ()) -> dict[int, str]:
+    """Port -> what of the registry it belongs to: a service's name, or ``pool/model`` for a
+    model server's slot (``slots``: the registry's ``model_slots``, a read)."""
+    if reg is None:
+        return {}
+    out = {slot.port: slot.unit for slot in slots}
+    out.update((p, s.name) for s in reg.services.values() for p in s.ports)
+    return out
 
 
 def listeners(snapshot: Snapshot, os_name: str, services: Mapping[int, str] | None = None,

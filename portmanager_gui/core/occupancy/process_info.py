@@ -6,12 +6,14 @@ stays the same (a pid reused by another process, or a renamed one, gets a new to
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 
 import psutil
 
 from ..platform import current_os
 from ..platform import occupancy as pocc
 from ..platform.start_ticks import start_ticks
+from .recognition import named
 from .snapshot import Holder
 
 
@@ -50,9 +52,15 @@ def process_holder(pid: int, os_name: str | None = None, fallback_name: str = ""
                   start_ticks=start_ticks(pid) if create is not None else None)
 
 
+def one_line(argv: Sequence[str]) -> str:
+    """A command line quoted as a shell reads it, on one line even for a ``python -c`` script
+    (its line breaks shown as ``\\n``): for tables and confirmations."""
+    return shlex.join(argv).replace("\r", "\\r").replace("\n", "\\n")
+
+
 def describe(holder: Holder) -> str:
-    """One line for a confirmation: ``python3 (pid 1234, user alice): python3 -m http.server``."""
-    cmd = shlex.join(holder.cmdline) if holder.cmdline else (holder.exe or "")
-    cmd = cmd.replace("\r", "\\r").replace("\n", "\\n")     # one line, even for `python -c` scripts
+    """One line for a confirmation: ``python3 (pid 1234, user alice): python3 -m http.server``, with
+    what it is when it is a well-known program: ``ollama - Ollama (pid 812, ...``."""
+    cmd = one_line(holder.cmdline) if holder.cmdline else (holder.exe or "")
     user = f", user {holder.username}" if holder.username else ""
-    return f"{holder.name or '?'} (pid {holder.pid}{user})" + (f": {cmd}" if cmd else "")
+    return f"{named(holder)} (pid {holder.pid}{user})" + (f": {cmd}" if cmd else "")

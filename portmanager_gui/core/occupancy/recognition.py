@@ -143,6 +143,23 @@ def _model_name(value: str) -> str:
     return re.sub(r"\.gguf$", "", value, flags=re.IGNORECASE)
 
 
+def label_of(holder, os_name: str = "") -> str:
+    """What a holder (``name``, ``exe``, ``cmdline``) is, for tables, menus and confirmations:
+    ``llama-server (qwen2.5-7b)``; "" when it is not a well-known program."""
+    rec = recognize(holder.name, holder.exe, holder.cmdline, os_name)
+    return rec.text if rec is not None else ""
+
+
+def named(holder, os_name: str = "") -> str:
+    """The process's name with what it is: ``python3 - Jupyter``; the label alone when it
+    starts with the name (``llama-server (qwen2.5-7b)``, ``Ollama``); the name when unknown."""
+    name = holder.name or "?"
+    label = label_of(holder, os_name)
+    if not label:
+        return name
+    return label if label.lower().startswith(name.lower()) else f"{name} - {label}"
+
+
 def recognize(name: str, exe: str = "", cmdline: Sequence[str] = (), os_name: str = "") -> Recognized | None:
     """What the process is, by the first rule of ``RULES`` it matches; None when unknown."""
     names = {base_name(name)} if name else set()
