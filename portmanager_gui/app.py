@@ -40,9 +40,8 @@ from .services.notifier import ScriptNotifier
 from .services.quit_flow import QuitFlow, QuitState
 from .services.registry_store import RegistryStore
 from .services.scanner import Scanner
-from .services.settings_keeper import SettingsKeeper, SettingsOutcome
+from .services.settings_keeper import SettingsKeeper
 from .ui import dialogs, icons
-from .ui.autostart_text import blocker_text, location_text
 from .ui.main_window import MainWindow
 from .ui.presenter import Asks, Desktop, Presenter
 from .ui.tray import Tray, TrayActions, reopen_shows_window
@@ -51,6 +50,7 @@ if TYPE_CHECKING:   # built after the first paint (build_rest): imported there
     from .core.occupancy.listener_groups import ListenerFeed
     from .services.facts_loader import FactsLoader
     from .services.live_models import LiveModels
+    from .services.settings_keeper import SettingsOutcome
     from .ui.all_ports_presenter import AllPortsPresenter
     from .ui.all_ports_tab import AllPortsTab
     from .ui.interop_presenter import InteropAsks, InteropPresenter
@@ -284,7 +284,10 @@ def _watch_models(parts: Parts, registry) -> None:
 
 
 def _on_settings_outcome(parts: Parts, outcome: SettingsOutcome) -> None:
-    """What keeping the settings and the start-at-login entry in step found, told to the user."""
+    """What keeping the settings and the start-at-login entry in step found, told to the user
+    (its words are imported with the first outcome: not needed to paint)."""
+    from .ui.autostart_text import blocker_text, location_text
+
     if outcome.blocker is not None:
         parts.presenter.settings = dataclasses.replace(parts.presenter.settings, start_at_login=False)
         parts.presenter.notify("Start at login", blocker_text(outcome.blocker), critical=True)

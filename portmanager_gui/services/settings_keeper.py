@@ -13,24 +13,27 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from ..core import settings as core_settings
-from ..core.platform import autostart
 from ..core.settings import Settings
 from .background import Background
+
+if TYPE_CHECKING:   # the start-at-login code is imported by the worker that first needs it (issue 16)
+    from ..core.platform.autostart import Blocker
 
 
 @dataclass(frozen=True)
 class SettingsOutcome:
     settings: Settings                      # what is in effect now (and in the file)
-    blocker: autostart.Blocker | None = None   # start at login was turned off: why
-    problem: autostart.Blocker | None = None   # at start: this copy runs from a place that will be gone
+    blocker: Blocker | None = None          # start at login was turned off: why
+    problem: Blocker | None = None          # at start: this copy runs from a place that will be gone
     error: str = ""                         # the entry could not be written or removed
 
 
-def _blocked(settings: Settings, path: Path, blocker: autostart.Blocker) -> SettingsOutcome:
+def _blocked(settings: Settings, path: Path, blocker: Blocker) -> SettingsOutcome:
     """The switch shows what will happen at the next login: off."""
     off = dataclasses.replace(settings, start_at_login=False)
     core_settings.save(off, path)
@@ -39,6 +42,8 @@ def _blocked(settings: Settings, path: Path, blocker: autostart.Blocker) -> Sett
 
 def apply_settings(settings: Settings, path: Path) -> SettingsOutcome:
     """Save ``settings`` and make the start-at-login entry match (worker thread)."""
+    from ..core.platform import autostart
+
     core_settings.save(settings, path)
     try:
         if settings.start_at_login or autostart.is_enabled(autostart.current_entry()):
@@ -52,6 +57,8 @@ def apply_settings(settings: Settings, path: Path) -> SettingsOutcome:
 
 def check_autostart(settings: Settings, path: Path) -> SettingsOutcome:
     """At start: rewrite the entry so it follows the app when it was moved (worker thread)."""
+    from ..core.platform import autostart
+
     problem = autostart.current_problem()
     try:
         blocker = autostart.keep_in_step(settings.start_at_login)
