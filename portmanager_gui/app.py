@@ -121,8 +121,9 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
 
     ``asks``, ``interop_asks`` and ``desktop`` replace the modal questions and the
     browser/clipboard, ``exit_app`` leaving the event loop (tests). With ``paint_first``
-    (``main``), what the first painted snapshot does not need -- the OS facts, linked files
-    and the All ports tab -- is left to ``build_rest``, which ``start`` runs after that paint.
+    (``main``), what the first painted snapshot does not need -- the Services and Groups
+    editors, the OS facts, linked files and the All ports tab -- is left to ``build_rest``,
+    which ``start`` runs after that paint.
     """
     settings = core_settings.load(paths.settings_file)
     explicit = bool(args.registry)
@@ -138,7 +139,8 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
     containers = ContainerNames()       # asks Docker only when docker-proxy holds a port
     scanner = Scanner(lambda ports: containers(occupancy.scan(ports)), records=supervisor_records.store_for(paths).records,
                       interval_ms=settings.refresh_ms)
-    window = MainWindow(confirm=lambda title, text: dialogs.ask_yes_no(window, title, text, "Yes", "No"))
+    window = MainWindow(confirm=lambda title, text: dialogs.ask_yes_no(window, title, text, "Yes", "No"),
+                        editors=not paint_first)
     parts = Parts(app, paths, store, scanner, controller, window, None, interop_asks=interop_asks)  # type: ignore[arg-type]
     parts.occupancy += [occupancy, kill_scanner]
     clipboard = QGuiApplication.clipboard()
@@ -178,7 +180,8 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
 
 
 def build_rest(parts: Parts) -> None:
-    """The parts the first painted snapshot does not need: OS facts, linked files, All ports."""
+    """The parts the first painted snapshot does not need: the Services and Groups editors, OS
+    facts, linked files, All ports."""
     from .services.facts_loader import FactsLoader
     from .services.interop_worker import InteropWorker
     from .ui.interop_presenter import InteropPresenter
@@ -187,6 +190,7 @@ def build_rest(parts: Parts) -> None:
         return
     parts.rest_built = True
     window = parts.window
+    window.build_editors()
     parts.facts = FactsLoader(parent=window)
     parts.facts.loaded.connect(window.set_facts)
     parts.interop = InteropPresenter(window, parts.store, InteropWorker(parts.paths, parent=window), parts.scanner,

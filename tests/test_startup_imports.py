@@ -5,8 +5,10 @@ snapshot: they are imported when first used (a start or stop, a kill, the settin
 the single-instance handshake of a real launch, an HTTP request to llama-swap)."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 NOT_BEFORE_FIRST_PAINT = (
     "portmanager_gui.core.supervisor.supervisor",   # launch, stop, process trees: at the first start/stop
@@ -23,6 +25,40 @@ NOT_BEFORE_FIRST_PAINT = (
     "urllib.request",                               # llama-swap's /running: pulls in http, email, ssl
     "ssl",
 )
+
+
+NOT_BEFORE_FIRST_PAINT_AT_RUN = NOT_BEFORE_FIRST_PAINT + (
+    "portmanager_gui.ui.edit_panels",               # the Services and Groups editors: built after it
+    "portmanager_gui.ui.group_editor",
+    "portmanager_gui.ui.port_list_editor",
+)
+
+# Runs the real launch (``app.main``, --smoke) and notes which of those modules are loaded at the
+# moment the first snapshot reaches the window: the first slot on ``rows_changed`` with a snapshot.
+AT_FIRST_PAINT = """
+import sys
+from portmanager_gui import app
+seen, build = [], app.build
+def spy(*args, **kwargs):
+    parts = build(*args, **kwargs)
+    parts.presenter.rows_changed.connect(lambda _rows: seen.append(
+        [m for m in {modules!r} if m in sys.modules]) if parts.presenter.snapshot is not None else None)
+    return parts
+app.build = spy
+code = app.main(["--smoke", "--registry", sys.argv[1]])
+print("at first paint:", *(seen[0] if seen else ["(never painted)"]))
+sys.exit(code)
+"""
+
+
+def test_a_launch_paints_its_first_snapshot_before_importing_what_that_does_not_need(tmp_path: Path):
+    registry = tmp_path / "registry.yaml"
+    registry.write_text("version: 1\nservices:\n  web:\n    ports: [8080, 8081]\n", encoding="utf-8")
+    env = dict(os.environ, PORTMANAGER_HOME=str(tmp_path / "home"), QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run([sys.executable, "-c", AT_FIRST_PAINT.format(modules=NOT_BEFORE_FIRST_PAINT_AT_RUN),
+                           str(registry)], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "at first paint:\n" in done.stdout, done.stdout
 
 
 def test_the_app_module_leaves_what_the_first_paint_does_not_need():
