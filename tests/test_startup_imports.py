@@ -31,6 +31,7 @@ NOT_BEFORE_FIRST_PAINT_AT_RUN = NOT_BEFORE_FIRST_PAINT + (
     "portmanager_gui.ui.edit_panels",               # the Services and Groups editors: built after it
     "portmanager_gui.ui.group_editor",
     "portmanager_gui.ui.port_list_editor",
+    "html",                                         # the details of a selected row
 )
 
 # Runs the real launch (``app.main``, --smoke) and notes which of those modules are loaded at the
