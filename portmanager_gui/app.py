@@ -22,6 +22,7 @@ from PySide6.QtCore import QSocketNotifier, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
+from . import qt_start  # noqa: F401  -- first: PySide6 tuned before the app's own modules are imported
 from .core import paths as core_paths
 from .core import settings as core_settings
 from .core.interop import docker
@@ -344,6 +345,7 @@ def drop_source_cache() -> None:
     source of every module imported after it (``inspect.getsource``, looking for "PySide6"),
     through ``linecache``, which keeps every line for good: about 7 MB for the modules of this
     app, which a bare PySide6 app never imports. A traceback reads the files again when needed.
+    (``qt_start`` stops those reads where it knows PySide6's hook; this covers the others.)
     """
     linecache.clearcache()
 

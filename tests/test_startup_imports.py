@@ -5,6 +5,7 @@ snapshot: they are imported when first used (a start or stop, a kill, the settin
 the single-instance handshake of a real launch, an HTTP request to llama-swap)."""
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -67,3 +68,21 @@ def test_the_app_module_leaves_what_the_first_paint_does_not_need():
             f"print(' '.join(m for m in {NOT_BEFORE_FIRST_PAINT!r} if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.split() == []
+
+
+def test_pyside_reads_no_source_of_the_modules_imported_after_it():
+    """PySide6's import hook would read each later module's whole source to look for
+    ``__feature__`` users (50-75 ms of the start-up); ``qt_start`` answers without reading."""
+    code = ("import linecache; import portmanager_gui.app; "
+            "print(' '.join(f for f in linecache.cache if 'portmanager_gui' in f or 'psutil' in f))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.split() == []
+
+
+def test_the_app_selects_no_pyside_feature():
+    """What lets ``qt_start`` answer "no feature" for every module: none is selected."""
+    package = Path(__file__).resolve().parents[1] / "portmanager_gui"
+    selecting = [str(p) for p in package.rglob("*.py")
+                 if any(isinstance(n, ast.ImportFrom) and n.module == "__feature__"
+                        for n in ast.walk(ast.parse(p.read_text(encoding="utf-8"))))]
+    assert selecting == []
