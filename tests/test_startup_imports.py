@@ -86,3 +86,12 @@ def test_the_app_selects_no_pyside_feature():
                  if any(isinstance(n, ast.ImportFrom) and n.module == "__feature__"
                         for n in ast.walk(ast.parse(p.read_text(encoding="utf-8"))))]
     assert selecting == []
+
+
+def test_the_supervisor_the_crash_watch_builds_loads_no_openssl():
+    """The crash watch builds the supervisor about a second after the start: it stays in the
+    idle app, so what it imports counts (``secrets`` -> hashlib -> libcrypto: 3.5 MB)."""
+    code = ("import sys; import portmanager_gui.app, portmanager_gui.core.supervisor.supervisor; "
+            "print(' '.join(m for m in ('secrets', 'hashlib', '_hashlib', 'ssl') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.split() == []
