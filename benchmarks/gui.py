@@ -24,7 +24,8 @@ real X server when Xvfb is installed (its own, on a free display number: ``xcb``
 
 Goals (issue 16): start <= 2x the floor (aim 1.5x) on each platform; peak RSS <= floor +
 25 MB; 1,000-port start <= 1.5x the 60-port one; idle CPU <= 1 %; stall <= 50 ms.
-Usage: python benchmarks/gui.py [--idle-seconds 10] [--runs 5] [--soak-minutes 0].
+Usage: python benchmarks/gui.py [--idle-seconds 10] [--runs 5] [--soak-minutes 0]
+[--only start,memory,stalls] (``--only start``: the cold starts alone, beside the floor).
 The last line is one JSON object.
 """
 from __future__ import annotations
@@ -61,6 +62,7 @@ from benchmarks.occupancy import (  # noqa: E402
 
 HELD, FREE = 50, 10
 BIG = 1000
+PARTS = ("start", "memory", "stalls")
 FLOOR = ROOT / "benchmarks" / "floor_app.py"
 DEMO = '["{python}", "-m", "portmanager_gui.demo", "router", "--host", "{host}", "--port", "{port}"]'
 
@@ -290,9 +292,12 @@ def main() -> int:
     ap.add_argument("--idle-seconds", type=float, default=10.0)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--soak-minutes", type=float, default=0.0, help="also measure the RSS slope over this long")
-    ap.add_argument("--stalls-only", action="store_true",
-                    help="measure only the event-loop stalls (no cold starts, no idle run)")
+    ap.add_argument("--only", default=",".join(PARTS), help=f"comma-separated parts to measure ({', '.join(PARTS)})")
+    ap.add_argument("--stalls-only", action="store_true", help="the same as --only stalls")
     args = ap.parse_args()
+    parts = {"stalls"} if args.stalls_only else set(args.only.split(","))
+    if not parts <= set(PARTS):
+        ap.error(f"--only: unknown part(s) {', '.join(sorted(parts - set(PARTS)))}; choose from {', '.join(PARTS)}")
     compile_package()           # time what an installed app runs, not Python's compiler
     home = tempfile.TemporaryDirectory(prefix="pm-gui-bench-")
     with loaded_machine(HELD) as (held, children), home, xvfb() as display:
@@ -319,72 +324,69 @@ def main() -> int:
 
         out: dict[str, object] = {"display": main_platform}
         goals: list[str] = []
-        if not args.stalls_only:
-            _starts_and_idle(args, envs, main_platform, registry, big, out, goals)
-        os.environ["PORTMANAGER_HOME"] = home.name
-        per_action = stalls(registry, victim.pid, int(victim_port))
-        all_rows = per_action.pop("all_ports_rows")
-        all_cpu = per_action.pop("all_ports_gui_cpu_ms")
-        max_cpu = per_action.pop("max_gui_cpu_ms")
-        cpu_of = {k.removeprefix("gui_cpu_"): per_action.pop(k) for k in list(per_action) if k.startswith("gui_cpu_")}
-        print(f"All ports tab: {all_rows:.0f} listener rows; the GUI thread's longest run of work: "
-              f"{all_cpu:.1f} ms CPU in the All ports actions, {max_cpu:.1f} ms in all")
-        worst = max(per_action.values())
-        print("longest event-loop stall (offscreen, in this process), and the GUI thread's CPU time in it: "
-              + ", ".join(f"{k} {v:.1f} ms ({cpu_of[k]:.1f})" for k, v in per_action.items()))
-        goals.append(f"stall {'met' if worst <= 50 else 'MISSED'}")
-        all_worst = max(v for k, v in per_action.items() if k.startswith("all_ports"))
-        out.update({"max_stall_ms": round(worst, 1), "all_ports_stall_ms": round(all_worst, 1),
-                    "all_ports_rows": int(all_rows), "all_ports_gui_cpu_ms": all_cpu, "max_gui_cpu_ms": max_cpu,
-                    **{f"stall_{k}_ms": v for k, v in per_action.items()},
-                    **{f"gui_cpu_{k}_ms": v for k, v in cpu_of.items()}})
+        if "start" in parts:
+            cases = {}
+            for plat, env in envs.items():
+                cases[f"floor_{plat}"] = ([sys.executable, str(FLOOR)], env)
+                cases[f"app_{plat}"] = (smoke(registry), env)
+            cases[f"app_1000_{main_platform}"] = (smoke(big), envs[main_platform])
+            med = cold_starts(cases, args.runs)
+            print(f"cold start to first painted snapshot, median of {args.runs}:")
+            for plat in envs:
+                app_s, floor_s = med[f"app_{plat}"], med[f"floor_{plat}"]
+                ratio = app_s / floor_s
+                print(f"  {plat:9} app {app_s:.3f} s, floor {floor_s:.3f} s: {ratio:.2f}x (goal <= 2x, aim 1.5x)")
+                out.update({f"start_s_{plat}": round(app_s, 3), f"floor_start_s_{plat}": round(floor_s, 3),
+                            f"start_ratio_{plat}": round(ratio, 2)})
+                goals.append(f"start {plat} {'met' if ratio <= 2 else 'MISSED'}")
+            big_s = med[f"app_1000_{main_platform}"]
+            big_ratio = big_s / med[f"app_{main_platform}"]
+            print(f"  {main_platform:9} {BIG}-port registry {big_s:.3f} s: {big_ratio:.2f}x the 60-port start (goal <= 1.5x)")
+            out.update({"start_1000_s": round(big_s, 3), "start_1000_ratio": round(big_ratio, 2)})
+            goals.append(f"1000-port start {'met' if big_ratio <= 1.5 else 'MISSED'}")
+
+        if "memory" in parts:
+            env = envs[main_platform]
+            app_idle = idle([sys.executable, str(ROOT / "main.py"), "--show", "--registry", str(registry)], env,
+                            args.idle_seconds, args.soak_minutes * 60)
+            floor_idle = idle([sys.executable, str(FLOOR), "--stay"], env, args.idle_seconds)
+            extra = app_idle["peak_rss_mb"] - floor_idle["peak_rss_mb"]
+            print(f"idle with window open (and tray), 1 s refresh, {args.idle_seconds:.0f} s on {main_platform}: "
+                  f"RSS {app_idle['rss_mb']:.1f} MB (peak {app_idle['peak_rss_mb']:.1f}), CPU {app_idle['cpu_percent']:.2f} %; "
+                  f"floor RSS {floor_idle['rss_mb']:.1f} MB (peak {floor_idle['peak_rss_mb']:.1f}): "
+                  f"peak +{extra:.1f} MB (goal <= +25 MB)")
+            out.update({"rss_mb": round(app_idle["rss_mb"], 1), "peak_rss_mb": round(app_idle["peak_rss_mb"], 1),
+                        "floor_rss_mb": round(floor_idle["rss_mb"], 1), "floor_peak_rss_mb": round(floor_idle["peak_rss_mb"], 1),
+                        "peak_over_floor_mb": round(extra, 1), "idle_cpu_percent": round(app_idle["cpu_percent"], 2)})
+            goals.append(f"memory {'met' if extra <= 25 else 'MISSED'}")
+            goals.append(f"idle CPU {'met' if app_idle['cpu_percent'] <= 1 else 'MISSED'}")
+            if "rss_slope_mb_per_h" in app_idle:
+                first, last = app_idle["soak_rss_first_last_mb"]
+                print(f"soak {args.soak_minutes:g} min: RSS {first:.1f} -> {last:.1f} MB, "
+                      f"slope {app_idle['rss_slope_mb_per_h']:+.2f} MB/h")
+                out["rss_slope_mb_per_h"] = round(app_idle["rss_slope_mb_per_h"], 2)
+
+        if "stalls" in parts:
+            os.environ["PORTMANAGER_HOME"] = home.name
+            per_action = stalls(registry, victim.pid, int(victim_port))
+            all_rows = per_action.pop("all_ports_rows")
+            all_cpu = per_action.pop("all_ports_gui_cpu_ms")
+            max_cpu = per_action.pop("max_gui_cpu_ms")
+            cpu_of = {k.removeprefix("gui_cpu_"): per_action.pop(k) for k in list(per_action) if k.startswith("gui_cpu_")}
+            print(f"All ports tab: {all_rows:.0f} listener rows; the GUI thread's longest run of work: "
+                  f"{all_cpu:.1f} ms CPU in the All ports actions, {max_cpu:.1f} ms in all")
+            worst = max(per_action.values())
+            print("longest event-loop stall (offscreen, in this process), and the GUI thread's CPU time in it: "
+                  + ", ".join(f"{k} {v:.1f} ms ({cpu_of[k]:.1f})" for k, v in per_action.items()))
+            goals.append(f"stall {'met' if worst <= 50 else 'MISSED'}")
+            all_worst = max(v for k, v in per_action.items() if k.startswith("all_ports"))
+            out.update({"max_stall_ms": round(worst, 1), "all_ports_stall_ms": round(all_worst, 1),
+                        "all_ports_rows": int(all_rows), "all_ports_gui_cpu_ms": all_cpu, "max_gui_cpu_ms": max_cpu,
+                        **{f"stall_{k}_ms": v for k, v in per_action.items()},
+                        **{f"gui_cpu_{k}_ms": v for k, v in cpu_of.items()}})
         print("goals: " + ", ".join(goals))
         print(json.dumps(out))
         return 0
-
-
-def _starts_and_idle(args, envs: dict, main_platform: str, registry: Path, big: Path, out: dict,
-                     goals: list[str]) -> None:
-    """Cold starts (app and floor taking turns) and the idle run, into ``out`` and ``goals``."""
-    cases = {}
-    for plat, env in envs.items():
-        cases[f"floor_{plat}"] = ([sys.executable, str(FLOOR)], env)
-        cases[f"app_{plat}"] = (smoke(registry), env)
-    cases[f"app_1000_{main_platform}"] = (smoke(big), envs[main_platform])
-    med = cold_starts(cases, args.runs)
-    print(f"cold start to first painted snapshot, median of {args.runs}:")
-    for plat in envs:
-        app_s, floor_s = med[f"app_{plat}"], med[f"floor_{plat}"]
-        ratio = app_s / floor_s
-        print(f"  {plat:9} app {app_s:.3f} s, floor {floor_s:.3f} s: {ratio:.2f}x (goal <= 2x, aim 1.5x)")
-        out.update({f"start_s_{plat}": round(app_s, 3), f"floor_start_s_{plat}": round(floor_s, 3),
-                    f"start_ratio_{plat}": round(ratio, 2)})
-        goals.append(f"start {plat} {'met' if ratio <= 2 else 'MISSED'}")
-    big_s = med[f"app_1000_{main_platform}"]
-    big_ratio = big_s / med[f"app_{main_platform}"]
-    print(f"  {main_platform:9} {BIG}-port registry {big_s:.3f} s: {big_ratio:.2f}x the 60-port start (goal <= 1.5x)")
-    out.update({"start_1000_s": round(big_s, 3), "start_1000_ratio": round(big_ratio, 2)})
-    goals.append(f"1000-port start {'met' if big_ratio <= 1.5 else 'MISSED'}")
-
-    env = envs[main_platform]
-    app_idle = idle([sys.executable, str(ROOT / "main.py"), "--show", "--registry", str(registry)], env,
-                    args.idle_seconds, args.soak_minutes * 60)
-    floor_idle = idle([sys.executable, str(FLOOR), "--stay"], env, args.idle_seconds)
-    extra = app_idle["peak_rss_mb"] - floor_idle["peak_rss_mb"]
-    print(f"idle with window open (and tray), 1 s refresh, {args.idle_seconds:.0f} s on {main_platform}: "
-          f"RSS {app_idle['rss_mb']:.1f} MB (peak {app_idle['peak_rss_mb']:.1f}), CPU {app_idle['cpu_percent']:.2f} %; "
-          f"floor RSS {floor_idle['rss_mb']:.1f} MB (peak {floor_idle['peak_rss_mb']:.1f}): "
-          f"peak +{extra:.1f} MB (goal <= +25 MB)")
-    out.update({"rss_mb": round(app_idle["rss_mb"], 1), "peak_rss_mb": round(app_idle["peak_rss_mb"], 1),
-                "floor_rss_mb": round(floor_idle["rss_mb"], 1), "floor_peak_rss_mb": round(floor_idle["peak_rss_mb"], 1),
-                "peak_over_floor_mb": round(extra, 1), "idle_cpu_percent": round(app_idle["cpu_percent"], 2)})
-    goals.append(f"memory {'met' if extra <= 25 else 'MISSED'}")
-    goals.append(f"idle CPU {'met' if app_idle['cpu_percent'] <= 1 else 'MISSED'}")
-    if "rss_slope_mb_per_h" in app_idle:
-        first, last = app_idle["soak_rss_first_last_mb"]
-        print(f"soak {args.soak_minutes:g} min: RSS {first:.1f} -> {last:.1f} MB, "
-              f"slope {app_idle['rss_slope_mb_per_h']:+.2f} MB/h")
-        out["rss_slope_mb_per_h"] = round(app_idle["rss_slope_mb_per_h"], 2)
 
 
 if __name__ == "__main__":

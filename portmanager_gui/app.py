@@ -22,6 +22,7 @@ from PySide6.QtCore import QSocketNotifier, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
+from . import qt_start  # noqa: F401  -- first: PySide6 tuned before the app's own modules are imported
 from .core import paths as core_paths
 from .core import settings as core_settings
 from .core.interop import docker
@@ -40,7 +41,7 @@ from .services.notifier import ScriptNotifier
 from .services.quit_flow import QuitFlow, QuitState
 from .services.registry_store import RegistryStore
 from .services.scanner import Scanner
-from .services.settings_keeper import SettingsKeeper, SettingsOutcome
+from .services.settings_keeper import SettingsKeeper
 from .ui import dialogs, icons
 from .ui.main_window import MainWindow
 from .ui.presenter import Asks, Desktop, Presenter
@@ -50,6 +51,7 @@ if TYPE_CHECKING:   # built after the first paint (build_rest): imported there
     from .core.occupancy.listener_groups import ListenerFeed
     from .services.facts_loader import FactsLoader
     from .services.live_models import LiveModels
+    from .services.settings_keeper import SettingsOutcome
     from .ui.all_ports_presenter import AllPortsPresenter
     from .ui.all_ports_tab import AllPortsTab
     from .ui.interop_presenter import InteropAsks, InteropPresenter
@@ -120,8 +122,9 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
 
     ``asks``, ``interop_asks`` and ``desktop`` replace the modal questions and the
     browser/clipboard, ``exit_app`` leaving the event loop (tests). With ``paint_first``
-    (``main``), what the first painted snapshot does not need -- the OS facts, linked files
-    and the All ports tab -- is left to ``build_rest``, which ``start`` runs after that paint.
+    (``main``), what the first painted snapshot does not need -- the Services and Groups
+    editors, the OS facts, linked files and the All ports tab -- is left to ``build_rest``,
+    which ``start`` runs after that paint.
     """
     settings = core_settings.load(paths.settings_file)
     explicit = bool(args.registry)
@@ -137,7 +140,8 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
     containers = ContainerNames()       # asks Docker only when docker-proxy holds a port
     scanner = Scanner(lambda ports: containers(occupancy.scan(ports)), records=supervisor_records.store_for(paths).read,
                       interval_ms=settings.refresh_ms)
-    window = MainWindow(confirm=lambda title, text: dialogs.ask_yes_no(window, title, text, "Yes", "No"))
+    window = MainWindow(confirm=lambda title, text: dialogs.ask_yes_no(window, title, text, "Yes", "No"),
+                        editors=not paint_first)
     parts = Parts(app, paths, store, scanner, controller, window, None, interop_asks=interop_asks)  # type: ignore[arg-type]
     parts.occupancy += [occupancy, kill_scanner]
     clipboard = QGuiApplication.clipboard()
@@ -177,7 +181,8 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
 
 
 def build_rest(parts: Parts) -> None:
-    """The parts the first painted snapshot does not need: OS facts, linked files, All ports."""
+    """The parts the first painted snapshot does not need: the Services and Groups editors, OS
+    facts, linked files, All ports."""
     from .services.facts_loader import FactsLoader
     from .services.interop_worker import InteropWorker
     from .ui.interop_presenter import InteropPresenter
@@ -186,6 +191,7 @@ def build_rest(parts: Parts) -> None:
         return
     parts.rest_built = True
     window = parts.window
+    window.build_editors()
     parts.facts = FactsLoader(parent=window)
     parts.facts.loaded.connect(window.set_facts)
     parts.interop = InteropPresenter(window, parts.store, InteropWorker(parts.paths, parent=window), parts.scanner,
@@ -292,7 +298,8 @@ def _watch_models(parts: Parts, registry) -> None:
 
 
 def _on_settings_outcome(parts: Parts, outcome: SettingsOutcome) -> None:
-    """What keeping the settings and the start-at-login entry in step found, told to the user."""
+    """What keeping the settings and the start-at-login entry in step found, told to the user
+    (its words are imported with the first outcome: not needed to paint)."""
     from .ui.autostart_text import blocker_text, location_text
 
     if outcome.blocker is not None:
@@ -347,6 +354,7 @@ def drop_source_cache() -> None:
     source of every module imported after it (``inspect.getsource``, looking for "PySide6"),
     through ``linecache``, which keeps every line for good: about 7 MB for the modules of this
     app, which a bare PySide6 app never imports. A traceback reads the files again when needed.
+    (``qt_start`` stops those reads where it knows PySide6's hook; this covers the others.)
     """
     linecache.clearcache()
 

@@ -5,8 +5,11 @@ snapshot: they are imported when first used (a start or stop, a kill, the settin
 the single-instance handshake of a real launch, an HTTP request to llama-swap)."""
 from __future__ import annotations
 
+import ast
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 NOT_BEFORE_FIRST_PAINT = (
     "portmanager_gui.core.supervisor.supervisor",   # launch, stop, process trees: at the first start/stop
@@ -25,8 +28,70 @@ NOT_BEFORE_FIRST_PAINT = (
 )
 
 
+NOT_BEFORE_FIRST_PAINT_AT_RUN = NOT_BEFORE_FIRST_PAINT + (
+    "portmanager_gui.ui.edit_panels",               # the Services and Groups editors: built after it
+    "portmanager_gui.ui.group_editor",
+    "portmanager_gui.ui.port_list_editor",
+    "html",                                         # the details of a selected row
+)
+
+# Runs the real launch (``app.main``, --smoke) and notes which of those modules are loaded at the
+# moment the first snapshot reaches the window: the first slot on ``rows_changed`` with a snapshot.
+AT_FIRST_PAINT = """
+import sys
+from portmanager_gui import app
+seen, build = [], app.build
+def spy(*args, **kwargs):
+    parts = build(*args, **kwargs)
+    parts.presenter.rows_changed.connect(lambda _rows: seen.append(
+        [m for m in {modules!r} if m in sys.modules]) if parts.presenter.snapshot is not None else None)
+    return parts
+app.build = spy
+code = app.main(["--smoke", "--registry", sys.argv[1]])
+print("at first paint:", *(seen[0] if seen else ["(never painted)"]))
+sys.exit(code)
+"""
+
+
+def test_a_launch_paints_its_first_snapshot_before_importing_what_that_does_not_need(tmp_path: Path):
+    registry = tmp_path / "registry.yaml"
+    registry.write_text("version: 1\nservices:\n  web:\n    ports: [8080, 8081]\n", encoding="utf-8")
+    env = dict(os.environ, PORTMANAGER_HOME=str(tmp_path / "home"), QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run([sys.executable, "-c", AT_FIRST_PAINT.format(modules=NOT_BEFORE_FIRST_PAINT_AT_RUN),
+                           str(registry)], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "at first paint:\n" in done.stdout, done.stdout
+
+
 def test_the_app_module_leaves_what_the_first_paint_does_not_need():
     code = ("import sys; import portmanager_gui.app; "
             f"print(' '.join(m for m in {NOT_BEFORE_FIRST_PAINT!r} if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.split() == []
+
+
+def test_pyside_reads_no_source_of_the_modules_imported_after_it():
+    """PySide6's import hook would read each later module's whole source to look for
+    ``__feature__`` users (50-75 ms of the start-up); ``qt_start`` answers without reading."""
+    code = ("import linecache; import portmanager_gui.app; "
+            "print(' '.join(f for f in linecache.cache if 'portmanager_gui' in f or 'psutil' in f))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.split() == []
+
+
+def test_the_app_selects_no_pyside_feature():
+    """What lets ``qt_start`` answer "no feature" for every module: none is selected."""
+    package = Path(__file__).resolve().parents[1] / "portmanager_gui"
+    selecting = [str(p) for p in package.rglob("*.py")
+                 if any(isinstance(n, ast.ImportFrom) and n.module == "__feature__"
+                        for n in ast.walk(ast.parse(p.read_text(encoding="utf-8"))))]
+    assert selecting == []
+
+
+def test_the_supervisor_the_crash_watch_builds_loads_no_openssl():
+    """The crash watch builds the supervisor about a second after the start: it stays in the
+    idle app, so what it imports counts (``secrets`` -> hashlib -> libcrypto: 3.5 MB)."""
+    code = ("import sys; import portmanager_gui.app, portmanager_gui.core.supervisor.supervisor; "
+            "print(' '.join(m for m in ('secrets', 'hashlib', '_hashlib', 'ssl') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.split() == []

@@ -21,19 +21,19 @@ from ..core import settings as core_settings
 from ..core.settings import Settings
 from .background import Background
 
-if TYPE_CHECKING:   # the OS entry's code is imported on the worker, after the first paint (issue 16)
-    from ..core.platform import autostart
+if TYPE_CHECKING:   # the start-at-login code is imported by the worker that first needs it (issue 16)
+    from ..core.platform.autostart import Blocker
 
 
 @dataclass(frozen=True)
 class SettingsOutcome:
     settings: Settings                      # what is in effect now (and in the file)
-    blocker: autostart.Blocker | None = None   # start at login was turned off: why
-    problem: autostart.Blocker | None = None   # at start: this copy runs from a place that will be gone
+    blocker: Blocker | None = None          # start at login was turned off: why
+    problem: Blocker | None = None          # at start: this copy runs from a place that will be gone
     error: str = ""                         # the entry could not be written or removed
 
 
-def _blocked(settings: Settings, path: Path, blocker: autostart.Blocker) -> SettingsOutcome:
+def _blocked(settings: Settings, path: Path, blocker: Blocker) -> SettingsOutcome:
     """The switch shows what will happen at the next login: off."""
     off = dataclasses.replace(settings, start_at_login=False)
     core_settings.save(off, path)

@@ -1,7 +1,6 @@
 """The details under the port table: the selected row's holder, command line and log tail."""
 from __future__ import annotations
 
-import html
 import time
 from collections.abc import Sequence
 
@@ -14,7 +13,10 @@ from ..core.port_rows import PortRow, format_uptime
 
 
 def describe_row(row: PortRow) -> str:
-    """Rich text for the selected row."""
+    """Rich text for the selected row (``html`` and its entity tables are imported with the
+    first selection, not to paint: issue 16)."""
+    import html
+
     lines = [f"<b>{html.escape(row.unit)}</b> &middot; port {row.port} ({row.role.value}) &middot; "
              f"<b>{row.state.value}</b>"]
     if row.note:

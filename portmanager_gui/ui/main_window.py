@@ -6,6 +6,7 @@ answers them through the services. Closing the window hides it: the app lives in
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -32,7 +33,6 @@ from ..core.port_rows import PortRow, RowState, back_to_preferred
 from ..core.ports.selection import ModelSlot
 from ..core.registry.model import Registry
 from .details_pane import DetailsPane
-from .edit_panels import GroupsPanel, ServicesPanel
 from .port_table_model import (
     COL_HOLDER,
     COL_PID,
@@ -45,7 +45,11 @@ from .port_table_model import (
 )
 from .restart_banner import RestartBanner
 
+if TYPE_CHECKING:   # the editors are built after the first paint (build_editors)
+    from .edit_panels import GroupsPanel, ServicesPanel
+
 RUNNING = (RowState.OURS, RowState.FALLBACK)
+EDITOR_TABS = (1, 2)        # Services, Groups
 BANNER_STYLES = {"error": "background:#f8d3d1; color:#5c1a16;", "warn": "background:#fde9b8; color:#4d3800;",
                  "info": "background:#dbeafe; color:#0f2e55;"}
 
@@ -99,7 +103,7 @@ class MainWindow(QMainWindow):
     links_requested = Signal()              # "Linked files...": the files kept in step with the registry
 
     def __init__(self, confirm: Callable[[str, str], bool], facts: PlatformFacts | None = None,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, *, editors: bool = True):
         super().__init__(parent)
         self.setWindowTitle("Port Manager")
         self.quit_on_close = False
@@ -166,15 +170,19 @@ class MainWindow(QMainWindow):
         ports_tab.setStretchFactor(0, 3)
         ports_tab.setStretchFactor(1, 1)
         ports_tab.setSizes([460, 180])
-        self.services = ServicesPanel(confirm)
-        self.groups = GroupsPanel(confirm, facts)
-        for panel in (self.services, self.groups):
-            panel.save_requested.connect(self.save_requested)
-            panel.dirty_changed.connect(lambda _d: self.dirty_changed.emit(self.has_unsaved_edits()))
+        # The Services and Groups editors are not needed to paint the first snapshot: their tabs
+        # hold placeholders until build_editors (after that paint, or when a tab is opened first).
+        self._confirm, self._facts = confirm, facts
+        self._context: tuple | None = None
+        self.services: ServicesPanel | None = None
+        self.groups: GroupsPanel | None = None
         self.tabs = QTabWidget()
         self.tabs.addTab(ports_tab, "Ports")
-        self.tabs.addTab(self.services, "Services")
-        self.tabs.addTab(self.groups, "Groups")
+        self.tabs.addTab(QWidget(), "Services")
+        self.tabs.addTab(QWidget(), "Groups")
+        self.tabs.currentChanged.connect(lambda index: self.build_editors() if index in EDITOR_TABS else None)
+        if editors:
+            self.build_editors()
         self.banner = Banner()
         self.banner.reload_button.clicked.connect(self._reload_clicked)
         self.banner.keep_button.clicked.connect(self._keep_clicked)
@@ -191,6 +199,30 @@ class MainWindow(QMainWindow):
         self.summary = QLabel()
         self.statusBar().addPermanentWidget(self.summary)
         self._update_actions()
+
+    def build_editors(self) -> None:
+        """Build the Services and Groups editors in their tabs and give them what the window was
+        told so far (registry, snapshot, OS facts); the tab shown stays shown."""
+        if self.services is not None:
+            return
+        from .edit_panels import GroupsPanel, ServicesPanel
+
+        self.services = ServicesPanel(self._confirm)
+        self.groups = GroupsPanel(self._confirm, self._facts)
+        for panel in (self.services, self.groups):
+            panel.save_requested.connect(self.save_requested)
+            panel.dirty_changed.connect(lambda _d: self.dirty_changed.emit(self.has_unsaved_edits()))
+        current = self.tabs.currentIndex()
+        blocked = self.tabs.blockSignals(True)
+        for index, panel, label in zip(EDITOR_TABS, (self.services, self.groups), ("Services", "Groups")):
+            placeholder = self.tabs.widget(index)
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, panel, label)
+            placeholder.deleteLater()
+        self.tabs.setCurrentIndex(current)
+        self.tabs.blockSignals(blocked)
+        if self._context is not None:
+            self.set_context(*self._context)
 
     def _fit_columns(self, columns: Sequence[int] | None = None) -> None:
         grow_only = columns is not None
@@ -227,7 +259,9 @@ class MainWindow(QMainWindow):
     # -- inputs ---------------------------------------------------------------------
     def set_facts(self, facts: PlatformFacts) -> None:
         """The OS facts (ephemeral range, reserved ports...) for the editors' warnings."""
-        self.groups.editor.set_facts(facts)
+        self._facts = facts
+        if self.groups is not None:
+            self.groups.editor.set_facts(facts)
 
     def set_rows(self, rows: Sequence[PortRow]) -> int:
         changed = self.model.set_rows(rows)
@@ -239,8 +273,10 @@ class MainWindow(QMainWindow):
 
     def set_context(self, registry: Registry | None, snapshot: Snapshot | None, slots: Sequence[ModelSlot],
                     allocations: Mapping[str, Mapping[str, int]], own_pids: frozenset[int] = frozenset()) -> None:
-        self.services.set_context(registry, snapshot, slots, own_pids)
-        self.groups.set_context(registry, snapshot, allocations)
+        self._context = (registry, snapshot, slots, allocations, own_pids)
+        if self.services is not None and self.groups is not None:
+            self.services.set_context(registry, snapshot, slots, own_pids)
+            self.groups.set_context(registry, snapshot, allocations)
 
     def set_summary(self, text: str) -> None:
         """The overall state, e.g. "Port Manager: 2 running, 3 ports held by other programs"."""
@@ -250,9 +286,10 @@ class MainWindow(QMainWindow):
         self.details.show_log(unit, lines)
 
     def has_unsaved_edits(self) -> bool:
-        return self.services.dirty or self.groups.dirty
+        return self.services is not None and self.groups is not None and (self.services.dirty or self.groups.dirty)
 
     def edit_service(self, name: str) -> None:
+        self.build_editors()
         self.tabs.setCurrentWidget(self.services)
         self.services.select(name)
 

@@ -9,7 +9,6 @@ environment and a library loader are passed in); ``read_display_problem`` gather
 """
 from __future__ import annotations
 
-import ctypes
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -87,7 +86,10 @@ def display_problem(os_name: str, env: Mapping[str, str], can_load: Callable[[st
 
 def loader(extra_dirs: Sequence[Path] = ()) -> Callable[[str], bool]:
     """``can_load(soname)``: the dynamic linker finds it (or it is in one of ``extra_dirs``,
-    e.g. a bundle's own library folder)."""
+    e.g. a bundle's own library folder). ``ctypes`` is imported only when a check needs it
+    (an X display), not for offscreen or Wayland."""
+    import ctypes
+
     def can_load(name: str) -> bool:
         for candidate in [name, *(str(d / name) for d in extra_dirs if (d / name).exists())]:
             try:

@@ -17,8 +17,8 @@ of its own processes, which is exactly the set it may signal.
 """
 from __future__ import annotations
 
-import hashlib
-import secrets
+import os
+import zlib
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,13 +32,19 @@ CREATED_BEFORE_SLACK = 1.0
 
 def scope_of(state_file: Path) -> str:
     """A short name for the state record ``state_file``, carried in each mark it records."""
-    return hashlib.sha256(str(Path(state_file).absolute()).encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    # not a secret, only a name; zlib, not hashlib: hashlib loads OpenSSL's libcrypto (3.5 MB; issue 16)
+    raw = str(Path(state_file).absolute()).encode("utf-8", "surrogateescape")
+    return f"{zlib.crc32(raw):08x}{zlib.adler32(raw) & 0xffff:04x}"
 
 
 def new_marker(unit: str, scope: str = "") -> str:
     """A mark for one start of ``unit`` recorded in the state record ``scope``: unique per start,
-    so an older run never passes for this one."""
-    return f"{unit}:{scope}:{secrets.token_hex(8)}" if scope else f"{unit}:{secrets.token_hex(8)}"
+    so an older run never passes for this one.
+
+    Eight bytes from ``os.urandom``, as ``secrets.token_hex(8)`` takes them: importing ``secrets``
+    loads hashlib and OpenSSL's libcrypto (3.5 MB of the idle app's memory; issue 16)."""
+    token = os.urandom(8).hex()
+    return f"{unit}:{scope}:{token}" if scope else f"{unit}:{token}"
 
 
 def unit_of(marker: str, scope: str) -> str | None:
