@@ -13,7 +13,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -65,7 +64,7 @@ def _clean_stale_temps(path: Path) -> None:
         if not (name.startswith(prefix) and name.endswith(".tmp")):
             continue
         pid = name[len(prefix):].split(".", 1)[0]
-        import psutil   # only when a temp file is there: a plain write starts without it
+        import psutil  # only when a temp file is there: a plain write starts without it
 
         if pid.isdigit() and not psutil.pid_exists(int(pid)):
             try:
@@ -76,6 +75,8 @@ def _clean_stale_temps(path: Path) -> None:
 
 def _replace_with(dst: Path, data: bytes, like: os.stat_result | None) -> None:
     """Write ``data`` to ``dst`` through a temp file and a rename, with ``like``'s mode and owner."""
+    import tempfile  # (with shutil, random...) only when something is written: reads start without it
+
     fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.{os.getpid()}.", suffix=".tmp", dir=dst.parent)
     try:
         with os.fdopen(fd, "wb") as fh:

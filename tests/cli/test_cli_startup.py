@@ -13,7 +13,7 @@ from portmanager_gui import cli
 
 # Run the command in a fresh interpreter and report what it imported (stdout: its output).
 _PROBE = """
-import contextlib, io, json, sys
+import contextlib, io, sys
 from portmanager_gui.cli import main
 out = io.StringIO()
 try:
@@ -21,7 +21,9 @@ try:
         code = main(sys.argv[1:])
 except SystemExit as exc:
     code = exc.code
-print(json.dumps({"code": code, "out": out.getvalue(), "modules": sorted(sys.modules)}))
+modules = sorted(sys.modules)
+import json
+print(json.dumps({"code": code, "out": out.getvalue(), "modules": modules}))
 """
 
 
@@ -74,6 +76,32 @@ def test_a_command_that_needs_no_scan_imports_no_scanner(argv):
         "portmanager_gui.cli.interop_cmds"))}
     assert not unwanted
     assert "psutil" not in modules
+
+
+@pytest.mark.parametrize("argv", [["url", "router"], ["env"]])
+def test_a_read_without_state_files_imports_no_writer_socket_or_json(argv):
+    """url and env read the registry (and the state and slot files when they exist): the save
+    path, atomic writes' temp files, the bind probe's sockets and json are for other runs.
+    (The registry exists: a first run writes the default one, which imports the save path.)"""
+    imported("url", "router")       # writes the default registry of this PORTMANAGER_HOME
+    out, modules = imported(*argv)
+    assert out.strip()
+    assert not modules & {"portmanager_gui.core.registry.save", "portmanager_gui.core.ports.probe",
+                          "tempfile", "socket", "json", "platformdirs"}
+
+
+def test_a_known_command_builds_only_its_own_parser():
+    parser = cli.build_parser(cli.modules_for(["url", "x"]), cli.command_for(["url", "x"]))
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert list(sub.choices) == ["url"]
+    args = parser.parse_args(["url", "router", "--registry", "r.yaml"])
+    assert (args.name, args.registry, args.func.__name__) == ("router", "r.yaml", "cmd_url")
+
+
+@pytest.mark.parametrize("argv", [["link", "list"], ["--registry", "x.yaml", "status", "--json"]])
+def test_a_command_with_nested_or_flag_arguments_parses_alone(argv):
+    args = cli.build_parser(cli.modules_for(argv), cli.command_for(argv)).parse_args(argv)
+    assert args.command == cli.command_for(argv)
 
 
 def test_an_unknown_command_still_lists_every_command(capsys):

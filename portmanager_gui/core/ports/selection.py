@@ -8,16 +8,17 @@ model never renumbers the others (llama-swap's sorted +1 scheme does).
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..atomic_write import write_atomic
 from ..registry.model import Group, Registry, Service
-from .probe import Availability, probe
 
-Probe = Callable[[int], Availability]
+if TYPE_CHECKING:   # the probe (sockets) and json are imported where used: `url` and `env` need neither
+    from .probe import Availability
+
+Probe = Callable[[int], "Availability"]
 RULE = "=" * 60
 
 
@@ -43,8 +44,13 @@ class Selection:
         return tuple(t for t in self.tried if t[0] != self.port)
 
 
-def select_port(service: Service, probe: Probe = probe, ports: Iterable[int] | None = None) -> Selection:
-    """First free port of the service's list (or ``ports``), stopping at the first free one."""
+def select_port(service: Service, probe: Probe | None = None, ports: Iterable[int] | None = None) -> Selection:
+    """First free port of the service's list (or ``ports``), stopping at the first free one
+    (``probe``: the bind probe unless given)."""
+    from .probe import Availability
+    from .probe import probe as bind_probe
+
+    probe = probe or bind_probe
     tried: list[tuple[int, Availability]] = []
     for port in ports if ports is not None else service.ports:
         state = probe(port)
@@ -131,8 +137,14 @@ def read_allocations(path: Path | None) -> dict[str, dict[str, int]]:
     if path is None:
         return {}
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    import json
+
+    try:
+        data = json.loads(text)
+    except ValueError:
         return {}
     if not isinstance(data, dict):
         return {}
@@ -159,6 +171,10 @@ def allocate_slots(registry: Registry, allocations_file: Path,
     for slot in slots:
         current.setdefault(slot.pool, {})[slot.model] = slot.port
     if current != previous:
+        import json
+
+        from ..atomic_write import write_atomic
+
         write_atomic(Path(allocations_file), json.dumps(current, indent=2) + "\n", backup=False)
     return slots
 

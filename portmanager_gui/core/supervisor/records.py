@@ -17,7 +17,6 @@ Updates are read-modify-write under a file lock and written atomically
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
@@ -128,10 +127,16 @@ class StateStore:
         empty -- but it is reported (``damaged``) and kept aside before it is overwritten.
         """
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return {}, None
         except (OSError, ValueError) as exc:
+            return {}, f"cannot be read ({exc})"
+        import json  # only when there is a record: `url` and `env` without one start without it
+
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
             return {}, f"cannot be read ({exc})"
         units = data.get("units") if isinstance(data, dict) else None
         if not isinstance(units, dict):
@@ -147,6 +152,8 @@ class StateStore:
                 f"check `portmanager status --all` for their ports")
 
     def _write_raw(self, units: dict[str, dict[str, Any]]) -> None:
+        import json
+
         text = json.dumps({"version": STATE_VERSION, "units": units}, indent=2, sort_keys=True) + "\n"
         write_atomic(self.path, text, backup=False)
 
