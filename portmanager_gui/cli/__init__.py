@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -28,6 +29,30 @@ COMMAND_MODULES = {
     **dict.fromkeys(("up", "start", "restart", "stop", "logs"), "supervisor_cmds"),
     **dict.fromkeys(("import", "export", "link"), "interop_cmds"),
 }
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help formatter, as wide as the terminal by ``shutil.get_terminal_size``'s
+    rule (COLUMNS, then the terminal of stdout, then 80) without importing shutil (and its
+    zlib, bz2 and lzma): argparse makes a formatter at every ``add_argument``."""
+
+    def __init__(self, prog: str, **kwargs) -> None:
+        if kwargs.get("width") is None:
+            kwargs["width"] = _columns() - 2
+        super().__init__(prog, **kwargs)
+
+
+def _columns() -> int:
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns if columns > 0 else 80
 
 
 class _Skipped:
@@ -45,7 +70,9 @@ class _OneCommand:
         self._sub, self._command = sub, command
 
     def add_parser(self, name: str, **kwargs):
-        return self._sub.add_parser(name, **kwargs) if name == self._command else _Skipped()
+        if name != self._command:
+            return _Skipped()
+        return self._sub.add_parser(name, formatter_class=_Formatter, **kwargs)
 
 
 def build_parser(modules: Sequence[str] = MODULES, command: str | None = None) -> argparse.ArgumentParser:
@@ -57,6 +84,7 @@ def build_parser(modules: Sequence[str] = MODULES, command: str | None = None) -
     parser = argparse.ArgumentParser(
         prog="portmanager",
         description="One registry for the ports of your local AI stack.",
+        formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--registry", metavar="FILE",

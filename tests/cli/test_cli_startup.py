@@ -87,7 +87,7 @@ def test_a_read_without_state_files_imports_no_writer_socket_or_json(argv):
     out, modules = imported(*argv)
     assert out.strip()
     assert not modules & {"portmanager_gui.core.registry.save", "portmanager_gui.core.ports.probe",
-                          "tempfile", "socket", "json", "platformdirs"}
+                          "tempfile", "socket", "json", "platformdirs", "shutil"}
 
 
 def test_a_known_command_builds_only_its_own_parser():
@@ -102,6 +102,17 @@ def test_a_known_command_builds_only_its_own_parser():
 def test_a_command_with_nested_or_flag_arguments_parses_alone(argv):
     args = cli.build_parser(cli.modules_for(argv), cli.command_for(argv)).parse_args(argv)
     assert args.command == cli.command_for(argv)
+
+
+def test_help_of_one_command_is_as_wide_as_the_terminal_says(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "50")
+    text = cli.build_parser(cli.modules_for(["status"]), "status")._subparsers._group_actions[0] \
+        .choices["status"].format_help()
+    assert max(len(line) for line in text.splitlines()) <= 50
+    monkeypatch.setenv("COLUMNS", "200")
+    wide = cli.build_parser(cli.modules_for(["status"]), "status")._subparsers._group_actions[0] \
+        .choices["status"].format_help()
+    assert len(wide.splitlines()) < len(text.splitlines())
 
 
 def test_an_unknown_command_still_lists_every_command(capsys):
