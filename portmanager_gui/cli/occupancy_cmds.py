@@ -11,11 +11,9 @@ import argparse
 import json
 import sys
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from ..core.interop import docker, live
-from ..core.kill import policy as processes
-from ..core.occupancy import process_info
-from ..core.occupancy.listeners import Listener, listeners
+from ..core.interop import docker
 from ..core.occupancy.scan import OccupancyScanner
 from ..core.occupancy.snapshot import Holder, PortInfo, Protocol, Snapshot
 from ..core.ports.selection import PoolFull, model_slots
@@ -23,6 +21,10 @@ from ..core.registry.model import Registry, UnknownName
 from ..core.supervisor import records as state
 from .context import CliError, Context
 from .registry_cmds import port_arg
+
+if TYPE_CHECKING:   # imported where used: `status` of the registry's ports needs none of them
+    from ..core.interop import live
+    from ..core.occupancy.listeners import Listener
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 3
 
@@ -146,6 +148,8 @@ def live_reports(reg: Registry, scanner: OccupancyScanner, units: set[str]) -> t
     pools = [g for g in reg.pools() if g.numbered_by and any(u.partition("/")[0] == g.name for u in units)]
     if not pools:
         return ()
+    from ..core.interop import live
+
     snap = scanner.scan_all()       # a model server may listen on a port the registry does not know
     holders = [(port, h.cmdline) for port, info in snap.ports.items() for h in info.holders]
     out = []
@@ -221,6 +225,9 @@ def listener_json(r: Listener) -> dict:
 
 def status_all(ctx: Context, as_json: bool) -> int:
     """Every listener of the machine, named for what it is, with its registry service."""
+    from ..core.kill import policy as processes
+    from ..core.occupancy.listeners import listeners
+
     services: dict[int, str] = {}
     if ctx.registry_path.exists():          # a read never writes the default registry
         try:
@@ -295,6 +302,9 @@ def snapshot_json(snap: Snapshot) -> dict:
 # -- kill -----------------------------------------------------------------------------------
 
 def cmd_kill(ctx: Context, args: argparse.Namespace) -> int:
+    from ..core.kill import policy as processes
+    from ..core.occupancy import process_info
+
     port = args.port
     with OccupancyScanner() as scanner:
         plan = processes.plan_kill(port, scanner)

@@ -90,6 +90,18 @@ def test_a_read_without_state_files_imports_no_writer_socket_or_json(argv):
                           "tempfile", "socket", "json", "platformdirs", "shutil"}
 
 
+def test_status_of_the_registry_imports_neither_kill_nor_the_machine_wide_view(tmp_path):
+    """The kill policy, the All-ports listing (recognition table) and the llama-swap live check
+    (no numbered pool here) belong to `kill`, `status --all` and numbered pools."""
+    registry = tmp_path / "r.yaml"
+    registry.write_text("version: 1\nservices:\n  web:\n    ports: [3791, 3003]\n", encoding="utf-8")
+    out, modules = imported("--registry", str(registry), "status", "--json")
+    assert json.loads(out)["rows"][0]["unit"] == "web"
+    assert not {m for m in modules if m.startswith((
+        "portmanager_gui.core.kill", "portmanager_gui.core.occupancy.listeners",
+        "portmanager_gui.core.occupancy.recognition", "portmanager_gui.core.interop.live"))}
+
+
 def test_a_known_command_builds_only_its_own_parser():
     parser = cli.build_parser(cli.modules_for(["url", "x"]), cli.command_for(["url", "x"]))
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
