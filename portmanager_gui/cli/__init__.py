@@ -13,6 +13,7 @@ parser looks up message catalogues (gettext) several times, about 1 ms per parse
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
@@ -144,10 +145,19 @@ def _accept_registry_anywhere(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command; ``argv`` None: this process is the command (its own command line)."""
+    is_process = argv is None
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(modules_for(argv), command_for(argv)).parse_args(argv)
     from . import context
 
+    if is_process:
+        # A command is short-lived and what it imported lives until it exits: out of the
+        # cyclic collector's sight (gc.freeze), the collections that building a big
+        # registry's values sets off no longer walk every object of every imported module
+        # again (about a third of loading a 1,000-service registry). Not for in-process
+        # callers (tests): frozen objects are never collected.
+        gc.freeze()
     ctx = context.Context.from_args(args)
     try:
         return args.func(ctx, args)

@@ -132,3 +132,21 @@ def test_an_unknown_command_still_lists_every_command(capsys):
         cli.main(["no-such-command"])
     err = capsys.readouterr().err
     assert all(name in err for name in cli.COMMAND_MODULES)
+
+
+def test_the_command_process_freezes_what_it_imported_and_in_process_callers_do_not(tmp_path):
+    """gc.freeze keeps the collector off the imported modules while a big registry loads; a
+    test (or any in-process caller) keeps its collector as it is: frozen objects are never freed."""
+    import gc
+
+    registry = tmp_path / "r.yaml"
+    registry.write_text("version: 1\nservices:\n  web:\n    ports: [3791]\n", encoding="utf-8")
+    code = ("import gc, sys; from portmanager_gui.cli import main; "
+            f"sys.argv = ['portmanager', '--registry', {str(registry)!r}, 'url', 'web']; main(); "
+            "print(gc.get_freeze_count())")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    url, frozen = done.stdout.split()
+    assert url == "http://127.0.0.1:3791/" and int(frozen) > 1000
+    before = gc.get_freeze_count()
+    assert cli.main(["--registry", str(registry), "url", "web"]) == 0
+    assert gc.get_freeze_count() == before
