@@ -78,6 +78,21 @@ class _Yaml12Resolver(VersionedResolver):
             return self._table
 
 
+class _Scalar(ScalarNode):
+    """A ``ScalarNode`` whose ``tag`` is a plain attribute: ruamel.yaml's is a property that
+    formats the node's ``Tag`` at every read, and the loader reads each tag several times."""
+
+    __slots__ = ("tag",)
+
+
+class _Mapping(MappingNode):
+    __slots__ = ("tag",)
+
+
+class _Sequence(SequenceNode):
+    __slots__ = ("tag",)
+
+
 class TooDeep(Exception):
     """Nesting deeper than the caller allows, found at ``line`` (1-based) before composing."""
 
@@ -139,23 +154,27 @@ def _compose_events(parser: Any, max_depth: int | None) -> Any:
                 tag = plain_tags.get(value)
                 if tag is None:
                     tag = plain_tags[value] = resolved(ScalarNode, value, event.implicit)
-            node: Any = ScalarNode(tag, value, event.start_mark, event.end_mark, style=event.style or None)
+            node: Any = _Scalar(tag, value, event.start_mark, event.end_mark, style=event.style or None)
+            node.tag = tag.trval
             opened = None
         elif kind is MappingStartEvent or kind is SequenceStartEvent:
             if max_depth is not None and len(stack) >= max_depth:
                 raise TooDeep(event.start_mark.line + 1)
             if event.anchor is not None:
                 anchored = True
-            node_kind = MappingNode if kind is MappingStartEvent else SequenceNode
+            mapping = kind is MappingStartEvent
             tag = event.tag
             if tag is not None and tag != "!":
                 tag = one_tag(tag)
             else:
-                key = (node_kind, event.implicit)
+                key = (mapping, event.implicit)
                 tag = collection_tags.get(key)
                 if tag is None:
-                    tag = collection_tags[key] = resolved(node_kind, None, event.implicit)
-            node = opened = node_kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
+                    tag = collection_tags[key] = resolved(MappingNode if mapping else SequenceNode, None,
+                                                          event.implicit)
+            node = opened = (_Mapping if mapping else _Sequence)(tag, [], event.start_mark, None,
+                                                                 flow_style=event.flow_style)
+            node.tag = tag.trval
         elif kind is MappingEndEvent or kind is SequenceEndEvent:
             stack.pop()[0].end_mark = event.end_mark
             continue
@@ -178,7 +197,7 @@ def _compose_events(parser: Any, max_depth: int | None) -> Any:
                 top[0].value.append((top[2], node))
                 top[2] = None
         if opened is not None:
-            stack.append([opened, kind is MappingStartEvent, None])
+            stack.append([opened, type(opened) is _Mapping, None])
     event = get()
     if type(event) is not StreamEndEvent:
         raise ComposerError("expected a single document in the stream", root.start_mark if root else None,
