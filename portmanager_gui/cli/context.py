@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TextIO
 
 from ..core import paths as core_paths
-from ..core.registry import save as yamlio
 from ..core.registry.load import RegistryError, parse, read_text
 from ..core.registry.model import Registry, UnknownName
 
@@ -40,7 +39,10 @@ class Context:
     def load_registry(self) -> Registry:
         """The registry, strictly loaded. The default file is written on first run only."""
         try:
-            if not self.explicit_registry:
+            if not self.explicit_registry and not self.registry_path.exists():
+                # the save path (round-trip YAML, atomic writes) is imported by a first run or a save
+                from ..core.registry import save as yamlio
+
                 yamlio.ensure_default(self.registry_path)
             text = read_text(self.registry_path)
             registry = parse(text, self.registry_path)
@@ -57,6 +59,8 @@ class Context:
         Based on the text ``load_registry`` read: a change made meanwhile by another command
         or the app is kept, and the same entry changed on both sides is refused (exit 1).
         """
+        from ..core.registry import save as yamlio
+
         try:
             return yamlio.save(registry, self.registry_path, expected_text=self.loaded_text)
         except yamlio.SaveConflict as exc:

@@ -11,12 +11,9 @@ import argparse
 import json
 import sys
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from ..core.interop import docker, live
-from ..core.kill import policy as processes
-from ..core.occupancy import process_info
-from ..core.occupancy.listeners import Listener, listeners, registry_ports
-from ..core.occupancy.recognition import named
+from ..core.interop import docker
 from ..core.occupancy.scan import OccupancyScanner
 from ..core.occupancy.snapshot import Holder, PortInfo, Protocol, Snapshot
 from ..core.ports.selection import PoolFull, model_slots
@@ -26,6 +23,10 @@ from ..core.supervisor import records as state
 from .context import CliError, Context
 from .registry_cmds import port_arg
 from .state_text import state_damage_text
+
+if TYPE_CHECKING:   # imported where used: `status` of the registry's ports needs none of them
+    from ..core.interop import live
+    from ..core.occupancy.listeners import Listener
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 3
 
@@ -126,6 +127,8 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
         if not info.holders:
             table.append((*lead, "-", "-", "-", "-"))
         for i, h in enumerate(info.holders):
+            from ..core.occupancy.recognition import named  # a holder to name: a port is held
+
             name = named(h)
             if row.port in containers:
                 name += f" [container {containers[row.port]}]"
@@ -148,6 +151,8 @@ def live_reports(reg: Registry, scanner: OccupancyScanner, units: set[str]) -> t
     pools = [g for g in reg.pools() if g.numbered_by and any(u.partition("/")[0] == g.name for u in units)]
     if not pools:
         return ()
+    from ..core.interop import live
+
     snap = scanner.scan_all()       # a model server may listen on a port the registry does not know
     holders = [(port, h.cmdline) for port, info in snap.ports.items() for h in info.holders]
     out = []
@@ -223,6 +228,10 @@ def listener_json(r: Listener) -> dict:
 
 def status_all(ctx: Context, as_json: bool) -> int:
     """Every listener of the machine, named for what it is, with its registry service."""
+    from ..core.kill import policy as processes
+    from ..core.occupancy import process_info
+    from ..core.occupancy.listeners import listeners, registry_ports
+
     services: dict[int, str] = {}
     if ctx.registry_path.exists():          # a read never writes the default registry
         try:
@@ -302,6 +311,9 @@ def snapshot_json(snap: Snapshot) -> dict:
 # -- kill -----------------------------------------------------------------------------------
 
 def cmd_kill(ctx: Context, args: argparse.Namespace) -> int:
+    from ..core.kill import policy as processes
+    from ..core.occupancy import process_info
+
     port = args.port
     with OccupancyScanner() as scanner:
         plan = processes.plan_kill(port, scanner)

@@ -4,9 +4,9 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from typing import TYPE_CHECKING
 
 from ..core.ports import lookup
-from ..core.ports.probe import Availability
 from ..core.ports.selection import (
     PoolFull,
     all_taken_lines,
@@ -16,6 +16,9 @@ from ..core.ports.selection import (
 )
 from ..core.registry.model import Registry, UnknownName
 from .context import CliError, Context
+
+if TYPE_CHECKING:   # the probe is imported by the commands that probe (check, plan)
+    from ..core.ports.probe import Availability
 
 RULE, THIN = "=" * 60, "-" * 60
 _PORT_ARG = re.compile(r"[1-9][0-9]{0,4}")
@@ -27,6 +30,8 @@ def _fancy() -> bool:
 
 
 def _mark(state: Availability) -> str:
+    from ..core.ports.probe import Availability
+
     fancy = _fancy()
     if state is Availability.FREE:
         return "✅ Available" if fancy else "[ok] Available"

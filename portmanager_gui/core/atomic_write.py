@@ -14,7 +14,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -91,6 +90,8 @@ class FolderNotWritable(PermissionError):
 
 def _replace_with(dst: Path, data: bytes, like: os.stat_result | None) -> None:
     """Write ``data`` to ``dst`` through a temp file and a rename, with ``like``'s mode and owner."""
+    import tempfile  # (with shutil, random...) only when something is written: reads start without it
+
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.{os.getpid()}.", suffix=".tmp", dir=dst.parent)
     except PermissionError as exc:

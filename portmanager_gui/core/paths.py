@@ -10,8 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "PortManager"
 HOME_ENV = "PORTMANAGER_HOME"
 
@@ -53,6 +51,8 @@ def resolve(env: Mapping[str, str] | None = None) -> Paths:
     if home:
         root = Path(home).expanduser().resolve()
         return Paths(root / "config", root / "state", root / "logs")
+    import platformdirs  # only here: a run under PORTMANAGER_HOME starts without it
+
     return Paths(
         Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
         Path(platformdirs.user_state_dir(APP_NAME, appauthor=False)),

@@ -13,7 +13,7 @@ from portmanager_gui import cli
 
 # Run the command in a fresh interpreter and report what it imported (stdout: its output).
 _PROBE = """
-import contextlib, io, json, sys
+import contextlib, io, sys
 from portmanager_gui.cli import main
 out = io.StringIO()
 try:
@@ -21,7 +21,9 @@ try:
         code = main(sys.argv[1:])
 except SystemExit as exc:
     code = exc.code
-print(json.dumps({"code": code, "out": out.getvalue(), "modules": sorted(sys.modules)}))
+modules = sorted(sys.modules)
+import json
+print(json.dumps({"code": code, "out": out.getvalue(), "modules": modules}))
 """
 
 
@@ -76,8 +78,75 @@ def test_a_command_that_needs_no_scan_imports_no_scanner(argv):
     assert "psutil" not in modules
 
 
+@pytest.mark.parametrize("argv", [["url", "router"], ["env"]])
+def test_a_read_without_state_files_imports_no_writer_socket_or_json(argv):
+    """url and env read the registry (and the state and slot files when they exist): the save
+    path, atomic writes' temp files, the bind probe's sockets and json are for other runs.
+    (The registry exists: a first run writes the default one, which imports the save path.)"""
+    imported("url", "router")       # writes the default registry of this PORTMANAGER_HOME
+    out, modules = imported(*argv)
+    assert out.strip()
+    assert not modules & {"portmanager_gui.core.registry.save", "portmanager_gui.core.ports.probe",
+                          "tempfile", "socket", "json", "platformdirs", "shutil"}
+
+
+def test_status_of_the_registry_imports_neither_kill_nor_the_machine_wide_view(tmp_path):
+    """The kill policy, the All-ports listing (recognition table) and the llama-swap live check
+    (no numbered pool here) belong to `kill`, `status --all` and numbered pools."""
+    registry = tmp_path / "r.yaml"
+    registry.write_text("version: 1\nservices:\n  web:\n    ports: [3791, 3003]\n", encoding="utf-8")
+    out, modules = imported("--registry", str(registry), "status", "--json")
+    assert json.loads(out)["rows"][0]["unit"] == "web"
+    assert not {m for m in modules if m.startswith((
+        "portmanager_gui.core.kill", "portmanager_gui.core.occupancy.listeners",
+        "portmanager_gui.core.occupancy.recognition", "portmanager_gui.core.interop.live"))}
+
+
+def test_a_known_command_builds_only_its_own_parser():
+    parser = cli.build_parser(cli.modules_for(["url", "x"]), cli.command_for(["url", "x"]))
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert list(sub.choices) == ["url"]
+    args = parser.parse_args(["url", "router", "--registry", "r.yaml"])
+    assert (args.name, args.registry, args.func.__name__) == ("router", "r.yaml", "cmd_url")
+
+
+@pytest.mark.parametrize("argv", [["link", "list"], ["--registry", "x.yaml", "status", "--json"]])
+def test_a_command_with_nested_or_flag_arguments_parses_alone(argv):
+    args = cli.build_parser(cli.modules_for(argv), cli.command_for(argv)).parse_args(argv)
+    assert args.command == cli.command_for(argv)
+
+
+def test_help_of_one_command_is_as_wide_as_the_terminal_says(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "50")
+    text = cli.build_parser(cli.modules_for(["status"]), "status")._subparsers._group_actions[0] \
+        .choices["status"].format_help()
+    assert max(len(line) for line in text.splitlines()) <= 50
+    monkeypatch.setenv("COLUMNS", "200")
+    wide = cli.build_parser(cli.modules_for(["status"]), "status")._subparsers._group_actions[0] \
+        .choices["status"].format_help()
+    assert len(wide.splitlines()) < len(text.splitlines())
+
+
 def test_an_unknown_command_still_lists_every_command(capsys):
     with pytest.raises(SystemExit):
         cli.main(["no-such-command"])
     err = capsys.readouterr().err
     assert all(name in err for name in cli.COMMAND_MODULES)
+
+
+def test_the_command_process_freezes_what_it_imported_and_in_process_callers_do_not(tmp_path):
+    """gc.freeze keeps the collector off the imported modules while a big registry loads; a
+    test (or any in-process caller) keeps its collector as it is: frozen objects are never freed."""
+    import gc
+
+    registry = tmp_path / "r.yaml"
+    registry.write_text("version: 1\nservices:\n  web:\n    ports: [3791]\n", encoding="utf-8")
+    code = ("import gc, sys; from portmanager_gui.cli import main; "
+            f"sys.argv = ['portmanager', '--registry', {str(registry)!r}, 'url', 'web']; main(); "
+            "print(gc.get_freeze_count())")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    url, frozen = done.stdout.split()
+    assert url == "http://127.0.0.1:3791/" and int(frozen) > 1000
+    before = gc.get_freeze_count()
+    assert cli.main(["--registry", str(registry), "url", "web"]) == 0
+    assert gc.get_freeze_count() == before

@@ -3,8 +3,16 @@
 - POSIX: ``SO_REUSEADDR`` on the probe so a TIME_WAIT leftover does not count as taken;
   Linux and BSD still refuse the bind while anything *listens* there. (On Linux a leftover
   only yields to a socket with SO_REUSEADDR if the old one had it too -- servers set it, so
-  the probe answers what a restarting server will meet.) Each of 127.0.0.1,
-  0.0.0.0, ::1 and :: is probed, IPv6 with ``IPV6_V6ONLY`` (the stacks are separate).
+  the probe answers what a restarting server will meet.) IPv6 is probed with ``IPV6_V6ONLY``
+  (the stacks are separate).
+- Linux probes the two wildcards, 0.0.0.0 and ::, only: its bind conflict check matches a
+  wildcard against every address of the family and applies the same listen / SO_REUSEADDR
+  rule to both, so a wildcard bind is refused whenever a bind to 127.0.0.1 (or ::1, or any
+  other address) would be -- listening, bound but not listening yet, with or without
+  SO_REUSEADDR -- and EACCES does not depend on the address. Half the sockets per port
+  (a 1,000-service registry probes 2,000 free ports per scan).
+- macOS (BSD) also probes 127.0.0.1 and ::1: with SO_REUSEADDR a wildcard bind succeeds
+  beside a socket bound to a specific address.
 - Windows: ``SO_EXCLUSIVEADDRUSE`` and never ``SO_REUSEADDR`` (which would let the probe
   steal a port another process bound; see "Using SO_REUSEADDR and SO_EXCLUSIVEADDRUSE").
   WSAEACCES (10013) means the port is in an excluded range or reserved: not "in use".
@@ -40,10 +48,13 @@ PROBE_ADDRESSES = (
 
 
 def probe_addresses(os_name: str) -> tuple[tuple[int, str], ...]:
-    """The addresses to probe, in order (Windows: each wildcard first, see the module docstring)."""
+    """The addresses to probe, in order (Windows: each wildcard first; Linux: the wildcards
+    only; see the module docstring)."""
     if os_name == WINDOWS:
         return ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET, "127.0.0.1"),
                 (socket.AF_INET6, "::"), (socket.AF_INET6, "::1"))
+    if os_name == LINUX:
+        return ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::"))
     return PROBE_ADDRESSES
 
 
@@ -63,10 +74,11 @@ def error_code(exc: OSError, os_name: str) -> int | None:
     return exc.errno
 
 
-def apply_probe_options(sock: socket.socket, os_name: str) -> None:
+def apply_probe_options(sock: socket.socket, os_name: str, family: int | None = None) -> None:
+    """``family``: the socket's, when the caller knows it (``sock.family`` builds an enum)."""
     for name in probe_options(os_name):
         sock.setsockopt(socket.SOL_SOCKET, getattr(socket, name), 1)
-    if sock.family == socket.AF_INET6:
+    if (sock.family if family is None else family) == socket.AF_INET6:
         sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
 
 

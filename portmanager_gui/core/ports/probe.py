@@ -29,7 +29,7 @@ def probe(port: int, os_name: str | None = None,
         except OSError:
             continue  # no IPv6 stack on this machine
         try:
-            ps.apply_probe_options(sock, os_name)
+            ps.apply_probe_options(sock, os_name, family)
             sock.bind((addr, port))
         except OSError as exc:
             kind = ps.classify_bind_error(os_name, ps.error_code(exc, os_name))

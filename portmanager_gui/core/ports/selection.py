@@ -8,17 +8,18 @@ model never renumbers the others (llama-swap's sorted +1 scheme does).
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..atomic_write import write_atomic
 from ..file_read import NotAFile, TooLarge, read_small
 from ..registry.model import Group, Registry, Service
-from .probe import Availability, probe
 
-Probe = Callable[[int], Availability]
+if TYPE_CHECKING:   # the probe (sockets) and json are imported where used: `url` and `env` need neither
+    from .probe import Availability
+
+Probe = Callable[[int], "Availability"]
 RULE = "=" * 60
 
 
@@ -44,8 +45,13 @@ class Selection:
         return tuple(t for t in self.tried if t[0] != self.port)
 
 
-def select_port(service: Service, probe: Probe = probe, ports: Iterable[int] | None = None) -> Selection:
-    """First free port of the service's list (or ``ports``), stopping at the first free one."""
+def select_port(service: Service, probe: Probe | None = None, ports: Iterable[int] | None = None) -> Selection:
+    """First free port of the service's list (or ``ports``), stopping at the first free one
+    (``probe``: the bind probe unless given)."""
+    from .probe import Availability
+    from .probe import probe as bind_probe
+
+    probe = probe or bind_probe
     tried: list[tuple[int, Availability]] = []
     for port in ports if ports is not None else service.ports:
         state = probe(port)
@@ -144,6 +150,8 @@ def _read_allocations(path: Path | None) -> tuple[dict[str, dict[str, int]], byt
     raw = b""
     try:
         raw = read_small(Path(path), MAX_ALLOCATIONS_BYTES)
+        import json  # only when there is a file: `url` and `env` without one start without it
+
         data = json.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         return {}, None
@@ -176,6 +184,10 @@ def allocate_slots(registry: Registry, allocations_file: Path,
     for slot in slots:
         current.setdefault(slot.pool, {})[slot.model] = slot.port
     if current != previous or damaged is not None:
+        import json
+
+        from ..atomic_write import write_atomic
+
         if damaged:   # kept for the user before it is replaced: nothing is lost
             write_atomic(Path(f"{allocations_file}.damaged"), damaged.decode("utf-8", "replace"), backup=False)
         write_atomic(Path(allocations_file), json.dumps(current, indent=2) + "\n", backup=False)

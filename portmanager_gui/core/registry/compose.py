@@ -18,6 +18,12 @@ it gives the same answer:
 
 Without ruamel.yaml.clib (an interpreter it has no wheel for) every text takes the
 round-trip path. Errors are ruamel.yaml's ``MarkedYAMLError`` on both paths.
+
+The C path reads the text once: the nodes are built here from the C parser's events (as
+ruamel.yaml's composer builds them), counting the nesting on the way, so a text nested too
+deep is refused (``TooDeep``) before anything recursive runs and without a second parse. A
+text with an anchor or alias goes through the round-trip composer, whose nodes keep their
+anchor (the C parser's nodes do not say they had one): the loader refuses anchors by node.
 """
 from __future__ import annotations
 
@@ -26,8 +32,20 @@ from collections.abc import Iterator
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.composer import ComposerError
 from ruamel.yaml.error import MarkedYAMLError
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode
+from ruamel.yaml.events import (
+    AliasEvent,
+    CollectionStartEvent,
+    DocumentEndEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.tag import Tag
 
@@ -44,11 +62,8 @@ class _Yaml12Resolver(VersionedResolver):
 
     ``VersionedResolver`` finds the version of the document being read by trying attributes
     the C parser does not have, several times per scalar (two exceptions each); without a
-    directive (the only case sent to the C parser) it is always YAML 1.2. Each implicit tag
-    is one shared ``Tag``: a tag decodes its URI on first use, once instead of per node.
+    directive (the only case sent to the C parser) it is always YAML 1.2.
     """
-
-    _shared_tags: dict[str, Tag] = {}
 
     @property
     def processing_version(self) -> Any:
@@ -62,62 +77,162 @@ class _Yaml12Resolver(VersionedResolver):
             self._table = VersionedResolver.versioned_resolver.fget(self)
             return self._table
 
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        tag = super().resolve(kind, value, implicit)
-        if not isinstance(tag, Tag) or tag.handle is not None:
-            return tag
-        return self._shared_tags.setdefault(tag.suffix, tag)
+
+class _Scalar(ScalarNode):
+    """A ``ScalarNode`` whose ``tag`` is a plain attribute: ruamel.yaml's is a property that
+    formats the node's ``Tag`` at every read, and the loader reads each tag several times."""
+
+    __slots__ = ("tag",)
 
 
-def _plain_style_is_none(root: Node) -> None:
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ScalarNode):
-            if not node.style:
-                node.style = None
-        elif id(node) not in seen:     # an alias is the same node object again
-            seen.add(id(node))
-            if isinstance(node, MappingNode):
-                for pair in node.value:
-                    stack.extend(pair)
+class _Mapping(MappingNode):
+    __slots__ = ("tag",)
+
+
+class _Sequence(SequenceNode):
+    __slots__ = ("tag",)
+
+
+class TooDeep(Exception):
+    """Nesting deeper than the caller allows, found at ``line`` (1-based) before composing."""
+
+    def __init__(self, line: int):
+        super().__init__(f"nested too deep at line {line}")
+        self.line = line
+
+
+_ANCHORED = object()
+
+
+def _compose_events(parser: Any, max_depth: int | None) -> Any:
+    """The node tree from the C parser's events; ``_ANCHORED`` when the text has an anchor or
+    an alias (its events are still read to the end, for the depth and for syntax errors).
+
+    Tags are the resolver's, asked once per distinct plain scalar; a plain scalar whose first
+    character starts no implicit tag (``svc7``, ``app.py``) is a string without asking, and a
+    quoted one always is (the resolver's own rules, looked up once). Nodes with the same tag
+    share one ``Tag``: a node's ``tag`` decodes its Tag's URI on first use, once per Tag.
+    """
+    resolver = _Yaml12Resolver()
+    implicit_starts = set(resolver.versioned_resolver)
+    shared: dict[str, Tag] = {}
+
+    def one_tag(text: str) -> Tag:
+        tag = shared.get(text)
+        if tag is None:
+            tag = shared[text] = Tag(suffix=text)
+        return tag
+
+    def resolved(kind: type, value: Any, implicit: Any) -> Tag:
+        tag = resolver.resolve(kind, value, implicit)     # a new Tag each time: share one per text
+        return one_tag(tag.suffix if isinstance(tag, Tag) and tag.handle is None else str(tag))
+
+    str_tag = resolved(ScalarNode, "", (False, True))
+    plain_tags: dict[str, Tag] = {}
+    collection_tags: dict[Any, Tag] = {}
+    get = parser.get_event
+    get()                                       # STREAM-START
+    event = get()
+    if type(event) is StreamEndEvent:
+        return None
+    root: Any = None
+    anchored = False
+    stack: list[list[Any]] = []                 # [collection node, is a mapping, pending key]
+    while True:
+        event = get()
+        kind = type(event)
+        if kind is ScalarEvent:
+            if event.anchor is not None:
+                anchored = True
+            tag = event.tag
+            value = event.value
+            if tag is not None and tag != "!":
+                tag = one_tag(tag)
+            elif not event.implicit[0] or value[:1] not in implicit_starts:
+                tag = str_tag
             else:
-                stack.extend(node.value)
+                tag = plain_tags.get(value)
+                if tag is None:
+                    tag = plain_tags[value] = resolved(ScalarNode, value, event.implicit)
+            node: Any = _Scalar(tag, value, event.start_mark, event.end_mark, style=event.style or None)
+            node.tag = tag.trval
+            opened = None
+        elif kind is MappingStartEvent or kind is SequenceStartEvent:
+            if max_depth is not None and len(stack) >= max_depth:
+                raise TooDeep(event.start_mark.line + 1)
+            if event.anchor is not None:
+                anchored = True
+            mapping = kind is MappingStartEvent
+            tag = event.tag
+            if tag is not None and tag != "!":
+                tag = one_tag(tag)
+            else:
+                key = (mapping, event.implicit)
+                tag = collection_tags.get(key)
+                if tag is None:
+                    tag = collection_tags[key] = resolved(MappingNode if mapping else SequenceNode, None,
+                                                          event.implicit)
+            node = opened = (_Mapping if mapping else _Sequence)(tag, [], event.start_mark, None,
+                                                                 flow_style=event.flow_style)
+            node.tag = tag.trval
+        elif kind is MappingEndEvent or kind is SequenceEndEvent:
+            stack.pop()[0].end_mark = event.end_mark
+            continue
+        elif kind is AliasEvent:
+            anchored = True
+            node = opened = None
+        elif kind is DocumentEndEvent:
+            break
+        else:
+            continue
+        if not stack:
+            root = node
+        else:
+            top = stack[-1]
+            if not top[1]:
+                top[0].value.append(node)
+            elif top[2] is None:
+                top[2] = node
+            else:
+                top[0].value.append((top[2], node))
+                top[2] = None
+        if opened is not None:
+            stack.append([opened, type(opened) is _Mapping, None])
+    event = get()
+    if type(event) is not StreamEndEvent:
+        raise ComposerError("expected a single document in the stream", root.start_mark if root else None,
+                            "but found another document", event.start_mark)
+    return _ANCHORED if anchored else root
 
 
-def _compose_c(text: str) -> Node | None:
-    yaml = YAML(typ="safe")
-    yaml.Resolver = _Yaml12Resolver
-    root = yaml.compose(text)
-    if root is not None:
-        _plain_style_is_none(root)
-    return root
+def _check_depth(events: Iterator[Any], max_depth: int) -> None:
+    depth = 0
+    for event in events:
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > max_depth:
+                raise TooDeep(event.start_mark.line + 1)
+        elif isinstance(event, (MappingEndEvent, SequenceEndEvent)):
+            depth -= 1
 
 
 def _compose_round_trip(text: str) -> Node | None:
     return YAML(typ="rt").compose(text)
 
 
-def events(text: str) -> Iterator[Any]:
-    """The parser's events for ``text`` (C parser when it reads the text, as ``compose``)."""
+def compose(text: str, max_depth: int | None = None) -> Node | None:
+    """The node tree of the first document (None for an empty text). Raises MarkedYAMLError,
+    and ``TooDeep`` for collections nested more than ``max_depth`` deep (checked before
+    any recursive composer runs)."""
     if CParser is not None and not _DIRECTIVE.search(text):
         try:
-            return iter(list(YAML(typ="safe").parse(text)))
-        except MarkedYAMLError:
-            pass
-    return YAML(typ="rt").parse(text)
-
-
-def compose(text: str, *, round_trip: bool = False) -> Node | None:
-    """The node tree of the first document (None for an empty text). Raises MarkedYAMLError.
-
-    ``round_trip`` forces the round-trip composer, which keeps each node's anchor (the C
-    parser's nodes do not say they had one): the loader refuses anchors by node, with a key.
-    """
-    if not round_trip and CParser is not None and not _DIRECTIVE.search(text):
-        try:
-            return _compose_c(text)
+            root = _compose_events(CParser(text), max_depth)
         except MarkedYAMLError:   # libyaml reads YAML 1.1 syntax: `[3791, 1:30]` is an error there
             pass
+        else:
+            if root is not _ANCHORED:
+                return root
+            return _compose_round_trip(text)   # the depth was checked on the way
+    if max_depth is not None:
+        _check_depth(YAML(typ="rt").parse(text), max_depth)
     return _compose_round_trip(text)

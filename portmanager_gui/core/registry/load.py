@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 
 from ..platform import unusable_file_name
-from .compose import compose, events
+from .compose import TooDeep, compose
 from .model import (
     DEFAULT_GROUP_SIZE,
     DEFAULT_START_PORT,
@@ -275,27 +274,12 @@ def _check_range(w: _Walker, node: Node, key: str, start: int, size: int) -> Non
         raise w.fail(node, key, f"the range {start}-{start + size - 1} goes past 65535; lower the size")
 
 
-def _check_depth(text: str, file: Path | str | None) -> bool:
-    """Refuse nesting deeper than ``MAX_DEPTH`` before composing (which recurses per level).
-
-    Returns whether the text has an anchor (the loader then refuses it by node and key).
-    """
-    depth, anchored = 0, False
-    for event in events(text):
-        anchored = anchored or bool(getattr(event, "anchor", None))
-        if isinstance(event, CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise RegistryError(file, event.start_mark.line + 1, "",
-                                    f"nested more than {MAX_DEPTH} levels deep; a registry needs at most 4")
-        elif isinstance(event, CollectionEndEvent):
-            depth -= 1
-    return anchored
-
-
 def _compose(text: str, file: Path | str | None) -> Node | None:
     try:
-        return compose(text, round_trip=_check_depth(text, file))
+        return compose(text, max_depth=MAX_DEPTH)
+    except TooDeep as exc:
+        raise RegistryError(file, exc.line, "", f"nested more than {MAX_DEPTH} levels deep; "
+                            "a registry needs at most 4") from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

@@ -187,6 +187,8 @@ class StateStore:
         return self.read().damage
 
     def _write_raw(self, units: dict[str, dict[str, Any]]) -> None:
+        import json
+
         text = json.dumps({"version": STATE_VERSION, "units": units}, indent=2, sort_keys=True) + "\n"
         write_atomic(self.path, text, backup=False)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import socket
+import sys
 
 import pytest
 
@@ -12,6 +13,7 @@ from portmanager_gui.core.platform.sockets import (
     RESERVED,
     UNAVAILABLE,
     classify_bind_error,
+    probe_addresses,
     probe_options,
 )
 from portmanager_gui.core.ports.probe import Availability, probe
@@ -45,6 +47,35 @@ def test_an_ipv6_only_listener_is_seen_too(held, host):
     # IPv4 and IPv6 are separate stacks: a probe of 0.0.0.0 alone would call this free.
     child = held(host)
     assert probe(child.port) is Availability.IN_USE
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1"])
+@pytest.mark.parametrize("reuseaddr", [False, True])
+def test_a_socket_bound_but_not_listening_yet(host, reuseaddr):
+    """A server between bind() and listen(): its port is taken unless both sides set
+    SO_REUSEADDR (then the server's own bind would succeed as well)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    if family == socket.AF_INET6 and not _has_ipv6():
+        pytest.skip("no IPv6 loopback on this machine")
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        if reuseaddr:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, 0))
+        port = sock.getsockname()[1]
+        assert probe(port) is (Availability.FREE if reuseaddr else Availability.IN_USE)
+        sock.listen()
+        assert probe(port) is Availability.IN_USE
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="127.0.0.2 is a loopback address on Linux only")
+def test_a_listener_on_another_loopback_address_takes_the_port(held):
+    assert probe(held("127.0.0.2").port) is Availability.IN_USE
+
+
+def test_linux_probes_only_the_wildcards_which_are_refused_whenever_a_loopback_bind_is():
+    assert probe_addresses(LINUX) == ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::"))
+    assert {a for _, a in probe_addresses(MACOS)} == {a for _, a in probe_addresses(WINDOWS)} \
+        == {"127.0.0.1", "0.0.0.0", "::1", "::"}
 
 
 def test_a_udp_socket_does_not_take_a_tcp_port(held):

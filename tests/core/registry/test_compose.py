@@ -34,6 +34,9 @@ TEXTS = [
     "",
     "# only a comment\n",
     "a: |\n  text\nb: >\n  folded\n",
+    "a:\n- x: 1\n  y: [a, {b: c, d: [e, 'f']}]\n- !!map {q: 1}\n- []\n- {}\n- ? k\n  : v\n",   # nesting, both styles
+    "--- \na: 1\n...\n",                             # explicit document markers
+    "- &a [1, 2]\n- *a\n",                             # an anchored collection
 ]
 
 
@@ -70,3 +73,16 @@ def test_an_empty_value_is_reported_on_its_own_line(tmp_path):
     with pytest.raises(RegistryError) as err:
         parse("services:\n  router:\n    ports: [3791]\n    description:\n  other:\n    ports: [3003]\n", "r.yaml")
     assert (err.value.line, err.value.key) == (4, "services.router.description")
+
+
+@pytest.mark.parametrize("text", [
+    "a: " + "[" * 40 + "]" * 40 + "\n",                        # the C path
+    "%YAML 1.1\n---\na: " + "[" * 40 + "]" * 40 + "\n",      # a directive: the round-trip path
+    "b: [1:30]\na: " + "[" * 40 + "]" * 40 + "\n",            # libyaml rejects it: the round-trip path
+    "x: &p 1\na: " + "[" * 40 + "]" * 40 + "\n",              # an anchor: the round-trip composer
+])
+def test_nesting_deeper_than_allowed_is_refused_with_its_line_on_every_path(text):
+    with pytest.raises(compose_mod.TooDeep) as err:
+        compose(text, max_depth=32)
+    assert err.value.line == text.count("\n", 0, text.index("[[")) + 1
+    assert compose(text, max_depth=41) is not None
