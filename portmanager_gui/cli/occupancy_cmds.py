@@ -18,7 +18,6 @@ from ..core.occupancy.scan import OccupancyScanner
 from ..core.occupancy.snapshot import Holder, PortInfo, Protocol, Snapshot
 from ..core.ports.selection import PoolFull, model_slots
 from ..core.registry.model import Registry, UnknownName
-from ..core.supervisor import explicit_kill
 from ..core.supervisor import records as state
 from .context import CliError, Context
 from .registry_cmds import port_arg
@@ -127,7 +126,9 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
         if not info.holders:
             table.append((*lead, "-", "-", "-", "-"))
         for i, h in enumerate(info.holders):
-            from ..core.occupancy.recognition import named  # a holder to name: a port is held
+            from ..core.occupancy.recognition import (
+                named,  # a holder to name: a port is held
+            )
 
             name = named(h)
             if row.port in containers:
@@ -313,6 +314,7 @@ def snapshot_json(snap: Snapshot) -> dict:
 def cmd_kill(ctx: Context, args: argparse.Namespace) -> int:
     from ..core.kill import policy as processes
     from ..core.occupancy import process_info
+    from ..core.supervisor import explicit_kill
 
     port = args.port
     with OccupancyScanner() as scanner:

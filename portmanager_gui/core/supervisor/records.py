@@ -23,7 +23,6 @@ next update writes them back and keeps the damaged file aside (``.damaged``).
 """
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
@@ -31,7 +30,6 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..atomic_write import write_atomic
 from ..paths import Paths
 from ..platform.file_lock import locked
 from .state_damage import (
@@ -143,6 +141,8 @@ class StateStore:
             return {}, None
         except Damaged as exc:
             return {}, exc.damage
+        import json  # only when there is a record: `url` and `env` without one start without it
+
         try:
             data = json.loads(text)
         except ValueError as exc:
@@ -188,6 +188,10 @@ class StateStore:
 
     def _write_raw(self, units: dict[str, dict[str, Any]]) -> None:
         import json
+
+        from ..atomic_write import (
+            write_atomic,  # a read (url, env, the app's scans) writes nothing
+        )
 
         text = json.dumps({"version": STATE_VERSION, "units": units}, indent=2, sort_keys=True) + "\n"
         write_atomic(self.path, text, backup=False)
@@ -236,6 +240,8 @@ class StateStore:
 
     def _keep_damaged(self) -> None:
         """Keep the damaged file for the user before it is replaced (the latest damage)."""
+        from ..atomic_write import write_atomic
+
         try:
             write_atomic(self.damaged_copy, read_state_text(self.path, lenient=True), backup=False)
         except (OSError, Damaged):
