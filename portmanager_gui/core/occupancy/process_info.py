@@ -60,7 +60,9 @@ def one_line(argv: Sequence[str]) -> str:
 def describe(holder: Holder) -> str:
     """One line for a confirmation: ``python3 (pid 1234, user alice): python3 -m http.server``, with
     what it is when it is a well-known program: ``ollama - Ollama (pid 812, ...``."""
-    from .recognition import named  # the recognition table: when a holder is described (kill, status)
+    from .recognition import (
+        named,  # the recognition table: when a holder is described (kill, status)
+    )
 
     cmd = one_line(holder.cmdline) if holder.cmdline else (holder.exe or "")
     user = f", user {holder.username}" if holder.username else ""
