@@ -80,7 +80,9 @@ def test_all_ports_taken_asks_with_the_holders(qtbot, listener, parts_for):
 
 
 def test_a_freed_preferred_port_offers_the_way_back(qtbot, listener, parts_for):
-    foreign = listener.listen()
+    # below the ephemeral range and reserved: once freed, no other process's connect() may take it
+    # before "Back to preferred" does (a loaded machine's clients get ephemeral ports)
+    foreign = listener.listen(port=free_ports(1)[0])
     # two fallbacks: one that another run took between the pick and the start is no failure
     parts = parts_for([foreign.port, *free_ports(2)], desk.Answers())
     qtbot.waitUntil(lambda: (r := desk.row(parts, "router", foreign.port)) and r.state is RowState.FOREIGN,
