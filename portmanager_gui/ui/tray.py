@@ -264,7 +264,13 @@ class Tray(QObject):
         self._all, self._me = tuple(rows), (me_user, self._me[1])
         sub = self.others_menu()
         if sub is not None and self.menu.isVisible():
+            # The entry the person had reached stays highlighted (the scan answers while they look).
+            active = sub.activeAction()
+            reached = active.text() if active is not None else None
             fill_others(sub, self.others(), self._acts)
+            again = next((a for a in sub.actions() if a.text() == reached), None)
+            if again is not None and sub.isVisible():
+                sub.setActiveAction(again)
 
     def others_menu(self) -> QMenu | None:
         return next((a.menu() for a in self.menu.actions() if a.menu() and a.text() == "Other ports"), None)

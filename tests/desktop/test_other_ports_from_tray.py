@@ -2,12 +2,15 @@
 ports -> the holder, named for what it is -> the confirmation -> Kill."""
 from __future__ import annotations
 
+import re
+
 from portmanager_gui.core.ports.probe import Availability, probe
 from tests.desktop import harness
 from tests.helpers import FakeLlamaServer, free_ports, wait_for
 from tests.ui.desk import router_registry
 
 OTHER_PORTS = ("Up", "Up", "Up", "Up", "Right")   # from the bottom: Quit, Settings, Open Port Manager, Other ports
+_ANSWER = re.compile(r"Kill the holder of port \d+\?|Port \d+ (is free|cannot be freed)|Stop container")
 
 
 def _ask_kill_other(screen: harness.Screen, port: int, shots) -> harness.Window:
@@ -16,18 +19,23 @@ def _ask_kill_other(screen: harness.Screen, port: int, shots) -> harness.Window:
     On a shared machine another program of this user may have started after ours: its
     confirmation is cancelled (nothing of anyone else is ever killed) and the next entry tried."""
     title = f"Kill the holder of port {port}?"
-    for downs in (0, 0, 1, 2, 3, 4, 5):
+    downs = 0
+    for _walk in range(8):          # bounded: each walk waits seconds at most
+        if downs > 5:
+            break
         try:
-            screen.pick(*OTHER_PORTS, *(("Down",) * downs), "Return", attempts=2)
+            screen.pick(*OTHER_PORTS, *(("Down",) * downs), "Return", attempts=1)
         except AssertionError:
             continue            # not scanned yet: the submenu said "Looking at every port..."
-        dialog = wait_for(lambda: next((w for w in screen.popups() if w.name.startswith("Kill the holder")
-                                        or w.name.startswith("Stop container")), None), 10,
-                          message="a confirmation from the Other ports entry")
+        # Ours asks "Kill the holder of port N?"; another program's entry may also say its port is
+        # free by now (it ended) or cannot be freed (e.g. an ancestor of this test run).
+        dialog = wait_for(lambda: next((w for w in screen.popups() if _ANSWER.match(w.name)), None), 30,
+                          message="the answer to the Other ports entry")
         if dialog.name == title:
             return dialog
         shots(f"not-ours-{downs}.png", dialog)
         screen.answer(dialog, "Escape")
+        downs += 1
     raise AssertionError(f"the tray's Other ports never offered to kill the holder of {port}")
 
 

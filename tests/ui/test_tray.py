@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QMenu
 
 from portmanager_gui.app import load_tray_icons
@@ -167,6 +168,34 @@ def test_other_ports_submenu_kills_any_listener_in_two_clicks():
                      "Kill python3 (pid 700) on :5353 (udp)..."]
     other.actions()[1].trigger()
     assert rec.calls == [("kill", 11434)]
+    tray.dispose()
+
+
+def test_the_scan_answering_while_other_ports_is_open_keeps_the_entry_reached(qtbot):
+    """Each menu opening asks for a scan, which refills the open submenu: the entry a person
+    has moved to stays highlighted (Return then still picks it)."""
+    from portmanager_gui.core.occupancy.listeners import listeners
+    from portmanager_gui.core.occupancy.snapshot import PortInfo, PortStatus, Snapshot
+
+    def rows(*held):
+        return listeners(Snapshot(0.0, {p: PortInfo(p, PortStatus.LISTENING, (h,)) for p, h in held}), "linux",
+                         me_user="alice")
+    ollama, llama = holder(812, "ollama", create=50.0), holder(900, "llama-server", create=90.0)
+    tray = Tray("linux", Recorder().actions(), load_tray_icons("linux"))
+    tray.update(registry(), build_rows(registry(), slots(), snapshot({}), []))
+    tray.set_listeners(rows((11434, ollama), (8081, llama)), "alice")
+    tray.menu.popup(QPoint(0, 0))
+    qtbot.waitUntil(tray.menu.isVisible, timeout=5000)
+    other = tray.others_menu()
+    other.popup(QPoint(10, 10))
+    qtbot.waitUntil(other.isVisible, timeout=5000)
+    other.setActiveAction(other.actions()[1])                        # the person moved to Ollama
+    newcomer = holder(950, "node", create=99.0)
+    tray.set_listeners(rows((11434, ollama), (8081, llama), (5173, newcomer)), "alice")   # the scan answers
+    assert _texts(other)[0] == "Kill Node.js server (pid 950) on :5173..."
+    assert other.activeAction() is not None and other.activeAction().text() == "Kill Ollama (pid 812) on :11434..."
+    other.hide()
+    tray.menu.hide()
     tray.dispose()
 
 

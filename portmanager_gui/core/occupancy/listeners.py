@@ -46,7 +46,7 @@ class HeldBy:
         return self.label or self.name or "?"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)     # thousands of them: no dict each for the collector to walk
 class Listener(HeldBy):
     port: int
     protocol: Protocol
