@@ -221,9 +221,18 @@ def _print_related_warnings(ctx: Context, reg: Registry, key: str) -> None:
 
 
 def _running_port(ctx: Context):
+    """unit -> the port it really runs on (None: not running), from one read of the state
+    record, made at the first question (`env` asks for every unit of the registry)."""
     from ..core.supervisor import records as state
 
-    return lambda unit: state.running_port(ctx.paths, unit)
+    ports: dict[str, int] | None = None
+
+    def running_port(unit: str) -> int | None:
+        nonlocal ports
+        if ports is None:
+            ports = {r.unit: r.port for r in state.store_for(ctx.paths).records() if r.alive}
+        return ports.get(unit)
+    return running_port
 
 
 def cmd_url(ctx: Context, args: argparse.Namespace) -> int:
