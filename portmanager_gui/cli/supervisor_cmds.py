@@ -27,6 +27,7 @@ from ..core.supervisor.types import (
     SupervisorEvent,
 )
 from ..core.supervisor.unit_spec import expand
+from .commands import HELP
 from .context import CliError, Context
 
 RULE = "=" * 60
@@ -36,23 +37,22 @@ EXIT_REFUSED = 3
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("up", help="start services in the foreground; Ctrl-C stops them all")
+    p = sub.add_parser("up", help=HELP["up"])
     p.add_argument("names", nargs="*", metavar="NAME|GROUP",
                    help="services, groups or 'models' (default: everything with a command)")
     p.set_defaults(func=cmd_up)
 
-    for name, func, helptext in (("start", cmd_start, "start services in the background"),
-                                 ("restart", cmd_restart, "stop, then start again")):
-        p = sub.add_parser(name, help=helptext)
+    for name, func in (("start", cmd_start), ("restart", cmd_restart)):
+        p = sub.add_parser(name, help=HELP[name])
         p.add_argument("names", nargs="+", metavar="NAME|GROUP")
         p.set_defaults(func=func)
 
-    p = sub.add_parser("stop", help="stop what Port Manager started (the whole process tree)")
+    p = sub.add_parser("stop", help=HELP["stop"])
     p.add_argument("names", nargs="*", metavar="NAME|GROUP")
     p.add_argument("--all", action="store_true", help="stop everything in the state record")
     p.set_defaults(func=cmd_stop)
 
-    p = sub.add_parser("logs", help="show a service's log")
+    p = sub.add_parser("logs", help=HELP["logs"])
     p.add_argument("name", metavar="NAME", help="a service or model server (pool/model)")
     p.add_argument("-n", "--lines", type=int, default=50, help="how many of the last lines (default 50)")
     p.add_argument("-f", "--follow", action="store_true", help="keep printing new lines until Ctrl-C")
