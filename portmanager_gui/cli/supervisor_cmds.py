@@ -15,11 +15,10 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ..core.registry.model import Registry, UnknownName, display_host, format_template
 from ..core.supervisor import logfiles
-from ..core.supervisor.supervisor import Supervisor
 from ..core.supervisor.types import (
     StartOutcome,
     StopFailure,
@@ -29,6 +28,9 @@ from ..core.supervisor.types import (
 from ..core.supervisor.unit_spec import expand
 from .commands import HELP
 from .context import CliError, Context
+
+if TYPE_CHECKING:   # launching, stopping, process trees: imported by the commands that start or stop
+    from ..core.supervisor.supervisor import Supervisor
 
 RULE = "=" * 60
 POLL_INTERVAL = 0.5
@@ -124,6 +126,8 @@ def _report_starts(ctx: Context, registry: Registry, outcomes: list[StartOutcome
 
 
 def _supervisor(ctx: Context, registry: Registry, **kwargs) -> Supervisor:
+    from ..core.supervisor.supervisor import Supervisor
+
     return Supervisor(registry, ctx.paths.ensure(), **kwargs)
 
 

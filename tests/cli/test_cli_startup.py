@@ -103,6 +103,14 @@ def test_status_of_the_registry_imports_neither_kill_nor_the_machine_wide_view(t
         "portmanager_gui.core.occupancy.recognition", "portmanager_gui.core.interop.live"))}
 
 
+def test_help_of_a_start_command_imports_no_launcher():
+    """Launching, stopping and process trees (core.supervisor.supervisor) wait for a real start
+    or stop; `start --help` (like `logs`) reads no further than the command's own module."""
+    out, modules = imported("start", "--help")
+    assert "usage: portmanager start" in out
+    assert "portmanager_gui.core.supervisor.supervisor" not in modules
+
+
 def test_a_known_command_builds_only_its_own_parser():
     parser = cli.build_parser(cli.modules_for(["url", "x"]), cli.command_for(["url", "x"]))
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
