@@ -5,8 +5,8 @@ takes ``(ctx, args)`` and returns the exit code: 0 ok, 1 a port could not be had
 failed, 2 bad input (nothing written), 3 refused.
 
 A run imports only the module of the command it runs (``COMMAND_MODULES``): importing them
-all costs several times what ``portmanager url`` itself does. ``--version`` and a missing
-or unknown command import none; ``--help`` (and a command not in the table) imports all.
+all costs several times what ``portmanager url`` itself does. ``--version``, ``--help`` and
+a missing or unknown command import none (the commands' table is ``commands.py``).
 A run of a known command also builds the parser of that command only: each argparse
 parser looks up message catalogues (gettext) several times, about 1 ms per parser.
 """
@@ -20,16 +20,12 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
+from .commands import COMMANDS, HELP
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_REFUSED = 0, 1, 2, 3
 
 MODULES = ("registry_cmds", "occupancy_cmds", "supervisor_cmds", "interop_cmds")
-COMMAND_MODULES = {
-    **dict.fromkeys(("check", "plan", "ports", "group", "url", "env"), "registry_cmds"),
-    **dict.fromkeys(("status", "kill"), "occupancy_cmds"),
-    **dict.fromkeys(("up", "start", "restart", "stop", "logs"), "supervisor_cmds"),
-    **dict.fromkeys(("import", "export", "link"), "interop_cmds"),
-}
+COMMAND_MODULES = {name: module for name, (module, _) in COMMANDS.items()}
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -76,10 +72,11 @@ class _OneCommand:
         return self._sub.add_parser(name, formatter_class=_Formatter, **kwargs)
 
 
-def build_parser(modules: Sequence[str] = MODULES, command: str | None = None) -> argparse.ArgumentParser:
-    """The parser with the commands of ``modules``; the other commands of the table are
-    names only (enough for argparse's "invalid choice" list). No module (``--version``, no
-    command at all): no command parser either, only "COMMAND is required".
+def build_parser(modules: Sequence[str] = MODULES, command: str | None = None,
+                 names: bool = True) -> argparse.ArgumentParser:
+    """The parser with the commands of ``modules``; the other commands of the table are a
+    name and a line of help only (enough for ``--help`` and for argparse's "invalid choice"),
+    or (``names`` False: ``--version``, no command at all) not there.
 
     With ``command`` (a command of the table) that command's parser is the only one built."""
     parser = argparse.ArgumentParser(
@@ -98,9 +95,9 @@ def build_parser(modules: Sequence[str] = MODULES, command: str | None = None) -
         return parser
     for name in modules:
         importlib.import_module(f"{__name__}.{name}").register(sub)
-    for name, module in COMMAND_MODULES.items() if modules else ():
+    for name, module in COMMAND_MODULES.items() if names else ():
         if module not in modules and name not in sub.choices:
-            sub.add_parser(name)
+            sub.add_parser(name, help=HELP[name])
     _accept_registry_anywhere(parser)
     return parser
 
@@ -120,11 +117,8 @@ def _first_word(argv: Sequence[str]) -> str | None:
 
 def modules_for(argv: Sequence[str]) -> tuple[str, ...]:
     """The command modules a run with these arguments needs."""
-    word = _first_word(argv)
-    if word is None:
-        return ()
-    module = COMMAND_MODULES.get(word)
-    return (module,) if module else MODULES
+    module = COMMAND_MODULES.get(_first_word(argv) or "")
+    return (module,) if module else ()
 
 
 def command_for(argv: Sequence[str]) -> str | None:
@@ -148,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """The command; ``argv`` None: this process is the command (its own command line)."""
     is_process = argv is None
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser(modules_for(argv), command_for(argv)).parse_args(argv)
+    args = build_parser(modules_for(argv), command_for(argv), _first_word(argv) is not None).parse_args(argv)
     from . import context
 
     if is_process:

@@ -24,6 +24,7 @@ from ..core.interop.result import ImportResult
 from ..core.interop.sync import Status, SyncReport, apply_link, apply_links, backup_path
 from ..core.occupancy.scan import OccupancyScanner
 from ..core.registry.model import UNGROUPED, Group, Registry
+from .commands import HELP
 from .context import CliError, Context
 from .occupancy_cmds import live_reports, live_warning
 from .save_path import after_save, print_sync
@@ -32,7 +33,7 @@ _MARKS = {ChangeKind.ADD_SERVICE: "+", ChangeKind.ADD_GROUP: "+"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("import", help="read ports from a ClaraCore config.yaml, ports_config.py, .env or compose file")
+    p = sub.add_parser("import", help=HELP["import"])
     p.add_argument("file", metavar="FILE")
     p.add_argument("--as", dest="kind", choices=IMPORT_KINDS, help="the kind of file (default: guessed from it)")
     p.add_argument("--dry-run", action="store_true", help="show the changes, write nothing")
@@ -43,13 +44,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="ClaraCore migration: move a startPort equal to ClaraCore's web UI port to 8100")
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("export", help="write ports_config.py, config.js, .env or JSON from the registry")
+    p = sub.add_parser("export", help=HELP["export"])
     p.add_argument("--format", "-f", choices=exporters.FORMATS, help="default: from the -o file's name")
     p.add_argument("-o", "--output", metavar="FILE", help="file to write (an existing .py/.env is updated in place)")
     p.add_argument("--link", action="store_true", help="rewrite FILE on every registry save from now on")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("link", help="files kept in step with the registry (written on every save)")
+    p = sub.add_parser("link", help=HELP["link"])
     lsub = p.add_subparsers(dest="link_command", metavar="ACTION")
     lsub.required = True
     q = lsub.add_parser("add", help="link a file: claracore (write back startPort) or an output")

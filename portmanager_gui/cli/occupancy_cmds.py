@@ -19,6 +19,7 @@ from ..core.occupancy.snapshot import Holder, PortInfo, Protocol, Snapshot
 from ..core.ports.selection import PoolFull, model_slots
 from ..core.registry.model import Registry, UnknownName
 from ..core.supervisor import records as state
+from .commands import HELP
 from .context import CliError, Context
 from .registry_cmds import port_arg
 from .state_text import state_damage_text
@@ -39,14 +40,14 @@ class StatusRow:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("status", help="who holds each registry port right now")
+    p = sub.add_parser("status", help=HELP["status"])
     p.add_argument("names", nargs="*", metavar="NAME", help="services, groups or models (default: all)")
     p.add_argument("--json", action="store_true", help="the whole snapshot as JSON")
     p.add_argument("--all", action="store_true",
                    help="every listening TCP / bound UDP socket of the machine, not only the registry's ports")
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("kill", help="stop the processes listening on a port (asks first)")
+    p = sub.add_parser("kill", help=HELP["kill"])
     p.add_argument("port", type=port_arg, metavar="PORT")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.add_argument("--force", action="store_true", help="SIGKILL at once instead of SIGTERM first")

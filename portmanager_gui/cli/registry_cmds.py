@@ -15,6 +15,7 @@ from ..core.ports.selection import (
     model_slots,
 )
 from ..core.registry.model import Registry, UnknownName
+from .commands import HELP
 from .context import CliError, Context
 
 if TYPE_CHECKING:   # the probe is imported by the commands that probe (check, plan)
@@ -53,29 +54,29 @@ def size_arg(text: str) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("check", help="which port each service would use right now")
+    p = sub.add_parser("check", help=HELP["check"])
     p.add_argument("names", nargs="*", metavar="NAME", help="services or groups (default: all)")
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("plan", help="pre-flight of the whole registry, with lint warnings")
+    p = sub.add_parser("plan", help=HELP["plan"])
     p.set_defaults(func=cmd_plan)
 
-    p = sub.add_parser("ports", help="set a service's preferred and fallback ports")
+    p = sub.add_parser("ports", help=HELP["ports"])
     p.add_argument("name", metavar="NAME")
     p.add_argument("ports", nargs="+", type=port_arg, metavar="PORT", help="preferred first, then fallbacks")
     p.set_defaults(func=cmd_ports)
 
-    p = sub.add_parser("group", help="set a model group's port range")
+    p = sub.add_parser("group", help=HELP["group"])
     p.add_argument("name", metavar="GROUP", help="a group name, or 'models' for ungrouped models")
     p.add_argument("--start", type=port_arg, metavar="PORT", help="first port of the range")
     p.add_argument("--size", type=size_arg, metavar="N", help="number of ports in the range")
     p.set_defaults(func=cmd_group)
 
-    p = sub.add_parser("url", help="the URL of a service or model server")
+    p = sub.add_parser("url", help=HELP["url"])
     p.add_argument("name", metavar="NAME")
     p.set_defaults(func=cmd_url)
 
-    p = sub.add_parser("env", help="NAME_PORT=... lines for shells and .env files")
+    p = sub.add_parser("env", help=HELP["env"])
     p.set_defaults(func=cmd_env)
 
 
@@ -221,9 +222,18 @@ def _print_related_warnings(ctx: Context, reg: Registry, key: str) -> None:
 
 
 def _running_port(ctx: Context):
+    """unit -> the port it really runs on (None: not running), from one read of the state
+    record, made at the first question (`env` asks for every unit of the registry)."""
     from ..core.supervisor import records as state
 
-    return lambda unit: state.running_port(ctx.paths, unit)
+    ports: dict[str, int] | None = None
+
+    def running_port(unit: str) -> int | None:
+        nonlocal ports
+        if ports is None:
+            ports = {r.unit: r.port for r in state.store_for(ctx.paths).records() if r.alive}
+        return ports.get(unit)
+    return running_port
 
 
 def cmd_url(ctx: Context, args: argparse.Namespace) -> int:

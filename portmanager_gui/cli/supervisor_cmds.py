@@ -15,11 +15,10 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ..core.registry.model import Registry, UnknownName, display_host, format_template
 from ..core.supervisor import logfiles
-from ..core.supervisor.supervisor import Supervisor
 from ..core.supervisor.types import (
     StartOutcome,
     StopFailure,
@@ -27,8 +26,12 @@ from ..core.supervisor.types import (
     SupervisorEvent,
 )
 from ..core.supervisor.unit_spec import expand
+from .commands import HELP
 from .context import CliError, Context
 from .state_text import state_damage_text
+
+if TYPE_CHECKING:   # launching, stopping, process trees: imported by the commands that start or stop
+    from ..core.supervisor.supervisor import Supervisor
 
 RULE = "=" * 60
 POLL_INTERVAL = 0.5
@@ -37,23 +40,22 @@ EXIT_REFUSED = 3
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("up", help="start services in the foreground; Ctrl-C stops them all")
+    p = sub.add_parser("up", help=HELP["up"])
     p.add_argument("names", nargs="*", metavar="NAME|GROUP",
                    help="services, groups or 'models' (default: everything with a command)")
     p.set_defaults(func=cmd_up)
 
-    for name, func, helptext in (("start", cmd_start, "start services in the background"),
-                                 ("restart", cmd_restart, "stop, then start again")):
-        p = sub.add_parser(name, help=helptext)
+    for name, func in (("start", cmd_start), ("restart", cmd_restart)):
+        p = sub.add_parser(name, help=HELP[name])
         p.add_argument("names", nargs="+", metavar="NAME|GROUP")
         p.set_defaults(func=func)
 
-    p = sub.add_parser("stop", help="stop what Port Manager started (the whole process tree)")
+    p = sub.add_parser("stop", help=HELP["stop"])
     p.add_argument("names", nargs="*", metavar="NAME|GROUP")
     p.add_argument("--all", action="store_true", help="stop everything in the state record")
     p.set_defaults(func=cmd_stop)
 
-    p = sub.add_parser("logs", help="show a service's log")
+    p = sub.add_parser("logs", help=HELP["logs"])
     p.add_argument("name", metavar="NAME", help="a service or model server (pool/model)")
     p.add_argument("-n", "--lines", type=int, default=50, help="how many of the last lines (default 50)")
     p.add_argument("-f", "--follow", action="store_true", help="keep printing new lines until Ctrl-C")
@@ -125,6 +127,8 @@ def _report_starts(ctx: Context, registry: Registry, outcomes: list[StartOutcome
 
 
 def _supervisor(ctx: Context, registry: Registry, **kwargs) -> Supervisor:
+    from ..core.supervisor.supervisor import Supervisor
+
     return Supervisor(registry, ctx.paths.ensure(), **kwargs)
 
 

@@ -51,8 +51,8 @@ def test_every_command_is_in_the_table_under_the_module_that_registers_it():
     (["--version"], ()),
     ([], ()),
     (["url", "--help"], ("registry_cmds",)),
-    (["--help"], cli.MODULES),
-    (["no-such-command"], cli.MODULES),
+    (["--help"], ()),
+    (["no-such-command"], ()),
 ])
 def test_modules_for_a_command_line(argv, modules):
     assert cli.modules_for(argv) == modules
@@ -61,7 +61,8 @@ def test_modules_for_a_command_line(argv, modules):
 def test_version_imports_no_core_module():
     out, modules = imported("--version")
     assert out.startswith("portmanager ")
-    assert not {m for m in modules if m.startswith(("portmanager_gui.core", "portmanager_gui.cli."))}
+    assert not {m for m in modules if m.startswith(("portmanager_gui.core", "portmanager_gui.cli."))} \
+        - {"portmanager_gui.cli.commands"}      # the commands' table: names and help, no import
     assert not modules & {"psutil", "ruamel.yaml", "platformdirs"}
 
 
@@ -102,6 +103,14 @@ def test_status_of_the_registry_imports_neither_kill_nor_the_machine_wide_view(t
         "portmanager_gui.core.occupancy.recognition", "portmanager_gui.core.interop.live"))}
 
 
+def test_help_of_a_start_command_imports_no_launcher():
+    """Launching, stopping and process trees (core.supervisor.supervisor) wait for a real start
+    or stop; `start --help` (like `logs`) reads no further than the command's own module."""
+    out, modules = imported("start", "--help")
+    assert "usage: portmanager start" in out
+    assert "portmanager_gui.core.supervisor.supervisor" not in modules
+
+
 def test_a_known_command_builds_only_its_own_parser():
     parser = cli.build_parser(cli.modules_for(["url", "x"]), cli.command_for(["url", "x"]))
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
@@ -125,6 +134,14 @@ def test_help_of_one_command_is_as_wide_as_the_terminal_says(monkeypatch):
     wide = cli.build_parser(cli.modules_for(["status"]), "status")._subparsers._group_actions[0] \
         .choices["status"].format_help()
     assert len(wide.splitlines()) < len(text.splitlines())
+
+
+def test_help_lists_every_command_as_the_command_modules_do_without_importing_them():
+    assert cli.build_parser(()).format_help() == cli.build_parser(cli.MODULES).format_help()
+    out, modules = imported("--help")
+    assert all(f"    {name} " in out for name in cli.COMMAND_MODULES)
+    assert not {m for m in modules if m.startswith(("portmanager_gui.core", "portmanager_gui.cli."))} \
+        - {"portmanager_gui.cli.commands"}
 
 
 def test_an_unknown_command_still_lists_every_command(capsys):

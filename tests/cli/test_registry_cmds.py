@@ -116,6 +116,19 @@ def test_url_env_and_plan(registry_file, capsys):
     assert "fix:" in out
 
 
+def test_env_reads_the_state_record_once_for_all_units(registry_file, capsys, monkeypatch):
+    """Each unit's running port comes from the state record: one read (and one liveness check
+    per record) for the whole registry, not one per unit."""
+    from portmanager_gui.core.supervisor import records
+
+    calls = []
+    real = records.StateStore.records
+    monkeypatch.setattr(records.StateStore, "records", lambda self: calls.append(1) or real(self))
+    env = run(capsys, "env")[1].splitlines()
+    assert len(env) > 10 and "ROUTER_PORT=3791" in env
+    assert len(calls) == 1
+
+
 def test_the_command_runs_as_a_module(registry_file):
     proc = subprocess.run([sys.executable, "-m", "portmanager_gui", "url", "frontend"],
                           capture_output=True, text=True, timeout=60)
