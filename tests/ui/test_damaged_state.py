@@ -67,7 +67,7 @@ def test_a_damaged_state_record_with_nothing_found_running_says_so_and_goes_when
         gui_app.start(parts)
         parts.window.show()
         qtbot.waitUntil(lambda: _damage_shown(parts), timeout=30000)
-        assert "none of its services was found running" in parts.window.state_banner.label.text()
+        assert "No service it started was found running" in parts.window.state_banner.label.text()
         assert parts.window.isVisible() and parts.store.registry is not None
         state.write_text('{"version": 1, "units": {}}')                          # fixed by hand
         qtbot.waitUntil(lambda: not parts.window.state_banner.isVisible(), timeout=30000)
