@@ -18,6 +18,7 @@ of its own processes, which is exactly the set it may signal.
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -89,11 +90,17 @@ def find_marked(markers: Collection[str], since: float | None = None) -> dict[st
 def find_unrecorded(scope: str, recorded: Collection[str]) -> list[Unrecorded]:
     """Live processes of this user carrying a mark of the state record ``scope`` that is not
     among ``recorded``: what a damaged record lost. Reads every process's environment, so it
-    is only asked while the record is damaged."""
+    is only asked while the record is damaged. Only this user's own processes count: a mark
+    without its record's random id could be forged by anyone (as root, another user's
+    process would otherwise be taken for ours); a worker that dropped privileges is found
+    afterwards by the exact mark of its first process (``find_marked``)."""
     found: dict[str, list[tuple[float, int]]] = {}
     known = set(recorded)
-    for proc in psutil.process_iter(["create_time", "status"]):
+    me = os.geteuid() if hasattr(os, "geteuid") else None
+    for proc in psutil.process_iter(["create_time", "status", "uids"] if me is not None else ["create_time", "status"]):
         if proc.info.get("status") == psutil.STATUS_ZOMBIE:
+            continue
+        if me is not None and (proc.info.get("uids") is None or proc.info["uids"].effective != me):
             continue
         try:
             value = proc.environ().get(MARKER_ENV)

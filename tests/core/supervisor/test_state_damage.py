@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import psutil
 import pytest
 
 from portmanager_gui.core.supervisor.marker import MARKER_ENV, new_marker, scope_of
@@ -92,3 +93,19 @@ def test_what_a_damaged_record_lost_is_found_by_its_marks_and_written_back(tmp_p
         for child in (ours, theirs):
             child.stdin.close()
             child.wait(timeout=30)
+
+
+@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() != 0, reason="needs root to run a process as another user")
+def test_a_forged_mark_on_another_users_process_is_never_taken_for_ours(tmp_path):
+    """Anyone can put our record's name in a mark (it is a hash of a path); only the random id
+    of a start cannot be guessed. Without it, another user's process is never recovered."""
+    store = StateStore(tmp_path / "services.json")
+    forged = subprocess.Popen(["sleep", "60"], user=65534, group=65534,
+                              env={**os.environ, MARKER_ENV: new_marker("web", scope_of(store.path))})
+    try:
+        store.path.write_text("{cut")
+        wait_for(lambda: forged.pid in {p.pid for p in psutil.process_iter()}, 10, message="the forger runs")
+        assert store.read().damage.found == () and store.read().records == ()
+    finally:
+        forged.kill()
+        forged.wait(timeout=30)
