@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,7 @@ from .state_damage import (
 )
 
 STATE_VERSION = 1
+RECOVER_EVERY = 30.0    # seconds a search of the marks for a damaged record is reused (``StateStore.read``)
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,10 @@ class StateStore:
 
     path: Path
     is_alive: Callable[[int, float], bool] | None = None   # tests inject one; default: exact identity
+    # what the marks gave back for one damaged file (kind, mtime, size), looked again for every
+    # RECOVER_EVERY s: the app reads every scan, and each look reads every process's environment
+    _recovered: tuple[object, list[ManagedRecord]] = field(default=(None, []), init=False, repr=False,
+                                                           compare=False)
 
     @property
     def lock_path(self) -> Path:
@@ -163,7 +169,11 @@ class StateStore:
         units, damage = self._read_checked()
         recs = _parse(units)
         if damage is not None:
-            found = self._recover(recs)
+            key = (damage.kind, _stamp(self.path), int(time.monotonic() // RECOVER_EVERY))
+            if self._recovered[0] != key:
+                self._recovered = (key, self._recover(recs))
+            have = {r.unit for r in recs} | {r.marker for r in recs if r.marker}
+            found = [r for r in self._recovered[1] if r.unit not in have and r.marker not in have]
             recs += found
             damage = replace(damage, found=tuple((r.unit, r.pid) for r in found))
         return StateRead(tuple(self._with_liveness(sorted(recs, key=lambda r: r.unit))), damage)
@@ -308,6 +318,14 @@ class StateRead:
 
     records: tuple[ManagedRecord, ...]
     damage: StateDamage | None = None
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
 
 
 def _entry_ok(unit: str, data: Any) -> bool:

@@ -79,7 +79,7 @@ def test_what_a_damaged_record_lost_is_found_by_its_marks_and_written_back(tmp_p
     theirs = _marked_child(new_marker("api", scope_of(other.path)))
     try:
         store.path.write_text("{cut")
-        wait_for(lambda: store.read().damage.found, 30, message="the marked child found")  # its environ is set
+        wait_for(lambda: StateStore(store.path).read().damage.found, 30, message="the marked child found")
         read = store.read()
         assert read.damage.found == (("web", ours.pid),)                # never another record's process
         [rec] = read.records
