@@ -18,7 +18,6 @@ of its own processes, which is exactly the set it may signal.
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -94,17 +93,21 @@ def find_unrecorded(scope: str, recorded: Collection[str]) -> list[Unrecorded]:
     without its record's random id could be forged by anyone (as root, another user's
     process would otherwise be taken for ours); a worker that dropped privileges is found
     afterwards by the exact mark of its first process (``find_marked``)."""
+    from ..platform import current_os
+    from ..platform.process_tree import owner_id
+
     found: dict[str, list[tuple[float, int]]] = {}
     known = set(recorded)
-    me = os.geteuid() if hasattr(os, "geteuid") else None
-    for proc in psutil.process_iter(["create_time", "status", "uids"] if me is not None else ["create_time", "status"]):
+    os_name = current_os()
+    me = owner_id(psutil.Process(), os_name)
+    for proc in psutil.process_iter(["create_time", "status"]):
         if proc.info.get("status") == psutil.STATUS_ZOMBIE:
-            continue
-        if me is not None and (proc.info.get("uids") is None or proc.info["uids"].effective != me):
             continue
         try:
             value = proc.environ().get(MARKER_ENV)
         except (psutil.Error, OSError):
+            continue
+        if value and owner_id(proc, os_name) != me:
             continue
         if value and value not in known and unit_of(value, scope) is not None:
             found.setdefault(value, []).append((proc.info.get("create_time") or 0.0, proc.pid))

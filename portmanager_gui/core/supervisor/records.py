@@ -348,15 +348,16 @@ def _rebuilt(unit: str, mark: str, pids: tuple[int, ...]) -> ManagedRecord | Non
     import psutil
 
     from ..kill import identity
+    from ..platform import current_os
+    from ..platform.process_tree import leads_own_group
 
     for pid in pids:
         try:
             now = identity.current(pid)
-            proc = psutil.Process(pid)
-            argv = tuple(proc.cmdline())
-            own_group = os.name == "posix" and os.getpgid(pid) == pid
-        except (psutil.Error, OSError):
+            argv = tuple(psutil.Process(pid).cmdline())
+        except psutil.Error:
             continue
+        own_group = leads_own_group(pid, current_os())
         return ManagedRecord(unit, pid, float(now.create_time or 0.0), _listening_port(pids), argv,
                              float(now.create_time or 0.0), "", own_group=own_group, start_ticks=now.ticks,
                              marker=mark)
