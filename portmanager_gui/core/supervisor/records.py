@@ -319,6 +319,10 @@ class StateRead:
     records: tuple[ManagedRecord, ...]
     damage: StateDamage | None = None
 
+    def __iter__(self) -> Iterator[ManagedRecord]:
+        """The records: a read iterates like the list of records it replaced."""
+        return iter(self.records)
+
 
 def _stamp(path: Path) -> tuple[int, int] | None:
     try:
