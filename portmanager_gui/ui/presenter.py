@@ -198,7 +198,8 @@ class Presenter(QObject):
             return
         told = self.state_damage
         self.state_damage = damage
-        self.window.state_banner.show_message(text.state_damage_text(damage), "error")
+        if damage != told:     # the same damage again: the banner stays as it is (also when dismissed)
+            self.window.state_banner.show_message(text.state_damage_text(damage), "error")
         if told is None or (told.path, told.kind, told.entries) != (damage.path, damage.kind, damage.entries):
             self.notify(text.STATE_DAMAGE_TITLE, text.state_damage_text(damage), critical=True)
 

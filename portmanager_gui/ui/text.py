@@ -110,7 +110,8 @@ STATE_DAMAGE_TITLE = "Port Manager's service record is damaged"
 
 def state_damage_text(damage: StateDamage) -> str:
     """The window's and the notification's words for a damaged state record (services.json)."""
+    found = state_damage_found(damage)
     return (f"The record of the services Port Manager started, {state_damage_what(damage)}. "
-            f"Port Manager {state_damage_found(damage)}; others it started may still run unrecorded: "
-            f"look for them in the All ports tab (or `portmanager status --all`) and stop them there. "
+            f"{found[0].upper()}{found[1:]}. Services it started may also run unrecorded: look for them in "
+            f"the All ports tab (or `portmanager status --all`) and stop them there. "
             f"The next start or stop replaces the file and keeps the damaged one as {damage.copy}.")

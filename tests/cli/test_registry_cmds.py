@@ -167,3 +167,24 @@ def test_reads_write_no_files_and_group_remembers_the_slots(registry_file, pm_ho
     code, out, _ = run(capsys, "group", "large-models", "--start", str(start))
     assert code == 0, out
     assert json.loads(allocations.read_text())["large-models"]["model1"] == start
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX")
+def test_a_full_disk_while_the_backup_is_written_changes_nothing(tmp_path):
+    """The OS refuses to write past a size limit, as a full disk would: first the .bak, then
+    nothing else is tried; the registry is as it was, no temp file is left, exit 2 with the file."""
+    import os
+    import resource
+
+    path = tmp_path / "registry.yaml"
+    path.write_text("version: 1\nservices:\n  web:\n    ports: [21001]\n" + "# padding\n" * 300)
+    before = path.read_bytes()
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000))
+
+    done = subprocess.run([sys.executable, "-m", "portmanager_gui", "--registry", str(path), "ports", "web", "21002"],
+                          capture_output=True, text=True, timeout=120, preexec_fn=small_files)
+    assert done.returncode == 2 and str(path.name) in done.stderr and "nothing was changed" in done.stderr
+    assert path.read_bytes() == before
+    assert [n for n in os.listdir(tmp_path) if n != "pmhome"] == ["registry.yaml"]   # no .bak, no temp file

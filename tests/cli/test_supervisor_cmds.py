@@ -182,7 +182,7 @@ def test_a_damaged_state_record_is_reported_and_kept(tmp_path, no_leftovers):
     state_file.write_text('{"units": {"router": {"pid": 12')            # cut short
     r = _run(registry, "stop", "router")
     assert r.returncode == 1 and "services.json, line 1, column 32: is cut short or not JSON" in r.stderr
-    assert "none of its services was found running" in r.stderr and "portmanager status --all" in r.stderr
+    assert "no service it started was found running" in r.stderr and "portmanager status --all" in r.stderr
     assert state_file.read_text() == '{"units": {"router": {"pid": 12'     # a read never writes
 
 

@@ -37,22 +37,25 @@ def test_a_damaged_state_record_is_shown_and_a_running_service_is_still_ours(qap
         assert str(state) in shown and "line 1" in shown                          # which file, where
         assert "router" in shown and str(started.pid) in shown                   # what was found by its mark
         assert "portmanager status --all" in shown                               # what to do
-        row = desk.row(parts, "router", ports[0])
         qtbot.waitUntil(lambda: (r := desk.row(parts, "router", ports[0])) is not None and r.state is RowState.OURS,
                         timeout=30000)
         for _ in range(2):                                                       # the scans go on, told once
             with qtbot.waitSignal(parts.scanner.snapshot_changed, timeout=30000):
                 parts.scanner.refresh()
         assert [t for t in told if "services.json" in t[1]] == [told[0]] and len(told) == 1, told
+        parts.window.state_banner.close_button.click()                          # dismissed: it stays so
+        with qtbot.waitSignal(parts.scanner.snapshot_changed, timeout=30000):
+            parts.scanner.refresh()
+        assert not parts.window.state_banner.isVisible()
         assert state.read_text() == '{"version": 1, "units": {"router": {"pid": 12'   # a read never writes
 
         with qtbot.waitSignal(parts.controller.stopped, timeout=60000) as stopped:
             parts.window.stop_requested.emit("router")                         # stopped through its mark
         assert stopped.args[1][0].ok, stopped.args[1][0].message
-        qtbot.waitUntil(lambda: not parts.window.state_banner.isVisible(), timeout=30000)
+        qtbot.waitUntil(lambda: parts.presenter.state_damage is None, timeout=30000)   # whole again
+        assert not parts.window.state_banner.isVisible()
         assert (state.parent / "services.json.damaged").read_text().startswith('{"version": 1')
-        row = desk.row(parts, "router", ports[0])
-        assert row is not None and row.state is RowState.FREE
+        qtbot.waitUntil(lambda: desk.row(parts, "router", ports[0]).state is RowState.FREE, timeout=30000)
     finally:
         desk.close(parts)
 
@@ -67,7 +70,7 @@ def test_a_damaged_state_record_with_nothing_found_running_says_so_and_goes_when
         gui_app.start(parts)
         parts.window.show()
         qtbot.waitUntil(lambda: _damage_shown(parts), timeout=30000)
-        assert "none of its services was found running" in parts.window.state_banner.label.text()
+        assert "No service it started was found running" in parts.window.state_banner.label.text()
         assert parts.window.isVisible() and parts.store.registry is not None
         state.write_text('{"version": 1, "units": {}}')                          # fixed by hand
         qtbot.waitUntil(lambda: not parts.window.state_banner.isVisible(), timeout=30000)

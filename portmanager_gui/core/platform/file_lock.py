@@ -45,8 +45,8 @@ def _open_lock_file(path: Path) -> int:
                 break
             except OSError:
                 continue
-        raise LockUnavailable(f"cannot open the lock file {path} ({exc.strerror}): it or its folder belongs to {owner}; "
-                              f"was Port Manager run with sudo? Give its folder back to yourself "
+        raise LockUnavailable(f"cannot open the lock file {path} ({exc.strerror}): it or its folder belongs to "
+                              f"{owner}; was Port Manager run with sudo? Give its folder back to yourself "
                               f"(sudo chown -R $USER {path.parent}) and try again") from None
     give_to_folder_owner(path, fd)
     return fd

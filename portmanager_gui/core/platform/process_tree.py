@@ -175,6 +175,17 @@ def group_members(pgid: int, pids: Callable[[], Iterable[int]] = psutil.pids,
     return out
 
 
+def leads_own_group(pid: int, os_name: str) -> bool:
+    """POSIX: ``pid`` leads its own process group (a start of ours made it so). Windows: not
+    knowable from outside; False, so only the process and its job are used."""
+    if os_name == WINDOWS:
+        return False
+    try:
+        return os.getpgid(pid) == pid  # type: ignore[attr-defined]
+    except OSError:
+        return False
+
+
 def _tree(leader: psutil.Process | None, pgid: int | None, os_name: str,
           job: Job | None = None) -> list[psutil.Process]:
     """The leader, its descendants, (POSIX) every member of its group and (Windows) every

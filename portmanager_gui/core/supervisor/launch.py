@@ -39,7 +39,7 @@ class LaunchResult:
     verification: Verification
     spawned: Spawned | None = None
     pid: int | None = None
-    state_error: bool = False       # the state record could not be written (nothing left running)
+    state_error: bool = False       # the state record or the log could not be written (nothing left running)
 
 
 class Launcher:
@@ -64,12 +64,15 @@ class Launcher:
 
     def launch(self, spec: UnitSpec, port: int) -> LaunchResult:
         log = logfiles.log_path(self._paths, spec.unit)
-        logfiles.rotate_if_large(log)
         argv = argv_for(spec, port)
         env = child_env(spec, port, registry_path=self._registry_path)
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-        output = logfiles.open_for_child(log, f"=== {stamp} Port Manager: starting {spec.unit} on port {port}: "
-                                              f"{command_line_text(argv, self._os)}")
+        try:
+            logfiles.rotate_if_large(log)
+            output = logfiles.open_for_child(log, f"=== {stamp} Port Manager: starting {spec.unit} on port {port}: "
+                                                  f"{command_line_text(argv, self._os)}")
+        except OSError as exc:   # a full disk, a read-only or odd log folder: not the service's fault
+            return self._own_file_failure(spec, log, exc)
         offset = logfiles.size(log)
         try:
             # Apps started from Finder/Explorer get a minimal PATH: look in the usual bin folders too.
@@ -144,10 +147,14 @@ class Launcher:
         return LaunchResult(result, spawned, pid)
 
     def _state_failure(self, spec: UnitSpec, exc: OSError, spawned: Spawned | None) -> LaunchResult:
-        path = self._store.path
         what = ("was stopped again: Port Manager does not leave running a service it could lose track of"
                 if spawned is not None else "was not started")
-        detail = (f"{spec.unit} {what}. The state record {path} could not be written "
+        return self._own_file_failure(spec, self._store.path, exc, spawned, what, "The state record")
+
+    def _own_file_failure(self, spec: UnitSpec, path: Path, exc: OSError, spawned: Spawned | None = None,
+                          what: str = "was not started", which: str = "Its log file") -> LaunchResult:
+        """A file of Port Manager's own (the state record, the log) could not be written."""
+        detail = (f"{spec.unit} {what}. {which} {path} could not be written "
                   f"({exc.strerror or exc}); free disk space or fix the permissions of {path.parent}, "
                   f"then start it again")
         pid = spawned.popen.pid if spawned is not None else None

@@ -95,15 +95,25 @@ def find_marked(markers: Collection[str], since: float | None = None) -> dict[st
 def find_unrecorded(scope: str, recorded: Collection[str]) -> list[Unrecorded]:
     """Live processes of this user carrying a mark of the state record ``scope`` that is not
     among ``recorded``: what a damaged record lost. Reads every process's environment, so it
-    is only asked while the record is damaged."""
+    is only asked while the record is damaged. Only this user's own processes count: a mark
+    without its record's random id could be forged by anyone (as root, another user's
+    process would otherwise be taken for ours); a worker that dropped privileges is found
+    afterwards by the exact mark of its first process (``find_marked``)."""
+    from ..platform import current_os
+    from ..platform.process_tree import owner_id
+
     found: dict[str, list[tuple[float, int]]] = {}
     known = set(recorded)
+    os_name = current_os()
+    me = owner_id(psutil.Process(), os_name)
     for proc in psutil.process_iter(["create_time", "status"]):
         if proc.info.get("status") == psutil.STATUS_ZOMBIE:
             continue
         try:
             value = proc.environ().get(MARKER_ENV)
         except (psutil.Error, OSError):
+            continue
+        if value and owner_id(proc, os_name) != me:
             continue
         if value and value not in known and unit_of(value, scope) is not None:
             found.setdefault(value, []).append((proc.info.get("create_time") or 0.0, proc.pid))

@@ -24,9 +24,10 @@ next update writes them back and keeps the damaged file aside (``.damaged``).
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ from .state_damage import (
 )
 
 STATE_VERSION = 1
+RECOVER_EVERY = 30.0    # seconds a search of the marks for a damaged record is reused (``StateStore.read``)
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,10 @@ class StateStore:
 
     path: Path
     is_alive: Callable[[int, float], bool] | None = None   # tests inject one; default: exact identity
+    # what the marks gave back for one damaged file (kind, mtime, size), looked again for every
+    # RECOVER_EVERY s: the app reads every scan, and each look reads every process's environment
+    _recovered: tuple[object, list[ManagedRecord]] = field(default=(None, []), init=False, repr=False,
+                                                           compare=False)
 
     @property
     def lock_path(self) -> Path:
@@ -163,7 +169,11 @@ class StateStore:
         units, damage = self._read_checked()
         recs = _parse(units)
         if damage is not None:
-            found = self._recover(recs)
+            key = (damage.kind, _stamp(self.path), int(time.monotonic() // RECOVER_EVERY))
+            if self._recovered[0] != key:
+                self._recovered = (key, self._recover(recs))
+            have = {r.unit for r in recs} | {r.marker for r in recs if r.marker}
+            found = [r for r in self._recovered[1] if r.unit not in have and r.marker not in have]
             recs += found
             damage = replace(damage, found=tuple((r.unit, r.pid) for r in found))
         return StateRead(tuple(self._with_liveness(sorted(recs, key=lambda r: r.unit))), damage)
@@ -317,6 +327,18 @@ class StateRead:
     records: tuple[ManagedRecord, ...]
     damage: StateDamage | None = None
 
+    def __iter__(self) -> Iterator[ManagedRecord]:
+        """The records: a read iterates like the list of records it replaced."""
+        return iter(self.records)
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
+
 
 def _entry_ok(unit: str, data: Any) -> bool:
     if not isinstance(data, dict):
@@ -338,15 +360,16 @@ def _rebuilt(unit: str, mark: str, pids: tuple[int, ...]) -> ManagedRecord | Non
     import psutil
 
     from ..kill import identity
+    from ..platform import current_os
+    from ..platform.process_tree import leads_own_group
 
     for pid in pids:
         try:
             now = identity.current(pid)
-            proc = psutil.Process(pid)
-            argv = tuple(proc.cmdline())
-            own_group = os.name == "posix" and os.getpgid(pid) == pid
-        except (psutil.Error, OSError):
+            argv = tuple(psutil.Process(pid).cmdline())
+        except psutil.Error:
             continue
+        own_group = leads_own_group(pid, current_os())
         return ManagedRecord(unit, pid, float(now.create_time or 0.0), _listening_port(pids), argv,
                              float(now.create_time or 0.0), "", own_group=own_group, start_ticks=now.ticks,
                              marker=mark)

@@ -99,5 +99,5 @@ def state_damage_what(d: StateDamage) -> str:
 def state_damage_found(d: StateDamage) -> str:
     """What was found running by the marks although the record lost it."""
     if not d.found:
-        return "none of its services was found running"
-    return "found running by their marks: " + ", ".join(f"{unit} (pid {pid})" for unit, pid in d.found)
+        return "no service it started was found running by its mark"
+    return "still running, found by their marks: " + ", ".join(f"{unit} (pid {pid})" for unit, pid in d.found)

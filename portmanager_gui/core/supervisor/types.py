@@ -38,7 +38,7 @@ class StartFailure(str, Enum):
     EXITED = "exited"                  # the process ended before it was running
     TIMEOUT = "timeout"                # not listening / healthy within start_timeout
     BUSY = "busy"                      # another start of the same unit held its lock too long
-    STATE = "state record"             # the state record could not be written: nothing left running
+    STATE = "state record"             # the state record (or the log) could not be written: nothing left running
 
 
 @dataclass(frozen=True)

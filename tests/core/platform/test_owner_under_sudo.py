@@ -15,10 +15,11 @@ from portmanager_gui.core.platform.file_lock import locked, locked_folder
 from portmanager_gui.core.supervisor import logfiles
 from portmanager_gui.core.supervisor.records import ManagedRecord, StateStore
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32" or os.geteuid() != 0, reason="needs root to chown")
+ROOT = pytest.mark.skipif(sys.platform == "win32" or os.geteuid() != 0, reason="needs root to chown")
 NOBODY = 65534
 
 
+@ROOT
 def test_what_root_creates_in_a_users_folder_is_the_users(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
@@ -37,7 +38,17 @@ def test_what_root_creates_in_a_users_folder_is_the_users(tmp_path):
     assert all(p.stat().st_gid == NOBODY for p in made)
 
 
+@ROOT
 def test_roots_own_folders_stay_roots(tmp_path):
     folder = tmp_path / "root-owned"
     write_atomic(folder / "settings.json", "{}")
     assert folder.stat().st_uid == 0 and (folder / "settings.json").stat().st_uid == 0
+
+
+def test_the_new_file_owner_decision_on_every_os():
+    from portmanager_gui.core.platform.files import new_file_owner
+
+    assert new_file_owner(0, 501, 20) == (501, 20)          # root in a user's folder: the user's
+    assert new_file_owner(0, 0, 0) is None                  # root in root's folder: root's
+    assert new_file_owner(501, 502, 20) is None             # a user: as the OS made it
+    assert new_file_owner(None, 501, 20) is None            # Windows: no uids

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import psutil
 import pytest
 
 from portmanager_gui.core.supervisor.marker import MARKER_ENV, new_marker, scope_of
@@ -45,6 +46,7 @@ def test_bad_entries_are_named_and_the_good_ones_kept(tmp_path):
     assert read.damage.entries == ("a", "b") and [r.unit for r in read.records] == ["good"]
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="FIFOs are POSIX")
 def test_a_fifo_a_folder_and_a_huge_file_are_damage_not_a_hang(tmp_path):
     store = _store(tmp_path)
     os.mkfifo(store.path)                                              # nobody writes: a plain open would block
@@ -78,7 +80,7 @@ def test_what_a_damaged_record_lost_is_found_by_its_marks_and_written_back(tmp_p
     theirs = _marked_child(new_marker("api", scope_of(other.path)))
     try:
         store.path.write_text("{cut")
-        wait_for(lambda: store.read().damage.found, 30, message="the marked child found")  # its environ is set
+        wait_for(lambda: StateStore(store.path).read().damage.found, 30, message="the marked child found")
         read = store.read()
         assert read.damage.found == (("web", ours.pid),)                # never another record's process
         [rec] = read.records
@@ -92,3 +94,19 @@ def test_what_a_damaged_record_lost_is_found_by_its_marks_and_written_back(tmp_p
         for child in (ours, theirs):
             child.stdin.close()
             child.wait(timeout=30)
+
+
+@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() != 0, reason="needs root to run a process as another user")
+def test_a_forged_mark_on_another_users_process_is_never_taken_for_ours(tmp_path):
+    """Anyone can put our record's name in a mark (it is a hash of a path); only the random id
+    of a start cannot be guessed. Without it, another user's process is never recovered."""
+    store = StateStore(tmp_path / "services.json")
+    forged = subprocess.Popen(["sleep", "60"], user=65534, group=65534,
+                              env={**os.environ, MARKER_ENV: new_marker("web", scope_of(store.path))})
+    try:
+        store.path.write_text("{cut")
+        wait_for(lambda: forged.pid in {p.pid for p in psutil.process_iter()}, 10, message="the forger runs")
+        assert store.read().damage.found == () and store.read().records == ()
+    finally:
+        forged.kill()
+        forged.wait(timeout=30)

@@ -107,6 +107,22 @@ def test_a_state_record_that_cannot_be_written_leaves_nothing_running(tmp_path, 
     assert sup.pending_restarts() == {}       # not the service's fault: no restart
 
 
+def test_a_log_that_cannot_be_written_is_a_clear_failure_and_leaves_nothing_running(tmp_path, make_supervisor,
+                                                                                    pm_home):
+    """A full disk or a read-only log folder made `portmanager start` a traceback."""
+    from portmanager_gui.core.supervisor import logfiles
+
+    [p] = free_ports(1)
+    sup = make_supervisor(make_registry(tmp_path, service_yaml("web", [p], fake_command(), restart="always")))
+    log = logfiles.log_path(sup._paths, "web")
+    (log / "in the way").mkdir(parents=True)                 # a folder where the log file goes
+    [out] = sup.start("web")
+    assert not out.ok and out.failure is StartFailure.STATE and out.pid is None
+    assert str(log) in out.error and "was not started" in out.error and "free disk space" in out.error
+    assert not leftovers(pm_home) and probe(p) is Availability.FREE and sup.record_for("web") is None
+    assert sup.pending_restarts() == {}
+
+
 def test_a_daemon_of_ours_holding_a_port_is_shown_as_ours_not_as_a_holder_to_kill():
     from portmanager_gui.core.port_rows import Managed, RowState, build_rows
     from tests.ui.factories import holder, registry, slots, snapshot
