@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import linecache
 import logging
 import signal
@@ -336,6 +337,17 @@ def _start_rest(parts: Parts) -> None:
         parts.all_presenter.start()
     parts.controller.start_watching()
     drop_source_cache()
+    resume_collector()
+
+
+def resume_collector() -> None:
+    """After the first paint: collect what the start-up left, keep the objects that outlive it
+    (modules, classes, Qt wrappers) out of later collections, and collect again as usual.
+    A no-op unless the launch paused the collector (``entry.run``, ``main``)."""
+    if not gc.isenabled():
+        gc.collect()
+        gc.freeze()
+        gc.enable()
 
 
 def drop_source_cache() -> None:
@@ -449,6 +461,7 @@ def _smoke(parts: Parts) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    gc.disable()              # until the first paint (resume_collector), as entry.run does
     drop_source_cache()       # what importing this module read
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if QApplication.instance() is None:
