@@ -346,11 +346,23 @@ def _start_rest(parts: Parts) -> None:
         parts.all_presenter.start()
     parts.controller.start_watching()
     drop_source_cache()
-    # What start-up made (modules, classes, Qt wrappers: ~50,000 objects) lives as long as the app:
-    # moved out of the collector's sight, a full collection -- which holds the GIL, so the GUI
-    # thread waits -- walks only what came later (the All ports fill: ~50 -> ~10-30 ms). Once per
-    # process: a second app in one process (tests) would also freeze the first one's garbage.
-    if not gc.get_freeze_count():
+    resume_collector()
+
+
+def resume_collector() -> None:
+    """After the first paint: collect what the start-up left, keep the objects that outlive it
+    (modules, classes, Qt wrappers) out of later collections, and collect again as usual.
+
+    What start-up made (~50,000 objects) lives as long as the app: moved out of the collector's
+    sight, a full collection -- which holds the GIL, so the GUI thread waits -- walks only what
+    came later (the All ports fill: ~50 -> ~10-30 ms). When the launch did not pause the
+    collector (``entry.run``, ``main``; tests build the app themselves), it is frozen once per
+    process: a second app in one process would also freeze the first one's garbage."""
+    if not gc.isenabled():
+        gc.collect()
+        gc.freeze()
+        gc.enable()
+    elif not gc.get_freeze_count():
         gc.freeze()
 
 
@@ -465,6 +477,7 @@ def _smoke(parts: Parts) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    gc.disable()              # until the first paint (resume_collector), as entry.run does
     drop_source_cache()       # what importing this module read
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if QApplication.instance() is None:

@@ -6,6 +6,7 @@ the single-instance handshake of a real launch, an HTTP request to llama-swap)."
 from __future__ import annotations
 
 import ast
+import gc
 import os
 import subprocess
 import sys
@@ -36,15 +37,18 @@ NOT_BEFORE_FIRST_PAINT_AT_RUN = NOT_BEFORE_FIRST_PAINT + (
 )
 
 # Runs the real launch (``app.main``, --smoke) and notes which of those modules are loaded at the
-# moment the first snapshot reaches the window: the first slot on ``rows_changed`` with a snapshot.
+# moment the first snapshot reaches the window (the first slot on ``rows_changed`` with a snapshot),
+# and whether the cyclic garbage collector runs then (it is paused until that paint).
 AT_FIRST_PAINT = """
+import gc
 import sys
 from portmanager_gui import app
 seen, build = [], app.build
 def spy(*args, **kwargs):
     parts = build(*args, **kwargs)
     parts.presenter.rows_changed.connect(lambda _rows: seen.append(
-        [m for m in {modules!r} if m in sys.modules]) if parts.presenter.snapshot is not None else None)
+        [m for m in {modules!r} if m in sys.modules] + (["(collector on)"] if gc.isenabled() else []))
+        if parts.presenter.snapshot is not None else None)
     return parts
 app.build = spy
 code = app.main(["--smoke", "--registry", sys.argv[1]])
@@ -95,3 +99,15 @@ def test_the_supervisor_the_crash_watch_builds_loads_no_openssl():
             "print(' '.join(m for m in ('secrets', 'hashlib', '_hashlib', 'ssl') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.split() == []
+
+
+def test_the_collector_paused_for_the_start_up_resumes_with_the_start_ups_objects_frozen():
+    from portmanager_gui.app import resume_collector
+
+    gc.disable()
+    try:
+        resume_collector()
+        assert gc.isenabled() and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.enable()

@@ -131,6 +131,12 @@ class PortTableModel(RowTableModel):
     def rows(self) -> tuple[PortRow, ...]:
         return tuple(self._rows)
 
+    def column_texts(self, column: int) -> set[str]:
+        """The distinct texts ``column`` shows (what its width must fit), read without a
+        model index per cell."""
+        now = self._wall()
+        return {_display(row, column, now) for row in self._rows}
+
     def row_for(self, unit: str, port: int) -> int | None:
         return self._index.get((unit, port))
 
