@@ -48,6 +48,15 @@ class LiveModels(QObject):
         self._next: tuple[Registry, Any] | None = None
         self._busy = False
         self._told_empty = True          # nothing reported yet counts as "no pools"
+        self._registry: Registry | None = None
+
+    def set_registry(self, registry: Registry) -> None:
+        """The registry the next scans are checked against (``on_scan``)."""
+        self._registry = registry
+
+    def on_scan(self, update: Any) -> None:
+        """A machine-wide scan's answer (its ``listeners``): check it against the registry set last."""
+        self.check(self._registry, update.listeners)
 
     def check(self, registry: Registry | None, listeners: Iterable[Any]) -> None:
         if registry is None or not any(g.numbered_by for g in registry.pools()):

@@ -13,13 +13,22 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from ..core import settings as core_settings
-from ..core.platform import autostart
 from ..core.settings import Settings
 from .background import Background
+
+if TYPE_CHECKING:
+    from ..core.platform import autostart
+
+
+def _autostart():
+    # The OS's start-at-login rules: imported on the worker, after the first paint (issue 16).
+    from ..core.platform import autostart
+    return autostart
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,7 @@ def _blocked(settings: Settings, path: Path, blocker: autostart.Blocker) -> Sett
 def apply_settings(settings: Settings, path: Path) -> SettingsOutcome:
     """Save ``settings`` and make the start-at-login entry match (worker thread)."""
     core_settings.save(settings, path)
+    autostart = _autostart()
     try:
         if settings.start_at_login or autostart.is_enabled(autostart.current_entry()):
             autostart.set_enabled(settings.start_at_login)
@@ -52,6 +62,7 @@ def apply_settings(settings: Settings, path: Path) -> SettingsOutcome:
 
 def check_autostart(settings: Settings, path: Path) -> SettingsOutcome:
     """At start: rewrite the entry so it follows the app when it was moved (worker thread)."""
+    autostart = _autostart()
     problem = autostart.current_problem()
     try:
         blocker = autostart.keep_in_step(settings.start_at_login)
