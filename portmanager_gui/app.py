@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QSocketNotifier, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
@@ -354,11 +353,8 @@ def dispose(parts: Parts) -> None:
     They are all the window's children, so deleting the window deletes them. Left to Python's
     collector, a graph of them could be destroyed on whichever thread the collector ran on (a
     worker's), where a file watcher's or a tray menu's socket notifiers cannot be touched."""
-    if parts.tray is not None:
-        parts.tray.dispose()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)   # the tray's menu
-    if shiboken6.isValid(parts.window):
-        shiboken6.delete(parts.window)
+    parts.window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)   # now (and the tray's menu)
 
 
 def _on_app_state(parts: Parts, state: Qt.ApplicationState) -> None:
