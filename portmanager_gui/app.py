@@ -42,7 +42,7 @@ from .services.quit_flow import QuitFlow, QuitState
 from .services.registry_store import RegistryStore
 from .services.scanner import Scanner
 from .services.settings_keeper import SettingsKeeper
-from .ui import dialogs, icons
+from .ui import dialogs, icons, text
 from .ui.main_window import MainWindow
 from .ui.presenter import Asks, Desktop, Presenter
 from .ui.tray import Tray, TrayActions, reopen_shows_window
@@ -130,7 +130,7 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
     registry_path = Path(args.registry).expanduser() if explicit else paths.registry_file
     # Every QObject is the window's child (or its child's): ``dispose`` deletes them all at once on
     # the GUI thread, never Python's collector from whatever thread it runs on.
-    window = MainWindow(confirm=lambda title, text: dialogs.ask_yes_no(window, title, text, "Yes", "No"))
+    window = MainWindow(confirm=lambda title, body: dialogs.ask_yes_no(window, title, body, "Yes", "No"))
     store = RegistryStore(registry_path, allocations_file=paths.allocations_file, create_default=not explicit,
                           parent=window)
     occupancy = OccupancyScanner()
@@ -418,7 +418,8 @@ def _smoke(parts: Parts) -> None:
         print(f"painted {len(rows)} ports", flush=True)
         QTimer.singleShot(0, parts.app.quit)
     parts.presenter.rows_changed.connect(painted)
-    parts.store.load_failed.connect(lambda msg: (print(msg, file=sys.stderr), parts.app.exit(1)))
+    parts.store.load_failed.connect(lambda problem: (print(text.store_problem(problem), file=sys.stderr),
+                                                     parts.app.exit(1)))
 
 
 def main(argv: list[str] | None = None) -> int:

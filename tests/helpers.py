@@ -140,6 +140,10 @@ class Children:
     def listen(self, host: str = "127.0.0.1", port: int = 0, kind: str = "tcp", *, reuseport: bool = False,
                ignore_term: bool = False, fork: bool | str = False, user: str | None = None,
                reuseaddr: bool = False, accept: bool = False) -> Child:
+        # Not port 0: the OS would pick from the ephemeral range, where another program's (or another
+        # test run's) client socket of the other protocol may hold the same number -- a UDP child on a
+        # port some TCP connection uses is not "a port only UDP holds". A reserved, free port is.
+        port = port or free_ports(1)[0]
         opts = {"host": host, "port": port, "kind": kind, "reuseport": reuseport,
                 "ignore_term": ignore_term, "fork": fork, "reuseaddr": reuseaddr, "accept": accept}
         return self._start([sys.executable, "-c", _LISTENER, json.dumps(opts)], user)

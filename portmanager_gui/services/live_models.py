@@ -17,16 +17,16 @@ from PySide6.QtCore import QObject, Signal
 
 from ..core.interop import live
 from ..core.registry.model import Registry
-from .background import Background
+from .background import Background, JobFailure, job_failure
 
 log = logging.getLogger(__name__)
 
 ReportFn = Callable[[Registry, list], tuple]
 
 
-def _describe(exc: Exception) -> str:
+def _describe(exc: Exception) -> JobFailure:
     log.exception("live model check failed")    # a bug must reach the log, never kill the worker
-    return f"checking the running models failed: {exc}"
+    return job_failure(exc)
 
 
 def _job(report: ReportFn, registry: Registry, listeners: Iterable[Any]) -> Callable[[], tuple]:
@@ -39,7 +39,7 @@ def _job(report: ReportFn, registry: Registry, listeners: Iterable[Any]) -> Call
 
 class LiveModels(QObject):
     reported = Signal(object)        # tuple[LiveReport, ...] (empty: no runtime-numbered pool)
-    failed = Signal(str)
+    failed = Signal(object)          # JobFailure
 
     def __init__(self, report: ReportFn = live.report, parent: QObject | None = None):
         super().__init__(parent)
@@ -74,8 +74,8 @@ class LiveModels(QObject):
         self.reported.emit(reports)
         self._again()
 
-    def _failed(self, message: str) -> None:
-        self.failed.emit(message)
+    def _failed(self, failure: JobFailure) -> None:
+        self.failed.emit(failure)
         self._again()
 
     def _again(self) -> None:

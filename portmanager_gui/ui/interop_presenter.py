@@ -24,6 +24,7 @@ from PySide6.QtCore import QObject, Signal
 from ..core.interop.changes import changed_units
 from ..core.interop.links import LINK_KIND_OF_IMPORT, Link, Links
 from ..core.registry.model import Registry
+from .text import import_failed, job_failure
 
 if TYPE_CHECKING:
     from .import_dialog import ImportChoice
@@ -137,9 +138,10 @@ class InteropPresenter(QObject):
         else:
             self.window.show_status(f"{result.source}: the registry already has these ports", STATUS_MS)
 
-    def on_import_failed(self, message: str) -> None:
+    def on_import_failed(self, failure) -> None:
+        """``JobFailure``: the file could not be read (nothing was written)."""
         self.window.clear_status()
-        self.window.show_banner(f"Import failed: {message}", "error")
+        self.window.show_banner(import_failed(failure), "error")
 
     # -- linked files -----------------------------------------------------------------
     def on_save_failed(self, _message) -> None:
@@ -179,7 +181,7 @@ class InteropPresenter(QObject):
 
     def _list_links(self) -> None:
         if self.store.registry is None:
-            self.on_links_failed("The registry has not loaded yet; fix it to see the linked files.")
+            self._links_problem("The registry has not loaded yet; fix it to see the linked files.")
             return
         self.worker.list_links(self.store.registry)
 
@@ -191,7 +193,11 @@ class InteropPresenter(QObject):
         if self.links_dialog is not None:
             self.links_dialog.set_links(outcomes)
 
-    def on_links_failed(self, message: str) -> None:
+    def on_links_failed(self, failure) -> None:
+        """``JobFailure``: links.json (or the file to link) could not be read or written."""
+        self._links_problem(job_failure(failure))
+
+    def _links_problem(self, message: str) -> None:
         if self.links_dialog is not None and self.links_dialog.isVisible():
             self.links_dialog.set_error(message)
         else:

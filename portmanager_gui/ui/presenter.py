@@ -164,20 +164,22 @@ class Presenter(QObject):
         self._rebuild()
         self.scanner.refresh()
 
-    def on_load_failed(self, message: str) -> None:
+    def on_load_failed(self, problem) -> None:
+        """``StoreProblem``: the registry file is not (all) in use."""
+        message = text.store_problem(problem)
         self.window.show_banner(message, "error")
         self.overview_changed.emit(self.registry, self.rows, message)
         if self.registry is None:
             self.window.bring_to_front()    # nothing loaded at all: the error must be seen
 
-    def on_save_failed(self, message: str) -> None:
-        self.window.show_banner(f"Not saved: {message}", "error")
+    def on_save_failed(self, problem) -> None:
+        self.window.show_banner(f"Not saved: {text.store_problem(problem)}", "error")
 
     def on_saved(self, path: str) -> None:
         self.window.show_status(f"Saved {path}", 5000)
 
-    def on_scan_failed(self, message: str) -> None:
-        self.window.show_status(message)
+    def on_scan_failed(self, failure) -> None:
+        self.window.show_status(text.scan_failed(failure))
 
     def on_stopped(self, _name: str, _outcomes) -> None:
         self.scanner.refresh()
@@ -214,7 +216,8 @@ class Presenter(QObject):
         self.window.set_summary(lines[0] + (f" - {len(lines) - 1} to look at" if lines[-1] != "All good" else " - all good"))
         own = frozenset(r.pid for r in self.records if r.pid is not None)
         self.window.set_context(self.registry, self.snapshot, self.store.slots, self.store.allocations(), own)
-        self.overview_changed.emit(self.registry, self.rows, self.store.problem)
+        problem = self.store.problem
+        self.overview_changed.emit(self.registry, self.rows, text.store_problem(problem) if problem else "")
         self.rows_changed.emit(self.rows)
 
     def set_live_notes(self, notes: dict[str, str]) -> None:

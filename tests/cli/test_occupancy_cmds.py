@@ -20,6 +20,10 @@ from tests.helpers import (
 
 run = run_cli
 
+# Another checkout's suite may run a fake llama-server for "beta" on this machine at the same time,
+# and the machine-wide scan sees every one: this run's model has a name of its own.
+BETA = f"beta{os.getpid()}"
+
 
 def free_port() -> int:
     return free_ports(1)[0]
@@ -162,19 +166,19 @@ def test_status_sets_each_models_live_port_beside_the_registrys(capsys, tmp_path
     api = FakeLlamaSwap([{"model": "alpha", "state": "ready", "proxy": f"http://127.0.0.1:{start}"},
                          {"model": "gamma", "state": "starting", "proxy": f"http://localhost:{start + 1}"},
                          {"model": "omega", "state": "ready", "proxy": f"http://127.0.0.1:{start + 9}"}])
-    beta = FakeLlamaServer(tmp_path, beta_port, "-m", "/models/beta.gguf")
+    beta = FakeLlamaServer(tmp_path, beta_port, "-m", f"/models/{BETA}.gguf")
     try:
         path = tmp_path / "registry.yaml"
         path.write_text(f"services:\n  llama-swap:\n    ports: [{free_port()}, {api.port}]\n"
                         f"start_port: {start}\nmodels:\n  numbered_by: llama-swap\n  size: 4\n"
-                        "  members: [alpha, beta, gamma, delta]\n")
+                        f"  members: [alpha, {BETA}, gamma, delta]\n")
         code, out, err = run(capsys, "--registry", str(path), "status")
         assert code == 0, err
         assert f"llama-swap models, live (its /running on port {api.port}):" in out
         table = {line.split()[0]: line.split()[1:] for line in out.split("live (", 1)[1].splitlines()[2:8]
                  if line.startswith("  ") and line.split()}
         assert table["alpha"] == [str(start), str(start), "ready", "ok"]
-        assert table["beta"] == [str(start + 1), str(beta_port), "listening", "MISMATCH"]
+        assert table[BETA] == [str(start + 1), str(beta_port), "listening", "MISMATCH"]
         assert table["gamma"] == [str(start + 2), str(start + 1), "starting", "MISMATCH"]
         assert table["delta"] == [str(start + 3), "-", "not", "running"]
         assert table["omega"] == ["-", str(start + 9), "ready", "NOT", "IN", "REGISTRY"]
@@ -182,7 +186,7 @@ def test_status_sets_each_models_live_port_beside_the_registrys(capsys, tmp_path
                 "import llama-swap's config again") in out
         assert (f"WARNING: model gamma runs on port {start + 1} (llama-swap /running says starting), "
                 f"but the registry expects {start + 2}") in out
-        assert (f"WARNING: model beta runs on port {beta_port} (its llama-server command line says so), but the "
+        assert (f"WARNING: model {BETA} runs on port {beta_port} (its llama-server command line says so), but the "
                 f"registry expects {start + 1}, where the model server of gamma runs") in out
         code, out, err = run(capsys, "--registry", str(path), "status", "--json", "models")
         assert code == 0, err
@@ -190,8 +194,8 @@ def test_status_sets_each_models_live_port_beside_the_registrys(capsys, tmp_path
         assert models["alpha"] == {"pool": "models", "runtime": "llama-swap", "model": "alpha", "expected": start,
                                    "actual": start, "state": "ready", "source": "api", "api_port": api.port,
                                    "held_by": None, "mismatch": False}
-        assert (models["beta"]["actual"], models["beta"]["source"], models["beta"]["held_by"],
-                models["beta"]["mismatch"]) == (beta_port, "process", "gamma", True)
+        assert (models[BETA]["actual"], models[BETA]["source"], models[BETA]["held_by"],
+                models[BETA]["mismatch"]) == (beta_port, "process", "gamma", True)
         assert (models["gamma"]["actual"], models["gamma"]["state"], models["gamma"]["mismatch"]) == (
             start + 1, "starting", True)
         assert (models["delta"]["actual"], models["delta"]["state"], models["delta"]["mismatch"]) == (
