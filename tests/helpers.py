@@ -140,10 +140,12 @@ class Children:
     def listen(self, host: str = "127.0.0.1", port: int = 0, kind: str = "tcp", *, reuseport: bool = False,
                ignore_term: bool = False, fork: bool | str = False, user: str | None = None,
                reuseaddr: bool = False, accept: bool = False) -> Child:
-        # Not port 0: the OS would pick from the ephemeral range, where another program's (or another
-        # test run's) client socket of the other protocol may hold the same number -- a UDP child on a
-        # port some TCP connection uses is not "a port only UDP holds". A reserved, free port is.
-        port = port or free_ports(1)[0]
+        # A UDP child does not take port 0: the OS would pick it from the ephemeral range, where another
+        # program's TCP client socket may use the same number -- then it is not "a port only UDP holds".
+        # A TCP child does (a reserved port could still have a TIME_WAIT leftover, which a bind without
+        # SO_REUSEADDR refuses; the OS never picks such a port).
+        if kind == "udp" and not port:
+            port = free_ports(1)[0]
         opts = {"host": host, "port": port, "kind": kind, "reuseport": reuseport,
                 "ignore_term": ignore_term, "fork": fork, "reuseaddr": reuseaddr, "accept": accept}
         return self._start([sys.executable, "-c", _LISTENER, json.dumps(opts)], user)
@@ -162,6 +164,8 @@ class Children:
         if not line:
             proc.kill()
             proc.wait()
+            proc.stdin.close()                     # not left to the collector (a ResourceWarning later)
+            proc.stdout.close()
             raise RuntimeError(f"child {argv[3:]} failed to start (exit {proc.returncode})")
         child = Child(proc, int(line[0]), int(line[2]) if len(line) > 2 else None)
         self.started.append(child)
