@@ -283,6 +283,23 @@ def free_ports(n: int) -> list[int]:
     raise RuntimeError(f"no {n} free ports found between 15000 and {top}")
 
 
+def free_port_block(n: int) -> int:
+    """The first of ``n`` consecutive ports, each free right now and reserved for the test (a model
+    pool numbers its models from a start port: another run must not pick one of them)."""
+    top = min(_below_ephemeral(), 65536) - n
+    rng = random.Random()
+    for _ in range(2000):
+        start = rng.randint(15000, top)
+        taken = 0
+        while taken < n and _free_and_reserved(start + taken):
+            taken += 1
+        if taken == n:
+            return start
+        for _ in range(taken):
+            _unreserve_last()
+    raise RuntimeError(f"no {n} consecutive free ports found between 15000 and {top + n - 1}")
+
+
 def free_port_pair() -> tuple[int, int]:
     """Two free ports where the first's digits are a prefix of the second's (3000 / 30001).
 

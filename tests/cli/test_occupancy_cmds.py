@@ -12,6 +12,7 @@ import pytest
 from tests.helpers import (
     FakeLlamaServer,
     FakeLlamaSwap,
+    free_port_block,
     free_ports,
     is_root,
     run_cli,
@@ -145,7 +146,7 @@ def test_as_a_real_command(listener, pm_home):
 def test_status_names_a_model_server_sitting_on_another_models_port(capsys, tmp_path):
     """A real child process whose command line is a llama-server's, holding the port llama-swap's
     numbering now gives to another model (the config changed after llama-swap loaded it)."""
-    start = free_port()
+    start = free_port_block(2)
     server = FakeLlamaServer(tmp_path, start, "--alias", "beta")
     try:
         path = tmp_path / "registry.yaml"
@@ -162,7 +163,8 @@ def test_status_names_a_model_server_sitting_on_another_models_port(capsys, tmp_
 def test_status_sets_each_models_live_port_beside_the_registrys(capsys, tmp_path):
     """llama-swap's /running (a real loopback HTTP server) and a real llama-server child: every model's
     real port and state next to the registry's, in the table and in --json; each mismatch a WARNING."""
-    start, beta_port = free_ports(2)
+    start = free_port_block(10)                # the pool's ports, and omega's (start + 9)
+    (beta_port,) = free_ports(1)
     api = FakeLlamaSwap([{"model": "alpha", "state": "ready", "proxy": f"http://127.0.0.1:{start}"},
                          {"model": "gamma", "state": "starting", "proxy": f"http://localhost:{start + 1}"},
                          {"model": "omega", "state": "ready", "proxy": f"http://127.0.0.1:{start + 9}"}])

@@ -9,7 +9,7 @@ import os
 import pytest
 
 from portmanager_gui import app as gui_app
-from tests.helpers import FakeLlamaServer, FakeLlamaSwap, free_ports
+from tests.helpers import FakeLlamaServer, FakeLlamaSwap, free_port_block, free_ports
 from tests.ui import desk
 
 # Another checkout's test suite may run a fake llama-server for "beta" on this machine at the same
@@ -20,7 +20,8 @@ BETA = f"beta{os.getpid()}"
 @pytest.fixture
 def stack(tmp_path):
     """llama-swap's API (alpha ready on its registered port) and beta's model server on another port."""
-    start, beta_port, router = free_ports(3)
+    start = free_port_block(10)                # the pool's ports, and omega's (start + 9)
+    beta_port, router = free_ports(2)
     api = FakeLlamaSwap([{"model": "alpha", "state": "ready", "proxy": f"http://127.0.0.1:{start}"},
                          {"model": "omega", "state": "ready", "proxy": f"http://127.0.0.1:{start + 9}"}])
     beta = FakeLlamaServer(tmp_path, beta_port, "--alias", BETA, "--host", "127.0.0.1")

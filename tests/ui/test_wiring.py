@@ -96,7 +96,10 @@ def test_service_signals_emitted_on_a_worker_reach_the_window_on_the_gui_thread(
     _emit_on_a_worker(parts.scanner.scan_failed, JobFailure(Fault.OS, "no netlink"))
     _emit_on_a_worker(parts.controller.failed, RequestFailure(Operation.START, "router", "boom"))
     wanted = ("Saved /tmp/registry.yaml", "Scanning ports failed: ", "Could not start router: boom")
-    qtbot.waitUntil(lambda: all(any(text.startswith(w) for text, _t in seen) for w in wanted), timeout=10000)
+
+    def arrived() -> None:
+        assert all(any(text.startswith(w) for text, _t in seen) for w in wanted), seen
+    qtbot.waitUntil(arrived, timeout=30000)
     assert {t for _text, t in seen} == {threading.main_thread()}, seen
 
 
