@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSocketNotifier, Qt, QTimer, QUrl
+from PySide6.QtCore import QCoreApplication, QEvent, QSocketNotifier, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
-from . import qt_start  # noqa: F401  -- first: PySide6 tuned before the app's own modules are imported
+from . import qt_start, wiring  # noqa: F401  -- qt_start first: PySide6 tuned before the app's own modules load
 from .core import paths as core_paths
 from .core import settings as core_settings
 from .core.interop import docker
@@ -43,7 +43,7 @@ from .services.quit_flow import QuitFlow, QuitState
 from .services.registry_store import RegistryStore
 from .services.scanner import Scanner
 from .services.settings_keeper import SettingsKeeper
-from .ui import dialogs, icons
+from .ui import dialogs, icons, text
 from .ui.main_window import MainWindow
 from .ui.presenter import Asks, Desktop, Presenter
 from .ui.tray import Tray, TrayActions, reopen_shows_window
@@ -52,7 +52,6 @@ if TYPE_CHECKING:   # built after the first paint (build_rest): imported there
     from .core.occupancy.listener_groups import ListenerFeed
     from .services.facts_loader import FactsLoader
     from .services.live_models import LiveModels
-    from .services.settings_keeper import SettingsOutcome
     from .ui.all_ports_presenter import AllPortsPresenter
     from .ui.all_ports_tab import AllPortsTab
     from .ui.interop_presenter import InteropAsks, InteropPresenter
@@ -82,6 +81,7 @@ class Parts:
     all_feed: ListenerFeed | None = None
     settings_keeper: SettingsKeeper | None = None
     occupancy: list[OccupancyScanner] = dataclasses.field(default_factory=list)   # closed at shutdown
+    links: list[wiring.Link] = dataclasses.field(default_factory=list)   # every connection wiring made
     interop_asks: InteropAsks | None = None
     rest_built: bool = False                # build_rest ran (facts, linked files, All ports)
 
@@ -130,52 +130,48 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
     settings = core_settings.load(paths.settings_file)
     explicit = bool(args.registry)
     registry_path = Path(args.registry).expanduser() if explicit else paths.registry_file
-    store = RegistryStore(registry_path, allocations_file=paths.allocations_file, create_default=not explicit)
+    # Every QObject is the window's child (or its child's): ``dispose`` deletes them all at once on
+    # the GUI thread, never Python's collector from whatever thread it runs on.
+    window = MainWindow(confirm=lambda title, body: dialogs.ask_yes_no(window, title, body, "Yes", "No"),
+                        editors=not paint_first)
+    store = RegistryStore(registry_path, allocations_file=paths.allocations_file, create_default=not explicit,
+                          parent=window)
     occupancy = OccupancyScanner()
     kill_scanner = OccupancyScanner()   # its own: a kill runs on another thread than the scans
     cancel = threading.Event()          # set by Quit: a start in progress is abandoned
     controller = Controller(lambda reg, on_event: _supervisor(reg, paths, on_event, cancel),
                             plan_kill=lambda port: _kill_policy().plan_kill(port, kill_scanner),
                             kill=lambda plan: _explicit_kill(plan, paths, kill_scanner),
-                            stop_container=lambda runtime, name: docker.stop_container(name, runtime=runtime))
+                            stop_container=lambda runtime, name: docker.stop_container(name, runtime=runtime),
+                            parent=window)
     containers = ContainerNames()       # asks Docker only when docker-proxy holds a port
     scanner = Scanner(lambda ports: containers(occupancy.scan(ports)), records=supervisor_records.store_for(paths).read,
-                      interval_ms=settings.refresh_ms)
-    window = MainWindow(confirm=lambda title, text: dialogs.ask_yes_no(window, title, text, "Yes", "No"),
-                        editors=not paint_first)
-    parts = Parts(app, paths, store, scanner, controller, window, None, interop_asks=interop_asks)  # type: ignore[arg-type]
-    parts.occupancy += [occupancy, kill_scanner]
+                      interval_ms=settings.refresh_ms, parent=window)
     clipboard = QGuiApplication.clipboard()
     desktop = desktop or Desktop(open_url=lambda url: QDesktopServices.openUrl(QUrl(url)),
                                  copy=lambda url: clipboard.setText(url))
     asks = asks or Asks(confirm=lambda t, x: dialogs.ask_yes_no(window, t, x, "Yes", "No"),
                         kill=dialogs.ask_kill, all_taken=dialogs.ask_all_taken, settings=_ask_settings)
-    use_tray = not args.no_tray and not args.smoke
-    tray = None
-    if use_tray:
-        tray = Tray(current_os(), TrayActions(
-            start=lambda n: parts.presenter.start(n), stop=controller.stop,
-            restart=lambda n: parts.presenter.restart(n), open_url=desktop.open_url, copy_url=desktop.copy,
-            kill=controller.plan_kill, show_window=window.bring_to_front,
-            settings=lambda: parts.presenter.edit_settings(), quit=lambda: quit_app(parts),
-            back=lambda n: parts.presenter.back_to_preferred(n)),
-            load_tray_icons(current_os()), notify=_notifier())
-    parts.tray = tray
     logs = LogFollower(lambda unit: logfiles.log_path(paths, unit), logfiles.tail,
                        lambda: window.isVisible() and not window.isMinimized(), parent=window)
-    parts.presenter = Presenter(window, tray, scanner, controller, store, settings=settings, asks=asks,
-                                desktop=desktop, logs=logs)
-    parts.settings_keeper = SettingsKeeper(paths.settings_file, parent=window)
-    parts.presenter.settings_changed.connect(parts.settings_keeper.apply)
-    parts.settings_keeper.done.connect(lambda outcome: _on_settings_outcome(parts, outcome))
-    parts.settings_keeper.failed.connect(
-        lambda message: parts.presenter.notify("Settings", f"Settings not saved: {message}", critical=True))
-    parts.quit = QuitFlow(controller, exit_app or app.exit, lambda: parts.presenter.settings.stop_on_quit,
-                          cancel, parent=window)
-    parts.quit.quitting.connect(lambda: _on_quitting(parts))
+    presenter = Presenter(window, scanner, controller, store, settings=settings, asks=asks, desktop=desktop,
+                          logs=logs, parent=window)
+    quit_flow = QuitFlow(controller, exit_app or app.exit, lambda: presenter.settings.stop_on_quit, cancel,
+                         parent=window)
+    tray = None
+    if not args.no_tray and not args.smoke:
+        tray = Tray(current_os(), TrayActions(
+            start=presenter.start, stop=controller.stop, restart=presenter.restart, open_url=desktop.open_url,
+            copy_url=desktop.copy, kill=controller.plan_kill, show_window=window.bring_to_front,
+            settings=presenter.edit_settings, quit=quit_flow.request, back=presenter.back_to_preferred),
+            load_tray_icons(current_os()), parent=window, notify=_notifier())
+    keeper = SettingsKeeper(paths.settings_file, parent=window)
+    parts = Parts(app, paths, store, scanner, controller, window, presenter, tray=tray, quit=quit_flow,
+                  settings_keeper=keeper, occupancy=[occupancy, kill_scanner], interop_asks=interop_asks)
+    parts.links = wiring.connect(wiring.presenter_links(presenter, window, store, scanner, controller, logs))
+    parts.links += wiring.connect(wiring.shell_links(presenter, window, tray, keeper, quit_flow))
     app.installEventFilter(parts.quit)  # macOS Quit, logout, QApplication.quit(): the same flow
     app.aboutToQuit.connect(parts.quit.session_ending)   # Windows' end of session: no Quit event first
-    window.quit_requested.connect(lambda: quit_app(parts))
     if not paint_first:
         build_rest(parts)
     return parts
@@ -194,14 +190,18 @@ def build_rest(parts: Parts) -> None:
     window = parts.window
     window.build_editors()
     parts.facts = FactsLoader(parent=window)
-    parts.facts.loaded.connect(window.set_facts)
-    parts.interop = InteropPresenter(window, parts.store, InteropWorker(parts.paths, parent=window), parts.scanner,
-                                     parts.presenter.restart, asks=parts.interop_asks)
+    parts.interop = InteropPresenter(window, parts.store, InteropWorker(parts.paths, parent=window),
+                                     parts.presenter.restart, asks=parts.interop_asks, parent=window)
+    parts.links += wiring.connect([(parts.facts.loaded, window.set_facts)])
+    parts.links += wiring.connect(wiring.interop_links(parts.interop, window, parts.store, parts.scanner))
     _build_all_ports(parts, parts.presenter.settings.refresh_ms)
     registry = parts.store.registry
     if registry is not None:           # loaded before the rest was built: what they missed
         parts.interop.registry = registry
-        _watch_models(parts, registry)
+        if parts.live is not None:
+            parts.live.set_registry(registry)
+        if parts.all_presenter is not None:
+            parts.all_presenter.on_registry(registry)
 
 
 def _kill_policy():
@@ -243,13 +243,6 @@ def _notifier():
     return ScriptNotifier().show if route is notify.NotifyRoute.OSASCRIPT else None
 
 
-def _on_quitting(parts: Parts) -> None:
-    parts.window.quit_on_close = True   # a close event during the quit is not a "hide into the tray"
-    parts.window.hide()
-    if parts.tray is not None:
-        parts.tray.icon.setToolTip("Port Manager: stopping services...")
-
-
 def _build_all_ports(parts: Parts, interval_ms: int) -> None:
     """The All ports tab and the tray's "Other ports": one machine-wide scan on its own worker,
     run while the tab is shown or the tray menu opens (``AllPortsPresenter``)."""
@@ -264,16 +257,17 @@ def _build_all_ports(parts: Parts, interval_ms: int) -> None:
     parts.all_feed = ListenerFeed(everything.scan_all, containers, lambda: containers.last,
                                   lambda: parts.presenter.registry, current_os(), me_user,
                                   slots=lambda: parts.store.slots)
-    parts.all_scanner = Scanner(parts.all_feed, interval_ms=interval_ms)
+    parts.all_scanner = Scanner(parts.all_feed, interval_ms=interval_ms, parent=parts.window)
     parts.all_ports = AllPortsTab()
     parts.window.tabs.addTab(parts.all_ports, "All ports")
     p = parts.presenter
     hooks = AllPortsHooks(registry=lambda: p.registry, save=parts.store.save, confirm=p.asks.confirm,
-                          notify=lambda title, text, critical: p.notify(title, text, critical=critical),
-                          plan_kill=parts.controller.plan_kill, stop_container=parts.controller.stop_container)
-    parts.all_presenter = AllPortsPresenter(parts.all_ports, parts.all_scanner, parts.all_feed, hooks, parts.tray,
-                                            me_user, parent=parts.window)
-    parts.controller.container_stopped.connect(parts.all_presenter.container_stopped)
+                          notify=p.notify, plan_kill=parts.controller.plan_kill,
+                          stop_container=parts.controller.stop_container)
+    parts.all_presenter = AllPortsPresenter(parts.all_ports, parts.all_scanner, parts.all_feed, hooks, me_user,
+                                            parent=parts.window)
+    parts.links += wiring.connect(wiring.all_ports_links(parts.all_presenter, parts.all_ports, parts.all_scanner,
+                                                         parts.tray, parts.controller))
     _build_live(parts)
 
 
@@ -282,34 +276,9 @@ def _build_live(parts: Parts) -> None:
     from .services.live_models import LiveModels
 
     parts.live = LiveModels(parent=parts.window)
-    assert parts.all_scanner is not None and parts.interop is not None
-    parts.all_scanner.snapshot_changed.connect(
-        lambda update: parts.live.check(parts.presenter.registry, update.listeners))
-    parts.live.reported.connect(parts.interop.show_live)
-    if parts.all_presenter is not None:
-        parts.store.registry_changed.connect(lambda reg: _watch_models(parts, reg))
-    parts.interop.live_notes_changed.connect(parts.presenter.set_live_notes)
-    parts.interop.live_warned.connect(lambda title, text: parts.presenter.notify(title, text))
-
-
-def _watch_models(parts: Parts, registry) -> None:
-    """A registry with a pool llama-swap/ClaraCore numbers keeps the machine-wide scan running."""
-    if parts.all_presenter is not None:
-        parts.all_presenter.watch_models(any(g.numbered_by for g in registry.pools()))
-
-
-def _on_settings_outcome(parts: Parts, outcome: SettingsOutcome) -> None:
-    """What keeping the settings and the start-at-login entry in step found, told to the user
-    (its words are imported with the first outcome: not needed to paint)."""
-    from .ui.autostart_text import blocker_text, location_text
-
-    if outcome.blocker is not None:
-        parts.presenter.settings = dataclasses.replace(parts.presenter.settings, start_at_login=False)
-        parts.presenter.notify("Start at login", blocker_text(outcome.blocker), critical=True)
-    if outcome.error:
-        parts.presenter.notify("Start at login", outcome.error, critical=True)
-    if outcome.problem is not None:
-        parts.presenter.notify("Port Manager", location_text(outcome.problem), critical=True)
+    assert parts.all_scanner is not None and parts.all_presenter is not None and parts.interop is not None
+    parts.links += wiring.connect(wiring.live_links(parts.live, parts.all_scanner, parts.store, parts.all_presenter,
+                                                    parts.interop, parts.presenter))
 
 
 def start(parts: Parts) -> None:
@@ -411,6 +380,16 @@ def shutdown(parts: Parts) -> None:
         occupancy.close()
 
 
+def dispose(parts: Parts) -> None:
+    """After ``shutdown``: delete every Qt object of the app now, on the GUI thread.
+
+    They are all the window's children, so deleting the window deletes them. Left to Python's
+    collector, a graph of them could be destroyed on whichever thread the collector ran on (a
+    worker's), where a file watcher's or a tray menu's socket notifiers cannot be touched."""
+    parts.window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)   # now (and the tray's menu)
+
+
 def _on_app_state(parts: Parts, state: Qt.ApplicationState) -> None:
     active = state == Qt.ApplicationState.ApplicationActive
     if reopen_shows_window(current_os(), active, parts.window.isVisible()):
@@ -472,7 +451,8 @@ def _smoke(parts: Parts) -> None:
         print(f"painted {len(rows)} ports", flush=True)
         QTimer.singleShot(0, parts.app.quit)
     parts.presenter.rows_changed.connect(painted)
-    parts.store.load_failed.connect(lambda msg: (print(msg, file=sys.stderr), parts.app.exit(1)))
+    parts.store.load_failed.connect(lambda problem: (print(text.store_problem(problem), file=sys.stderr),
+                                                     parts.app.exit(1)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -515,6 +495,7 @@ def main(argv: list[str] | None = None) -> int:
         _show_tray_or_window(parts, args)
     start(parts)
     code = app.exec()
+    dispose(parts)
     if single is not None:
         single.release()
     del notifier

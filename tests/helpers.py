@@ -140,6 +140,12 @@ class Children:
     def listen(self, host: str = "127.0.0.1", port: int = 0, kind: str = "tcp", *, reuseport: bool = False,
                ignore_term: bool = False, fork: bool | str = False, user: str | None = None,
                reuseaddr: bool = False, accept: bool = False) -> Child:
+        # A UDP child does not take port 0: the OS would pick it from the ephemeral range, where another
+        # program's TCP client socket may use the same number -- then it is not "a port only UDP holds".
+        # A TCP child does (a reserved port could still have a TIME_WAIT leftover, which a bind without
+        # SO_REUSEADDR refuses; the OS never picks such a port).
+        if kind == "udp" and not port:
+            port = free_ports(1)[0]
         opts = {"host": host, "port": port, "kind": kind, "reuseport": reuseport,
                 "ignore_term": ignore_term, "fork": fork, "reuseaddr": reuseaddr, "accept": accept}
         return self._start([sys.executable, "-c", _LISTENER, json.dumps(opts)], user)
@@ -158,6 +164,8 @@ class Children:
         if not line:
             proc.kill()
             proc.wait()
+            proc.stdin.close()                     # not left to the collector (a ResourceWarning later)
+            proc.stdout.close()
             raise RuntimeError(f"child {argv[3:]} failed to start (exit {proc.returncode})")
         child = Child(proc, int(line[0]), int(line[2]) if len(line) > 2 else None)
         self.started.append(child)
@@ -273,6 +281,23 @@ def free_ports(n: int) -> list[int]:
             if len(out) == n:
                 return out
     raise RuntimeError(f"no {n} free ports found between 15000 and {top}")
+
+
+def free_port_block(n: int) -> int:
+    """The first of ``n`` consecutive ports, each free right now and reserved for the test (a model
+    pool numbers its models from a start port: another run must not pick one of them)."""
+    top = min(_below_ephemeral(), 65536) - n
+    rng = random.Random()
+    for _ in range(2000):
+        start = rng.randint(15000, top)
+        taken = 0
+        while taken < n and _free_and_reserved(start + taken):
+            taken += 1
+        if taken == n:
+            return start
+        for _ in range(taken):
+            _unreserve_last()
+    raise RuntimeError(f"no {n} consecutive free ports found between 15000 and {top + n - 1}")
 
 
 def free_port_pair() -> tuple[int, int]:

@@ -21,6 +21,8 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
+from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -33,14 +35,39 @@ def _plain(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
 
 
+class Fault(Enum):
+    BAD_INPUT = "bad_input"     # the core's own error: its text names file:line / key and what to do
+    OS = "os"                   # the OS refused: ``path`` and its reason
+    BUG = "bug"                 # anything else: a defect (logged with its traceback)
+
+
+@dataclass(frozen=True)
+class JobFailure:
+    """Why a job failed, as values: the UI words it (``ui.text.job_failure``)."""
+
+    fault: Fault
+    detail: str                 # the exception's own text (an OSError's reason)
+    path: str = ""              # the file an OS error names, "" when it names none
+
+
+def job_failure(exc: Exception, bad_input: tuple[type[Exception], ...] = ()) -> JobFailure:
+    """A ``describe`` for ``Background``: ``bad_input`` are the core errors that explain themselves."""
+    if isinstance(exc, bad_input):
+        return JobFailure(Fault.BAD_INPUT, str(exc))
+    if isinstance(exc, OSError):
+        return JobFailure(Fault.OS, exc.strerror or str(exc), str(exc.filename or ""))
+    log.exception("background job failed")     # a bug must reach the log and the user, never kill the worker
+    return JobFailure(Fault.BUG, f"{type(exc).__name__}: {exc}")
+
+
 class _Relay(QObject):
     """Lives on the owner's thread; what the worker emits is queued to it."""
 
     finished = Signal(int, object)     # ticket, value
-    failed = Signal(int, str)          # ticket, message
+    failed = Signal(int, object)       # ticket, what ``describe`` made of the exception
 
 
-def _job(fn: Callable[[], Any], ticket: int, describe: Callable[[Exception], str], relay: _Relay) -> None:
+def _job(fn: Callable[[], Any], ticket: int, describe: Callable[[Exception], Any], relay: _Relay) -> None:
     """Runs on the worker thread: no reference to the ``Background`` or to the callbacks."""
     try:
         value = fn()
@@ -54,10 +81,10 @@ class Background(QObject):
     """One worker thread for plain functions; see the module docstring."""
 
     def __init__(self, parent: QObject | None = None, *, name: str = "background",
-                 describe: Callable[[Exception], str] = _plain):
+                 describe: Callable[[Exception], Any] = _plain):
         super().__init__(parent)
         self.name = name
-        self.describe = describe             # exception -> the text ``fail`` receives
+        self.describe = describe             # exception -> what ``fail`` receives (text, ``JobFailure``)
         self._executor: ThreadPoolExecutor | None = ThreadPoolExecutor(1, thread_name_prefix=f"pm-{name}")
         self._relay = _Relay(self)
         self._relay.finished.connect(self._on_finished)
@@ -76,7 +103,7 @@ class Background(QObject):
         return bool(self._waiting)
 
     def run(self, fn: Callable[[], Any], done: Callable[[Any], None],
-            fail: Callable[[str], None] | None = None) -> bool:
+            fail: Callable[[Any], None] | None = None) -> bool:
         """Run ``fn()`` on the worker thread; then ``done(result)`` -- or ``fail(message)`` if it
         raised -- on this object's thread. False (and nothing runs) once shut down."""
         if self._executor is None:
@@ -115,7 +142,7 @@ class Background(QObject):
         if done is not None:
             done(value)
 
-    def _on_failed(self, ticket: int, message: str) -> None:
+    def _on_failed(self, ticket: int, message: Any) -> None:
         _done, fail = self._waiting.pop(ticket, (None, None))
         if fail is not None:
             fail(message)

@@ -4,11 +4,11 @@
 added by an import and the sync after a save never race on ``links.json`` -- and answers
 with signals carrying the core's values: ``ImportResult``, ``SyncReport``, ``Links`` and the
 dry-run ``LinkOutcome`` of each link (``unchanged`` = in step). Bad input becomes the core's
-``file:line: message`` text; nothing is written when an import cannot be read.
+``file:line: message`` text; a failure travels as a ``JobFailure`` value (the UI words it);
+nothing is written when an import cannot be read.
 """
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,9 +20,7 @@ from ..core.interop.errors import InteropError
 from ..core.interop.links import Link, Links, LinksError
 from ..core.paths import Paths
 from ..core.registry.model import Registry
-from .background import Background
-
-log = logging.getLogger(__name__)
+from .background import Background, JobFailure, job_failure
 
 
 def _detect():
@@ -37,24 +35,18 @@ def _sync():
     return sync
 
 
-def _describe(exc: Exception) -> str:
-    """The user's text for a failed job: bad input says file:line and what to do."""
-    if isinstance(exc, (InteropError, LinksError)):
-        return str(exc)
-    if isinstance(exc, OSError):
-        return (f"{getattr(exc, 'filename', None) or 'a file'}: "
-                f"{exc.strerror or exc}; check the path and its permissions")
-    log.exception("interop job failed")      # a bug must reach the user, never kill the worker
-    return f"{type(exc).__name__}: {exc}"
+def _describe(exc: Exception) -> JobFailure:
+    """Bad input keeps the core's own file:line text; an OS error its path and reason."""
+    return job_failure(exc, (InteropError, LinksError))
 
 
 class InteropWorker(QObject):
     imported = Signal(object)          # ImportResult
-    import_failed = Signal(str)        # "file:line: what is wrong (nothing was written)"
+    import_failed = Signal(object)     # JobFailure (nothing was written)
     synced = Signal(object)            # SyncReport of a real sync (after a save)
     links_loaded = Signal(object)      # Links
     links_listed = Signal(object)      # tuple[LinkOutcome, ...] of a dry run: in step / out of step / broken
-    links_failed = Signal(str)         # links.json could not be read or written
+    links_failed = Signal(object)      # JobFailure: links.json (or a file to link) could not be read or written
 
     def __init__(self, paths: Paths, *, import_file: Callable[..., Any] | None = None,
                  apply_links: Callable[..., Any] | None = None, parent: QObject | None = None):
@@ -83,7 +75,7 @@ class InteropWorker(QObject):
         target = links_mod.normalize(path)
         import_file = self._import_file
         self._submit(lambda: (import_file or _detect().import_file)(target, registry, kind), self.imported.emit,
-                     lambda msg: self.import_failed.emit(f"{msg} (nothing was written)"))
+                     self.import_failed.emit)
 
     def sync(self, registry: Registry, add: Link | None = None) -> None:
         """Write every linked file from ``registry``; ``add`` is linked first (an import's checkbox)."""
@@ -91,11 +83,8 @@ class InteropWorker(QObject):
 
         def work() -> Any:
             sync = _sync()
-            if add is not None:
-                try:
-                    links_mod.update(paths, lambda links: links.with_link(add))
-                except (LinksError, OSError) as exc:
-                    return sync.SyncReport(error=f"{add.path} was not linked: {exc}")
+            if add is not None:      # a failure here is ``links_failed``: nothing is synced
+                links_mod.update(paths, lambda links: links.with_link(add))
             return (apply_links or sync.apply_links)(registry, paths)
         self._submit(work, self.synced.emit, self.links_failed.emit)
 
@@ -123,7 +112,7 @@ class InteropWorker(QObject):
         self.links_loaded.emit(links)
         self.links_listed.emit(outcomes)
 
-    def _submit(self, fn: Callable[[], Any], done: Callable[[Any], None], fail: Callable[[str], None]) -> None:
+    def _submit(self, fn: Callable[[], Any], done: Callable[[Any], None], fail: Callable[[Any], None]) -> None:
         def finished(callback: Callable[[Any], None]) -> Callable[[Any], None]:
             def call(value: Any) -> None:
                 self._pending -= 1

@@ -17,16 +17,16 @@ from PySide6.QtCore import QObject, Signal
 
 from ..core.interop import live
 from ..core.registry.model import Registry
-from .background import Background
+from .background import Background, JobFailure, job_failure
 
 log = logging.getLogger(__name__)
 
 ReportFn = Callable[[Registry, list], tuple]
 
 
-def _describe(exc: Exception) -> str:
+def _describe(exc: Exception) -> JobFailure:
     log.exception("live model check failed")    # a bug must reach the log, never kill the worker
-    return f"checking the running models failed: {exc}"
+    return job_failure(exc)
 
 
 def _job(report: ReportFn, registry: Registry, listeners: Iterable[Any]) -> Callable[[], tuple]:
@@ -39,7 +39,7 @@ def _job(report: ReportFn, registry: Registry, listeners: Iterable[Any]) -> Call
 
 class LiveModels(QObject):
     reported = Signal(object)        # tuple[LiveReport, ...] (empty: no runtime-numbered pool)
-    failed = Signal(str)
+    failed = Signal(object)          # JobFailure
 
     def __init__(self, report: ReportFn = live.report, parent: QObject | None = None):
         super().__init__(parent)
@@ -48,6 +48,15 @@ class LiveModels(QObject):
         self._next: tuple[Registry, Any] | None = None
         self._busy = False
         self._told_empty = True          # nothing reported yet counts as "no pools"
+        self._registry: Registry | None = None
+
+    def set_registry(self, registry: Registry) -> None:
+        """The registry the next scans are checked against (``on_scan``)."""
+        self._registry = registry
+
+    def on_scan(self, update: Any) -> None:
+        """A machine-wide scan's answer (its ``listeners``): check it against the registry set last."""
+        self.check(self._registry, update.listeners)
 
     def check(self, registry: Registry | None, listeners: Iterable[Any]) -> None:
         if registry is None or not any(g.numbered_by for g in registry.pools()):
@@ -65,8 +74,8 @@ class LiveModels(QObject):
         self.reported.emit(reports)
         self._again()
 
-    def _failed(self, message: str) -> None:
-        self.failed.emit(message)
+    def _failed(self, failure: JobFailure) -> None:
+        self.failed.emit(failure)
         self._again()
 
     def _again(self) -> None:

@@ -6,10 +6,13 @@ our own save replace it atomically (a rename), after which the watcher has dropp
 path, so it watches the folder too and re-adds the file. A change made outside the app is
 loaded at once -- unless the UI holds unsaved edits, in which case nothing is replaced and
 ``external_change_conflict`` lets the user choose; a file that no longer loads keeps the
-last good registry and reports ``file:line`` through ``load_failed``.
+last good registry and reports it through ``load_failed``. Problems travel as
+``StoreProblem`` values (a ``RegistryError`` keeps its own ``file:line`` text); the UI words them.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
@@ -29,12 +32,32 @@ from .background import Background
 DEBOUNCE_MS = 100   # editors write in several steps; look once they are done
 
 
+class StoreTrouble(Enum):
+    CANNOT_CREATE = "cannot_create"     # the default registry could not be written (``detail``: the OS's reason)
+    MISSING = "missing"                 # the registry file is gone
+    INVALID = "invalid"                 # it does not read, parse or validate (``detail``: file:line: what to do)
+    POOL_FULL = "pool_full"             # a model pool has more models than ports (``detail``: which and what to do)
+    SAVE_REFUSED = "save_refused"       # a save was refused: the file changed on disk, or ... (``detail``)
+    NOT_WRITTEN = "not_written"         # a save failed; nothing was changed (``detail``: the OS's reason)
+    NOT_REMEMBERED = "not_remembered"   # the model-slot ports could not be written to ``path`` (allocations)
+
+
+@dataclass(frozen=True)
+class StoreProblem:
+    """Why the registry file is not (all) in use, or a save did not land."""
+
+    trouble: StoreTrouble
+    path: Path
+    detail: str = ""               # the exception's own text
+    kept_last: bool = False        # the last registry that loaded is still in use
+
+
 class RegistryStore(QObject):
     registry_changed = Signal(object)          # Registry
-    load_failed = Signal(str)                  # "file:line: key: what to do"
+    load_failed = Signal(object)               # StoreProblem
     external_change_conflict = Signal(str)     # the file changed while the UI has unsaved edits
     saved = Signal(str)                        # path
-    save_failed = Signal(str)
+    save_failed = Signal(object)               # StoreProblem
 
     def __init__(self, path: Path, *, allocations_file: Path | None = None, create_default: bool = True,
                  parent: QObject | None = None):
@@ -45,7 +68,7 @@ class RegistryStore(QObject):
         self.registry: Registry | None = None
         self.text: str | None = None
         self.slots: tuple[ModelSlot, ...] = ()
-        self.problem = ""                      # why the current file is not in use, "" when it is
+        self.problem: StoreProblem | None = None   # why the current file is not (all) in use
         self._allocations: dict[str, dict[str, int]] = {}
         self._dirty = False
         self._conflict_text: str | None = None
@@ -65,10 +88,10 @@ class RegistryStore(QObject):
             try:
                 yamlio.ensure_default(self.path)
             except RegistryError as exc:   # e.g. a link to a registry that is gone
-                self._fail(str(exc))
+                self._fail(StoreTrouble.INVALID, str(exc))
                 return False
             except OSError as exc:
-                self._fail(f"{self.path}: cannot be created ({exc}); check the folder's permissions")
+                self._fail(StoreTrouble.CANNOT_CREATE, str(exc))
                 return False
         self._watch()
         return self._read(force=True)
@@ -110,13 +133,12 @@ class RegistryStore(QObject):
     def _read(self, force: bool) -> bool:
         if not self.path.exists():
             if force or self.registry is not None:
-                self._fail(f"{self.path}: the registry file is missing; save from Port Manager "
-                           "or restore it (a copy is kept as registry.yaml.bak)")
+                self._fail(StoreTrouble.MISSING)
             return False
         try:
             text = read_text(self.path)
         except RegistryError as exc:
-            self._fail(f"{exc} (still using the last registry that loaded)" if self.registry else str(exc))
+            self._fail(StoreTrouble.INVALID, str(exc))
             return False
         if not force and text == self.text:
             return True
@@ -129,18 +151,18 @@ class RegistryStore(QObject):
             registry = parse(text, self.path)
         except RegistryError as exc:
             self.text = text if self.registry is None else self.text
-            self._fail(f"{exc} (still using the last registry that loaded)" if self.registry else str(exc))
+            self._fail(StoreTrouble.INVALID, str(exc))
             return False
         self._accept(registry, text)
         return True
 
-    def _accept(self, registry: Registry, text: str, problem: str = "") -> None:
+    def _accept(self, registry: Registry, text: str, problem: StoreProblem | None = None) -> None:
         # A read: the slots are computed, not written (the save job and a start remember them).
         try:
             slots = model_slots(registry, self.allocations_file)
             self.problem = problem
         except PoolFull as exc:
-            slots, self.problem = (), str(exc)
+            slots, self.problem = (), StoreProblem(StoreTrouble.POOL_FULL, self.path, str(exc))
         self.registry, self.text, self.slots = registry, text, slots
         self._allocations = read_allocations(self.allocations_file)
         self._conflict_text = None
@@ -148,9 +170,9 @@ class RegistryStore(QObject):
         if self.problem:
             self.load_failed.emit(self.problem)
 
-    def _fail(self, message: str) -> None:
-        self.problem = message
-        self.load_failed.emit(message)
+    def _fail(self, trouble: StoreTrouble, detail: str = "") -> None:
+        self.problem = StoreProblem(trouble, self.path, detail, kept_last=self.registry is not None)
+        self.load_failed.emit(self.problem)
 
     # -- saving ---------------------------------------------------------------------
     def save(self, registry: Registry, *, overwrite: bool = False) -> None:
@@ -177,7 +199,7 @@ class RegistryStore(QObject):
         if self._saver.closed:      # shut down: the file is written, nobody is listening any more
             return
         saved, text, error, problem = result
-        if error:
+        if error is not None:
             self.save_failed.emit(error)
             return
         self._dirty = False
@@ -194,15 +216,15 @@ def _save(registry: Registry, path: Path, expected: str | None, allocations: Pat
         text = path.read_text(encoding="utf-8")
         saved = parse(text, path)
     except RegistryError as exc:
-        return None, None, str(exc), ""
+        return None, None, StoreProblem(StoreTrouble.SAVE_REFUSED, path, str(exc)), None
     except OSError as exc:
-        return None, None, f"{path}: cannot be written ({exc}); nothing was changed", ""
-    problem = ""
+        return None, None, StoreProblem(StoreTrouble.NOT_WRITTEN, path, str(exc)), None
+    problem = None
     if allocations is not None:
         try:
             allocate_slots(saved, allocations)
         except PoolFull:
             pass              # shown by the store when it accepts the registry
         except OSError as exc:   # the ports still show; they are just not remembered
-            problem = f"{allocations}: cannot be written ({exc}); model-server ports may move at the next start"
-    return saved, text, "", problem
+            problem = StoreProblem(StoreTrouble.NOT_REMEMBERED, allocations, str(exc))
+    return saved, text, None, problem

@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..core.occupancy.snapshot import Snapshot
-from .background import Background
+from .background import Background, JobFailure, job_failure
 
 log = logging.getLogger(__name__)
 
@@ -31,15 +31,15 @@ def _scan_job(scan: ScanFn, ports: frozenset[int], records: RecordsFn | None) ->
     return job
 
 
-def _describe(exc: Exception) -> str:
+def _describe(exc: Exception) -> JobFailure:
     log.exception("port scan failed")   # a scan failure must reach the UI, never kill the worker
-    return f"scanning ports failed: {exc}"
+    return job_failure(exc)
 
 
 class Scanner(QObject):
     snapshot_changed = Signal(object)      # Snapshot
     records_changed = Signal(object)       # whatever records() returned (the app: a StateRead)
-    scan_failed = Signal(str)
+    scan_failed = Signal(object)           # JobFailure
 
     def __init__(self, scan: ScanFn, *, records: RecordsFn | None = None, interval_ms: int = 2000,
                  parent: QObject | None = None):
@@ -129,6 +129,6 @@ class Scanner(QObject):
         self.snapshot_changed.emit(snapshot)
         self._finish()
 
-    def _on_failed(self, message: str) -> None:
-        self.scan_failed.emit(message)
+    def _on_failed(self, failure: JobFailure) -> None:
+        self.scan_failed.emit(failure)
         self._finish()

@@ -1,10 +1,11 @@
-"""The All ports tab and the tray's "Other ports", wired to the machine-wide scan.
+"""The All ports tab and the tray's "Other ports", fed by the machine-wide scan.
 
 The machine-wide scan runs only while somebody looks: periodically while the All ports tab
 is shown, and once each time the tray menu opens (its "Other ports" submenu fills with the
 answer, even while open). The presenter turns the tab's requests into the controller's
 work (kill plan, container stop) and Add to registry into a new registry value for the
-normal save path; the sentences people read are made here.
+normal save path; the sentences people read are made here. ``app.py`` connects the scan, the
+tab and the tray to its methods; the tray gets the listeners through ``listeners_changed``.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 
 from ..core.occupancy.listener_groups import GroupsUpdate
 from ..core.occupancy.listeners import Listener, new_service, service_name
@@ -43,40 +44,32 @@ class AllPortsPresenter(QObject):
     """See the module docstring. ``scanner``: a services ``Scanner`` running ``feed`` (a
     ``ListenerFeed``)."""
 
-    def __init__(self, tab: AllPortsTab, scanner, feed, hooks: AllPortsHooks, tray=None, me_user: str = "",
+    listeners_changed = Signal(object, str)    # every listener of the machine, who we are (the tray)
+
+    def __init__(self, tab: AllPortsTab, scanner, feed, hooks: AllPortsHooks, me_user: str = "",
                  parent: QObject | None = None):
         super().__init__(parent)
-        self.tab, self.scanner, self.hooks, self.tray, self.me_user = tab, scanner, hooks, tray, me_user
+        self.tab, self.scanner, self.hooks, self.me_user = tab, scanner, hooks, me_user
         self.feed = feed          # its ``spec`` (sort, search, system) is read by the next scan
         self._started = False
         self._watching_models = False   # a llama-swap/ClaraCore pool's live ports need the machine-wide scan
-        scanner.snapshot_changed.connect(self._on_update)
-        tab.shown.connect(self._on_shown)
-        tab.spec_changed.connect(self._on_spec)
-        tab.kill_requested.connect(hooks.plan_kill)
-        tab.stop_container_requested.connect(self.stop_container)
-        tab.add_requested.connect(self.add_to_registry)
-        if tray is not None:
-            tray.menu_opening.connect(scanner.refresh)
-            tray.stop_container_requested.connect(self.stop_container)
 
     def start(self) -> None:
         """The app runs: scan while the tab is visible."""
         self._started = True
-        self._on_shown(self.tab.isVisible())
+        self.on_shown(self.tab.isVisible())
 
     def shutdown(self) -> None:
         """The app quits: the tab hiding as the window goes asks for nothing any more."""
         self._started = False
-        self.tab.shown.disconnect(self._on_shown)
 
-    def watch_models(self, on: bool) -> None:
+    def on_registry(self, registry: Registry) -> None:
         """Keep scanning while hidden when the registry has a pool a runtime numbers: the Ports tab's
         live model notes come from the machine-wide scan."""
-        self._watching_models = on
-        self._on_shown(self.tab.isVisible())
+        self._watching_models = any(g.numbered_by for g in registry.pools())
+        self.on_shown(self.tab.isVisible())
 
-    def _on_shown(self, visible: bool) -> None:
+    def on_shown(self, visible: bool) -> None:
         if not self._started:
             return
         wanted = visible or self._watching_models
@@ -85,14 +78,13 @@ class AllPortsPresenter(QObject):
         elif not wanted and self.scanner.running:
             self.scanner.pause()
 
-    def _on_spec(self, spec) -> None:
+    def on_spec(self, spec) -> None:
         self.feed.spec = spec
         self.scanner.refresh()          # the next scan answers in the new order / with the new filter
 
-    def _on_update(self, update: GroupsUpdate) -> None:
+    def on_update(self, update: GroupsUpdate) -> None:
         self.tab.apply(update)
-        if self.tray is not None:
-            self.tray.set_listeners(update.listeners, self.me_user)
+        self.listeners_changed.emit(update.listeners, self.me_user)
 
     def stop_container(self, listener: Listener) -> None:
         """Ask, then stop the container behind ``listener`` with its runtime's own command."""

@@ -15,8 +15,9 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ..core.occupancy.recognition import named
 from ..core.occupancy.snapshot import Holder
-from ..core.platform import WINDOWS, current_os
+from ..core.platform import current_os
 from ..core.platform.commands import command_line_text
+from ..core.platform.occupancy import FirstAsk, kill_first_asks
 
 if TYPE_CHECKING:
     from ..core.kill.policy import KillPlan
@@ -46,7 +47,7 @@ def _shown(holders, limit: int = 160) -> str:
 
 
 def _how_it_stops(os_name: str) -> str:
-    if os_name == WINDOWS:         # no SIGTERM: WM_CLOSE to a main window, else TerminateProcess
+    if kill_first_asks(os_name) is FirstAsk.CLOSE_WINDOWS:
         return ("A program with a window is asked to close it first and ended if it is still there after "
                 "5 seconds; one without a window is ended at once. Unsaved work in it is lost.")
     return "It is asked to stop first and killed if it does not stop within 5 seconds. Unsaved work in it is lost."

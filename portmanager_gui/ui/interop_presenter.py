@@ -1,5 +1,5 @@
-"""Import, linked files and "restart what moved" in the desktop app, wired between the views
-and the services.
+"""Import, linked files and "restart what moved" in the desktop app, between the views and the
+services (``app.py`` connects their signals to its ``on_*`` slots and request methods).
 
 - Import: the window's "Import..." asks for a file, the worker reads it off the GUI thread,
   the preview dialog shows the changes; only Apply saves (through ``RegistryStore``) and,
@@ -24,6 +24,7 @@ from PySide6.QtCore import QObject, Signal
 from ..core.interop.changes import changed_units
 from ..core.interop.links import LINK_KIND_OF_IMPORT, Link, Links
 from ..core.registry.model import Registry
+from .text import import_failed, job_failure
 
 if TYPE_CHECKING:
     from .import_dialog import ImportChoice
@@ -79,7 +80,7 @@ class InteropPresenter(QObject):
     live_notes_changed = Signal(object)     # {unit: sentence} for the model rows
     live_warned = Signal(str, str)          # title, text: a new difference between registry and runtime
 
-    def __init__(self, window, store, worker, scanner, restart: Callable[[str], None], *,
+    def __init__(self, window, store, worker, restart: Callable[[str], None], *,
                  asks: InteropAsks | None = None, parent: QObject | None = None):
         super().__init__(parent)
         self.window, self.store, self.worker, self.restart = window, store, worker, restart
@@ -92,21 +93,6 @@ class InteropPresenter(QObject):
         self.live_notes: dict[str, str] = {}
         self.live_warnings: tuple[str, ...] = ()
 
-        window.import_requested.connect(self.ask_import)
-        window.links_requested.connect(self.show_links)
-        window.restart_banner.restart_requested.connect(self._restart)
-        window.restart_banner.restart_all_requested.connect(self._restart_all)
-        store.registry_changed.connect(self._on_registry)
-        store.saved.connect(self._on_saved)
-        store.save_failed.connect(lambda _msg: setattr(self, "_link_after_save", None))
-        scanner.records_changed.connect(self._on_records)
-        worker.imported.connect(self._on_imported)
-        worker.import_failed.connect(self._on_import_failed)
-        worker.synced.connect(self._on_synced)
-        worker.links_loaded.connect(self._on_links)
-        worker.links_listed.connect(self._on_listed)
-        worker.links_failed.connect(self._on_links_failed)
-
     def start(self) -> None:
         """Read links.json once (off the GUI thread): it tells who reads a linked config.js."""
         self.worker.load_links()
@@ -114,15 +100,15 @@ class InteropPresenter(QObject):
     # -- import ---------------------------------------------------------------------
     def ask_import(self) -> None:
         if self.store.registry is None:
-            self.window.banner.show_message("Import: the registry has not loaded yet; fix it first.", "error")
+            self.window.show_banner("Import: the registry has not loaded yet; fix it first.", "error")
             return
         if self.window.has_unsaved_edits():
-            self.window.banner.show_message("Import: save or discard your edits in the Services and Groups "
+            self.window.show_banner("Import: save or discard your edits in the Services and Groups "
                                             "tabs first (the import is saved right away).", "warn")
             return
         path = self.asks.import_path(self.window)
         if path:
-            self.window.statusBar().showMessage(f"Reading {path}...")
+            self.window.show_status(f"Reading {path}...")
             self.worker.import_file(path, self.store.registry)
 
     def import_file(self, path: str) -> None:
@@ -130,18 +116,18 @@ class InteropPresenter(QObject):
         if self.store.registry is not None:
             self.worker.import_file(path, self.store.registry)
 
-    def _on_imported(self, result) -> None:
+    def on_imported(self, result) -> None:
         from .import_dialog import ImportAction
-        self.window.statusBar().clearMessage()
+        self.window.clear_status()
         link_kind = LINK_KIND_OF_IMPORT.get(result.kind)
         choice = self.asks.import_preview(self.window, result, link_kind is not None)
         if choice.action is ImportAction.CANCEL:
-            self.window.statusBar().showMessage(f"Import of {result.source} cancelled: nothing was written", STATUS_MS)
+            self.window.show_status(f"Import of {result.source} cancelled: nothing was written", STATUS_MS)
             return
         final = result.with_clash_fixed() if choice.action is ImportAction.FIX_AND_APPLY else result
         link = Link(link_kind, result.source) if choice.link and link_kind else None
         if self.store.registry != final.base:
-            self.window.banner.show_message(f"Import of {result.source}: the registry changed while the preview "
+            self.window.show_banner(f"Import of {result.source}: the registry changed while the preview "
                                             "was open; nothing was written. Import the file again.", "warn")
             return
         if final.changes:
@@ -150,33 +136,37 @@ class InteropPresenter(QObject):
         elif link is not None:
             self.worker.sync(self.store.registry, add=link)
         else:
-            self.window.statusBar().showMessage(f"{result.source}: the registry already has these ports", STATUS_MS)
+            self.window.show_status(f"{result.source}: the registry already has these ports", STATUS_MS)
 
-    def _on_import_failed(self, message: str) -> None:
-        self.window.statusBar().clearMessage()
-        self.window.banner.show_message(f"Import failed: {message}", "error")
+    def on_import_failed(self, failure) -> None:
+        """``JobFailure``: the file could not be read (nothing was written)."""
+        self.window.clear_status()
+        self.window.show_banner(import_failed(failure), "error")
 
     # -- linked files -----------------------------------------------------------------
-    def _on_saved(self, _path: str) -> None:
+    def on_save_failed(self, _message) -> None:
+        self._link_after_save = None
+
+    def on_saved(self, _path: str) -> None:
         link, self._link_after_save = self._link_after_save, None
         if self.store.registry is not None:
             self.worker.sync(self.store.registry, add=link)
 
-    def _on_synced(self, report) -> None:
+    def on_synced(self, report) -> None:
         if not report.error:
             self.links = Links(tuple(o.link for o in report.outcomes))
         problems = ([report.error] if report.error else []) + [o.error for o in report.failed]
         if problems:
-            self.window.banner.show_message("Linked file not updated: " + "\n".join(problems), "warn")
+            self.window.show_banner("Linked file not updated: " + "\n".join(problems), "warn")
         if report.written:
             done = "; ".join(f"{o.link.path.name} ({', '.join(o.changes)})" for o in report.written)
-            self.window.statusBar().showMessage(f"Updated linked files: {done}", STATUS_MS)
+            self.window.show_status(f"Updated linked files: {done}", STATUS_MS)
         elif report.outcomes and not problems:
-            self.window.statusBar().showMessage("Linked files are in step with the registry", STATUS_MS)
+            self.window.show_status("Linked files are in step with the registry", STATUS_MS)
         if self.links_dialog is not None and self.links_dialog.isVisible():
             self._list_links()
 
-    def _on_links(self, links: Links) -> None:
+    def on_links(self, links: Links) -> None:
         self.links = links
 
     def show_links(self) -> None:
@@ -191,7 +181,7 @@ class InteropPresenter(QObject):
 
     def _list_links(self) -> None:
         if self.store.registry is None:
-            self._on_links_failed("The registry has not loaded yet; fix it to see the linked files.")
+            self._links_problem("The registry has not loaded yet; fix it to see the linked files.")
             return
         self.worker.list_links(self.store.registry)
 
@@ -199,40 +189,43 @@ class InteropPresenter(QObject):
         if self.store.registry is not None:
             self.worker.remove_link(path, self.store.registry)
 
-    def _on_listed(self, outcomes) -> None:
+    def on_listed(self, outcomes) -> None:
         if self.links_dialog is not None:
             self.links_dialog.set_links(outcomes)
 
-    def _on_links_failed(self, message: str) -> None:
+    def on_links_failed(self, failure) -> None:
+        """``JobFailure``: links.json (or the file to link) could not be read or written."""
+        self._links_problem(job_failure(failure))
+
+    def _links_problem(self, message: str) -> None:
         if self.links_dialog is not None and self.links_dialog.isVisible():
             self.links_dialog.set_error(message)
         else:
-            self.window.banner.show_message(f"Linked files: {message}", "warn")
+            self.window.show_banner(f"Linked files: {message}", "warn")
 
     # -- restarts ---------------------------------------------------------------------
-    def _on_records(self, read) -> None:
+    def on_records(self, read) -> None:
         self.running = tuple(r.unit for r in read.records if r.alive)
 
     def _consumers(self, registry: Registry) -> tuple[str, ...]:
         """The frontend reads a linked config.js: it needs a restart whenever a port moved."""
         return ("frontend",) if self.links.of_kind("js") and "frontend" in registry.services else ()
 
-    def _on_registry(self, registry: Registry) -> None:
+    def on_registry(self, registry: Registry) -> None:
         old, self.registry = self.registry, registry
         if old is None or old == registry:
             return
         units = changed_units(old, registry, self.running, consumers=self._consumers(registry))
         if units:
-            banner = self.window.restart_banner
-            banner.show_units([*banner.units, *units])
+            self.window.offer_restart([*self.window.restart_units(), *units])
 
-    def _restart(self, unit: str) -> None:
-        self.window.restart_banner.remove(unit)
+    def restart_unit(self, unit: str) -> None:
+        self.window.offer_restart([u for u in self.window.restart_units() if u != unit])
         self.restart(unit)
 
-    def _restart_all(self) -> None:
-        units = self.window.restart_banner.units
-        self.window.restart_banner.clear()
+    def restart_all(self) -> None:
+        units = self.window.restart_units()
+        self.window.offer_restart([])
         for unit in units:
             self.restart(unit)
 
@@ -248,10 +241,9 @@ class InteropPresenter(QObject):
             f"which the registry does not have. Import {_label(rep.runtime)}'s config again"
             for rep in reports for r in rep.unknown)
         old, self.live_warnings = self.live_warnings, warnings
-        banner = self.window.banner
         if warnings and set(warnings) - set(old):
             text = "\n".join(warnings)
-            banner.show_message(text, "warn")
+            self.window.show_banner(text, "warn")
             self.live_warned.emit("Model ports differ from the registry", text)
-        elif old and not warnings and not banner.isHidden() and banner.label.text() == "\n".join(old):
-            banner.hide()
+        elif old and not warnings:
+            self.window.hide_banner("\n".join(old))      # only if it still shows the warnings that are gone

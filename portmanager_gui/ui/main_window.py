@@ -101,6 +101,8 @@ class MainWindow(QMainWindow):
     quit_requested = Signal()               # the window was closed where there is no tray
     import_requested = Signal()             # "Import...": ports from a ClaraCore config, ports_config.py, .env
     links_requested = Signal()              # "Linked files...": the files kept in step with the registry
+    restart_unit_requested = Signal(str)    # the restart strip's "Restart <unit>"
+    restart_all_requested = Signal()        # the restart strip's "Restart all"
 
     def __init__(self, confirm: Callable[[str, str], bool], facts: PlatformFacts | None = None,
                  parent: QWidget | None = None, *, editors: bool = True):
@@ -193,6 +195,8 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.banner)
         layout.addWidget(self.state_banner)
         self.restart_banner = RestartBanner()
+        self.restart_banner.restart_requested.connect(self.restart_unit_requested)
+        self.restart_banner.restart_all_requested.connect(self.restart_all_requested)
         layout.addWidget(self.restart_banner)
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
@@ -285,6 +289,43 @@ class MainWindow(QMainWindow):
 
     def show_log(self, unit: str, lines: Sequence[str]) -> None:
         self.details.show_log(unit, lines)
+
+    # -- messages: presenters hand values in; they never reach into the widgets -------
+    def show_banner(self, text: str, kind: str = "error", conflict: bool = False) -> None:
+        """The strip above the tabs: "error" / "warn"; ``conflict`` adds Reload / Keep my edits."""
+        self.banner.show_message(text, kind, conflict=conflict)
+
+    def hide_banner(self, only: str | None = None) -> None:
+        """Hide the strip; with ``only``, just when it still shows that text."""
+        if only is None or self.banner.label.text() == only:
+            self.banner.hide()
+
+    def show_state_damage(self, text: str) -> None:
+        """The strip saying the record of what Port Manager started is damaged."""
+        self.state_banner.show_message(text, "error")
+
+    def hide_state_damage(self) -> None:
+        self.state_banner.hide()
+
+    def show_status(self, text: str, ms: int = 0) -> None:
+        """A line in the status bar (for ``ms`` milliseconds; 0: until replaced)."""
+        self.statusBar().showMessage(text, ms)
+
+    def clear_status(self) -> None:
+        self.statusBar().clearMessage()
+
+    def restart_units(self) -> tuple[str, ...]:
+        """The units the restart strip offers to restart."""
+        return self.restart_banner.units
+
+    def offer_restart(self, units: Sequence[str]) -> None:
+        """Offer a restart of ``units`` (replacing the list; none hides the strip)."""
+        self.restart_banner.show_units(units)
+
+    def quitting(self) -> None:
+        """The quit flow began: a close event from now on is not a "hide into the tray"."""
+        self.quit_on_close = True
+        self.hide()
 
     def has_unsaved_edits(self) -> bool:
         return self.services is not None and self.groups is not None and (self.services.dirty or self.groups.dirty)

@@ -1,13 +1,17 @@
 """Turns service signals into what the window and tray show, and their requests into work.
 
 It keeps the latest values (registry, slots, snapshot, managed records, failures, the
-fallbacks starts found), rebuilds the rows with ``core.port_rows.build_rows`` and pushes them
-to the window and tray. Each start's result arrives once (``Controller.started``) and is told
-once; the sentences come from ``ui.text``. Questions to the user go through the ``Asks`` functions it is given, so tests answer
-them without a modal loop. It owns no threads and does no I/O.
+fallbacks starts found), rebuilds the rows with ``core.port_rows.build_rows`` and hands them
+to the window through its methods (never reaching into its widgets) and to the tray through
+``overview_changed`` / ``alerted``. Each start's result arrives once (``Controller.started``)
+and is told once; the sentences come from ``ui.text``. Questions to the user go through the
+``Asks`` functions it is given, so tests answer them without a modal loop. It connects
+nothing: ``app.py`` joins the services' signals and the window's requests to its ``on_*``
+slots and request methods. It owns no threads and does no I/O.
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,7 +44,6 @@ from .dialogs import (
     kill_question,
 )
 from .main_window import MainWindow
-from .tray import Tray
 
 
 @dataclass(frozen=True)
@@ -61,13 +64,15 @@ class Desktop:
 
 class Presenter(QObject):
     rows_changed = Signal(object)          # tuple[PortRow, ...]
-    notified = Signal(str, str)            # title, text (also shown by the tray when there is one)
+    notified = Signal(str, str)            # title, text
+    alerted = Signal(str, str, bool)       # title, text, critical: notified while notifications are on (tray)
+    overview_changed = Signal(object, object, str)   # registry, rows, why the registry is not in use ("" if it is)
     settings_changed = Signal(object)      # Settings
 
-    def __init__(self, window: MainWindow, tray: Tray | None, scanner, controller, store, *,
+    def __init__(self, window: MainWindow, scanner, controller, store, *,
                  settings: Settings, asks: Asks, desktop: Desktop, logs, parent: QObject | None = None):
         super().__init__(parent)
-        self.window, self.tray, self.scanner, self.controller, self.store = window, tray, scanner, controller, store
+        self.window, self.scanner, self.controller, self.store = window, scanner, controller, store
         self.logs = logs                   # LogFollower: the selected unit's log, followed
         self.settings = settings
         self.asks, self.desktop = asks, desktop
@@ -82,38 +87,6 @@ class Presenter(QObject):
         self.rows: tuple[PortRow, ...] = ()
         self._overwrite_next = False
         self._start_after_kill: dict[int, str] = {}
-
-        store.registry_changed.connect(self._on_registry)
-        store.load_failed.connect(self._on_load_failed)
-        store.save_failed.connect(lambda msg: window.banner.show_message(f"Not saved: {msg}", "error"))
-        store.saved.connect(lambda path: window.statusBar().showMessage(f"Saved {path}", 5000))
-        store.external_change_conflict.connect(self._on_conflict)
-        scanner.snapshot_changed.connect(self._on_snapshot)
-        scanner.records_changed.connect(self._on_records)
-        scanner.scan_failed.connect(lambda msg: window.statusBar().showMessage(msg))
-        controller.started.connect(self._on_started)
-        controller.stopped.connect(lambda _n, _o: scanner.refresh())
-        controller.kill_planned.connect(self._on_kill_planned)
-        controller.killed.connect(self._on_killed)
-        logs.tail_changed.connect(window.show_log)
-        controller.supervisor_event.connect(self._on_event)
-        controller.failed.connect(self._on_failed)
-
-        window.start_requested.connect(self.start)
-        window.stop_requested.connect(controller.stop)
-        window.restart_requested.connect(self.restart)
-        window.back_requested.connect(self.back_to_preferred)
-        window.kill_requested.connect(controller.plan_kill)
-        window.open_url_requested.connect(desktop.open_url)
-        window.copy_url_requested.connect(desktop.copy)
-        window.refresh_requested.connect(scanner.refresh)
-        window.settings_requested.connect(self.edit_settings)
-        window.save_requested.connect(self._save)
-        window.reload_requested.connect(store.reload)
-        window.keep_edits_requested.connect(self._keep_edits)
-        window.dirty_changed.connect(store.set_dirty)
-        window.log_requested.connect(logs.follow)
-        window.open_log_requested.connect(self.open_log)
 
     # -- requests -------------------------------------------------------------------
     def start(self, name: str) -> None:
@@ -139,10 +112,16 @@ class Presenter(QObject):
     def open_log(self, unit: str) -> None:
         path = self.logs.log_file(unit)
         if unit == self.logs.unit and not self.logs.exists:
-            self.window.statusBar().showMessage(
+            self.window.show_status(
                 f"No log yet for {unit}: Port Manager writes {path} when it starts {unit}.", 8000)
             return
         self.desktop.open_url(QUrl.fromLocalFile(str(path)).toString())
+
+    def open_url(self, url: str) -> None:
+        self.desktop.open_url(url)
+
+    def copy_url(self, url: str) -> None:
+        self.desktop.copy(url)
 
     def edit_settings(self) -> None:
         new = self.asks.settings(self.window, self.settings)
@@ -151,40 +130,69 @@ class Presenter(QObject):
             self.scanner.set_interval(new.refresh_ms)
             self.settings_changed.emit(new)
 
-    def _save(self, registry: Registry) -> None:
+    def save(self, registry: Registry) -> None:
         overwrite, self._overwrite_next = self._overwrite_next, False
         self.store.save(registry, overwrite=overwrite)
 
-    def _keep_edits(self) -> None:
+    def keep_edits(self) -> None:
         self._overwrite_next = True
-        self.window.banner.show_message(
+        self.window.show_banner(
             "Keeping your edits: saving will replace the registry file's newer content.", "warn")
 
+    def on_settings_outcome(self, outcome) -> None:
+        """What keeping the settings and the start-at-login entry in step found (``SettingsOutcome``)."""
+        # its OS rules: imported after the first paint
+        from .autostart_text import blocker_text, location_text
+
+        if outcome.blocker is not None:
+            self.settings = dataclasses.replace(self.settings, start_at_login=False)
+            self.notify("Start at login", blocker_text(outcome.blocker), critical=True)
+        if outcome.error:
+            self.notify("Start at login", outcome.error, critical=True)
+        if outcome.problem is not None:
+            self.notify("Port Manager", location_text(outcome.problem), critical=True)
+
+    def on_settings_failed(self, message: str) -> None:
+        self.notify("Settings", f"Settings not saved: {message}", critical=True)
+
     # -- incoming values ------------------------------------------------------------
-    def _on_registry(self, registry: Registry) -> None:
+    def on_registry(self, registry: Registry) -> None:
         self.registry = registry
         self.controller.set_registry(registry)
         ports = {p for s in registry.services.values() for p in s.ports} | {s.port for s in self.store.slots}
         self.scanner.set_ports(ports)
         if not self.store.problem:
-            self.window.banner.hide()
+            self.window.hide_banner()
         self._rebuild()
         self.scanner.refresh()
 
-    def _on_load_failed(self, message: str) -> None:
-        self.window.banner.show_message(message, "error")
-        if self.tray is not None:
-            self.tray.update(self.registry, self.rows, problem=message)
+    def on_load_failed(self, problem) -> None:
+        """``StoreProblem``: the registry file is not (all) in use."""
+        message = text.store_problem(problem)
+        self.window.show_banner(message, "error")
+        self.overview_changed.emit(self.registry, self.rows, message)
         if self.registry is None:
             self.window.bring_to_front()    # nothing loaded at all: the error must be seen
 
-    def _on_conflict(self, path: str) -> None:
-        self.window.banner.show_message(
+    def on_save_failed(self, problem) -> None:
+        self.window.show_banner(f"Not saved: {text.store_problem(problem)}", "error")
+
+    def on_saved(self, path: str) -> None:
+        self.window.show_status(f"Saved {path}", 5000)
+
+    def on_scan_failed(self, failure) -> None:
+        self.window.show_status(text.scan_failed(failure))
+
+    def on_stopped(self, _name: str, _outcomes) -> None:
+        self.scanner.refresh()
+
+    def on_conflict(self, path: str) -> None:
+        self.window.show_banner(
             f"{path} was changed outside Port Manager while you have unsaved edits here. "
             "Reload it (your edits are discarded) or keep your edits (saving replaces the file).",
             "warn", conflict=True)
 
-    def _on_records(self, read: StateRead) -> None:
+    def on_records(self, read: StateRead) -> None:
         new = tuple(Managed(r.unit, r.pid, r.port, r.alive, r.marked) for r in read.records)
         if new != self.records:
             self.records, self._records_new = new, True
@@ -194,16 +202,16 @@ class Presenter(QObject):
         """The banner while the state record is damaged; a notification once per new damage."""
         if damage is None:
             self.state_damage = None
-            self.window.state_banner.hide()
+            self.window.hide_state_damage()
             return
         told = self.state_damage
         self.state_damage = damage
         if damage != told:     # the same damage again: the banner stays as it is (also when dismissed)
-            self.window.state_banner.show_message(text.state_damage_text(damage), "error")
+            self.window.show_state_damage(text.state_damage_text(damage))
         if told is None or (told.path, told.kind, told.entries) != (damage.path, damage.kind, damage.entries):
             self.notify(text.STATE_DAMAGE_TITLE, text.state_damage_text(damage), critical=True)
 
-    def _on_snapshot(self, snapshot: Snapshot) -> None:
+    def on_snapshot(self, snapshot: Snapshot) -> None:
         old, self.snapshot = self.snapshot, snapshot
         if old is not None and self.settings.notifications and self.settings.watched_port_notifications:
             for event in watch.diff(old, snapshot):
@@ -223,8 +231,8 @@ class Presenter(QObject):
         self.window.set_summary(lines[0] + (f" - {len(lines) - 1} to look at" if lines[-1] != "All good" else " - all good"))
         own = frozenset(r.pid for r in self.records if r.pid is not None)
         self.window.set_context(self.registry, self.snapshot, self.store.slots, self.store.allocations(), own)
-        if self.tray is not None:
-            self.tray.update(self.registry, self.rows, problem=self.store.problem)
+        problem = self.store.problem
+        self.overview_changed.emit(self.registry, self.rows, text.store_problem(problem) if problem else "")
         self.rows_changed.emit(self.rows)
 
     def set_live_notes(self, notes: dict[str, str]) -> None:
@@ -236,11 +244,11 @@ class Presenter(QObject):
     # -- results --------------------------------------------------------------------
     def notify(self, title: str, text: str, critical: bool = False) -> None:
         self.notified.emit(title, text)
-        if self.tray is not None and self.settings.notifications:
-            self.tray.notify(title, text, critical)
+        if self.settings.notifications:
+            self.alerted.emit(title, text, critical)
 
-    def _on_event(self, event) -> None:
-        """Crashes, restarts, stops: what happens outside a start (a start's result is ``_on_started``)."""
+    def on_event(self, event) -> None:
+        """Crashes, restarts, stops: what happens outside a start (a start's result is ``on_started``)."""
         if event.kind in text.EVENT_NOTIFIED:
             self.failures[event.unit] = text.event_note(event)
             self.notify(text.event_title(event), event.message, True)
@@ -253,7 +261,7 @@ class Presenter(QObject):
         if event.unit == self.logs.unit:
             self.logs.refresh()
 
-    def _on_started(self, _name: str, outcomes) -> None:
+    def on_started(self, _name: str, outcomes) -> None:
         """The one report of each start (asked for, or a restart after a crash): told once here."""
         for out in outcomes:
             self.failures.pop(out.unit, None)
@@ -291,25 +299,25 @@ class Presenter(QObject):
     def _service_of(self, port: int) -> str:
         return ", ".join(dict.fromkeys(r.unit for r in self.rows if r.port == port))
 
-    def _on_kill_planned(self, port: int, plan) -> None:
+    def on_kill_planned(self, port: int, plan) -> None:
         question = kill_question(plan, self._service_of(port))
         if self.asks.kill(self.window, question) and question.can_kill:
             self.controller.kill(port, plan)
         else:
             self._start_after_kill.pop(port, None)
 
-    def _on_killed(self, port: int, result) -> None:
+    def on_killed(self, port: int, result) -> None:
         if result.port_free:
-            self.window.statusBar().showMessage(text.killed_text(port, result), 8000)
+            self.window.show_status(text.killed_text(port, result), 8000)
             unit = self._start_after_kill.pop(port, None)
             if unit:
                 self.start(unit)
         else:
             self._start_after_kill.pop(port, None)
-            self.window.banner.show_message(text.still_held_text(port, result), "error")
+            self.window.show_banner(text.still_held_text(port, result), "error")
         self.scanner.refresh()
 
-    def _on_failed(self, failure) -> None:
+    def on_failed(self, failure) -> None:
         message = text.request_failed(failure)
-        self.window.banner.show_message(message, "error")
+        self.window.show_banner(message, "error")
         self.notify("Port Manager", message, True)

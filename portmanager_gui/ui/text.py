@@ -1,7 +1,7 @@
 """The desktop app's sentences, made from typed values (the CLI has its own in ``cli/``).
 
 Nothing here reads text back: decisions are made on the kinds (``StartFailure``,
-``EventKind``, ``Operation``) before a sentence is made.
+``EventKind``, ``Operation``, ``StoreTrouble``, ``Fault``) before a sentence is made.
 """
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from ..core.supervisor.types import (
     StartOutcome,
     SupervisorEvent,
 )
+from ..services.background import Fault, JobFailure
 from ..services.controller import Operation, RequestFailure
+from ..services.registry_store import StoreProblem, StoreTrouble
 
 UNSEEN = "a process that cannot be seen"
 
@@ -115,3 +117,35 @@ def state_damage_text(damage: StateDamage) -> str:
             f"{found[0].upper()}{found[1:]}. Services it started may also run unrecorded: look for them in "
             f"the All ports tab (or `portmanager status --all`) and stop them there. "
             f"The next start or stop replaces the file and keeps the damaged one as {damage.copy}.")
+
+
+def store_problem(problem: StoreProblem) -> str:
+    """Why the registry file is not (all) in use, or a save did not land, and what to do."""
+    trouble, path, detail = problem.trouble, problem.path, problem.detail
+    if trouble is StoreTrouble.CANNOT_CREATE:
+        return f"{path}: cannot be created ({detail}); check the folder's permissions"
+    if trouble is StoreTrouble.MISSING:
+        return (f"{path}: the registry file is missing; save from Port Manager "
+                f"or restore it (a copy is kept as {path.name}.bak)")
+    if trouble is StoreTrouble.NOT_WRITTEN:
+        return f"{path}: cannot be written ({detail}); nothing was changed"
+    if trouble is StoreTrouble.NOT_REMEMBERED:
+        return f"{path}: cannot be written ({detail}); model-server ports may move at the next start"
+    if trouble is StoreTrouble.INVALID and problem.kept_last:
+        return f"{detail} (still using the last registry that loaded)"
+    return detail                  # the core's own file:line text says what to do
+
+
+def job_failure(failure: JobFailure) -> str:
+    """A failed background job: the core's own text, or the file and the OS's reason."""
+    if failure.fault is Fault.OS:
+        return f"{failure.path or 'a file'}: {failure.detail}; check the path and its permissions"
+    return failure.detail
+
+
+def scan_failed(failure: JobFailure) -> str:
+    return f"Scanning ports failed: {job_failure(failure)}"
+
+
+def import_failed(failure: JobFailure) -> str:
+    return f"Import failed: {job_failure(failure)} (nothing was written)"

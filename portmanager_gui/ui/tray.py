@@ -302,6 +302,10 @@ class Tray(QObject):
         if click_shows_window(self._os, reason):
             self._acts.show_window()
 
+    def stopping(self) -> None:
+        """The quit flow stops the services first: say so while it runs."""
+        self.icon.setToolTip("Port Manager: stopping services...")
+
     def dispose(self) -> None:
         self.icon.hide()
         self.menu.deleteLater()

@@ -12,6 +12,7 @@ import pytest
 from tests.helpers import (
     FakeLlamaServer,
     FakeLlamaSwap,
+    free_port_block,
     free_ports,
     is_root,
     run_cli,
@@ -19,6 +20,10 @@ from tests.helpers import (
 )
 
 run = run_cli
+
+# Another checkout's suite may run a fake llama-server for "beta" on this machine at the same time,
+# and the machine-wide scan sees every one: this run's model has a name of its own.
+BETA = f"beta{os.getpid()}"
 
 
 def free_port() -> int:
@@ -141,7 +146,7 @@ def test_as_a_real_command(listener, pm_home):
 def test_status_names_a_model_server_sitting_on_another_models_port(capsys, tmp_path):
     """A real child process whose command line is a llama-server's, holding the port llama-swap's
     numbering now gives to another model (the config changed after llama-swap loaded it)."""
-    start = free_port()
+    start = free_port_block(2)
     server = FakeLlamaServer(tmp_path, start, "--alias", "beta")
     try:
         path = tmp_path / "registry.yaml"
@@ -158,23 +163,24 @@ def test_status_names_a_model_server_sitting_on_another_models_port(capsys, tmp_
 def test_status_sets_each_models_live_port_beside_the_registrys(capsys, tmp_path):
     """llama-swap's /running (a real loopback HTTP server) and a real llama-server child: every model's
     real port and state next to the registry's, in the table and in --json; each mismatch a WARNING."""
-    start, beta_port = free_ports(2)
+    start = free_port_block(10)                # the pool's ports, and omega's (start + 9)
+    (beta_port,) = free_ports(1)
     api = FakeLlamaSwap([{"model": "alpha", "state": "ready", "proxy": f"http://127.0.0.1:{start}"},
                          {"model": "gamma", "state": "starting", "proxy": f"http://localhost:{start + 1}"},
                          {"model": "omega", "state": "ready", "proxy": f"http://127.0.0.1:{start + 9}"}])
-    beta = FakeLlamaServer(tmp_path, beta_port, "-m", "/models/beta.gguf")
+    beta = FakeLlamaServer(tmp_path, beta_port, "-m", f"/models/{BETA}.gguf")
     try:
         path = tmp_path / "registry.yaml"
         path.write_text(f"services:\n  llama-swap:\n    ports: [{free_port()}, {api.port}]\n"
                         f"start_port: {start}\nmodels:\n  numbered_by: llama-swap\n  size: 4\n"
-                        "  members: [alpha, beta, gamma, delta]\n")
+                        f"  members: [alpha, {BETA}, gamma, delta]\n")
         code, out, err = run(capsys, "--registry", str(path), "status")
         assert code == 0, err
         assert f"llama-swap models, live (its /running on port {api.port}):" in out
         table = {line.split()[0]: line.split()[1:] for line in out.split("live (", 1)[1].splitlines()[2:8]
                  if line.startswith("  ") and line.split()}
         assert table["alpha"] == [str(start), str(start), "ready", "ok"]
-        assert table["beta"] == [str(start + 1), str(beta_port), "listening", "MISMATCH"]
+        assert table[BETA] == [str(start + 1), str(beta_port), "listening", "MISMATCH"]
         assert table["gamma"] == [str(start + 2), str(start + 1), "starting", "MISMATCH"]
         assert table["delta"] == [str(start + 3), "-", "not", "running"]
         assert table["omega"] == ["-", str(start + 9), "ready", "NOT", "IN", "REGISTRY"]
@@ -182,7 +188,7 @@ def test_status_sets_each_models_live_port_beside_the_registrys(capsys, tmp_path
                 "import llama-swap's config again") in out
         assert (f"WARNING: model gamma runs on port {start + 1} (llama-swap /running says starting), "
                 f"but the registry expects {start + 2}") in out
-        assert (f"WARNING: model beta runs on port {beta_port} (its llama-server command line says so), but the "
+        assert (f"WARNING: model {BETA} runs on port {beta_port} (its llama-server command line says so), but the "
                 f"registry expects {start + 1}, where the model server of gamma runs") in out
         code, out, err = run(capsys, "--registry", str(path), "status", "--json", "models")
         assert code == 0, err
@@ -190,8 +196,8 @@ def test_status_sets_each_models_live_port_beside_the_registrys(capsys, tmp_path
         assert models["alpha"] == {"pool": "models", "runtime": "llama-swap", "model": "alpha", "expected": start,
                                    "actual": start, "state": "ready", "source": "api", "api_port": api.port,
                                    "held_by": None, "mismatch": False}
-        assert (models["beta"]["actual"], models["beta"]["source"], models["beta"]["held_by"],
-                models["beta"]["mismatch"]) == (beta_port, "process", "gamma", True)
+        assert (models[BETA]["actual"], models[BETA]["source"], models[BETA]["held_by"],
+                models[BETA]["mismatch"]) == (beta_port, "process", "gamma", True)
         assert (models["gamma"]["actual"], models["gamma"]["state"], models["gamma"]["mismatch"]) == (
             start + 1, "starting", True)
         assert (models["delta"]["actual"], models["delta"]["state"], models["delta"]["mismatch"]) == (

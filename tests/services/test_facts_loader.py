@@ -46,7 +46,7 @@ def test_the_facts_are_read_again_while_the_app_runs(qtbot, owned):
 
     answers = itertools.chain([PlatformFacts("windows", (49152, 65535))],
                               itertools.repeat(PlatformFacts("windows", (49152, 65535), 0, ((50000, 50059),))))
-    loader = owned(FactsLoader(lambda: next(answers)))
+    loader = owned(FactsLoader(lambda: next(answers)))     # its worker thread ends with the test
     with qtbot.waitSignal(loader.loaded, timeout=5000):
         loader.start()
     assert loader._timer.isActive() and loader._timer.interval() == int(FACTS_TTL_S * 1000)

@@ -11,6 +11,7 @@ from portmanager_gui.core.interop.links import Link
 from portmanager_gui.core.interop.sync import Status
 from portmanager_gui.core.paths import resolve
 from portmanager_gui.core.registry.load import parse
+from portmanager_gui.services.background import Fault, JobFailure
 from portmanager_gui.services.interop_worker import InteropWorker
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "interop"
@@ -37,7 +38,7 @@ def test_missing_file_is_a_message_not_an_exception(qtbot, tmp_path, owned):
     worker = owned(InteropWorker(resolve().ensure()))
     with qtbot.waitSignal(worker.import_failed, timeout=10000) as sig:
         worker.import_file(tmp_path / "nope.py", REGISTRY)
-    assert sig.args[0] == f"{tmp_path / 'nope.py'}: no such file; check the path (nothing was written)"
+    assert sig.args[0] == JobFailure(Fault.BAD_INPUT, f"{tmp_path / 'nope.py'}: no such file; check the path")
 
 
 def test_sync_links_first_then_writes_and_lists(qtbot, tmp_path, owned):
@@ -69,4 +70,4 @@ def test_broken_links_file_is_reported(qtbot, owned):
     assert "links.json:1: not valid JSON" in sig.args[0].error
     with qtbot.waitSignal(worker.links_failed, timeout=10000) as failed:
         worker.list_links(REGISTRY)
-    assert "links.json:1: not valid JSON" in failed.args[0]
+    assert failed.args[0].fault is Fault.BAD_INPUT and "links.json:1: not valid JSON" in failed.args[0].detail

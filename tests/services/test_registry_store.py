@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from portmanager_gui.core.registry.defaults import DEFAULT_REGISTRY_YAML
-from portmanager_gui.services.registry_store import RegistryStore
+from portmanager_gui.services.registry_store import RegistryStore, StoreTrouble
 
 
 def _store(qtbot, tmp_path, owned, text=DEFAULT_REGISTRY_YAML) -> RegistryStore:
@@ -39,7 +39,9 @@ def test_broken_file_keeps_last_good_registry(qtbot, tmp_path, owned):
     good = store.registry
     with qtbot.waitSignal(store.load_failed, timeout=5000) as sig:
         _edit_on_disk(store, "[3791, 3003]", "[3791, '3003']")
-    assert "registry.yaml:" in sig.args[0] and "still using the last registry" in sig.args[0]
+    problem = sig.args[0]
+    assert (problem.trouble, problem.path, problem.kept_last) == (StoreTrouble.INVALID, store.path, True)
+    assert problem.detail.startswith(f"{store.path}:") and store.problem == problem
     assert store.registry is good
 
 
@@ -52,7 +54,7 @@ def test_unsaved_edits_are_not_replaced(qtbot, tmp_path, owned):
     assert store.registry.services["router"].ports == (3791, 3003)
     with qtbot.waitSignal(store.save_failed, timeout=2000) as sig:
         store.save(edited)
-    assert "changed on disk" in sig.args[0]
+    assert sig.args[0].trouble is StoreTrouble.SAVE_REFUSED and "changed on disk" in sig.args[0].detail
     assert "[3791, 3004]" in store.path.read_text(encoding="utf-8")     # the other change survived
     with qtbot.waitSignal(store.saved, timeout=2000):
         store.save(edited, overwrite=True)                          # the user chose "keep mine"
@@ -80,7 +82,8 @@ def test_odd_bytes_at_start_up_are_reported_not_raised(qtbot, tmp_path, owned):
         store = owned(RegistryStore(path, allocations_file=tmp_path / "alloc.json", create_default=False))
         with qtbot.waitSignal(store.load_failed, timeout=2000) as sig:
             assert store.load() is False
-        assert sig.args[0].startswith(f"{path}:") and store.registry is None
+        assert sig.args[0].trouble is StoreTrouble.INVALID and not sig.args[0].kept_last
+        assert sig.args[0].detail.startswith(f"{path}:") and store.registry is None
         assert path.read_bytes() == data
 
 

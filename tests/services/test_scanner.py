@@ -5,6 +5,7 @@ import threading
 
 from portmanager_gui.core.occupancy.scan import OccupancyScanner
 from portmanager_gui.core.occupancy.snapshot import PortStatus, Snapshot
+from portmanager_gui.services.background import Fault, JobFailure
 from portmanager_gui.services.scanner import Scanner
 
 
@@ -58,5 +59,5 @@ def test_scan_failure_is_reported(qtbot, owned):
     scanner = owned(Scanner(scan, interval_ms=60000))
     with qtbot.waitSignal(scanner.scan_failed, timeout=5000) as sig:
         scanner.refresh()
-    assert "netlink said no" in sig.args[0]
+    assert sig.args[0] == JobFailure(Fault.OS, "netlink said no")       # a value: the UI words it
     assert not scanner.busy

@@ -73,7 +73,7 @@ def close(parts: gui_app.Parts) -> None:
     gui_app.shutdown(parts)
     parts.store.wait_saved()
     QCoreApplication.processEvents()             # queued "stopped"/"saved" reach a live window first
-    parts.window.deleteLater()
+    gui_app.dispose(parts)                       # on this thread, never left to the collector
 
 
 def row(parts: gui_app.Parts, unit: str, port: int) -> PortRow | None:

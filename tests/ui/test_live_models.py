@@ -4,23 +4,30 @@ warning in the banner and a notification -- from a real ``/running`` on 127.0.0.
 child process whose command line is a llama-server's."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from portmanager_gui import app as gui_app
-from tests.helpers import FakeLlamaServer, FakeLlamaSwap, free_ports
+from tests.helpers import FakeLlamaServer, FakeLlamaSwap, free_port_block, free_ports
 from tests.ui import desk
+
+# Another checkout's test suite may run a fake llama-server for "beta" on this machine at the same
+# time, and the machine-wide scan sees every one: this run's model has a name of its own.
+BETA = f"beta{os.getpid()}"
 
 
 @pytest.fixture
 def stack(tmp_path):
     """llama-swap's API (alpha ready on its registered port) and beta's model server on another port."""
-    start, beta_port, router = free_ports(3)
+    start = free_port_block(10)                # the pool's ports, and omega's (start + 9)
+    beta_port, router = free_ports(2)
     api = FakeLlamaSwap([{"model": "alpha", "state": "ready", "proxy": f"http://127.0.0.1:{start}"},
                          {"model": "omega", "state": "ready", "proxy": f"http://127.0.0.1:{start + 9}"}])
-    beta = FakeLlamaServer(tmp_path, beta_port, "--alias", "beta", "--host", "127.0.0.1")
+    beta = FakeLlamaServer(tmp_path, beta_port, "--alias", BETA, "--host", "127.0.0.1")
     registry = desk.router_registry(tmp_path / "registry.yaml", [router], extra=(
         f"  llama-swap:\n    ports: [{api.port}]\n"
-        f"start_port: {start}\nmodels:\n  numbered_by: llama-swap\n  size: 3\n  members: [alpha, beta, gamma]\n"))
+        f"start_port: {start}\nmodels:\n  numbered_by: llama-swap\n  size: 3\n  members: [alpha, {BETA}, gamma]\n"))
     yield registry, api, beta, start
     beta.close()
     api.close()
@@ -38,22 +45,22 @@ def test_model_rows_show_the_real_port_and_a_difference_is_a_warning(qapp, qtbot
             row = desk.row(parts, f"models/{model}", port)
             return row.note if row is not None else ""
 
-        qtbot.waitUntil(lambda: "WARNING" in note("beta", start + 1), timeout=30000)
-        assert note("beta", start + 1).startswith(
-            f"WARNING: llama-swap runs beta on port {beta.port} (listening), not on {start + 1} as the registry says")
+        qtbot.waitUntil(lambda: "WARNING" in note(BETA, start + 1), timeout=30000)
+        assert note(BETA, start + 1).startswith(
+            f"WARNING: llama-swap runs {BETA} on port {beta.port} (listening), not on {start + 1} as the registry says")
         assert note("alpha", start) == f"llama-swap: alpha ready on port {start}, as the registry says"
         assert note("gamma", start + 2) == "llama-swap: gamma is not running (llama-swap starts it on the first request)"
         banner = parts.window.banner
-        assert not banner.isHidden() and f"runs beta on port {beta.port}" in banner.label.text()
+        assert not banner.isHidden() and f"runs {BETA} on port {beta.port}" in banner.label.text()
         assert f"runs omega on port {start + 9}, which the registry does not have" in banner.label.text()
         qtbot.waitUntil(lambda: bool(notified), timeout=10000)
-        assert notified[0][0] == "Model ports differ from the registry" and "beta" in notified[0][1]
+        assert notified[0][0] == "Model ports differ from the registry" and BETA in notified[0][1]
         assert api.requests > 0
 
         # llama-swap reloads its config: beta's server goes, alpha now runs where gamma's port is.
         beta.close()
         api.running = [{"model": "alpha", "state": "ready", "proxy": f"http://127.0.0.1:{start + 2}"}]
-        qtbot.waitUntil(lambda: note("beta", start + 1).startswith("llama-swap: beta is not running"), timeout=30000)
+        qtbot.waitUntil(lambda: note(BETA, start + 1).startswith(f"llama-swap: {BETA} is not running"), timeout=30000)
         assert note("gamma", start + 2).startswith(f"WARNING: port {start + 2} serves alpha, but the registry gives "
                                                    "it to gamma")
         assert note("alpha", start).startswith(f"WARNING: llama-swap runs alpha on port {start + 2} (ready)")

@@ -19,6 +19,7 @@ Pure functions of ``os_name`` and injected facts, so every branch is tested on a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 from . import LINUX, MACOS, WINDOWS
 
@@ -111,6 +112,18 @@ def reserved_note(os_name: str) -> str:
         return ("reserved by Windows (an excluded port range: see "
                 "`netsh int ipv4 show excludedportrange protocol=tcp`)")
     return "the OS refuses to bind it (a privileged or reserved port)"
+
+
+class FirstAsk(Enum):
+    """How a kill asks a holder to stop before it ends it, after the grace period."""
+
+    CLOSE_WINDOWS = "close_windows"     # WM_CLOSE to its top-level windows; one without a window ends at once
+    TERMINATE = "terminate"             # SIGTERM
+
+
+def kill_first_asks(os_name: str) -> FirstAsk:
+    """Windows has no SIGTERM: a program's windows are asked to close (``window_close``)."""
+    return FirstAsk.CLOSE_WINDOWS if os_name == WINDOWS else FirstAsk.TERMINATE
 
 
 def same_user(os_name: str, holder_user: str, my_user: str) -> bool:

@@ -162,3 +162,10 @@ def test_root_is_never_told_to_run_with_sudo():
         assert "sudo" not in note and "owned by redis" in note and "container" in note
         assert "sudo" not in po.busy_note(os_name, saw_everything=False, elevated=True)
     assert "administrator" not in po.hidden_note(WINDOWS, elevated=True).split(";")[1]
+
+
+def test_a_kill_asks_windows_to_close_on_windows_and_sends_sigterm_elsewhere():
+    from portmanager_gui.core.platform.occupancy import FirstAsk, kill_first_asks
+
+    assert kill_first_asks("windows") is FirstAsk.CLOSE_WINDOWS       # no SIGTERM there
+    assert kill_first_asks("linux") is kill_first_asks("macos") is FirstAsk.TERMINATE
