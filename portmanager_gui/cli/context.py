@@ -73,6 +73,17 @@ class Context:
     def print(self, *parts: object) -> None:
         print(*parts, file=self.out)
 
+    def print_json(self, value: object) -> None:
+        """``value`` as JSON: indented for a person at a terminal, one line for a pipe.
+
+        With ``indent`` CPython encodes in pure Python (a 1,000-service ``status --json``
+        took 25-40 ms more); a script or ``jq`` reads the one line the C encoder writes.
+        """
+        import json
+
+        isatty = getattr(self.out, "isatty", None)
+        print(json.dumps(value, indent=2 if isatty is not None and isatty() else None), file=self.out)
+
     def warn(self, *parts: object) -> None:
         print(*parts, file=self.err)
 

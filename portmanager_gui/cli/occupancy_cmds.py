@@ -8,7 +8,6 @@ listening on exactly one port, after a confirmation, with the safety rules of
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -110,13 +109,13 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
         ctx.warn(f"WARNING: {state_damage_text(read.damage)}")
     containers = _containers(snap)
     if args.json:
-        ctx.print(json.dumps({**snapshot_json(snap), "rows": [
+        ctx.print_json({**snapshot_json(snap), "rows": [
             {"unit": r.unit, "kind": r.kind, "role": r.role, "port": r.port,
              "status": snap.info(r.port).status.value,
              "managed_pid": managed[(r.unit, r.port)].pid if (r.unit, r.port) in managed else None,
              "container": containers.get(r.port)} for r in rows],
             "models": [model_json(rep, m) for rep in reports for m in rep.models]
-            + [unknown_json(rep, r) for rep in reports for r in rep.unknown]}, indent=2))
+            + [unknown_json(rep, r) for rep in reports for r in rep.unknown]})
         return EXIT_OK
     table = [("SERVICE/GROUP", "ROLE", "PORT", "STATE", "PID", "NAME", "USER", "ADDRESSES")]
     for row in rows:
@@ -252,7 +251,7 @@ def status_all(ctx: Context, as_json: bool) -> int:
     published = docker.published_by(_runtimes(snap))
     rows = listeners(snap, os_name, services, published.container_for, processes.Me.current().username)
     if as_json:
-        ctx.print(json.dumps({"taken_at": snap.taken_at, "listeners": [listener_json(r) for r in rows]}, indent=2))
+        ctx.print_json({"taken_at": snap.taken_at, "listeners": [listener_json(r) for r in rows]})
         return EXIT_OK
     table = [("PORT", "PROTO", "PID", "PROCESS", "WHAT", "USER", "ADDRESSES", "SERVICE", "COMMAND")]
     for r in sorted(rows, key=lambda r: (r.port, r.protocol.value, r.pid or 0)):

@@ -265,3 +265,37 @@ def test_status_and_kill_name_a_holder_for_what_it_is(capsys, tmp_path, monkeypa
         assert code == 1 and f"  llama-server (qwen2.5-7b) (pid {server.pid}, user " in out
     finally:
         server.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal is POSIX")
+@pytest.mark.parametrize("extra", [(), ("--all",)])
+def test_status_json_is_indented_on_a_terminal_and_one_line_when_piped(pm_home, extra):
+    """People reading a terminal get indented JSON; a pipe (a script, jq) gets the same value
+    on one line, written by the C encoder (indent makes CPython use its pure-Python encoder)."""
+    import pty
+
+    env = {**os.environ, "PORTMANAGER_HOME": str(pm_home)}
+    argv = [sys.executable, "-m", "portmanager_gui", "status", "--json", *extra]
+    piped = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout.count("\n") == 1 and piped.stdout.endswith("}\n")
+    main, sub = pty.openpty()
+    try:
+        child = subprocess.Popen(argv, stdout=sub, stderr=subprocess.PIPE, env=env)
+        os.close(sub)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:         # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        assert child.wait(timeout=60) == 0, child.stderr.read()
+        child.stderr.close()
+    finally:
+        os.close(main)
+    shown = b"".join(chunks).decode().replace("\r\n", "\n")
+    assert shown.startswith("{\n  \"taken_at\": ")
+    assert set(json.loads(shown)) == set(json.loads(piped.stdout))

@@ -5,12 +5,15 @@
   only yields to a socket with SO_REUSEADDR if the old one had it too -- servers set it, so
   the probe answers what a restarting server will meet.) IPv6 is probed with ``IPV6_V6ONLY``
   (the stacks are separate).
-- Linux probes the two wildcards, 0.0.0.0 and ::, only: its bind conflict check matches a
-  wildcard against every address of the family and applies the same listen / SO_REUSEADDR
-  rule to both, so a wildcard bind is refused whenever a bind to 127.0.0.1 (or ::1, or any
-  other address) would be -- listening, bound but not listening yet, with or without
-  SO_REUSEADDR -- and EACCES does not depend on the address. Half the sockets per port
-  (a 1,000-service registry probes 2,000 free ports per scan).
+- Linux probes the wildcards only: its bind conflict check matches a wildcard against every
+  address of the family and applies the same listen / SO_REUSEADDR rule to both, so a
+  wildcard bind is refused whenever a bind to 127.0.0.1 (or ::1, or any other address) would
+  be -- listening, bound but not listening yet, with or without SO_REUSEADDR -- and EACCES
+  does not depend on the address. And one socket does for both families: ``::`` bound
+  *without* ``IPV6_V6ONLY`` (dual-stack) is checked against every IPv4 socket of the port as
+  well, by the same rule; only where there is no IPv6 (no AF_INET6 socket, or ``::`` not
+  available) is 0.0.0.0 probed. One socket per free port (a 1,000-service registry probes
+  2,000 free ports per scan; four sockets each before).
 - macOS (BSD) also probes 127.0.0.1 and ::1: with SO_REUSEADDR a wildcard bind succeeds
   beside a socket bound to a specific address.
 - Windows: ``SO_EXCLUSIVEADDRUSE`` and never ``SO_REUSEADDR`` (which would let the probe
@@ -54,8 +57,14 @@ def probe_addresses(os_name: str) -> tuple[tuple[int, str], ...]:
         return ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET, "127.0.0.1"),
                 (socket.AF_INET6, "::"), (socket.AF_INET6, "::1"))
     if os_name == LINUX:
-        return ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::"))
+        return ((socket.AF_INET6, "::"), (socket.AF_INET, "0.0.0.0"))
     return PROBE_ADDRESSES
+
+
+def dual_stack_probe(os_name: str) -> bool:
+    """Whether the IPv6 wildcard is probed dual-stack: its free answer is then the answer for
+    both families (see the module docstring)."""
+    return os_name == LINUX
 
 
 def classify_bind_error(os_name: str, code: int | None) -> str:
@@ -74,13 +83,15 @@ def error_code(exc: OSError, os_name: str) -> int | None:
     return exc.errno
 
 
-def apply_probe_options(sock: socket.socket, os_name: str, family: int | None = None) -> None:
-    """``family``: the socket's, when the caller knows it (``sock.family`` builds an enum)."""
+def apply_probe_options(sock: socket.socket, os_name: str, family: int | None = None,
+                        dual_stack: bool = False) -> None:
+    """``family``: the socket's, when the caller knows it (``sock.family`` builds an enum);
+    ``dual_stack``: an IPv6 socket that also meets IPv4 (see ``dual_stack_probe``)."""
     for name in probe_options(os_name):
         sock.setsockopt(socket.SOL_SOCKET, getattr(socket, name), 1)
     if (sock.family if family is None else family) == socket.AF_INET6:
-        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0 if dual_stack else 1)
 
 
-__all__ = ["classify_bind_error", "probe_options", "probe_addresses", "apply_probe_options", "error_code",
+__all__ = ["classify_bind_error", "probe_options", "probe_addresses", "dual_stack_probe", "apply_probe_options", "error_code",
            "PROBE_ADDRESSES", "IN_USE", "RESERVED", "UNAVAILABLE", "OTHER", "errno"]

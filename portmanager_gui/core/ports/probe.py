@@ -21,16 +21,20 @@ class Availability(str, Enum):
 
 def probe(port: int, os_name: str | None = None,
           addresses: tuple[tuple[int, str], ...] | None = None) -> Availability:
-    """Try to bind ``port`` on each address in turn; the first refusal decides."""
+    """Try to bind ``port`` on each address in turn; the first refusal decides. Where the OS's
+    IPv6 wildcard answers for both families (Linux), its successful bind is the answer."""
     os_name = os_name or current_os()
+    dual = addresses is None and ps.dual_stack_probe(os_name)
     for family, addr in addresses or ps.probe_addresses(os_name):
         try:
             sock = socket.socket(family, socket.SOCK_STREAM)
         except OSError:
             continue  # no IPv6 stack on this machine
         try:
-            ps.apply_probe_options(sock, os_name, family)
+            ps.apply_probe_options(sock, os_name, family, dual)
             sock.bind((addr, port))
+            if dual and family == socket.AF_INET6:
+                return Availability.FREE
         except OSError as exc:
             kind = ps.classify_bind_error(os_name, ps.error_code(exc, os_name))
             if kind == ps.IN_USE:

@@ -110,7 +110,8 @@ def _compose_events(parser: Any, max_depth: int | None) -> Any:
 
     Tags are the resolver's, asked once per distinct plain scalar; a plain scalar whose first
     character starts no implicit tag (``svc7``, ``app.py``) is a string without asking, and a
-    quoted one always is (the resolver's own rules, looked up once). Nodes with the same tag
+    quoted one always is (the resolver's own rules, looked up once); nor is a number of
+    ASCII digits (an int: the answer for ``0``). Nodes with the same tag
     share one ``Tag``: a node's ``tag`` decodes its Tag's URI on first use, once per Tag.
     """
     resolver = _Yaml12Resolver()
@@ -128,6 +129,8 @@ def _compose_events(parser: Any, max_depth: int | None) -> Any:
         return one_tag(tag.suffix if isinstance(tag, Tag) and tag.handle is None else str(tag))
 
     str_tag = resolved(ScalarNode, "", (False, True))
+    # ASCII digits are an int in YAML 1.2 (``[-+]?[0-9]+``): one question for 2,000 ports
+    int_tag = resolved(ScalarNode, "0", (True, False))
     plain_tags: dict[str, Tag] = {}
     collection_tags: dict[Any, Tag] = {}
     get = parser.get_event
@@ -150,6 +153,8 @@ def _compose_events(parser: Any, max_depth: int | None) -> Any:
                 tag = one_tag(tag)
             elif not event.implicit[0] or value[:1] not in implicit_starts:
                 tag = str_tag
+            elif value.isdigit() and value.isascii():
+                tag = int_tag
             else:
                 tag = plain_tags.get(value)
                 if tag is None:

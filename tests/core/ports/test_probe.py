@@ -13,6 +13,7 @@ from portmanager_gui.core.platform.sockets import (
     RESERVED,
     UNAVAILABLE,
     classify_bind_error,
+    dual_stack_probe,
     probe_addresses,
     probe_options,
 )
@@ -73,7 +74,9 @@ def test_a_listener_on_another_loopback_address_takes_the_port(held):
 
 
 def test_linux_probes_only_the_wildcards_which_are_refused_whenever_a_loopback_bind_is():
-    assert probe_addresses(LINUX) == ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::"))
+    # the dual-stack :: first (it answers for IPv4 too), 0.0.0.0 where there is no IPv6
+    assert probe_addresses(LINUX) == ((socket.AF_INET6, "::"), (socket.AF_INET, "0.0.0.0"))
+    assert dual_stack_probe(LINUX) and not dual_stack_probe(MACOS) and not dual_stack_probe(WINDOWS)
     assert {a for _, a in probe_addresses(MACOS)} == {a for _, a in probe_addresses(WINDOWS)} \
         == {"127.0.0.1", "0.0.0.0", "::1", "::"}
 
@@ -133,3 +136,42 @@ def test_a_permission_error_is_reserved_not_in_use(monkeypatch):
 
     monkeypatch.setattr(socket, "socket", Refusing)
     assert probe(80, os_name=LINUX) is Availability.RESERVED
+
+
+class _Counting(socket.socket):
+    made: list[int] = []
+
+    def __init__(self, family=-1, *args, **kwargs):
+        if family == socket.AF_INET6 and _Counting.no_ipv6:
+            raise OSError(97, "Address family not supported by protocol")
+        super().__init__(family, *args, **kwargs)
+        _Counting.made.append(family)
+
+
+@pytest.mark.skipif(sys.platform != "linux" or not _has_ipv6(), reason="Linux's dual-stack bind")
+def test_linux_probes_a_free_port_with_one_dual_stack_socket(monkeypatch, held):
+    """One bind of :: without IPV6_V6ONLY meets every IPv4 and IPv6 holder (the cases above):
+    a 1,000-service registry's 2,000 free ports cost 2,000 sockets, not 4,000."""
+    monkeypatch.setattr(_Counting, "made", [])
+    monkeypatch.setattr(_Counting, "no_ipv6", False, raising=False)
+    monkeypatch.setattr(socket, "socket", _Counting)
+    port = held("127.0.0.1").port
+    assert probe(port) is Availability.IN_USE       # an IPv4 holder, seen by the IPv6 socket
+    assert _Counting.made == [socket.AF_INET6]
+    _Counting.made.clear()
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    _Counting.made.clear()
+    assert probe(port) is Availability.FREE
+    assert _Counting.made == [socket.AF_INET6]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="Linux's probe order")
+def test_without_ipv6_the_ipv4_wildcard_is_probed(monkeypatch, held):
+    monkeypatch.setattr(_Counting, "made", [])
+    monkeypatch.setattr(_Counting, "no_ipv6", True, raising=False)
+    child = held("127.0.0.1")
+    monkeypatch.setattr(socket, "socket", _Counting)
+    assert probe(child.port) is Availability.IN_USE
+    assert _Counting.made == [socket.AF_INET]

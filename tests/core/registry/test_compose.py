@@ -86,3 +86,25 @@ def test_nesting_deeper_than_allowed_is_refused_with_its_line_on_every_path(text
         compose(text, max_depth=32)
     assert err.value.line == text.count("\n", 0, text.index("[[")) + 1
     assert compose(text, max_depth=41) is not None
+
+
+DIGITS = ["0", "00", "0700", "08100", "1", "3791", "65535", "65536", "99999999999999999999", "0000000001",
+          "1_000", "+1", "-1", "1e3", "1.0", "0x1F", "0o17", "1:30", "١٢٣", "²"]
+
+
+@pytest.mark.skipif(compose_mod.CParser is None, reason="ruamel.yaml.clib is not installed")
+def test_decimal_numbers_get_the_resolvers_tag_without_asking_it_each(monkeypatch):
+    """A 1,000-service registry has 2,000 distinct port numbers: a plain scalar of ASCII
+    digits is an int in YAML 1.2 (``[-+]?[0-9]+``), so the resolver is asked once, not per
+    number. Every other shape still gets what the resolver says."""
+    text = "n: [" + ", ".join(DIGITS) + "]\nports: [" + ", ".join(str(20000 + i) for i in range(200)) + "]\n"
+    expected = facts(YAML(typ="rt").compose(text))
+    asked = []
+    real = compose_mod._Yaml12Resolver.resolve
+
+    def counting(self, kind, value, implicit):
+        asked.append(value)
+        return real(self, kind, value, implicit)
+    monkeypatch.setattr(compose_mod._Yaml12Resolver, "resolve", counting)
+    assert facts(compose(text)) == expected
+    assert not {v for v in asked if v and v.isascii() and v.isdigit()} - {"0"}
