@@ -84,6 +84,7 @@ class Parts:
     links: list[wiring.Link] = dataclasses.field(default_factory=list)   # every connection wiring made
     interop_asks: InteropAsks | None = None
     rest_built: bool = False                # build_rest ran (facts, linked files, All ports)
+    shut_down: bool = False                 # shutdown ran
 
 
 def load_tray_icons(os_name: str) -> dict[Overall, QIcon]:
@@ -354,7 +355,11 @@ def quit_app(parts: Parts) -> None:
 
 
 def shutdown(parts: Parts) -> None:
-    """Stop every timer and end every worker thread, each awaited, on the GUI thread."""
+    """Stop every timer and end every worker thread, each awaited, on the GUI thread (once:
+    ``QCoreApplication.exit`` emits ``aboutToQuit`` each time it is called)."""
+    if parts.shut_down:
+        return
+    parts.shut_down = True
     if parts.quit is not None:
         parts.app.removeEventFilter(parts.quit)
         parts.app.aboutToQuit.disconnect(parts.quit.session_ending)
@@ -438,21 +443,30 @@ def _install_signal_handlers(app: QApplication, on_signal: Callable[[], None]) -
     return notifier
 
 
-def _smoke(parts: Parts) -> None:
-    """Exit 0 once one snapshot has been painted in the window."""
-    done = []
+def _smoke(parts: Parts) -> list:
+    """Exit 0 once one snapshot has been painted in the window. When the registry does not load,
+    its error is printed and the app quits through its quit flow; the returned list then holds
+    the problem (``main`` exits 2: bad input)."""
+    done: list = []
+    failed: list = []
 
     def painted(rows) -> None:
-        if parts.presenter.snapshot is None or done:
+        if parts.presenter.snapshot is None or done or failed:
             return
         done.append(True)
         parts.window.bring_to_front()
         parts.window.repaint()
         print(f"painted {len(rows)} ports", flush=True)
         QTimer.singleShot(0, parts.app.quit)
+    def load_failed(problem) -> None:
+        if failed or done:
+            return
+        failed.append(problem)
+        print(text.store_problem(problem), file=sys.stderr)
+        quit_app(parts)
     parts.presenter.rows_changed.connect(painted)
-    parts.store.load_failed.connect(lambda problem: (print(text.store_problem(problem), file=sys.stderr),
-                                                     parts.app.exit(1)))
+    parts.store.load_failed.connect(load_failed)
+    return failed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -488,13 +502,16 @@ def main(argv: list[str] | None = None) -> int:
     if single is not None:
         single.show_requested.connect(parts.window.bring_to_front)
     app.applicationStateChanged.connect(lambda state: _on_app_state(parts, state))
+    smoke_failed: list = []
     if args.smoke:
-        _smoke(parts)
+        smoke_failed = _smoke(parts)
         parts.window.quit_on_close = True
     else:
         _show_tray_or_window(parts, args)
     start(parts)
     code = app.exec()
+    if smoke_failed:
+        code = 2                # the registry did not load: bad input, as the CLI says it
     dispose(parts)
     if single is not None:
         single.release()

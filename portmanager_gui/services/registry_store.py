@@ -192,7 +192,9 @@ class RegistryStore(QObject):
     def shutdown(self, ms: int = 10000) -> bool:
         """Let every requested save land, then end the save thread and stop watching the file."""
         self._debounce.stop()
-        self._watcher.removePaths(self._watcher.files() + self._watcher.directories())
+        watched = self._watcher.files() + self._watcher.directories()
+        if watched:                     # Qt warns about an empty list (a registry that never loaded)
+            self._watcher.removePaths(watched)
         return self._saver.shutdown(ms)
 
     def _on_save_done(self, result: tuple) -> None:
