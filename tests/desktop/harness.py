@@ -258,7 +258,8 @@ class Screen:
         if key == "Right":
             known = {w.wid for w in self.popups()}
             self.keys(key)
-            return wait_for(lambda: next((w for w in self.popups() if w.wid not in known and w.height > 40), None),
+            # a submenu of one entry is ~22 px tall: only slivers (< 16 px) are not it
+            return wait_for(lambda: next((w for w in self.popups() if w.wid not in known and w.height >= 16), None),
                             8, message="the submenu to open")
         self.keys(key)
         if key == "Return":

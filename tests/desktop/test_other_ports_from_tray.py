@@ -3,6 +3,7 @@ ports -> the holder, named for what it is -> the confirmation -> Kill."""
 from __future__ import annotations
 
 import re
+import time
 
 from portmanager_gui.core.ports.probe import Availability, probe
 from tests.desktop import harness
@@ -20,9 +21,10 @@ def _ask_kill_other(screen: harness.Screen, port: int, shots) -> harness.Window:
     confirmation is cancelled (nothing of anyone else is ever killed) and the next entry tried."""
     title = f"Kill the holder of port {port}?"
     downs = 0
-    for _walk in range(8):          # bounded: each walk waits seconds at most
-        if downs > 5:
-            break
+    # Bounded by time, not by tries: until the app's first machine-wide scan answers (after its
+    # first paint; slow on a cold or loaded machine), a walk fails fast on "Looking at every port...".
+    deadline = time.monotonic() + harness.START_S
+    while downs <= 5 and time.monotonic() < deadline:
         try:
             screen.pick(*OTHER_PORTS, *(("Down",) * downs), "Return", attempts=1)
         except AssertionError:
