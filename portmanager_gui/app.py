@@ -31,7 +31,7 @@ from .core.occupancy.container_names import ContainerNames
 from .core.occupancy.scan import OccupancyScanner
 from .core.platform import current_os, notify
 from .core.platform.desktop import foreground_handoff
-from .core.platform.display import DisplayProblem, DisplayTrouble, read_display_problem
+from .core.platform.display import read_display_problem
 from .core.port_rows import Overall
 from .core.resources import bundle_dir, resource_path
 from .core.supervisor import logfiles
@@ -478,7 +478,7 @@ def main(argv: list[str] | None = None) -> int:
         bundle = bundle_dir()
         problem = read_display_problem(sys.argv, [bundle, bundle / "PySide6" / "Qt" / "lib"] if bundle else [])
         if problem is not None:      # Qt would abort (exit 134) with a message nobody can act on
-            print(display_problem_text(problem), file=sys.stderr)
+            print(text.display_problem_text(problem), file=sys.stderr)
             return 1
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Port Manager")
@@ -492,7 +492,10 @@ def main(argv: list[str] | None = None) -> int:
 
         single = SingleInstance(paths.state_dir / "gui.lock")
         if not single.acquire():
-            return 0 if single.notify_first(foreground_handoff(current_os())) else _already_running(paths)
+            if single.notify_first(foreground_handoff(current_os())):
+                return 0
+            print(text.already_running_text(paths.state_dir / "gui.lock"), file=sys.stderr)
+            return 1
     if not args.registry and not paths.registry_file.exists():
         args.show = True      # first run: show the window, not only a new icon in the tray
     parts = build(app, args, paths, paint_first=True)
@@ -518,20 +521,3 @@ def main(argv: list[str] | None = None) -> int:
     del notifier
     return code
 
-
-def display_problem_text(problem: DisplayProblem) -> str:
-    """One sentence: what is missing and what to do."""
-    if problem.trouble is DisplayTrouble.NO_DISPLAY:
-        return ("Port Manager cannot open its window: there is no display here (DISPLAY and WAYLAND_DISPLAY "
-                "are not set); run it in a desktop session, or use the `portmanager` command instead "
-                "(for example `portmanager status`).")
-    return (f"Port Manager cannot open its window: Qt's X11 platform needs {', '.join(problem.libraries)}, "
-            f"which {'is' if len(problem.libraries) == 1 else 'are'} not installed; install "
-            f"{'it' if len(problem.libraries) == 1 else 'them'} with `sudo apt-get install "
-            f"{' '.join(problem.packages)}` (Debian/Ubuntu) and start Port Manager again.")
-
-
-def _already_running(paths: core_paths.Paths) -> int:
-    print(f"Port Manager is already running (lock {paths.state_dir / 'gui.lock'}) but did not answer; "
-          "quit it from its tray icon, or end it, and start again.", file=sys.stderr)
-    return 1

@@ -6,8 +6,10 @@ Nothing here reads text back: decisions are made on the kinds (``StartFailure``,
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from ..core.occupancy.snapshot import Holder
+from ..core.platform.display import DisplayProblem, DisplayTrouble
 from ..core.supervisor.state_damage import StateDamage
 from ..core.supervisor.text import state_damage_found, state_damage_what
 from ..core.supervisor.types import (
@@ -149,3 +151,20 @@ def scan_failed(failure: JobFailure) -> str:
 
 def import_failed(failure: JobFailure) -> str:
     return f"Import failed: {job_failure(failure)} (nothing was written)"
+
+
+def display_problem_text(problem: DisplayProblem) -> str:
+    """One sentence: what is missing and what to do."""
+    if problem.trouble is DisplayTrouble.NO_DISPLAY:
+        return ("Port Manager cannot open its window: there is no display here (DISPLAY and WAYLAND_DISPLAY "
+                "are not set); run it in a desktop session, or use the `portmanager` command instead "
+                "(for example `portmanager status`).")
+    return (f"Port Manager cannot open its window: Qt's X11 platform needs {', '.join(problem.libraries)}, "
+            f"which {'is' if len(problem.libraries) == 1 else 'are'} not installed; install "
+            f"{'it' if len(problem.libraries) == 1 else 'them'} with `sudo apt-get install "
+            f"{' '.join(problem.packages)}` (Debian/Ubuntu) and start Port Manager again.")
+
+
+def already_running_text(lock: Path) -> str:
+    return (f"Port Manager is already running (lock {lock}) but did not answer; "
+            "quit it from its tray icon, or end it, and start again.")

@@ -5,7 +5,6 @@ import os
 import subprocess
 import sys
 
-from portmanager_gui.app import display_problem_text
 from portmanager_gui.core.platform.display import (
     XCB_LIBRARIES,
     DisplayProblem,
@@ -14,6 +13,7 @@ from portmanager_gui.core.platform.display import (
     loader,
 )
 from portmanager_gui.core.resources import SOURCE_ROOT
+from portmanager_gui.ui.text import display_problem_text
 
 
 def _all(_name: str) -> bool:
