@@ -203,6 +203,16 @@ def _running(proc) -> bool:
         return False
 
 
+def has_ended(pid: int) -> bool:
+    """``pid`` exited: gone, or a zombie its parent has not reaped yet (an orphan waits for
+    init, which in a container may take a second or more)."""
+    import psutil
+    try:
+        return not _running(psutil.Process(pid))
+    except psutil.NoSuchProcess:
+        return True
+
+
 @pytest.fixture
 def listener():
     """A ``Children`` for the test; every child it started is killed afterwards."""

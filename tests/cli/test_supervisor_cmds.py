@@ -12,7 +12,7 @@ from portmanager_gui.cli.supervisor_cmds import follow
 from portmanager_gui.core import paths as core_paths
 from portmanager_gui.core.ports.probe import Availability, probe
 from portmanager_gui.core.supervisor.records import StateStore
-from tests.helpers import wait_for
+from tests.helpers import has_ended, wait_for
 from tests.supervisor_helpers import (
     LineReader,
     cli_argv,
@@ -78,7 +78,7 @@ def test_up_shows_the_fallback_and_banner_and_a_signal_stops_everything(tmp_path
         proc.send_signal(sig)
         assert proc.wait(timeout=60) == 0
         assert f"stopped router (pid {records['router'].pid}); port {q} is free" in out.rest()
-        assert not any(psutil.pid_exists(r.pid) for r in records.values())
+        assert all(has_ended(r.pid) for r in records.values())
         assert probe(q) is Availability.FREE and _store().records() == []
     finally:
         _finish(proc)
@@ -113,7 +113,7 @@ def test_children_of_a_killed_supervisor_stay_ours_and_stop_ends_them(tmp_path, 
         result = _run(registry, "stop", "router", "large-models")
         assert result.returncode == 0, result.stderr
         assert f"stopped router (pid {records['router'].pid}); port {p} is free" in result.stdout
-        assert not psutil.pid_exists(records["router"].pid) and probe(p) is Availability.FREE
+        assert has_ended(records["router"].pid) and probe(p) is Availability.FREE
         assert _store().records() == []
     finally:
         _finish(proc)
@@ -137,7 +137,7 @@ def test_start_logs_restart_stop_from_separate_commands(tmp_path, no_leftovers):
     restarted = _run(registry, "restart", "web")
     assert restarted.returncode == 0, restarted.stderr
     second = _store().get("web")
-    assert second is not None and second.pid != first.pid and not psutil.pid_exists(first.pid)
+    assert second is not None and second.pid != first.pid and has_ended(first.pid)
 
     stopped = _run(registry, "stop", "web")
     assert stopped.returncode == 0 and f"port {p} is free" in stopped.stdout

@@ -18,8 +18,6 @@ owners we cannot identify.
 """
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -31,6 +29,7 @@ from ..occupancy.process_info import try_ as _try
 from ..occupancy.snapshot import Holder, PortStatus
 from ..platform import current_os, window_close
 from ..platform import occupancy as pocc
+from ..platform.process_tree import wait_ended
 from . import identity
 
 if TYPE_CHECKING:
@@ -275,7 +274,7 @@ def _signal_and_wait(procs: list[psutil.Process], timeout: float, force: bool,
             signalled.append(proc)
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
-    alive = _wait_ended(signalled, timeout)
+    alive = wait_ended(signalled, timeout)
     forced = []
     for proc in alive:
         try:
@@ -283,30 +282,7 @@ def _signal_and_wait(procs: list[psutil.Process], timeout: float, force: bool,
             forced.append(proc.pid)
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
-    still = {p.pid for p in _wait_ended(alive, KILL_GRACE)}
+    still = {p.pid for p in wait_ended(alive, KILL_GRACE)}
     return [p.pid for p in signalled if p.pid not in still], forced
 
 
-def _wait_ended(procs: list[psutil.Process], timeout: float) -> list[psutil.Process]:
-    """Wait until each process has ended; return those still running after ``timeout``.
-
-    A zombie counts as ended: its sockets are closed, and reaping it is its parent's job
-    (psutil.wait_procs would wait for the reaping of processes that are not our children).
-    """
-    pause = threading.Event()
-    deadline = time.monotonic() + timeout
-    alive = list(procs)
-    while True:
-        alive = [p for p in alive if not _ended(p)]
-        if not alive or time.monotonic() >= deadline:
-            return alive
-        pause.wait(0.02)
-
-
-def _ended(proc: psutil.Process) -> bool:
-    try:
-        return not proc.is_running() or proc.status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
-    except psutil.AccessDenied:
-        return False

@@ -25,6 +25,8 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -292,8 +294,7 @@ def stop_tree(leader: psutil.Process | None, *, pgid: int | None, grace: float, 
     for step in plan:
         if step is Step.WAIT:
             if asked:
-                _, alive = psutil.wait_procs(procs, timeout=grace)
-                procs = list(alive)
+                procs = wait_ended(procs, grace)
             if not procs:
                 break
             forced = True
@@ -323,8 +324,36 @@ def stop_tree(leader: psutil.Process | None, *, pgid: int | None, grace: float, 
             if job.terminate():
                 signalled.update(p.pid for p in procs)
             forced = True
-    _, alive = psutil.wait_procs(procs, timeout=5.0)
+    alive = wait_ended(procs, 5.0)
     return TreeStop(tuple(sorted(signalled)), tuple(sorted(p.pid for p in alive)), forced)
+
+
+def wait_ended(procs: Iterable[psutil.Process], timeout: float) -> list[psutil.Process]:
+    """Wait until each process has ended; return those still running after ``timeout``.
+
+    A zombie counts as ended: it has exited and its sockets are closed; reaping it is its
+    parent's job, and an orphan's parent is init, which may take a second or more to get
+    round to it (``psutil.wait_procs`` would wait for that and call an obeyed stop "ignored").
+    Our own children that ended are reaped on the way.
+    """
+    pause = threading.Event()
+    deadline = time.monotonic() + timeout
+    alive = list(procs)
+    while True:
+        _, running = psutil.wait_procs(alive, timeout=0)
+        alive = [p for p in running if not _ended(p)]
+        if not alive or time.monotonic() >= deadline:
+            return alive
+        pause.wait(0.02)
+
+
+def _ended(proc: psutil.Process) -> bool:
+    try:
+        return not proc.is_running() or proc.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+    except psutil.AccessDenied:
+        return False
 
 
 def _sorted_out(leader: psutil.Process | None, pgid: int | None, job: Job | None, os_name: str,

@@ -16,7 +16,7 @@ from typing import IO
 import psutil
 
 from ..platform.commands import python_for_children
-from ..platform.process_tree import spawn_kwargs
+from ..platform.process_tree import spawn_kwargs, wait_ended
 from ..resources import is_frozen
 from . import logfiles
 from .marker import MARKER_ENV
@@ -77,6 +77,6 @@ def wait_relay_ended(pid: int | None, create_time: float | None) -> None:
         proc = psutil.Process(pid)
         if create_time is not None and abs(proc.create_time() - create_time) > 0.01:
             return   # that pid is someone else's now
-        psutil.wait_procs([proc], timeout=RELAY_END_WAIT)
+        wait_ended([proc], RELAY_END_WAIT)
     except psutil.Error:
         pass

@@ -26,8 +26,8 @@ def test_js_passes_node_check_and_evaluates(tmp_path, registry):
     f.write_text(exporters.render_js(registry.with_service_ports("backend", (9000,))))
     check = subprocess.run([NODE, "--check", str(f)], capture_output=True, text=True, timeout=60, check=False)
     assert check.returncode == 0, check.stderr
-    script = (f"import(process.argv[1]).then(m => console.log(JSON.stringify("
-              f"[m.BACKEND_URL, m.default.FRONTEND_PORT, m.LLM_ORIGINAL_URL])))")
+    script = ("import(process.argv[1]).then(m => console.log(JSON.stringify("
+              "[m.BACKEND_URL, m.default.FRONTEND_PORT, m.LLM_ORIGINAL_URL])))")
     run = subprocess.run([NODE, "-e", script, f.as_uri()], capture_output=True, text=True, timeout=60, check=False)
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout) == ["http://localhost:9000", 3000, "http://localhost:8610"]
