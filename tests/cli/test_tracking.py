@@ -15,7 +15,7 @@ from portmanager_gui.core import paths as core_paths
 from portmanager_gui.core.ports.probe import Availability, probe
 from portmanager_gui.core.supervisor.marker import MARKER_ENV
 from portmanager_gui.core.supervisor.records import StateStore
-from tests.helpers import wait_for
+from tests.helpers import has_ended, wait_for
 from tests.supervisor_helpers import (
     cli_argv,
     fake_command,
@@ -73,7 +73,7 @@ def test_a_daemonizing_service_is_ours_in_status_and_stop_stops_it(tmp_path, no_
     stopped = _run(registry, "stop", "web")
     assert stopped.returncode == 0, stopped.stderr
     assert f"stopped web (pid {daemon.pid}); port {p} is free" in stopped.stdout
-    assert not daemon.is_running() and probe(p) is Availability.FREE and _store().records() == []
+    assert has_ended(daemon.pid) and probe(p) is Availability.FREE and _store().records() == []
 
 
 @pytest.mark.skipif(not ROOT, reason="only root can start a service that drops privileges (CI runs as root)")
@@ -84,7 +84,7 @@ def test_a_service_that_dropped_privileges_is_stopped_by_root(tmp_path, no_lefto
     assert label[3] == "ours", label
     stopped = _run(registry, "stop", "cache")
     assert stopped.returncode == 0, stopped.stdout + stopped.stderr
-    assert f"port {p} is free" in stopped.stdout and not holder.is_running() and _store().records() == []
+    assert f"port {p} is free" in stopped.stdout and has_ended(holder.pid) and _store().records() == []
 
 
 @pytest.fixture
@@ -140,4 +140,4 @@ def test_a_service_owned_by_another_user_now_is_ours_but_refused_with_exit_3_and
     assert _store().path.read_bytes() == before                       # record kept, untouched
     stopped = _run(registry, "stop", "cache")                           # root may: it is ours
     assert stopped.returncode == 0, stopped.stderr
-    wait_for(lambda: not holder.is_running(), message="the service to end")
+    wait_for(lambda: has_ended(holder.pid), message="the service to end")

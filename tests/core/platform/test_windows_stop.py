@@ -20,6 +20,7 @@ from portmanager_gui.core.platform import process_tree as pt
 from portmanager_gui.core.supervisor import stopper as stopper_module
 from portmanager_gui.core.supervisor.records import ManagedRecord, StateStore
 from portmanager_gui.core.supervisor.stopper import UnitStopper
+from tests.helpers import has_ended
 
 POSIX_ONLY = pytest.mark.skipif(sys.platform.startswith("win"), reason="stands in for CTRL_BREAK with POSIX signals")
 
@@ -225,7 +226,7 @@ def test_a_windows_stop_asks_first_and_needs_no_force_when_the_tree_obeys(tree):
                           ask_windows=_break(calls))
     assert calls == [(popen.pid, popen.pid)]            # through the leader's console, to its group
     assert not result.forced and not job.terminated and result.survivors == ()
-    assert not psutil.pid_exists(grandchild)
+    assert has_ended(grandchild)
 
 
 @POSIX_ONLY
@@ -257,7 +258,7 @@ def test_a_windows_stop_reaches_a_grandchild_through_the_job_after_the_leader_ex
     outcome = stopper.stop("router", None)
     assert opened == [(popen.pid, 1.0, WINDOWS)]
     assert calls == [(grandchild, popen.pid)]           # the grandchild's console, the group it is in
-    assert not psutil.pid_exists(grandchild) or psutil.Process(grandchild).status() == psutil.STATUS_ZOMBIE
+    assert has_ended(grandchild)
     assert "not running any more" not in outcome.message and job.closed
     assert store.get("router") is None
 

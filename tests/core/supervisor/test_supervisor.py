@@ -13,7 +13,7 @@ from portmanager_gui.core.ports.probe import Availability, probe
 from portmanager_gui.core.registry.model import UnknownName
 from portmanager_gui.core.supervisor import logfiles
 from portmanager_gui.core.supervisor.records import running_port
-from tests.helpers import wait_for
+from tests.helpers import has_ended, wait_for
 from tests.supervisor_helpers import (
     FAKE,
     fake_command,
@@ -44,7 +44,7 @@ def test_start_on_preferred_port_is_recorded_and_stop_frees_it(tmp_path, make_su
     [stopped] = sup.stop("router")
     assert stopped.ok and stopped.pid == out.pid and f"port {p} is free" in stopped.message
     assert probe(p) is Availability.FREE
-    assert not psutil.pid_exists(out.pid) and sup.records() == []
+    assert has_ended(out.pid) and sup.records() == []
     assert running_port(core_paths.resolve(), "router") is None
 
 
@@ -239,7 +239,7 @@ def test_a_service_that_never_listens_times_out_and_is_stopped(tmp_path, make_su
     sup = make_supervisor(make_registry(tmp_path, service_yaml("router", [p], cmd, start_timeout=1)))
     [out] = sup.start("router")
     assert not out.ok and "after 1 s" in out.error and "start_timeout" in out.error
-    assert out.pid is not None and not psutil.pid_exists(out.pid)
+    assert out.pid is not None and has_ended(out.pid)
 
 
 def test_group_members_start_on_their_allocated_ports(tmp_path, make_supervisor):
