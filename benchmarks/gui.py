@@ -174,10 +174,11 @@ def stalls(registry: Path, victim_pid: int, victim_port: int) -> dict[str, float
 
     from portmanager_gui import app as gui_app
     from portmanager_gui.core import paths as core_paths
+    from portmanager_gui.ui.application import Application
     from portmanager_gui.ui.dialogs import AllTakenChoice
     from portmanager_gui.ui.presenter import Asks, Desktop
 
-    qapp = QApplication.instance() or QApplication([])
+    qapp = QApplication.instance() or Application([])
     asks = Asks(confirm=lambda *_: True, kill=lambda *_: True, all_taken=lambda *_: AllTakenChoice.CANCEL,
                 settings=lambda *_: None)
     parts = gui_app.build(qapp, gui_app.parse_args(["--registry", str(registry), "--no-tray"]),

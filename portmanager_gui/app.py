@@ -44,6 +44,7 @@ from .services.registry_store import RegistryStore
 from .services.scanner import Scanner
 from .services.settings_keeper import SettingsKeeper
 from .ui import dialogs, icons, text
+from .ui.application import Application
 from .ui.main_window import MainWindow
 from .ui.presenter import Asks, Desktop, Presenter
 from .ui.tray import Tray, TrayActions, reopen_shows_window
@@ -63,7 +64,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Parts:
-    app: QApplication
+    app: Application
     paths: core_paths.Paths
     store: RegistryStore
     scanner: Scanner
@@ -116,7 +117,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return ap.parse_args(argv)
 
 
-def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, *,
+def build(app: Application, args: argparse.Namespace, paths: core_paths.Paths, *,
           asks: Asks | None = None, desktop: Desktop | None = None,
           interop_asks: InteropAsks | None = None, exit_app: Callable[[int], None] | None = None,
           paint_first: bool = False) -> Parts:
@@ -171,7 +172,7 @@ def build(app: QApplication, args: argparse.Namespace, paths: core_paths.Paths, 
                   settings_keeper=keeper, occupancy=[occupancy, kill_scanner], interop_asks=interop_asks)
     parts.links = wiring.connect(wiring.presenter_links(presenter, window, store, scanner, controller, logs))
     parts.links += wiring.connect(wiring.shell_links(presenter, window, tray, keeper, quit_flow))
-    app.installEventFilter(parts.quit)  # macOS Quit, logout, QApplication.quit(): the same flow
+    app.quit_handler = parts.quit.intercept_quit   # macOS Quit, logout, QApplication.quit(): the same flow
     app.aboutToQuit.connect(parts.quit.session_ending)   # Windows' end of session: no Quit event first
     if not paint_first:
         build_rest(parts)
@@ -391,6 +392,8 @@ def dispose(parts: Parts) -> None:
     They are all the window's children, so deleting the window deletes them. Left to Python's
     collector, a graph of them could be destroyed on whichever thread the collector ran on (a
     worker's), where a file watcher's or a tray menu's socket notifiers cannot be touched."""
+    if getattr(parts.app, "quit_handler", None) == parts.quit.intercept_quit:
+        parts.app.quit_handler = None     # the flow is deleted with the window
     parts.window.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)   # now (and the tray's menu)
 
@@ -480,7 +483,7 @@ def main(argv: list[str] | None = None) -> int:
         if problem is not None:      # Qt would abort (exit 134) with a message nobody can act on
             print(text.display_problem_text(problem), file=sys.stderr)
             return 1
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = QApplication.instance() or Application(sys.argv[:1])
     app.setApplicationName("Port Manager")
     app.setOrganizationName("PortManager")
     app.setQuitOnLastWindowClosed(False)

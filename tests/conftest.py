@@ -39,6 +39,13 @@ QT_WARNINGS_IGNORED = (
 )
 
 
+@pytest.fixture(scope="session")
+def qapp_cls():
+    """pytest-qt's ``qapp`` is the app's own QApplication (it hands a platform quit to the quit flow)."""
+    from portmanager_gui.ui.application import Application
+    return Application
+
+
 @pytest.fixture(autouse=True)
 def qt_warnings_fail(request):
     """Turn Qt warnings into test failures for Qt tests (``qtlog`` records them)."""

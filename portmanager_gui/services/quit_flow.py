@@ -3,10 +3,10 @@ no tray, SIGTERM / SIGINT, the session manager's logout and macOS's Quit.
 
 Qt turns a platform quit (macOS Quit, Windows/X11 end of session) and ``QApplication.quit()``
 into a ``QEvent.Quit`` sent to the application, which then closes every window first -- and a
-window that hides into the tray refuses, which cancels the quit. This object filters that event
-and runs the same flow as the tray's Quit: abandon a start in progress, stop what this app
-launched (never what it only adopted), then leave the event loop with ``exit`` (which sends no
-close events) -- within ``wait_ms`` whatever the services do. Windows' end of session skips
+window that hides into the tray refuses, which cancels the quit. The application
+(``ui.application``) hands that event to ``intercept_quit``, which runs the same flow as the
+tray's Quit: abandon a start in progress, stop what this app launched (never what it only
+adopted), then leave the event loop with ``exit`` (which sends no close events) -- within ``wait_ms`` whatever the services do. Windows' end of session skips
 the event (see ``session_ending``).
 
 Logout on Linux/X11: the PySide6 wheels' xcb plugin is built without XSMP (libQt6XcbQpa links
@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable
 from enum import Enum
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from .controller import Operation, RequestFailure
 
@@ -95,9 +95,10 @@ class QuitFlow(QObject):
         self._timer.stop()
         self._exit(0)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Install on the application: a platform quit runs this flow instead of closing windows."""
-        if event.type() == QEvent.Type.Quit and self.state is not QuitState.DONE:
-            self.request()
-            return True
-        return False
+    def intercept_quit(self) -> bool:
+        """The application got a platform quit: run this flow instead of closing the windows.
+        False once the flow is done (the event then takes its course)."""
+        if self.state is QuitState.DONE:
+            return False
+        self.request()
+        return True

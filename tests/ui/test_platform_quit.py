@@ -27,12 +27,12 @@ from tests.ui import desk
 APP = r"""
 import sys
 from PySide6.QtCore import QCoreApplication, QTimer
-from PySide6.QtWidgets import QApplication
 from portmanager_gui import app as gui_app
+from portmanager_gui.ui.application import Application
 from portmanager_gui.core import paths as core_paths
 from tests.ui import desk
 
-app = QApplication(sys.argv[:1])
+app = Application(sys.argv[:1])
 app.setQuitOnLastWindowClosed(False)
 parts = gui_app.build(app, gui_app.parse_args(["--registry", sys.argv[1]]), core_paths.resolve().ensure(),
                       asks=desk.Answers().asks())

@@ -6,7 +6,7 @@ import sys
 
 import psutil
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtCore import QCoreApplication, QEvent, QObject
 
 from portmanager_gui import app as gui_app
 from portmanager_gui.core.port_rows import RowState
@@ -143,3 +143,25 @@ def test_the_end_of_a_windows_session_stops_what_it_launched_before_returning(qt
     assert ended, "the router Port Manager launched still runs when aboutToQuit returned"
     assert hand.poll() is None, "the router started by hand was stopped"
     assert parts.quit.state is not QuitState.RUNNING
+
+
+def test_no_python_runs_for_the_events_of_other_objects(quitting_app):
+    """The quit is caught by the application's own ``event()``, not by a filter installed on the
+    application: such a filter is called from C++ for every event of every object, each wrapped for
+    Python -- thousands at start on a real display (~80 ms of CPU before the first paint on xcb)."""
+    [port] = free_ports(1)
+    quitting_app([port])
+    plain = QObject()                       # no Python overrides: only an application-wide filter runs Python
+    events = [QEvent(QEvent.Type.User) for _ in range(20)]    # made here: an enum's value is Python too
+    calls: list[str] = []
+
+    def profile(frame, event, arg):
+        if event == "call":
+            calls.append(frame.f_code.co_qualname)
+    sys.setprofile(profile)
+    try:
+        for event in events:
+            QCoreApplication.sendEvent(plain, event)
+    finally:
+        sys.setprofile(None)
+    assert calls == []
