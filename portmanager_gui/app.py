@@ -64,6 +64,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Parts:
+    """Every object of the running app, built and wired by ``build`` (and ``build_rest``)."""
+
     app: Application
     paths: core_paths.Paths
     store: RegistryStore

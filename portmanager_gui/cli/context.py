@@ -22,6 +22,8 @@ class CliError(Exception):
 
 @dataclass
 class Context:
+    """What every command gets: the paths, the registry file, and where to print."""
+
     paths: core_paths.Paths
     registry_path: Path
     explicit_registry: bool = False

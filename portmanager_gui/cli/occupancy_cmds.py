@@ -32,6 +32,8 @@ EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 3
 
 @dataclass(frozen=True)
 class StatusRow:
+    """One line of ``portmanager status`` (and one object of its JSON)."""
+
     unit: str           # service name, or "pool/model"
     kind: str           # "service" or "model"
     role: str           # preferred / fallback / model slot / pool start

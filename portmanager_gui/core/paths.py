@@ -16,6 +16,8 @@ HOME_ENV = "PORTMANAGER_HOME"
 
 @dataclass(frozen=True)
 class Paths:
+    """Where Port Manager keeps its files: settings and registry, state and logs."""
+
     config_dir: Path
     state_dir: Path
     log_dir: Path

@@ -52,6 +52,8 @@ class Managed:
 
 @dataclass(frozen=True)
 class PortRow:
+    """One row of the port table and the tray: a registry port and what holds it."""
+
     unit: str                   # service name or "pool/model"
     group: str                  # the model pool, "" for services
     port: int

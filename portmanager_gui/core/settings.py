@@ -21,6 +21,8 @@ REFRESH_MAX_S = 30.0
 
 @dataclass(frozen=True)
 class Settings:
+    """The user's preferences (``settings.json``): refresh, notifications, quit, autostart."""
+
     refresh_s: float = 2.0                  # how often the ports are scanned
     notifications: bool = True              # fallback / failure / crash notifications
     watched_port_notifications: bool = False  # every holder change on a registry port (noisy)

@@ -27,6 +27,8 @@ if TYPE_CHECKING:   # the start-at-login code is imported by the worker that fir
 
 @dataclass(frozen=True)
 class SettingsOutcome:
+    """What saving (or checking) the settings gave: the settings in effect and any problem."""
+
     settings: Settings                      # what is in effect now (and in the file)
     blocker: Blocker | None = None          # start at login was turned off: why
     problem: Blocker | None = None          # at start: this copy runs from a place that will be gone

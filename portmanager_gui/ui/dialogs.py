@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class KillQuestion:
+    """The kill confirmation's texts and whether a kill is possible at all."""
+
     title: str
     text: str
     details: str           # each holder: name, pid, user and full command line
@@ -112,6 +114,8 @@ class AllTakenChoice(str, Enum):
 
 @dataclass(frozen=True)
 class AllTakenQuestion:
+    """The all-ports-taken question's texts and the ports that were tried."""
+
     service: str
     title: str
     text: str

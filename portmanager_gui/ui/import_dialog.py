@@ -41,12 +41,16 @@ class ImportAction(str, Enum):
 
 @dataclass(frozen=True)
 class ImportChoice:
+    """What the user chose in the import dialog."""
+
     action: ImportAction
     link: bool = False
 
 
 @dataclass(frozen=True)
 class ImportPreview:
+    """What the import dialog shows: the changes and the findings."""
+
     title: str
     changes: tuple[str, ...]      # "+ add service rag on port 8602"
     findings: tuple[str, ...]     # "file:line: message Fix: ..."

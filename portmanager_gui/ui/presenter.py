@@ -48,6 +48,8 @@ from .main_window import MainWindow
 
 @dataclass(frozen=True)
 class Asks:
+    """The modal questions the presenter asks (replaced by answers in tests)."""
+
     confirm: Callable[[str, str], bool]
     kill: Callable[[Any, KillQuestion], bool]
     all_taken: Callable[[Any, AllTakenQuestion], AllTakenChoice]

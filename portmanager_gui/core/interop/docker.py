@@ -39,6 +39,8 @@ Runner = Callable[[Sequence[str], float], CommandResult]
 
 @dataclass(frozen=True)
 class Published:
+    """One port a container publishes on the host (``docker ps``'s Ports column)."""
+
     port: int
     container: str
     protocol: str = "tcp"
@@ -48,6 +50,8 @@ class Published:
 
 @dataclass(frozen=True)
 class DockerPorts:
+    """The container engine's answer: the ports its containers publish, or why there is none."""
+
     available: bool
     reason: str = ""                       # why not available, for a tooltip / status line
     ports: Mapping[tuple[int, str], Published] = field(default_factory=dict)
@@ -167,6 +171,8 @@ def published_by(runtimes: Iterable[str], published: Callable[..., DockerPorts] 
 
 @dataclass(frozen=True)
 class StopResult:
+    """What stopping a container gave."""
+
     container: str
     ok: bool
     message: str = ""          # the engine's own words when it failed

@@ -36,6 +36,8 @@ BOM = "\ufeff"
 
 @dataclass(frozen=True)
 class EnvLine:
+    """One ``KEY=value`` line of a .env file: the value as compose reads it and where it is written."""
+
     key: str
     value: str         # as compose reads it (quotes removed, escapes and variables expanded)
     line: int
@@ -56,6 +58,8 @@ class Skipped:
 
 @dataclass(frozen=True)
 class EnvFile:
+    """A .env file read as compose reads it: its assignments and the lines it skipped."""
+
     lines: tuple[EnvLine, ...]
     skipped: tuple[Skipped, ...]
     inherited: tuple[tuple[str, int], ...] = ()    # bare ``KEY`` lines: (key, line)

@@ -35,6 +35,8 @@ class LinksError(ValueError):
 
 @dataclass(frozen=True)
 class Link:
+    """A foreign file kept in step with the registry (``links.json``): its kind and path."""
+
     kind: str
     path: Path
 
@@ -44,6 +46,8 @@ class Link:
 
 @dataclass(frozen=True)
 class Links:
+    """Every linked file, as ``links.json`` lists them."""
+
     items: tuple[Link, ...] = ()
 
     def with_link(self, link: Link) -> "Links":

@@ -38,6 +38,8 @@ def proxy_service(runtime: str) -> str:
 
 @dataclass(frozen=True)
 class ModelServer:
+    """A llama-server seen listening: its port and the model it serves."""
+
     port: int
     model: str = ""      # the -m/--model path as given
     alias: str = ""      # --alias / -a
@@ -99,6 +101,8 @@ def model_server(argv: Sequence[str]) -> ModelServer | None:
 
 @dataclass(frozen=True)
 class RunningModel:
+    """One entry of llama-swap's ``/running``: a model, its state and port."""
+
     model: str
     state: str
     port: int | None
@@ -138,6 +142,8 @@ def fetch_running(port: int, host: str = "127.0.0.1", timeout: float = 2.0) -> t
 
 @dataclass(frozen=True)
 class ModelCheck:
+    """A model's port in the registry against where it really runs."""
+
     model: str
     expected: int              # the port the registry (the runtime's numbering) says
     actual: int | None         # where it really runs, None when not running

@@ -50,6 +50,8 @@ _CLARA_WORDS = re.compile(r"clara\s*core", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class LsGroup:
+    """A llama-swap/ClaraCore group: its members and where it is written."""
+
     name: str
     members: tuple[str, ...]
     line: int | None
@@ -60,6 +62,8 @@ class LsGroup:
 
 @dataclass(frozen=True)
 class LsModel:
+    """A llama-swap/ClaraCore model and the port the runtime gives it."""
+
     name: str
     port: int | None     # the port the runtime gives it, None when it asks for none
     line: int | None
@@ -73,6 +77,8 @@ class LsModel:
 
 @dataclass(frozen=True)
 class LlamaSwapConfig:
+    """A llama-swap/ClaraCore config as the runtime reads it: start port, models, groups."""
+
     file: str
     start_port: int | None          # as written in the file (None: the runtime's default applies)
     start_line: int | None

@@ -32,6 +32,8 @@ _DIGITS = re.compile(r"[0-9]+")
 
 @dataclass(frozen=True)
 class _Edit:
+    """One replacement in the config's text (character span, new text, what it changes)."""
+
     start: int          # character offsets into the text
     end: int
     text: str

@@ -45,12 +45,16 @@ class PyPort:
 
 @dataclass(frozen=True)
 class PyNote:
+    """Something about a ``ports_config.py`` line that is not a plain port constant."""
+
     line: int
     message: str
 
 
 @dataclass(frozen=True)
 class PyModule:
+    """The port constants, strings and helpers read from a ``ports_config.py``."""
+
     ports: tuple[PyPort, ...]
     strings: tuple[tuple[str, str], ...]
     helpers: tuple[str, ...]

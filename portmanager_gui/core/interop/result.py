@@ -53,6 +53,8 @@ class StartPortClash:
 
 @dataclass(frozen=True)
 class ImportResult:
+    """An import's outcome: the registry it would save, what changes, and the findings."""
+
     source: Path
     kind: str                      # "claracore" | "python" | "env" | "compose"
     base: Registry                 # the registry the import started from

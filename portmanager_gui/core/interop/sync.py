@@ -32,6 +32,8 @@ class Status(str, Enum):
 
 @dataclass(frozen=True)
 class LinkOutcome:
+    """What syncing one linked file did: written, unchanged or failed, and the changes."""
+
     link: Link
     status: Status
     changes: tuple[str, ...] = ()   # "startPort 8100 -> 8200", "BACKEND_PORT 8203 -> 9000"
@@ -40,6 +42,8 @@ class LinkOutcome:
 
 @dataclass(frozen=True)
 class SyncReport:
+    """What syncing every linked file did."""
+
     outcomes: tuple[LinkOutcome, ...] = ()
     error: str = ""                 # links.json itself could not be read
 

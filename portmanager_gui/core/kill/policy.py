@@ -53,6 +53,8 @@ class Reason(str, Enum):
 
 @dataclass(frozen=True)
 class Refusal:
+    """A holder the kill policy will not kill, and why."""
+
     holder: Holder | None
     reason: Reason
     message: str                       # one line, names the port and the process
@@ -161,6 +163,8 @@ def plan_kill(port: int, scanner: "OccupancyScanner | None" = None, *,
 
 @dataclass(frozen=True)
 class KillResult:
+    """What a kill did: killed, refused, already gone."""
+
     port: int
     killed: tuple[Holder, ...] = ()
     refused: tuple[Refusal, ...] = ()

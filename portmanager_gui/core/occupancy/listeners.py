@@ -48,6 +48,8 @@ class HeldBy:
 
 @dataclass(frozen=True, slots=True)     # thousands of them: no dict each for the collector to walk
 class Listener(HeldBy):
+    """One listening socket of the machine: port, protocol, addresses and holder."""
+
     port: int
     protocol: Protocol
     addresses: tuple[str, ...]

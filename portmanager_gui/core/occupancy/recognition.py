@@ -26,6 +26,8 @@ class Kind(str, Enum):
 
 @dataclass(frozen=True)
 class Rule:
+    """How to recognise a well-known program from its process name or command line."""
+
     label: str
     kind: Kind
     names: frozenset[str] = frozenset()       # process or executable names, lower case, no ".exe"
@@ -95,6 +97,8 @@ RULES: tuple[Rule, ...] = (
 
 @dataclass(frozen=True)
 class Recognized:
+    """What a process was recognised as (a label, a kind, a detail)."""
+
     label: str
     kind: Kind
     detail: str = ""        # e.g. the model a llama-server serves

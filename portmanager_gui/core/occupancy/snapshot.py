@@ -49,6 +49,8 @@ class Holder:
 
 @dataclass(frozen=True)
 class PortInfo:
+    """One port in a snapshot: its status and who holds it."""
+
     port: int
     status: PortStatus
     holders: tuple[Holder, ...] = ()
@@ -61,6 +63,8 @@ class PortInfo:
 
 @dataclass(frozen=True)
 class Snapshot:
+    """Who held each scanned port at ``taken_at`` (one scan)."""
+
     taken_at: float
     ports: Mapping[int, PortInfo] = field(default_factory=dict)
 

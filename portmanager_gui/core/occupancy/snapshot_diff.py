@@ -37,6 +37,8 @@ class OurService:
 
 @dataclass(frozen=True)
 class PortEvent:
+    """A change on a port between two snapshots: who appeared, left or changed."""
+
     kind: EventKind
     port: int
     holder: Holder | None = None            # the new holder (appeared, changed), or the one left

@@ -99,6 +99,8 @@ def startup_approved(data: bytes | None) -> bool:
 
 @dataclass(frozen=True)
 class AutostartEntry:
+    """The start-at-login entry for this OS: where it goes and exactly what is written."""
+
     os_name: str
     location: str               # the file; on Windows the key under HKEY_CURRENT_USER
     content: str                # exactly what is written: file text, or the Run value

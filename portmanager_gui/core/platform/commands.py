@@ -21,6 +21,8 @@ CREATE_NO_WINDOW = 0x08000000
 
 @dataclass(frozen=True)
 class CommandResult:
+    """What a finished (or timed-out) command left: exit code and its output."""
+
     returncode: int | None   # None: it did not finish in time
     stdout: str = ""
     stderr: str = ""

@@ -18,6 +18,8 @@ from . import MACOS, WINDOWS
 
 @dataclass(frozen=True)
 class TrayBehaviour:
+    """How the tray icon behaves on this desktop."""
+
     mask_icon: bool               # a template image the system tints (state as a shape, not a colour)
     click_opens_window: bool      # a click / double-click on the icon opens the window
     reopen_shows_window: bool     # the app turning active with no window shown is a reopen

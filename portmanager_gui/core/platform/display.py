@@ -53,6 +53,8 @@ class DisplayTrouble(str, Enum):
 
 @dataclass(frozen=True)
 class DisplayProblem:
+    """Why Qt could not open the display, and the libraries and packages that would fix it."""
+
     trouble: DisplayTrouble
     libraries: tuple[str, ...] = ()        # sonames that do not load
     packages: tuple[str, ...] = ()         # the Debian/Ubuntu packages that have them

@@ -31,6 +31,8 @@ FACTS_TTL_S = 60.0
 
 @dataclass(frozen=True)
 class PlatformFacts:
+    """What this OS says about ports: ephemeral range, privileged ports, exclusions."""
+
     os_name: str
     ephemeral_range: tuple[int, int] = IANA_EPHEMERAL
     unprivileged_start: int = 0          # ports below this need root/admin; 0 means none

@@ -173,6 +173,8 @@ def system_path(os_name: str, exe: str) -> bool:
 
 @dataclass(frozen=True)
 class Forwarder:
+    """A container runtime's port forwarder: what it is and what to do instead of killing it."""
+
     what: str          # what the process is, in words
     instead: str       # what to do instead of killing it
 

@@ -106,6 +106,8 @@ def own_ancestors() -> tuple[int, ...]:
 
 @dataclass
 class Spawned:
+    """A child we started: its process, its Windows job, its log relay."""
+
     popen: subprocess.Popen
     job: Job | None = None
     relay: subprocess.Popen | None = None   # the log relay writing its output (ends after it)
@@ -155,6 +157,8 @@ def reopen_job(pid: int, create_time: float, os_name: str) -> Job | None:
 
 @dataclass(frozen=True)
 class TreeStop:
+    """What stopping a process tree did."""
+
     signalled: tuple[int, ...]      # pids we sent a signal to
     survivors: tuple[int, ...]      # pids still alive at the end (refused or unkillable)
     forced: bool                    # a kill was needed after the grace period
@@ -234,6 +238,8 @@ def may_signal(os_name: str, me: tuple[int, int] | str | None, owner: tuple[int,
 
 @dataclass(frozen=True)
 class _Me:
+    """Who is signalling: OS, our owner, our ancestors."""
+
     os_name: str
     who: tuple[int, int] | str | None
     ancestors: tuple[int, ...]

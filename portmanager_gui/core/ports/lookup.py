@@ -19,6 +19,8 @@ RunningPort = Callable[[str], "int | None"]
 
 @dataclass(frozen=True)
 class Resolved:
+    """A service or model's port and URL, for ``portmanager url`` and ``env``."""
+
     name: str
     port: int
     url: str

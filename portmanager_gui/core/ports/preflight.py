@@ -17,12 +17,16 @@ from .selection import ModelSlot, PoolFull, Selection, model_slots, select_port
 
 @dataclass(frozen=True)
 class SlotCheck:
+    """A model slot's port and whether it is free now."""
+
     slot: ModelSlot
     availability: Availability
 
 
 @dataclass(frozen=True)
 class Preflight:
+    """Before a start: each service's port selection, each model slot, and the lint findings."""
+
     selections: tuple[Selection, ...]
     slots: tuple[SlotCheck, ...]
     warnings: tuple[LintWarning, ...]

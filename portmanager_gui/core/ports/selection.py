@@ -82,6 +82,8 @@ def all_taken_lines(ports: Iterable[int]) -> list[str]:
 
 @dataclass(frozen=True)
 class ModelSlot:
+    """The port a model of a group (pool) gets from the group's range."""
+
     pool: str
     model: str
     port: int

@@ -23,6 +23,8 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 @dataclass(frozen=True)
 class EntryCheck:
+    """One entry of an edited port list, checked."""
+
     text: str
     port: int | None
     errors: tuple[str, ...] = ()
@@ -31,6 +33,8 @@ class EntryCheck:
 
 @dataclass(frozen=True)
 class PortListCheck:
+    """An edited port list, checked entry by entry and as a whole."""
+
     entries: tuple[EntryCheck, ...]
     errors: tuple[str, ...] = ()       # about the list as a whole
 
@@ -108,6 +112,8 @@ def check_port_list(registry: Registry, service: str, texts: Sequence[str],
 
 @dataclass(frozen=True)
 class GroupPreview:
+    """An edited group: the ports its members would get, and what is wrong."""
+
     group: Group | None
     assignment: tuple[tuple[str, int], ...] = ()
     errors: tuple[str, ...] = ()

@@ -15,6 +15,8 @@ from .model import DEFAULT_START_PORT, Group, Registry
 
 @dataclass(frozen=True)
 class LintWarning:
+    """One registry finding: where (key path), what is wrong, what to do."""
+
     code: str
     key: str            # registry key path, e.g. "services.router.ports[1]" or "groups.large-models"
     message: str        # what is wrong

@@ -37,6 +37,8 @@ def health_url(bind_host: str, port: int, path: str) -> str:
 
 @dataclass(frozen=True)
 class HealthAnswer:
+    """What a health URL answered."""
+
     ok: bool
     status: int | None = None
     body: str = ""

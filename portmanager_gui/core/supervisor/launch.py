@@ -36,6 +36,8 @@ FAILED_START_GRACE = 3.0
 
 @dataclass(frozen=True)
 class LaunchResult:
+    """A launch and its verification."""
+
     verification: Verification
     spawned: Spawned | None = None
     pid: int | None = None

@@ -33,6 +33,8 @@ def relay_argv(path: Path, os_name: str, max_bytes: int, backups: int) -> list[s
 
 @dataclass
 class LogSink:
+    """Where a started child's output goes."""
+
     output: IO[bytes]                     # what the child gets as stdout and stderr
     relay: subprocess.Popen | None = None
 

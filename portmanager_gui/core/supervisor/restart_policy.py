@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Decision:
+    """The restart policy's answer to one exit."""
+
     restart: bool
     delay: float = 0.0
     gave_up: bool = False

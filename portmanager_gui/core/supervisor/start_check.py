@@ -53,6 +53,8 @@ class Verdict(str, Enum):
 
 @dataclass(frozen=True)
 class Verification:
+    """Whether a launched unit came up on its port, and if not, what was seen."""
+
     verdict: Verdict
     foreign: tuple[Holder, ...] = ()
     returncode: int | None = None

@@ -22,6 +22,8 @@ from .unit_spec import UnitSpec
 
 @dataclass
 class Plan:
+    """One unit's start plan: its port (or why none), the ports passed over, what to adopt."""
+
     spec: UnitSpec
     port: int | None = None
     skipped: list[Skipped] = field(default_factory=list)

@@ -53,6 +53,8 @@ class Skipped:
 
 @dataclass(frozen=True)
 class StartOutcome:
+    """What one unit's start gave: running (where, after which fallbacks) or why not."""
+
     unit: str                      # service name, or "pool/model" for a model server
     ok: bool
     port: int | None               # port actually used
@@ -75,6 +77,8 @@ class StopFailure(str, Enum):
 
 @dataclass(frozen=True)
 class StopOutcome:
+    """What one unit's stop gave."""
+
     unit: str
     ok: bool
     pid: int | None
@@ -86,6 +90,8 @@ class StopOutcome:
 
 @dataclass(frozen=True)
 class SupervisorEvent:
+    """Something that happened to a unit while it was started, watched or stopped."""
+
     kind: EventKind                # a plain string of EVENT_KINDS is turned into its EventKind
     unit: str
     port: int | None

@@ -33,6 +33,8 @@ REGISTRY_ENV = "PORTMANAGER_REGISTRY"
 
 @dataclass(frozen=True)
 class UnitSpec:
+    """What the supervisor needs to start one unit (a service or a model server)."""
+
     unit: str
     title: str                          # "Model Router": for messages
     candidates: tuple[int, ...]         # ports to try, preferred first
