@@ -17,6 +17,7 @@ set it), ``accept`` (accept connections and print ``accepted`` for each: ``wait_
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
 import random
@@ -271,10 +272,31 @@ def _free_and_reserved(port: int) -> bool:
 
     if not _reserve(port):
         return False
-    if is_free(port):
+    if is_free(port) and _plain_bind_works(port):
         return True
     _unreserve_last()
     return False
+
+
+def _plain_bind_works(port: int) -> bool:
+    """Can a socket without SO_REUSEADDR bind ``port`` (as the listeners here do)? The product's
+    probe ignores a TIME_WAIT leftover of a server that used SO_REUSEADDR, as servers do; a
+    plain bind fails on it for up to a minute."""
+    import socket
+    for family, addr in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+        try:
+            sock = socket.socket(family, socket.SOCK_STREAM)
+        except OSError:
+            continue                     # no IPv6 on this machine
+        try:
+            sock.bind((addr, port))
+        except OSError as exc:
+            if family == socket.AF_INET6 and exc.errno == errno.EADDRNOTAVAIL:
+                continue                 # ::1 not configured
+            return False
+        finally:
+            sock.close()
+    return True
 
 
 def free_ports(n: int) -> list[int]:

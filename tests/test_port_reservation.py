@@ -27,3 +27,28 @@ def test_chosen_ports_are_held_until_released_and_skipped_while_held():
     assert not any(helpers._free_and_reserved(p) for p in ports)
     helpers.release_reserved_ports()
     assert not any(_held_elsewhere(p) for p in ports)
+
+
+def test_a_port_with_a_time_wait_leftover_is_not_handed_out():
+    """The product's probe calls such a port free (a server with SO_REUSEADDR binds it), but the
+    tests' plain listeners bind without SO_REUSEADDR and would fail with EADDRINUSE for up to a
+    minute: a demo server (SO_REUSEADDR, like most servers) that closed an HTTP connection first
+    leaves its port in TIME_WAIT."""
+    import socket
+
+    [port] = helpers.free_ports(1)
+    helpers.release_reserved_ports()
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)    # as the demo servers bind (POSIX)
+    server.bind(("127.0.0.1", port))
+    server.listen()
+    client = socket.create_connection(("127.0.0.1", port), timeout=10)
+    accepted, _ = server.accept()
+    accepted.close()                 # the server's side closes first: its socket goes to TIME_WAIT
+    assert client.recv(1) == b""     # the client saw the close
+    client.close()
+    server.close()
+    try:
+        assert not helpers._free_and_reserved(port)
+    finally:
+        helpers.release_reserved_ports()
