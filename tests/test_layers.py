@@ -126,7 +126,7 @@ def test_core_never_imports_the_wording_package(path):
 
 
 @pytest.mark.parametrize("source", ["from ...text import supervisor", "from ...text.supervisor import stop_text",
-                                    "import portmanager_gui.text.supervisor",
+                                    "import portmanager_gui.text.kill",
                                     "def f():\n    from portmanager_gui.text import supervisor"])
 def test_the_wording_check_sees_every_form_of_import(source):
     """The check above fails on the defect it guards, relative and lazy imports included."""

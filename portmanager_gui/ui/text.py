@@ -21,6 +21,7 @@ from ..core.supervisor.types import (
 from ..services.background import Fault, JobFailure
 from ..services.controller import Operation, RequestFailure
 from ..services.registry_store import StoreProblem, StoreTrouble
+from ..text.kill import refusal_text
 from ..text.state import state_damage_found, state_damage_what
 from ..text.supervisor import event_text, start_error
 
@@ -104,7 +105,7 @@ def killed_text(port: int, result) -> str:
 
 def still_held_text(port: int, result) -> str:
     """The banner after a kill that left the port held, with the refusals' reasons."""
-    why = "; ".join(r.message for r in result.refused)
+    why = "; ".join(refusal_text(r) for r in result.refused)
     return f"Port {port} is still held by {holders_text(result.still_holding)}. {why}".strip()
 
 

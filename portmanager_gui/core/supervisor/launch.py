@@ -7,6 +7,9 @@ record cannot be written the child is not started, or is stopped again at once: 
 ours runs untracked. A start that does not verify is stopped again (its whole tree, also
 what left it) and its record removed. A daemon (fork, setsid, fork) is followed by its mark:
 its first process exiting 0 is not the end of the start.
+
+Why a launch failed is handed back as facts (``LaunchProblem``); the one line written into the
+service's own log when its program cannot run is part of that log, like its header line.
 """
 from __future__ import annotations
 
