@@ -24,7 +24,7 @@ def _files(sub: str) -> list[Path]:
     return sorted((PKG / sub).rglob("*.py"))
 
 
-@pytest.mark.parametrize("path", _files("core") + _files("demo") + [PKG / "cli"], ids=str)
+@pytest.mark.parametrize("path", _files("core") + _files("demo") + _files("text") + [PKG / "cli"], ids=str)
 def test_core_never_imports_qt(path):
     files = [path] if path.is_file() else sorted(path.rglob("*.py"))
     for f in files:
@@ -53,12 +53,14 @@ def _module_name(path: Path) -> str:
     return ".".join(parts)
 
 
-def _package_imports(path: Path, modules: set[str]) -> set[str]:
-    """The package's modules that ``path`` imports anywhere (relative imports resolved)."""
+def _package_imports(path: Path, modules: set[str], source: str | None = None) -> set[str]:
+    """The package's modules that ``path`` imports anywhere (relative imports resolved);
+    ``source``: the text to read instead of the file's."""
     me = _module_name(path)
     package = me if path.name == "__init__.py" else me.rpartition(".")[0]
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    source = path.read_text(encoding="utf-8") if source is None else source
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             candidates = [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -105,3 +107,27 @@ def test_no_import_circles():
 def test_core_top_floor_is_small():
     top = sorted(p.name for p in (PKG / "core").glob("*.py"))
     assert len(top) <= 10, top
+
+
+# -- sentences are made at the edge: the core hands over facts -----------------------------
+
+WORDING = "portmanager_gui.text"
+
+
+def _wording_imports(path: Path, source: str | None = None) -> set[str]:
+    modules = {_module_name(f) for f in PKG.rglob("*.py")}
+    return {m for m in _package_imports(path, modules, source) if m == WORDING or m.startswith(WORDING + ".")}
+
+
+@pytest.mark.parametrize("path", _files("core"), ids=str)
+def test_core_never_imports_the_wording_package(path):
+    found = _wording_imports(path)
+    assert not found, f"{path} imports {sorted(found)}: core returns facts; the CLI and the UI word them"
+
+
+@pytest.mark.parametrize("source", ["from ...text import supervisor", "from ...text.supervisor import stop_text",
+                                    "import portmanager_gui.text.kill",
+                                    "def f():\n    from portmanager_gui.text import supervisor"])
+def test_the_wording_check_sees_every_form_of_import(source):
+    """The check above fails on the defect it guards, relative and lazy imports included."""
+    assert _wording_imports(PKG / "core" / "supervisor" / "stopper.py", source)

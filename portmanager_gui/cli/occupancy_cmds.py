@@ -317,6 +317,7 @@ def cmd_kill(ctx: Context, args: argparse.Namespace) -> int:
     from ..core.kill import policy as processes
     from ..core.occupancy import process_info
     from ..core.supervisor import explicit_kill
+    from ..text.kill import refusal_text
 
     port = args.port
     with OccupancyScanner() as scanner:
@@ -326,7 +327,7 @@ def cmd_kill(ctx: Context, args: argparse.Namespace) -> int:
             return EXIT_OK
         if plan.refused:
             for r in plan.refused:
-                ctx.warn(f"portmanager: refused: {r.message}")
+                ctx.warn(f"portmanager: refused: {refusal_text(r)}")
             forwarders = [r.holder for r in plan.refused if r.reason is processes.Reason.FORWARDER and r.holder]
             if forwarders:
                 return _offer_container_stop(ctx, args, port, docker.runtime_of(forwarders[0].name) or docker.DOCKER)
@@ -346,7 +347,7 @@ def cmd_kill(ctx: Context, args: argparse.Namespace) -> int:
     for h in result.gone:
         ctx.print(f"{h.describe()} had already exited.")
     for r in result.refused:
-        ctx.warn(f"portmanager: refused: {r.message}")
+        ctx.warn(f"portmanager: refused: {refusal_text(r)}")
     if result.port_free:
         ctx.print(f"Port {port} is free now.")
         return EXIT_REFUSED if result.refused else EXIT_OK
@@ -369,7 +370,9 @@ def _offer_container_stop(ctx: Context, args: argparse.Namespace, port: int, run
         return EXIT_FAILED
     result = docker.stop_container(container, runtime=runtime)
     if not result.ok:
-        ctx.warn(f"portmanager: stopping container {container} failed: {result.message}")
+        from ..text.kill import container_stop_failure
+
+        ctx.warn(f"portmanager: stopping container {container} failed: {container_stop_failure(result)}")
         return EXIT_FAILED
     ctx.print(f"Stopped container {container}; port {port} is released by {docker.ENGINE.get(runtime, runtime)}.")
     return EXIT_OK

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..core.supervisor.state_damage import StateDamage
-from ..core.supervisor.text import state_damage_found, state_damage_what
+from ..text.state import state_damage_found, state_damage_what
 
 
 def state_damage_text(damage: StateDamage) -> str:

@@ -26,6 +26,7 @@ from ..core.supervisor.types import (
     SupervisorEvent,
 )
 from ..core.supervisor.unit_spec import expand
+from ..text.supervisor import event_text, start_error, start_warnings, stop_text
 from .commands import HELP
 from .context import CliError, Context
 from .state_text import state_damage_text
@@ -91,7 +92,8 @@ def banner_lines(registry: Registry, unit: str, port: int, fancy: bool) -> list[
 
 
 def print_started(ctx: Context, registry: Registry, outcome: StartOutcome, banner: bool) -> None:
-    for line in outcome.warnings:
+    warnings = start_warnings(outcome)
+    for line in warnings:
         ctx.print(f" {line}")
     if outcome.port is None:
         return
@@ -100,7 +102,7 @@ def print_started(ctx: Context, registry: Registry, outcome: StartOutcome, banne
         for line in lines:
             ctx.print(line)
         return
-    if outcome.adopted and outcome.warnings:
+    if outcome.adopted and warnings:
         return  # the warning line already says where it runs
     verb = "running" if not outcome.adopted else "already running"
     pid = f", pid {outcome.pid}" if outcome.pid else ""
@@ -108,11 +110,12 @@ def print_started(ctx: Context, registry: Registry, outcome: StartOutcome, banne
 
 
 def print_failed(ctx: Context, outcome: StartOutcome) -> None:
-    ctx.warn(outcome.error if "\n" in outcome.error else f"{outcome.unit}: {outcome.error}")
+    error = start_error(outcome)
+    ctx.warn(error if "\n" in error else f"{outcome.unit}: {error}")
 
 
 def print_stopped(ctx: Context, outcome: StopOutcome) -> None:
-    (ctx.print if outcome.ok else ctx.warn)(outcome.message)
+    (ctx.print if outcome.ok else ctx.warn)(stop_text(outcome))
 
 
 def _report_starts(ctx: Context, registry: Registry, outcomes: list[StartOutcome], banner: bool) -> bool:
@@ -168,7 +171,7 @@ def cmd_up(ctx: Context, args: argparse.Namespace, stop: threading.Event | None 
 
     def on_event(event: SupervisorEvent) -> None:
         if event.kind in LIVE_EVENTS:
-            ctx.warn(event.message)
+            ctx.warn(event_text(event))
 
     with _supervisor(ctx, registry, on_event=on_event, owns_children=True, cancel=stop) as sup:
         return _up(ctx, registry, sup, args.names or sup.default_names(), stop)

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Signal
 from ..core.occupancy.listener_groups import GroupsUpdate
 from ..core.occupancy.listeners import Listener, new_service, service_name
 from ..core.registry.model import Registry
+from ..text.kill import container_stop_failure
 from .all_ports_tab import AllPortsTab
 
 
@@ -99,7 +100,7 @@ class AllPortsPresenter(QObject):
         if result.ok:
             self.hooks.notify("Stop container", f"Stopped container {result.container}; its ports are free.", False)
         else:
-            self.hooks.notify("Stop container", f"Stopping container {result.container} failed: {result.message}",
+            self.hooks.notify("Stop container", f"Stopping container {result.container} failed: {container_stop_failure(result)}",
                               True)
         self.scanner.refresh()
 

@@ -18,6 +18,7 @@ from ..core.occupancy.snapshot import Holder
 from ..core.platform import current_os
 from ..core.platform.commands import command_line_text
 from ..core.platform.occupancy import FirstAsk, kill_first_asks
+from ..text.kill import refusal_text
 
 if TYPE_CHECKING:
     from ..core.kill.policy import KillPlan
@@ -67,7 +68,7 @@ def kill_question(plan: "KillPlan", service: str = "", os_name: str | None = Non
     for r in plan.refused:
         if r.holder is not None:
             lines += _holder_lines(r.holder)
-        lines.append(f"    cannot be killed: {r.message}")
+        lines.append(f"    cannot be killed: {refusal_text(r)}")
     if plan.can_kill:
         who = ", ".join(f"{named(h)} (pid {h.pid})" for h in plan.targets)
         text = f"Kill {who} on port {port}{owner}?\n\n{_shown(plan.targets)}\n\n{_how_it_stops(os_name or current_os())}"
@@ -77,7 +78,7 @@ def kill_question(plan: "KillPlan", service: str = "", os_name: str | None = Non
                 "would not free it:")
     else:
         text = f"Port {port}{owner} cannot be freed from here:"
-    reasons = "\n".join(f"- {r.message}" for r in plan.refused)
+    reasons = "\n".join(f"- {refusal_text(r)}" for r in plan.refused)
     return KillQuestion(f"Port {port} cannot be freed", f"{text}\n{reasons}", "\n".join(lines), False)
 
 

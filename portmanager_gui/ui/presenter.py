@@ -253,7 +253,7 @@ class Presenter(QObject):
         """Crashes, restarts, stops: what happens outside a start (a start's result is ``on_started``)."""
         if event.kind in text.EVENT_NOTIFIED:
             self.failures[event.unit] = text.event_note(event)
-            self.notify(text.event_title(event), event.message, True)
+            self.notify(text.event_title(event), text.event_text(event), True)
         elif event.kind is EventKind.STOPPED:
             self.fallbacks.pop(event.unit, None)
             self.failures.pop(event.unit, None)

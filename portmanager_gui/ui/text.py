@@ -1,4 +1,5 @@
-"""The desktop app's sentences, made from typed values (the CLI has its own in ``cli/``).
+"""The desktop app's sentences, made from typed values (the CLI has its own in ``cli/``);
+the supervisor's and the kill policy's words, shared with the CLI, come from ``portmanager_gui.text``.
 
 Nothing here reads text back: decisions are made on the kinds (``StartFailure``,
 ``EventKind``, ``Operation``, ``StoreTrouble``, ``Fault``) before a sentence is made.
@@ -11,7 +12,6 @@ from pathlib import Path
 from ..core.occupancy.snapshot import Holder
 from ..core.platform.display import DisplayProblem, DisplayTrouble
 from ..core.supervisor.state_damage import StateDamage
-from ..core.supervisor.text import state_damage_found, state_damage_what
 from ..core.supervisor.types import (
     EventKind,
     StartFailure,
@@ -21,6 +21,9 @@ from ..core.supervisor.types import (
 from ..services.background import Fault, JobFailure
 from ..services.controller import Operation, RequestFailure
 from ..services.registry_store import StoreProblem, StoreTrouble
+from ..text.kill import refusal_text
+from ..text.state import state_damage_found, state_damage_what
+from ..text.supervisor import event_text, start_error
 
 UNSEEN = "a process that cannot be seen"
 
@@ -65,7 +68,7 @@ def start_failure_note(out: StartOutcome) -> str:
     """The failed row's note: the all-taken headline, else the detail's first line."""
     if out.failure is StartFailure.ALL_TAKEN:
         return _FAILURE_NOTES[StartFailure.ALL_TAKEN]
-    return first_sentence(out.error) or _FAILURE_NOTES.get(out.failure, "failed to start")
+    return first_sentence(start_error(out)) or _FAILURE_NOTES.get(out.failure, "failed to start")
 
 
 def start_failure_title(out: StartOutcome) -> str:
@@ -73,7 +76,7 @@ def start_failure_title(out: StartOutcome) -> str:
 
 
 def start_failure_text(out: StartOutcome) -> str:
-    return out.error or f"{out.unit}: {start_failure_note(out)}"
+    return start_error(out) or f"{out.unit}: {start_failure_note(out)}"
 
 
 FALLBACK_TITLE = "Fallback port in use"
@@ -86,7 +89,7 @@ def event_title(event: SupervisorEvent) -> str:
 
 def event_note(event: SupervisorEvent) -> str:
     """A row's note for a crash or a restart given up."""
-    return first_sentence(event.message) or event.kind.value.replace("_", " ")
+    return first_sentence(event_text(event)) or event.kind.value.replace("_", " ")
 
 
 def request_failed(failure: RequestFailure) -> str:
@@ -102,7 +105,7 @@ def killed_text(port: int, result) -> str:
 
 def still_held_text(port: int, result) -> str:
     """The banner after a kill that left the port held, with the refusals' reasons."""
-    why = "; ".join(r.message for r in result.refused)
+    why = "; ".join(refusal_text(r) for r in result.refused)
     return f"Port {port} is still held by {holders_text(result.still_holding)}. {why}".strip()
 
 

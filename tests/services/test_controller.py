@@ -134,7 +134,7 @@ def test_a_start_result_arrives_once_as_the_outcome_not_as_events_too(qtbot, own
 
     def start(name):
         for kind in ("starting", "fallback", "started", "failed"):
-            sup.on_event(SupervisorEvent(kind, name, 3003, kind))
+            sup.on_event(SupervisorEvent(kind, name, 3003))
         return [out]
     sup.start = start
     with qtbot.waitSignal(controller.idle, timeout=10000):

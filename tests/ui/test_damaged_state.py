@@ -23,7 +23,7 @@ def test_a_damaged_state_record_is_shown_and_a_running_service_is_still_ours(qap
     registry = desk.router_registry(tmp_path / "registry.yaml", ports)
     sup = make_supervisor(load(registry))
     [started] = sup.start("router")
-    assert started.ok, started.message
+    assert started.ok, started
     state = core_paths.resolve().services_state_file
     state.write_text('{"version": 1, "units": {"router": {"pid": 12')          # cut short (disk full, a crash)
     parts = desk.build(qapp, registry, desk.Answers())
@@ -51,7 +51,7 @@ def test_a_damaged_state_record_is_shown_and_a_running_service_is_still_ours(qap
 
         with qtbot.waitSignal(parts.controller.stopped, timeout=60000) as stopped:
             parts.window.stop_requested.emit("router")                         # stopped through its mark
-        assert stopped.args[1][0].ok, stopped.args[1][0].message
+        assert stopped.args[1][0].ok, stopped.args[1][0]
         qtbot.waitUntil(lambda: parts.presenter.state_damage is None, timeout=30000)   # whole again
         assert not parts.window.state_banner.isVisible()
         assert (state.parent / "services.json.damaged").read_text().startswith('{"version": 1')

@@ -15,8 +15,7 @@ def test_kill_question_names_the_process():
 
 def test_protected_process_says_why_not():
     sys_holder = holder(4, "System", "SYSTEM")
-    plan = KillPlan(445, PortStatus.LISTENING, (), (Refusal(sys_holder, Reason.PROTECTED,
-                                                            "port 445: System (pid 4) is a protected system process"),))
+    plan = KillPlan(445, PortStatus.LISTENING, (), (Refusal(sys_holder, Reason.PROTECTED, 445),))
     q = kill_question(plan)
     assert not q.can_kill and "protected system process" in q.text and "cannot be killed" in q.details
 

@@ -38,7 +38,7 @@ def test_start_on_fallback_is_visible_everywhere(qtbot, listener, parts_for):
     with qtbot.waitSignal(parts.controller.started, timeout=60000) as started:
         parts.presenter.start("router")
     [out] = started.args[1]
-    assert out.ok and out.fallback_from, out.error
+    assert out.ok and out.fallback_from, out
     fallback = out.port
     qtbot.waitUntil(lambda: desk.row(parts, "router", fallback).state is RowState.FALLBACK, timeout=40000)
     assert desk.row(parts, "router", fallback).note.startswith(f"Port {foreign.port} is in use by ")
@@ -90,7 +90,7 @@ def test_a_freed_preferred_port_offers_the_way_back(qtbot, listener, parts_for):
     with qtbot.waitSignal(parts.controller.started, timeout=60000) as started:
         parts.presenter.start("router")
     [out] = started.args[1]
-    assert out.ok and out.fallback_from, out.error
+    assert out.ok and out.fallback_from, out
     fallback = out.port
     qtbot.waitUntil(lambda: desk.row(parts, "router", fallback).state is RowState.FALLBACK, timeout=40000)
     assert parts.window.select_unit("router", fallback)

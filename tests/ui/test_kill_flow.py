@@ -75,7 +75,7 @@ def test_a_kill_from_the_app_of_a_service_up_runs_is_a_stop_not_a_crash(qapp, qt
     clock, events = FakeClock(), []
     up = make_supervisor(load(registry), clock=clock, on_event=events.append)
     [started] = up.start("router")
-    assert started.ok, started.message
+    assert started.ok, started
     parts = desk.build(qapp, registry, desk.Answers(kill=True))
     try:
         gui_app.start(parts)

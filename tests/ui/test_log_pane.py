@@ -36,7 +36,7 @@ def test_the_log_of_the_selected_unit_shows_after_its_start_and_follows(qtbot, p
     assert _pane(parts) == ""
     with qtbot.waitSignal(parts.controller.started, timeout=60000) as started:
         parts.window.act_start.trigger()         # Start on the selected row: no new selection
-    assert started.args[1][0].ok, started.args[1][0].error
+    assert started.args[1][0].ok, started.args[1][0]
     log = logfiles.log_path(core_paths.resolve(), "router")
     qtbot.waitUntil(lambda: "router" in _pane(parts) and _pane(parts) != "", timeout=30000)
     assert _pane(parts).splitlines()[0] in log.read_text(encoding="utf-8")

@@ -74,7 +74,7 @@ def _adopted_and_launched(qtbot, quitting_app, by_hand):
     with qtbot.waitSignal(parts.controller.started, timeout=60000) as started:
         parts.presenter.start("router")
     [out] = started.args[1]
-    assert out.ok and not out.adopted, out.error
+    assert out.ok and not out.adopted, out
     launched = psutil.Process(out.pid)
 
     parts.window.bring_to_front()
@@ -106,7 +106,7 @@ def test_platform_quit_with_the_window_open_runs_the_same_flow(qtbot, quitting_a
         with qtbot.waitSignal(parts.controller.started, timeout=60000) as started:
             parts.presenter.start("router")
         [out] = started.args[1]
-        assert out.ok, out.error
+        assert out.ok, out
     parts.window.bring_to_front()
     event = QEvent(QEvent.Type.Quit)
     QCoreApplication.sendEvent(parts.app, event)

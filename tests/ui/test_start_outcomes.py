@@ -6,6 +6,7 @@ import pytest
 from portmanager_gui import app as gui_app
 from portmanager_gui.core.occupancy.snapshot import Holder
 from portmanager_gui.core.supervisor.types import (
+    CheckSaw,
     Skipped,
     StartFailure,
     StartOutcome,
@@ -29,10 +30,9 @@ def parts(qapp, qtbot, tmp_path):
     desk.close(built)
 
 
-def test_all_taken_is_asked_whatever_the_error_text_says(qtbot, parts):
+def test_all_taken_is_asked_by_its_kind(qtbot, parts):
     p, q = parts.ports
-    out = StartOutcome("router", False, None, p, error="(any wording)", tried=(p, q),
-                       failure=StartFailure.ALL_TAKEN)
+    out = StartOutcome("router", False, None, p, tried=(p, q), failure=StartFailure.ALL_TAKEN)
     parts.controller.started.emit("router", [out])
     assert len(parts.answers.asked) == 1 and [t for t, _ in parts.answers.asked[0].tried] == [p, q]
 
@@ -41,8 +41,9 @@ def test_a_crash_whose_log_mentions_in_use_is_not_the_all_taken_question(qtbot, 
     p, q = parts.ports
     notes = []
     parts.presenter.notified.connect(lambda title, text: notes.append(title))
-    out = StartOutcome("router", False, None, p, tried=(p,), failure=StartFailure.EXITED,
-                       error="router exited with code 1\n  ERROR: All preferred ports are in use! (its own log)")
+    out = StartOutcome("router", False, None, p, tried=(p,), failure=StartFailure.EXITED, returncode=1,
+                       launch_port=p, log_path="router.log",
+                       log_tail=("ERROR: All preferred ports are in use! (its own log)",))
     parts.controller.started.emit("router", [out])
     assert parts.answers.asked == []
     assert notes == ["router failed to start"]
@@ -60,8 +61,8 @@ def test_a_start_on_a_fallback_is_told_once_whatever_else_arrives(qtbot, parts):
     parts.controller.started.emit("router", [_fallback_outcome(parts)])
     # The supervisor's own event for the same start (queued from another thread, so it may come
     # after the result): not a second report.
-    parts.controller.supervisor_event.emit(SupervisorEvent("fallback", "router", q, "the same start, again"))
-    parts.controller.supervisor_event.emit(SupervisorEvent("started", "router", q, "Model Router started"))
+    parts.controller.supervisor_event.emit(SupervisorEvent("fallback", "router", q, start=_fallback_outcome(parts)))
+    parts.controller.supervisor_event.emit(SupervisorEvent("started", "router", q, start=_fallback_outcome(parts)))
     sentence = f"Port {p} is in use by nginx (pid 812); Model Router started on fallback port {q}"
     assert told == [("Fallback port in use", sentence)]
     assert parts.presenter.fallbacks["router"].holder.pid == 812
@@ -71,13 +72,15 @@ def test_a_failed_start_is_told_once(qtbot, parts):
     p, _q = parts.ports
     told = []
     parts.presenter.notified.connect(lambda title, text: told.append(title))
-    out = StartOutcome("router", False, None, p, tried=(p,), failure=StartFailure.TIMEOUT,
-                       error="router was not running on port 1 after 30 s")
-    parts.controller.supervisor_event.emit(SupervisorEvent("failed", "router", p, out.error))
+    out = StartOutcome("router", False, None, p, tried=(p,), failure=StartFailure.TIMEOUT, launch_port=p,
+                       start_timeout=30, check=CheckSaw.NOT_LISTENING)
+    parts.controller.supervisor_event.emit(SupervisorEvent("failed", "router", p, start=out))
     parts.controller.started.emit("router", [out])
-    parts.controller.supervisor_event.emit(SupervisorEvent("failed", "router", p, out.error))
+    parts.controller.supervisor_event.emit(SupervisorEvent("failed", "router", p, start=out))
     assert told == ["router failed to start"]
-    assert desk.row(parts, "router", p).note == "router was not running on port 1 after 30 s"
+    assert desk.row(parts, "router", p).note == (f"router was not running on port {p} after 30 s (its port never "
+                                                 "started listening); it was stopped. Raise start_timeout if it "
+                                                 "needs longer")
 
 
 def test_a_failed_request_is_worded_in_the_ui(qtbot, parts):

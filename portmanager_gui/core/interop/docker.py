@@ -15,6 +15,7 @@ import re
 import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from types import MappingProxyType
 
 from ..platform.commands import CommandResult, run_command
@@ -169,13 +170,25 @@ def published_by(runtimes: Iterable[str], published: Callable[..., DockerPorts] 
     return merged([ask(runtime=r) for r in sorted(set(runtimes))] or [DockerPorts(False)])
 
 
+class StopTrouble(str, Enum):
+    """Why ``docker stop NAME`` did not stop the container."""
+
+    NO_PROGRAM = "no program"      # no ``docker``/``podman`` command on PATH
+    TIMEOUT = "timeout"            # the command did not finish in time
+    REFUSED = "refused"            # the engine said no (``engine_error``: its own words)
+
+
 @dataclass(frozen=True)
 class StopResult:
     """What stopping a container gave."""
 
     container: str
     ok: bool
-    message: str = ""          # the engine's own words when it failed
+    trouble: StopTrouble | None = None     # set exactly when not ok
+    runtime: str = DOCKER
+    timeout: float | None = None           # TIMEOUT: how long it was given
+    returncode: int | None = None          # REFUSED: the command's exit code
+    engine_error: str = ""                 # REFUSED: the engine's own first stderr line (foreign text, kept as is)
 
 
 def stop_argv(docker: str, container: str) -> list[str]:
@@ -188,11 +201,11 @@ def stop_container(container: str, which: Callable[[str], str | None] = shutil.w
     """``docker stop NAME`` (or ``podman stop NAME``: ``runtime``), as an argv list."""
     program = which(runtime)
     if program is None:
-        return StopResult(container, False, f"no `{runtime}` command on PATH")
+        return StopResult(container, False, StopTrouble.NO_PROGRAM, runtime)
     result = run(stop_argv(program, container), timeout)
     if result.returncode == 0:
-        return StopResult(container, True)
+        return StopResult(container, True, runtime=runtime)
     if result.returncode is None:
-        return StopResult(container, False, f"`{runtime} stop {container}` did not finish within {timeout:g} s")
-    first = next((ln.strip() for ln in result.stderr.splitlines() if ln.strip()), f"exit {result.returncode}")
-    return StopResult(container, False, first)
+        return StopResult(container, False, StopTrouble.TIMEOUT, runtime, timeout=timeout)
+    first = next((ln.strip() for ln in result.stderr.splitlines() if ln.strip()), "")
+    return StopResult(container, False, StopTrouble.REFUSED, runtime, returncode=result.returncode, engine_error=first)

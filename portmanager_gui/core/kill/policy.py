@@ -3,7 +3,8 @@
 The kill is two steps so a confirmation can sit between them (a CLI prompt, a GUI dialog):
 
 1. ``plan_kill(port, scanner)`` -> ``KillPlan``: who listens on exactly that port, split into
-   ``targets`` (may be stopped) and ``refused`` (with a one-line reason each).
+   ``targets`` (may be stopped) and ``refused`` (a ``Refusal`` each: its ``Reason`` and the
+   facts a sentence needs; ``portmanager_gui.text.kill`` words it).
 2. ``kill(plan, timeout, force)`` -> ``KillResult``: re-scans the port, re-checks each
    target's identity (pid + exact start, ``kill.identity``) right before signalling, refuses a reused pid,
    takes along the target's child processes that hold the same port, sends SIGTERM
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import TYPE_CHECKING
 
 import psutil
@@ -31,6 +31,7 @@ from ..platform import current_os, window_close
 from ..platform import occupancy as pocc
 from ..platform.process_tree import wait_ended
 from . import identity
+from .refusal import Reason, Refusal
 
 if TYPE_CHECKING:
     from ..occupancy.scan import OccupancyScanner
@@ -39,26 +40,6 @@ KILL_GRACE = 2.0    # seconds to wait for the kernel to reap after SIGKILL
 
 
 # -- protection rules ---------------------------------------------------------------------
-
-class Reason(str, Enum):
-    PROTECTED = "protected"            # PID 0/1/4 and the like
-    SELF = "self"                      # Port Manager itself or one of its ancestors
-    OTHER_USER = "other-user"
-    UNKNOWN_OWNER = "unknown-owner"    # no pid / create time / user to check against
-    PID_REUSED = "pid-reused"          # the pid now belongs to another process
-    NOT_HOLDING = "not-holding"        # it no longer listens on the port
-    RESERVED = "reserved"              # the OS itself refuses the port: nothing to stop
-    FORWARDER = "forwarder"            # a container runtime's port forwarder: stop the container instead
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """A holder the kill policy will not kill, and why."""
-
-    holder: Holder | None
-    reason: Reason
-    message: str                       # one line, names the port and the process
-
 
 @dataclass(frozen=True)
 class Me:
@@ -79,30 +60,20 @@ def refusal(holder: Holder, port: int, os_name: str | None = None, me: Me | None
     """Why ``holder`` must not be killed, or None when it may be."""
     os_name = os_name or current_os()
     me = me or Me.current()
-    who = describe_short(holder)
     if holder.pid in pocc.protected_pids(os_name):
-        extra = pocc.holder_note(os_name, holder.pid, port)
-        return Refusal(holder, Reason.PROTECTED, f"port {port}: {who} is a protected system process"
-                       + (f". {extra}" if extra else "; it is never killed"))
+        return Refusal(holder, Reason.PROTECTED, port, note=pocc.holder_note(os_name, holder.pid, port))
     fw = pocc.forwarder(os_name, holder.name)
     if fw is not None:
-        return Refusal(holder, Reason.FORWARDER, f"port {port}: {who} is {fw.what}; never killed: {fw.instead}")
+        return Refusal(holder, Reason.FORWARDER, port, forwarder=fw)
     if holder.pid == me.pid:
-        return Refusal(holder, Reason.SELF, f"port {port}: {who} is Port Manager itself; stop it from its window or Ctrl+C")
+        return Refusal(holder, Reason.SELF, port)
     if holder.pid in me.ancestors:
-        return Refusal(holder, Reason.SELF, f"port {port}: {who} started Port Manager (an ancestor); "
-                                            "killing it would end this session")
+        return Refusal(holder, Reason.SELF, port, ancestor=True)
     if holder.create_time is None or not holder.username:
-        return Refusal(holder, Reason.UNKNOWN_OWNER, f"port {port}: cannot identify the owner of {who}; "
-                                                     "run with sudo / as administrator to see it")
+        return Refusal(holder, Reason.UNKNOWN_OWNER, port)
     if not pocc.same_user(os_name, holder.username, me.username):
-        return Refusal(holder, Reason.OTHER_USER, f"port {port}: {who} belongs to user {holder.username}; "
-                                                  "Port Manager only stops your own processes")
+        return Refusal(holder, Reason.OTHER_USER, port)
     return None
-
-
-def describe_short(holder: Holder) -> str:
-    return f"{holder.name or '?'} (pid {holder.pid})"
 
 
 # -- step 1: the plan ----------------------------------------------------------------------
@@ -152,10 +123,10 @@ def plan_kill(port: int, scanner: "OccupancyScanner | None" = None, *,
         else:
             refused.append(why)
     if info.status is PortStatus.RESERVED:
-        refused.append(Refusal(None, Reason.RESERVED, f"port {port}: {info.note}; there is no process to stop"))
+        refused.append(Refusal(None, Reason.RESERVED, port, note=info.note))
     elif info.note:
         # Hidden owners: killing the visible ones (if any) would not free the port.
-        refused.append(Refusal(None, Reason.UNKNOWN_OWNER, f"port {port}: {info.note}"))
+        refused.append(Refusal(None, Reason.UNKNOWN_OWNER, port, note=info.note))
     return KillPlan(port, info.status, tuple(targets), tuple(refused), info.note)
 
 
@@ -229,23 +200,20 @@ def kill(plan_or_holders: KillPlan | Iterable[Holder], timeout: float = 5.0, for
 
 def _verify(holder: Holder, port: int, live: dict[int, Holder]) -> tuple[Refusal | None, psutil.Process | None]:
     """The identity re-check right before signalling."""
-    who = describe_short(holder)
     match = identity.check(identity.Identity(holder.pid, holder.create_time, holder.start_ticks))
     if match is identity.Match.GONE:
         return None, None
     if match is identity.Match.UNREADABLE:
-        return Refusal(holder, Reason.UNKNOWN_OWNER, f"port {port}: cannot check the identity of {who}"), None
+        return Refusal(holder, Reason.UNKNOWN_OWNER, port, unchecked=True), None
     try:
         proc = psutil.Process(holder.pid)
     except psutil.NoSuchProcess:
         return None, None
     if match is identity.Match.REUSED:
-        return Refusal(holder, Reason.PID_REUSED, f"port {port}: pid {holder.pid} now belongs to another process "
-                                                  f"({_try(proc.name, '?')}); nothing was signalled"), None
+        return Refusal(holder, Reason.PID_REUSED, port, now_name=_try(proc.name, "?")), None
     now = live.get(holder.pid)
     if now is None or now.create_time != holder.create_time:
-        return Refusal(holder, Reason.NOT_HOLDING, f"port {port}: {who} no longer listens on it; "
-                                                   "nothing was signalled"), None
+        return Refusal(holder, Reason.NOT_HOLDING, port), None
     return None, proc
 
 

@@ -7,6 +7,9 @@ record cannot be written the child is not started, or is stopped again at once: 
 ours runs untracked. A start that does not verify is stopped again (its whole tree, also
 what left it) and its record removed. A daemon (fork, setsid, fork) is followed by its mark:
 its first process exiting 0 is not the end of the start.
+
+Why a launch failed is handed back as facts (``LaunchProblem``); the one line written into the
+service's own log when its program cannot run is part of that log, like its header line.
 """
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ from .log_sink import RELAY_END_WAIT, LogSink, settle
 from .marker import MARKER_ENV, find_marked, marked_pids, new_marker, scope_of
 from .records import ManagedRecord, StateStore
 from .start_check import Scanner, Verdict, Verification, tree_pids, wait_until_running
+from .types import LaunchProblem, LaunchTrouble
 from .unit_spec import UnitSpec, argv_for, child_env
 
 FAILED_START_GRACE = 3.0
@@ -83,14 +87,14 @@ class Launcher:
         except CommandNotFound as exc:
             output.write((str(exc) + "\n").encode())
             output.close()
-            return LaunchResult(Verification(Verdict.EXITED, detail=str(exc)))
+            return LaunchResult(Verification(Verdict.EXITED, problem=LaunchProblem(
+                LaunchTrouble.NOT_FOUND, exc.command, searched=exc.searched)))
         cwd = self._cwd(spec)
         if cwd is not None and not Path(cwd).is_dir():
-            detail = (f"{spec.unit}: its working folder (cwd) {cwd} does not exist or is not a folder; "
-                      f"fix `cwd` in the registry")
-            output.write((detail + "\n").encode())
+            output.write((f"{spec.unit}: its working folder (cwd) {cwd} does not exist or is not a folder; "
+                          f"fix `cwd` in the registry\n").encode())
             output.close()
-            return LaunchResult(Verification(Verdict.EXITED, detail=detail))
+            return LaunchResult(Verification(Verdict.EXITED, problem=LaunchProblem(LaunchTrouble.NO_CWD, cwd)))
         mark = new_marker(spec.unit, scope_of(self._store.path))
         env[MARKER_ENV] = mark
         started_at = time.time()
@@ -106,13 +110,13 @@ class Launcher:
             spawned = spawn(argv, cwd=cwd, env=env,
                             output=sink.output, kill_on_close=self._owns, os_name=self._os)
         except OSError as exc:
-            detail = (f"{spec.unit}: cannot run {argv[0]!r} ({exc.strerror or exc}); check the command "
-                      f"in the registry (the program must be installed and on PATH)")
-            sink.output.write((detail + "\n").encode())
+            sink.output.write((f"{spec.unit}: cannot run {argv[0]!r} ({exc.strerror or exc}); check the command "
+                               f"in the registry (the program must be installed and on PATH)\n").encode())
             self._forget(spec.unit, 0)
             sink.handed_over()
             sink.settle()
-            return LaunchResult(Verification(Verdict.EXITED, detail=detail))
+            return LaunchResult(Verification(Verdict.EXITED, problem=LaunchProblem(
+                LaunchTrouble.CANNOT_RUN, argv[0], exc.strerror or str(exc))))
         sink.handed_over()  # the child holds its own descriptor
         spawned.relay = sink.relay
         pid = spawned.popen.pid
@@ -149,18 +153,14 @@ class Launcher:
         return LaunchResult(result, spawned, pid)
 
     def _state_failure(self, spec: UnitSpec, exc: OSError, spawned: Spawned | None) -> LaunchResult:
-        what = ("was stopped again: Port Manager does not leave running a service it could lose track of"
-                if spawned is not None else "was not started")
-        return self._own_file_failure(spec, self._store.path, exc, spawned, what, "The state record")
+        return self._own_file_failure(spec, self._store.path, exc, spawned, LaunchTrouble.STATE_NOT_WRITTEN)
 
     def _own_file_failure(self, spec: UnitSpec, path: Path, exc: OSError, spawned: Spawned | None = None,
-                          what: str = "was not started", which: str = "Its log file") -> LaunchResult:
+                          trouble: LaunchTrouble = LaunchTrouble.LOG_NOT_WRITTEN) -> LaunchResult:
         """A file of Port Manager's own (the state record, the log) could not be written."""
-        detail = (f"{spec.unit} {what}. {which} {path} could not be written "
-                  f"({exc.strerror or exc}); free disk space or fix the permissions of {path.parent}, "
-                  f"then start it again")
+        problem = LaunchProblem(trouble, str(path), exc.strerror or str(exc), stopped_again=spawned is not None)
         pid = spawned.popen.pid if spawned is not None else None
-        return LaunchResult(Verification(Verdict.EXITED, detail=detail), spawned, pid, state_error=True)
+        return LaunchResult(Verification(Verdict.EXITED, problem=problem), spawned, pid, state_error=True)
 
     def _forget(self, unit: str, pid: int) -> None:
         try:

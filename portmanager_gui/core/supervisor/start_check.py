@@ -22,6 +22,7 @@ from ..occupancy.snapshot import Holder, PortInfo, PortStatus, Snapshot
 from ..platform import current_os
 from ..platform.process_tree import group_members, has_process_groups
 from . import health, logfiles
+from .types import CheckSaw, LaunchProblem
 
 # What servers print when the port is taken: Python/Linux, macOS, Windows, llama-server.
 ADDRESS_IN_USE = re.compile(
@@ -58,7 +59,10 @@ class Verification:
     verdict: Verdict
     foreign: tuple[Holder, ...] = ()
     returncode: int | None = None
-    detail: str = ""
+    check: CheckSaw | None = None          # TIMEOUT: what was seen last
+    health: health.HealthAnswer | None = None   # NO_ANSWER: the last answer of ``health_url``
+    health_url: str = ""
+    problem: LaunchProblem | None = None   # EXITED before it could run (or be tracked)
     hidden_holder: bool = False
 
 
@@ -96,7 +100,7 @@ def wait_until_running(*, poll: Callable[[], int | None], root_pid: int, port: i
     ours = ours or (lambda: tree_pids(root_pid))
     deadline = now() + timeout
     cancel = cancel or threading.Event()
-    last = "its port never started listening"
+    last: tuple[CheckSaw, health.HealthAnswer | None] = (CheckSaw.NOT_LISTENING, None)
     hidden_since: float | None = None
     while True:
         rc = poll()
@@ -124,9 +128,10 @@ def wait_until_running(*, poll: Callable[[], int | None], root_pid: int, port: i
             answer = health.check(health_url, timeout=2.0)
             if answer.ok:
                 return Verification(Verdict.RUNNING)
-            last = f"{health_url} did not answer ({answer.error or answer.status})"
+            last = (CheckSaw.NO_ANSWER, answer)
         if cancel.is_set():
-            return Verification(Verdict.TIMEOUT, detail="the start was cancelled")
+            return Verification(Verdict.TIMEOUT, check=CheckSaw.CANCELLED)
         if now() >= deadline:
-            return Verification(Verdict.TIMEOUT, detail=last)
+            return Verification(Verdict.TIMEOUT, check=last[0], health=last[1],
+                                health_url=health_url if last[1] is not None else "")
         cancel.wait(interval)

@@ -1,6 +1,6 @@
 """Planning a start before anything is launched: is the unit already running (ours)? Is a
 copy answering its health path that we can adopt? Which port does it get, and who holds
-the ports it skipped? A plan with ``error`` set means: start nothing.
+the ports it skipped? A plan with ``failure`` set means: start nothing.
 """
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from ..ports.probe import Availability
 from ..ports.selection import select_port
 from ..registry.model import Registry, Service
-from . import text
 from .health import check as health_check
 from .health import health_url
 from .port_claims import PortClaims
@@ -28,8 +27,7 @@ class Plan:
     port: int | None = None
     skipped: list[Skipped] = field(default_factory=list)
     tried: tuple[int, ...] = ()
-    error: str = ""
-    failure: StartFailure | None = None       # set with ``error``
+    failure: StartFailure | None = None       # NO_COMMAND or ALL_TAKEN: start nothing
     existing: ManagedRecord | None = None     # ours, still running
     adopt_pid: int | None = None              # someone else's copy answering the health path
     adopt_port: int | None = None
@@ -48,7 +46,7 @@ class StartPlanner:
         """``claimed``: ports already promised to other units of the same start; ``claims``:
         this start's claims across processes (a port another start claimed counts as taken)."""
         if not spec.command:
-            return Plan(spec, error=text.no_command(spec.unit), failure=StartFailure.NO_COMMAND)
+            return Plan(spec, failure=StartFailure.NO_COMMAND)
         rec = self._store.get(spec.unit)
         if rec is not None and rec.alive:
             claimed.add(rec.port)
@@ -64,7 +62,7 @@ class StartPlanner:
     def select(self, spec: UnitSpec, ports: Iterable[int], claimed: set[int],
                skipped: list[Skipped] | None = None, tried: tuple[int, ...] = (),
                claims: PortClaims | None = None) -> Plan:
-        """The first free port of ``ports`` (the planner's rule), or the all-taken error.
+        """The first free port of ``ports`` (the planner's rule), or ALL_TAKEN.
         The port chosen stays claimed in ``claims`` until the caller releases it."""
         starting: set[int] = set()
 
@@ -83,8 +81,7 @@ class StartPlanner:
         skipped = list(skipped or []) + self.describe_skipped(sel.skipped, starting)
         tried = tried + tuple(p for p, _ in sel.tried)
         if sel.port is None:
-            return Plan(spec, skipped=skipped, tried=tried, error=text.all_taken(tried, skipped, spec.unit),
-                        failure=StartFailure.ALL_TAKEN)
+            return Plan(spec, skipped=skipped, tried=tried, failure=StartFailure.ALL_TAKEN)
         claimed.add(sel.port)
         return Plan(spec, port=sel.port, skipped=skipped, tried=tried)
 

@@ -2,7 +2,7 @@
 without ever hanging (a FIFO), reading without bound (a huge file) or failing on bad bytes.
 
 ``records.StateStore.read`` returns a ``StateDamage`` with its records; the CLI and the app
-word it (``supervisor.text.state_damage_what``, ``cli.state_text``, ``ui.text``).
+word it (``portmanager_gui.text.state``, ``cli.state_text``, ``ui.text``).
 """
 from __future__ import annotations
 

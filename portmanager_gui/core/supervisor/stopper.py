@@ -32,7 +32,7 @@ from .log_sink import RELAY_END_WAIT, settle, wait_relay_ended
 from .marker import CREATED_BEFORE_SLACK, find_marked
 from .records import ManagedRecord, StateStore
 from .start_check import Scanner
-from .types import StopFailure, StopOutcome
+from .types import StopEnd, StopFailure, StopOutcome
 
 PORT_RELEASE_WAIT = 5.0
 
@@ -49,7 +49,7 @@ class UnitStopper:
         rec = self._store.get(unit)
         if rec is None:
             reap(spawned)
-            return StopOutcome(unit, True, None, None, f"{unit} is not running")
+            return StopOutcome(unit, True, None, None, StopEnd.NOT_RUNNING)
         leader = _process(rec) if rec.leader_alive else None
         pgid = rec.pid if self.group_is_ours(rec) else None
         job = self.job_of(rec, spawned)
@@ -60,7 +60,7 @@ class UnitStopper:
                 return self._refused(rec, (hidden,), maybe=True)
             self._store.remove(unit, rec.pid)
             reap(spawned, job)
-            return StopOutcome(unit, True, rec.pid, rec.port, f"{unit} was not running any more (pid {rec.pid} had ended)")
+            return StopOutcome(unit, True, rec.pid, rec.port, StopEnd.HAD_ENDED)
         refused = not_ours_to_signal(leader, pgid=pgid, job=job, os_name=self._os, extra=marked)
         if refused:   # asked first: a refused stop changes nothing, not even the record
             return self._refused(rec, refused)
@@ -73,12 +73,9 @@ class UnitStopper:
         wait_relay_ended(rec.relay_pid, rec.relay_started)   # the last lines are in the log
         free = self.wait_released(rec.port, set(result.signalled) | {rec.pid})
         self._store.remove(unit, rec.pid)
-        forced = " (it ignored the request to stop and was killed)" if result.forced else ""
-        msg = f"stopped {unit} (pid {rec.main_pid}){forced}; port {rec.port} is " + ("free" if free else "still held")
-        if result.survivors:
-            msg += (f"; could not end pid {', '.join(map(str, result.survivors))} "
-                    "(another user's process? try `portmanager kill` with admin rights)")
-        return StopOutcome(unit, free and not result.survivors, rec.pid, rec.port, msg)
+        return StopOutcome(unit, free and not result.survivors, rec.pid, rec.port, StopEnd.STOPPED,
+                           main_pid=rec.main_pid, forced=bool(result.forced), free=free,
+                           survivors=tuple(result.survivors))
 
     def marked(self, rec: ManagedRecord) -> list[psutil.Process]:
         """The processes of ``rec``'s start found by its mark (also those that left its group)."""
@@ -106,16 +103,8 @@ class UnitStopper:
     def _refused(self, rec: ManagedRecord, refused: tuple[tuple[int, int | str | None], ...],
                  maybe: bool = False) -> StopOutcome:
         pid, owner = refused[0]
-        who = f"uid {owner}" if isinstance(owner, int) else (owner or "another user")
-        if maybe:
-            msg = (f"{rec.unit}'s port {rec.port} is held by pid {pid}, owned by {who}, started after {rec.unit}; "
-                   f"it may be {rec.unit} running as another user, whose mark Port Manager may not read: "
-                   f"it cannot be stopped from here. Stop it as that user or with admin rights. "
-                   f"Port Manager keeps its record")
-        else:
-            msg = (f"{rec.unit} (pid {pid}) is ours but cannot be stopped: owned by {who} now; "
-                   f"stop it as that user or with admin rights. Port Manager keeps its record")
-        return StopOutcome(rec.unit, False, pid, rec.port, msg, failure=StopFailure.OTHER_OWNER, owner=owner)
+        return StopOutcome(rec.unit, False, pid, rec.port, StopEnd.REFUSED, failure=StopFailure.OTHER_OWNER,
+                           owner=owner, maybe=maybe)
 
     def job_of(self, rec: ManagedRecord, spawned: Spawned | None) -> Job | None:
         """Windows: our handle on the tree's job, or the job reopened by its name."""

@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 
 import psutil
@@ -30,7 +31,7 @@ from ..platform.process_tree import Spawned, has_process_groups
 from ..ports.probe import Availability, probe
 from ..ports.selection import allocate_slots
 from ..registry.model import Registry
-from . import logfiles, text
+from . import logfiles
 from . import records as state
 from .launch import Launcher, LaunchResult
 from .log_sink import RELAY_END_WAIT, settle
@@ -41,6 +42,8 @@ from .start_check import Scanner, Verdict, default_scanner
 from .start_plan import Plan, StartPlanner
 from .stopper import UnitStopper
 from .types import (
+    Adoption,
+    EventKind,
     Skipped,
     StartFailure,
     StartOutcome,
@@ -147,8 +150,8 @@ class Supervisor:
             try:
                 held.enter_context(start_locks(self._paths, units))
             except LockTimeout as exc:
-                return [StartOutcome(u, False, None, None, error=f"{u} was not started: {exc}",
-                                     failure=StartFailure.BUSY) for u in units]
+                return [StartOutcome(u, False, None, None, failure=StartFailure.BUSY, lock_error=str(exc))
+                        for u in units]
             claims = held.enter_context(port_claims(self._paths, self._os))
             return self._start_locked(units, claims)
 
@@ -159,22 +162,21 @@ class Supervisor:
         unit_specs = specs(self._registry, units, self._paths.allocations_file)
         claimed: set[int] = set()
         plans = [self._planner.plan(spec, claimed, claims) for spec in unit_specs]
-        blocked = [p for p in plans if p.error]
+        blocked = tuple(p.spec.unit for p in plans if p.failure)
         if blocked:
-            names_ = ", ".join(p.spec.unit for p in blocked)
             outcomes = []
             for p in plans:
-                error = p.error or f"{p.spec.unit} was not started because {names_} could not start (see above)"
-                outcomes.append(StartOutcome(p.spec.unit, False, None, p.spec.preferred, error=error, tried=p.tried,
-                                             failure=p.failure or StartFailure.BLOCKED))
-                if p.error:
-                    self._emit("failed", p.spec.unit, None, p.error)
+                out = StartOutcome(p.spec.unit, False, None, p.spec.preferred, tuple(p.skipped), tried=p.tried,
+                                   failure=p.failure or StartFailure.BLOCKED,
+                                   blocked_by=() if p.failure else blocked)
+                outcomes.append(out)
+                if p.failure:
+                    self._emit(SupervisorEvent(EventKind.FAILED, p.spec.unit, None, start=out))
             return outcomes
         outcomes = []
         for p in plans:
             if self._cancel.is_set():
                 outcomes.append(StartOutcome(p.spec.unit, False, None, p.spec.preferred,
-                                             error=f"{p.spec.unit} was not started: cancelled",
                                              failure=StartFailure.CANCELLED))
                 continue
             with self._lock:
@@ -194,41 +196,39 @@ class Supervisor:
                 if spec.unit not in self._children:
                     self._adopted.setdefault(spec.unit, "ours")
             return StartOutcome(spec.unit, True, rec.port, spec.preferred, adopted=True, pid=rec.main_pid,
-                                warnings=(f"{spec.unit} is already running on port {rec.port} (pid {rec.main_pid})",))
+                                adoption=Adoption.OURS)
         if plan.adopt_port is not None:
             return self._adopt(spec, plan.adopt_port, plan.adopt_pid)
         return self._launch(plan, claims)
 
     def _adopt(self, spec: UnitSpec, port: int, pid: int | None) -> StartOutcome:
-        note = f"{spec.unit} already answers on port {port}"
         if pid is None:
-            msg = f"{note}, but Port Manager cannot see its process; it was not started a second time"
-            self._emit("started", spec.unit, port, msg)
-            return StartOutcome(spec.unit, True, port, spec.preferred, adopted=True, warnings=(msg,))
+            out = StartOutcome(spec.unit, True, port, spec.preferred, adopted=True, adoption=Adoption.UNSEEN)
+            self._emit(SupervisorEvent(EventKind.STARTED, spec.unit, port, start=out))
+            return out
         try:
             proc = psutil.Process(pid)
             now, argv = identity.current(pid), tuple(proc.cmdline())
             ctime, ticks = now.create_time, now.ticks
             own_group = has_process_groups(self._os) and os.getpgid(pid) == pid and os.getpgid(pid) != os.getpgrp()
         except (psutil.Error, OSError):
-            return StartOutcome(spec.unit, False, None, spec.preferred,
-                                error=f"{note} but its process (pid {pid}) ended meanwhile; start it again",
-                                failure=StartFailure.ENDED)
+            return StartOutcome(spec.unit, False, None, spec.preferred, pid=pid, failure=StartFailure.ENDED,
+                                launch_port=port)
         rec = ManagedRecord(spec.unit, pid, ctime, port, argv, time.time(), str(self.log_path(spec.unit)),
                             adopted=True, own_group=own_group, preferred=spec.preferred, owner_pid=os.getpid(),
                             start_ticks=ticks)
         self._store.put(rec)
         with self._lock:
             self._adopted[spec.unit] = "foreign"
-        msg = f"{note} (pid {pid}); adopted it instead of starting a second copy"
-        self._emit("started", spec.unit, port, msg)
-        return StartOutcome(spec.unit, True, port, spec.preferred, adopted=True, pid=pid, warnings=(msg,))
+        out = StartOutcome(spec.unit, True, port, spec.preferred, adopted=True, pid=pid, adoption=Adoption.FOREIGN)
+        self._emit(SupervisorEvent(EventKind.STARTED, spec.unit, port, start=out))
+        return out
 
     def _launch(self, plan: Plan, claims: PortClaims) -> StartOutcome:
         spec = plan.spec
         while True:
             assert plan.port is not None
-            self._emit("starting", spec.unit, plan.port, f"starting {spec.title} on port {plan.port}")
+            self._emit(SupervisorEvent(EventKind.STARTING, spec.unit, plan.port, title=spec.title))
             result = self._launcher.launch(spec, plan.port)
             claims.release(plan.port)   # running (it visibly holds the port now) or gone
             if result.verification.verdict is Verdict.RUNNING:
@@ -240,58 +240,52 @@ class Supervisor:
             rest = [p for p in spec.candidates if p not in plan.tried]
             claimed = {plan.port}
             plan = self._planner.select(spec, rest, claimed, plan.skipped + [lost], plan.tried, claims)
-            if plan.error:
-                self._emit("failed", spec.unit, None, plan.error)
-                return StartOutcome(spec.unit, False, None, spec.preferred, tuple(plan.skipped),
-                                    error=plan.error, tried=plan.tried, failure=plan.failure)
+            if plan.failure:
+                out = StartOutcome(spec.unit, False, None, spec.preferred, tuple(plan.skipped), tried=plan.tried,
+                                   failure=plan.failure)
+                self._emit(SupervisorEvent(EventKind.FAILED, spec.unit, None, start=out))
+                return out
 
     def _started(self, plan: Plan, result: LaunchResult) -> StartOutcome:
         spec, port = plan.spec, plan.port
         assert port is not None
         with self._lock:
             self._children[spec.unit] = result.spawned
-        warnings: list[str] = []
-        if port != spec.preferred:
-            warnings.append(text.fallback_line(spec.preferred, port, plan.skipped))
-            self._emit("fallback", spec.unit, port, text.fallback_event(spec.preferred, port, plan.skipped, spec.title))
-        if spec.expose:
-            warnings.append(text.expose_warning(spec.unit, spec.host, port))
         pid = result.spawned.popen.pid
         if result.spawned.popen.poll() is not None:   # a daemon: its first process is gone, its mark lives on
             rec = self._store.get(spec.unit)
             pid = rec.main_pid if rec is not None else pid
-        self._emit("started", spec.unit, port, f"{spec.title} started on port {port} (pid {pid})")
-        return StartOutcome(spec.unit, True, port, spec.preferred, tuple(plan.skipped),
-                            pid=pid, warnings=tuple(warnings), tried=plan.tried, title=spec.title)
+        out = StartOutcome(spec.unit, True, port, spec.preferred, tuple(plan.skipped), pid=pid, tried=plan.tried,
+                           title=spec.title, exposed_on=spec.host if spec.expose else "")
+        if port != spec.preferred:
+            self._emit(SupervisorEvent(EventKind.FALLBACK, spec.unit, port, start=out))
+        self._emit(SupervisorEvent(EventKind.STARTED, spec.unit, port, start=out))
+        return out
 
     def _failed(self, plan: Plan, result: LaunchResult) -> StartOutcome:
         spec = plan.spec
         v = result.verification
+        failed = StartOutcome(spec.unit, False, None, spec.preferred, pid=result.pid, tried=plan.tried,
+                              launch_port=plan.port)
         if self._cancel.is_set():
-            error = f"{spec.unit} was stopped before it was running on port {plan.port}: the start was cancelled"
-            self._emit("failed", spec.unit, plan.port, error)
-            return StartOutcome(spec.unit, False, None, spec.preferred, pid=result.pid, error=error, tried=plan.tried,
-                                failure=StartFailure.CANCELLED)
-        if v.verdict is Verdict.EXITED and v.detail:
-            why = v.detail
-        elif v.verdict is Verdict.EXITED:
-            why = f"{spec.unit} exited with code {v.returncode} before it was running on port {plan.port}"
-        elif v.verdict is Verdict.TIMEOUT:
-            why = (f"{spec.unit} was not running on port {plan.port} after {spec.start_timeout:g} s "
-                   f"({v.detail}); it was stopped. Raise start_timeout if it needs longer")
-        else:
-            why = v.detail
+            return self._tell_failed(replace(failed, failure=StartFailure.CANCELLED))
         if result.state_error:   # not the service's fault: no log tail, no restart
-            self._emit("failed", spec.unit, plan.port, why)
-            return StartOutcome(spec.unit, False, None, spec.preferred, pid=result.pid, error=why, tried=plan.tried,
-                                failure=StartFailure.STATE)
-        tail = self.log_tail(spec.unit, 20)
-        error = why + (f"\nLast lines of {self.log_path(spec.unit)}:\n" + "\n".join("  " + ln for ln in tail) if tail else "")
-        self._emit("failed", spec.unit, plan.port, error)
+            return self._tell_failed(replace(failed, failure=StartFailure.STATE, problem=v.problem))
+        timeout = v.verdict is Verdict.TIMEOUT
+        answer = v.health
+        out = replace(failed, fallback_from=tuple(plan.skipped), problem=v.problem,
+                      failure=StartFailure.TIMEOUT if timeout else StartFailure.EXITED,
+                      returncode=v.returncode, start_timeout=spec.start_timeout if timeout else None,
+                      check=v.check, health_url=v.health_url,
+                      health_status=answer.status if answer else None, health_error=answer.error if answer else "",
+                      log_path=str(self.log_path(spec.unit)), log_tail=tuple(self.log_tail(spec.unit, 20)))
+        self._tell_failed(out)
         self._after_failure(spec, v.returncode)
-        return StartOutcome(spec.unit, False, None, spec.preferred, tuple(plan.skipped),
-                            pid=result.pid, error=error, tried=plan.tried,
-                            failure=StartFailure.TIMEOUT if v.verdict is Verdict.TIMEOUT else StartFailure.EXITED)
+        return out
+
+    def _tell_failed(self, out: StartOutcome) -> StartOutcome:
+        self._emit(SupervisorEvent(EventKind.FAILED, out.unit, out.launch_port, start=out))
+        return out
 
     # -- watching (up, the desktop app) -------------------------------------------------
     def poll(self) -> list[StartOutcome]:
@@ -322,10 +316,10 @@ class Supervisor:
                     self._ended_relays.append(spawned.relay)
             if rec is None or rec.pid != spawned.popen.pid or rec.stopping:
                 # stopped on purpose by another command (or replaced by a newer start): no restart
-                self._emit("stopped", unit, rec.port if rec else None, f"{unit} was stopped (exit code {rc})")
+                self._emit(SupervisorEvent(EventKind.STOPPED, unit, rec.port if rec else None, returncode=rc))
                 continue
             self._stopper.clear_leftover(rec)
-            self._crashed(unit, rec.port, f"exited with code {rc}", rc)
+            self._crashed(unit, rec.port, rc)
         for unit in adopted:
             rec = self._store.get(unit)
             if rec is None or not rec.alive:
@@ -333,10 +327,10 @@ class Supervisor:
                     if self._adopted.pop(unit, None) is None:
                         continue
                 if rec is None or rec.stopping:
-                    self._emit("stopped", unit, rec.port if rec else None, f"{unit} was stopped")
+                    self._emit(SupervisorEvent(EventKind.STOPPED, unit, rec.port if rec else None))
                     continue
                 self._stopper.clear_leftover(rec)
-                self._crashed(unit, rec.port, "ended", None)
+                self._crashed(unit, rec.port, None)
         now = self._clock()
         with self._lock:
             due = [u for u, t in self._pending.items() if t <= now]
@@ -348,15 +342,15 @@ class Supervisor:
                 spec = specs(self._registry, [unit], self._paths.allocations_file)[0]
             except LookupError:
                 continue  # no longer in the registry
-            self._emit("restarting", unit, None, f"restarting {unit} now")
+            self._emit(SupervisorEvent(EventKind.RESTARTING, unit, None))
             with port_claims(self._paths, self._os) as claims:
                 restarted.append(self._execute(self._planner.plan(spec, set(), claims), claims))
         return restarted
 
-    def _crashed(self, unit: str, port: int | None, how: str, rc: int | None) -> None:
-        tail = self.log_tail(unit, 10)
-        msg = f"{unit} {how}" + (f"; last lines of {self.log_path(unit)}:\n" + "\n".join(tail) if tail else "")
-        self._emit("crashed", unit, port, msg)
+    def _crashed(self, unit: str, port: int | None, rc: int | None) -> None:
+        """``rc``: our child's exit code; None when it was not our child (adopted, daemonized)."""
+        self._emit(SupervisorEvent(EventKind.CRASHED, unit, port, returncode=rc, log_path=str(self.log_path(unit)),
+                                   log_tail=tuple(self.log_tail(unit, 10))))
         try:
             spec = specs(self._registry, [unit], self._paths.allocations_file)[0]
         except LookupError:
@@ -370,12 +364,11 @@ class Supervisor:
             if decision.restart:
                 self._pending[spec.unit] = self._clock() + decision.delay
         if decision.restart:
-            self._emit("restarting", spec.unit, None,
-                       f"{spec.unit} will be restarted in {decision.delay:g} s (failure {decision.failures})")
+            self._emit(SupervisorEvent(EventKind.RESTARTING, spec.unit, None, delay=decision.delay,
+                                       failures=decision.failures))
         elif decision.gave_up:
-            self._emit("gave_up", spec.unit, None,
-                       f"{spec.unit} failed {decision.failures} times within {policy.window:g} s; not restarting it "
-                       f"again. Fix it (see its log: portmanager logs {spec.unit}), then start it again")
+            self._emit(SupervisorEvent(EventKind.GAVE_UP, spec.unit, None, failures=decision.failures,
+                                       window=policy.window))
 
     def pending_restarts(self) -> dict[str, float]:
         with self._lock:
@@ -418,7 +411,8 @@ class Supervisor:
                 if adopted is not None:
                     self._adopted.setdefault(unit, adopted)
         if outcome.pid is not None:   # a refused stop is told as a failure: the app notifies it
-            self._emit("failed" if outcome.failure else "stopped", unit, outcome.port, outcome.message)
+            self._emit(SupervisorEvent(EventKind.FAILED if outcome.failure else EventKind.STOPPED, unit, outcome.port,
+                                       stop=outcome))
         return outcome
 
     def _grace(self, unit: str) -> float:
@@ -444,9 +438,9 @@ class Supervisor:
     def log_tail(self, unit: str, lines: int = 50) -> list[str]:
         return logfiles.tail(self.log_path(unit), lines)
 
-    def _emit(self, kind: str, unit: str, port: int | None, message: str) -> None:
+    def _emit(self, event: SupervisorEvent) -> None:
         if self._on_event is not None:
-            self._on_event(SupervisorEvent(kind, unit, port, message))
+            self._on_event(event)
 
 
 __all__ = ["Supervisor", "StartOutcome", "StopOutcome", "SupervisorEvent", "ManagedRecord"]

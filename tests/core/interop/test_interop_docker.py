@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from portmanager_gui.core.interop import docker
+from portmanager_gui.text.kill import container_stop_failure
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "interop"
 
@@ -90,10 +91,17 @@ def test_stop_container_runs_the_runtimes_own_command_as_an_argv_list():
 def test_stop_container_failures_say_why():
     err = "Error response from daemon: No such container: web\n"
     failed = docker.stop_container("web", which=lambda n: "docker", run=_runner(docker.CommandResult(1, "", err), []))
-    assert not failed.ok and "No such container" in failed.message
+    assert not failed.ok and failed.trouble is docker.StopTrouble.REFUSED and failed.returncode == 1
+    assert failed.engine_error == "Error response from daemon: No such container: web"   # the engine's own line
+    assert container_stop_failure(failed) == failed.engine_error
+    silent = docker.stop_container("web", which=lambda n: "docker", run=_runner(docker.CommandResult(125, "", ""), []))
+    assert silent.engine_error == "" and container_stop_failure(silent) == "exit 125"
     slow = docker.stop_container("web", which=lambda n: "docker", run=_runner(docker.CommandResult(None), []))
-    assert not slow.ok and "did not finish" in slow.message
-    assert not docker.stop_container("web", which=lambda n: None).ok
+    assert not slow.ok and slow.trouble is docker.StopTrouble.TIMEOUT and slow.timeout == 30.0
+    assert container_stop_failure(slow) == "`docker stop web` did not finish within 30 s"
+    missing = docker.stop_container("web", which=lambda n: None, runtime="podman")
+    assert not missing.ok and missing.trouble is docker.StopTrouble.NO_PROGRAM
+    assert container_stop_failure(missing) == "no `podman` command on PATH"
 
 
 def test_podman_ps_output_names_each_published_port():

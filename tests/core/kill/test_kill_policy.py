@@ -15,6 +15,7 @@ from portmanager_gui.core.occupancy.scan import OccupancyScanner
 from portmanager_gui.core.occupancy.snapshot import Holder, PortStatus, Protocol
 from portmanager_gui.core.platform.start_ticks import start_ticks
 from portmanager_gui.core.ports.probe import Availability
+from portmanager_gui.text.kill import refusal_text
 from tests.helpers import free_port_pair, free_ports, is_root, wait_for
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="POSIX signals (Windows has no SIGTERM to ignore)")
@@ -61,7 +62,9 @@ def test_reused_pid_is_refused_and_the_live_process_survives(listener, scanner):
                        start_ticks=None if confirmed.start_ticks is None else confirmed.start_ticks - 100)
     result = kill([impostor], port=child.port, scanner=scanner)
     assert result.killed == () and [r.reason for r in result.refused] == [Reason.PID_REUSED]
-    assert "nothing was signalled" in result.refused[0].message
+    assert result.refused[0].port == child.port and result.refused[0].now_name
+    assert refusal_text(result.refused[0]) == (f"port {child.port}: pid {child.pid} now belongs to another process "
+                                               f"({result.refused[0].now_name}); nothing was signalled")
     assert not gone(child) and result.status is PortStatus.LISTENING
     assert [h.pid for h in result.still_holding] == [child.pid]
 
@@ -140,7 +143,8 @@ def test_a_process_of_another_user_is_refused_and_survives(listener, scanner):
     child = listener.listen("127.0.0.1", user="nobody")
     plan = plan_kill(child.port, scanner)
     assert plan.targets == () and [r.reason for r in plan.refused] == [Reason.OTHER_USER]
-    assert "belongs to user nobody" in plan.refused[0].message
+    assert plan.refused[0].holder.username == "nobody"
+    assert "belongs to user nobody" in refusal_text(plan.refused[0])
     assert kill(plan, scanner=scanner).killed == () and not gone(child)
     # Even handed over directly, the rules are applied again at kill time.
     assert kill([plan.refused[0].holder], port=child.port, scanner=scanner).killed == ()

@@ -7,6 +7,7 @@ from portmanager_gui.core.kill.policy import Me, Reason, refusal
 from portmanager_gui.core.occupancy.snapshot import Holder
 from portmanager_gui.core.platform import LINUX, MACOS, WINDOWS
 from portmanager_gui.core.platform import occupancy as po
+from portmanager_gui.text.kill import refusal_text
 
 
 def names(chain):
@@ -70,12 +71,12 @@ def holder(pid, user="alice", create=10.0, name="srv"):
 @pytest.mark.parametrize("pid", [0, 1, 4])
 def test_refusal_of_system_pids(os_name, pid):
     why = refusal(holder(pid, user="alice"), 80, os_name, ME)
-    assert why.reason is Reason.PROTECTED and "port 80" in why.message
+    assert why.reason is Reason.PROTECTED and why.port == 80 and "port 80" in refusal_text(why)
 
 
 def test_refusal_of_pid_4_on_windows_names_netsh():
     why = refusal(holder(4, user="SYSTEM", name="System"), 80, WINDOWS, ME)
-    assert "netsh http show urlacl" in why.message
+    assert "netsh http show urlacl" in why.note and "netsh http show urlacl" in refusal_text(why)
 
 
 @pytest.mark.parametrize("pid,user,create,reason", [
@@ -87,7 +88,7 @@ def test_refusal_of_pid_4_on_windows_names_netsh():
 ])
 def test_refusal_rules(pid, user, create, reason):
     why = refusal(holder(pid, user, create), 3000, LINUX, ME)
-    assert why is not None and why.reason is reason and "\n" not in why.message
+    assert why is not None and why.reason is reason and "\n" not in refusal_text(why)
 
 
 def test_an_own_process_may_be_killed():
@@ -109,7 +110,8 @@ def test_forwarders_of_our_own_user_are_refused_with_what_they_are(os_name, name
     holder = Holder(7001, name, create_time=1.0, username="alice")
     why = refusal(holder, 8080, os_name, ME)
     assert why is not None and why.reason is Reason.FORWARDER
-    assert says in why.message and "port 8080" in why.message and "pid 7001" in why.message
+    assert says in why.forwarder.what + why.forwarder.instead
+    assert says in refusal_text(why) and "port 8080" in refusal_text(why) and "pid 7001" in refusal_text(why)
 
 
 def test_wslrelay_means_nothing_outside_windows():
@@ -143,7 +145,7 @@ def test_pid_4_on_the_smb_ports_is_file_sharing_not_http_sys(port):
     assert "SMB" in note and str(port) in note and "HTTP.sys" not in note and "cannot be killed" in note
     assert "HTTP.sys" in po.holder_note(WINDOWS, 4, 80)
     why = refusal(holder(4, user="SYSTEM", name="System"), port, WINDOWS, ME)
-    assert "SMB" in why.message
+    assert "SMB" in why.note and "SMB" in refusal_text(why)
 
 
 def test_command_lines_are_quoted_as_each_os_reads_them():

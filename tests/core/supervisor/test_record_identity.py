@@ -13,6 +13,7 @@ from portmanager_gui.core.supervisor.records import (
     process_matches,
 )
 from portmanager_gui.core.supervisor.stopper import UnitStopper
+from portmanager_gui.core.supervisor.types import StopEnd
 
 LINUX = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="exact start ticks come from /proc")
 
@@ -37,4 +38,4 @@ def test_a_pid_reused_within_a_second_is_not_ours_and_is_not_stopped(child, tmp_
     assert store.get("svc").alive is False
     outcome = UnitStopper(store, None, "linux", lambda unit: 1.0).stop("svc", None)
     assert child.poll() is None and psutil.pid_exists(child.pid)
-    assert "not running" in outcome.message
+    assert outcome.ok and outcome.end is StopEnd.HAD_ENDED

@@ -13,7 +13,7 @@ import pytest
 from portmanager_gui.core.supervisor.marker import MARKER_ENV, new_marker, scope_of
 from portmanager_gui.core.supervisor.records import ManagedRecord, StateStore
 from portmanager_gui.core.supervisor.state_damage import MAX_STATE_BYTES, DamageKind
-from portmanager_gui.core.supervisor.text import state_damage_what
+from portmanager_gui.text.state import state_damage_what
 from tests.helpers import free_ports, wait_for
 
 GOOD = {"pid": 1, "create_time": 1.0, "port": 41000, "argv": ["x"], "started_at": 0.0, "log_path": ""}

@@ -13,6 +13,19 @@ from portmanager_gui.core.ports.probe import Availability, probe
 from portmanager_gui.core.registry.model import UnknownName
 from portmanager_gui.core.supervisor import logfiles
 from portmanager_gui.core.supervisor.records import running_port
+from portmanager_gui.core.supervisor.types import (
+    Adoption,
+    CheckSaw,
+    LaunchTrouble,
+    StartFailure,
+    StopEnd,
+)
+from portmanager_gui.text.supervisor import (
+    event_text,
+    start_error,
+    start_warnings,
+    stop_text,
+)
 from tests.helpers import has_ended, wait_for
 from tests.supervisor_helpers import (
     FAKE,
@@ -33,7 +46,7 @@ def test_start_on_preferred_port_is_recorded_and_stop_frees_it(tmp_path, make_su
     events = []
     sup = make_supervisor(_router(tmp_path, [p, q]), on_event=events.append)
     [out] = sup.start("router")
-    assert out.ok and out.port == p and out.preferred == p and not out.warnings and out.tried == (p,)
+    assert out.ok and out.port == p and out.preferred == p and not start_warnings(out) and out.tried == (p,)
     rec = sup.record_for("router")
     assert rec is not None and rec.alive and rec.pid == out.pid and rec.port == p
     assert running_port(core_paths.resolve(), "router") == p
@@ -42,7 +55,8 @@ def test_start_on_preferred_port_is_recorded_and_stop_frees_it(tmp_path, make_su
     assert [e.kind for e in events] == ["starting", "started"]
 
     [stopped] = sup.stop("router")
-    assert stopped.ok and stopped.pid == out.pid and f"port {p} is free" in stopped.message
+    assert stopped.ok and stopped.pid == out.pid and stopped.end is StopEnd.STOPPED and stopped.free
+    assert stop_text(stopped) == f"stopped router (pid {out.pid}); port {p} is free"
     assert probe(p) is Availability.FREE
     assert has_ended(out.pid) and sup.records() == []
     assert running_port(core_paths.resolve(), "router") is None
@@ -56,12 +70,12 @@ def test_fallback_warning_names_the_holder_of_the_preferred_port(tmp_path, make_
     sup = make_supervisor(_router(tmp_path, [p, q]), on_event=events.append)
     [out] = sup.start("router")
     assert out.ok and out.port == q and out.preferred == p
-    assert out.warnings == (f"Port {p} is in use, using fallback port {q} ({p} is held by {name}, pid {holder.pid})",)
+    assert start_warnings(out) == (f"Port {p} is in use, using fallback port {q} ({p} is held by {name}, pid {holder.pid})",)
     [skipped] = out.fallback_from
     assert (skipped.port, skipped.holder.pid, skipped.holder.name) == (p, holder.pid, name)
     assert out.title == "Model Router"
     fallback = [e for e in events if e.kind == "fallback"]
-    assert [e.message for e in fallback] == [
+    assert [event_text(e) for e in fallback] == [
         f"Port {p} is in use by {name} (pid {holder.pid}); Model Router started on fallback port {q}"]
     assert running_port(core_paths.resolve(), "router") == q  # url/env follow the port really used
 
@@ -77,10 +91,13 @@ def test_all_ports_taken_prints_the_error_block_and_starts_nothing(tmp_path, mak
     outcomes = sup.start_many(["other", "router"])
     assert [o.ok for o in outcomes] == [False, False]
     router = outcomes[1]
-    assert "ERROR: All preferred ports are in use!" in router.error
-    assert f"Tried ports: {p}, {q}" in router.error
-    assert "Please free up one of these ports and try again." in router.error
-    assert "router could not start" in outcomes[0].error
+    assert router.failure is StartFailure.ALL_TAKEN and router.tried == (p, q)
+    assert [s.port for s in router.fallback_from] == [p, q]
+    assert "ERROR: All preferred ports are in use!" in start_error(router)
+    assert f"Tried ports: {p}, {q}" in start_error(router)
+    assert "Please free up one of these ports and try again." in start_error(router)
+    assert outcomes[0].failure is StartFailure.BLOCKED and outcomes[0].blocked_by == ("router",)
+    assert start_error(outcomes[0]) == "other was not started because router could not start (see above)"
     assert sup.records() == [] and not sup.log_path("other").exists() and not sup.log_path("router").exists()
     assert [e.kind for e in events] == ["failed"]
 
@@ -94,7 +111,7 @@ def test_a_process_sharing_the_port_through_so_reuseport_is_a_conflict(tmp_path,
     [out] = sup.start("router")
     assert out.ok and out.port == q, out
     assert out.fallback_from[0].port == p and out.fallback_from[0].holder.pid == sharer.pid
-    assert f"pid {sharer.pid}" in out.warnings[0]
+    assert f"pid {sharer.pid}" in start_warnings(out)[0]
     assert {c.pid for c in psutil.net_connections("tcp") if c.laddr and c.laddr.port == p
             and c.status == psutil.CONN_LISTEN} == {sharer.pid}  # our copy on p was stopped
 
@@ -104,8 +121,9 @@ def test_only_port_shared_through_so_reuseport_is_not_running(tmp_path, make_sup
     sharer = listener.listen(port=p, reuseport=True)
     sup = make_supervisor(_router(tmp_path, [p], "--reuseport"), probe=lambda port: Availability.FREE)
     [out] = sup.start("router")
-    assert not out.ok and "ERROR: All preferred ports are in use!" in out.error
-    assert f"pid {sharer.pid}" in out.error and sup.records() == []
+    assert not out.ok and out.failure is StartFailure.ALL_TAKEN and out.fallback_from[0].holder.pid == sharer.pid
+    assert "ERROR: All preferred ports are in use!" in start_error(out)
+    assert f"pid {sharer.pid}" in start_error(out) and sup.records() == []
 
 
 def test_losing_the_race_for_the_chosen_port_moves_on_to_the_fallback(tmp_path, make_supervisor, listener):
@@ -115,7 +133,8 @@ def test_losing_the_race_for_the_chosen_port_moves_on_to_the_fallback(tmp_path, 
     sup = make_supervisor(_router(tmp_path, [p, q]), probe=lambda port: Availability.FREE)
     [out] = sup.start("router")
     assert out.ok and out.port == q
-    assert f"{p} is held by" in out.warnings[0] and f"pid {holder.pid}" in out.warnings[0]
+    assert out.fallback_from[-1].port == p and out.fallback_from[-1].holder.pid == holder.pid
+    assert f"{p} is held by" in start_warnings(out)[0] and f"pid {holder.pid}" in start_warnings(out)[0]
 
 
 class _Hiding:
@@ -149,8 +168,9 @@ def test_address_in_use_in_the_log_is_a_lost_race(tmp_path, make_supervisor, lis
     try:
         sup = make_supervisor(_router(tmp_path, [p, q]), scanner=scanner, probe=lambda port: Availability.FREE)
         [out] = sup.start("router")
-        assert out.ok and out.port == q, out.error
-        assert out.warnings == (f"Port {p} is in use, using fallback port {q} ({p} is held by a process "
+        assert out.ok and out.port == q, start_error(out)
+        assert out.fallback_from[-1].holder is None
+        assert start_warnings(out) == (f"Port {p} is in use, using fallback port {q} ({p} is held by a process "
                                 "Port Manager cannot see)",)
         assert "Address already in use" in "\n".join(sup.log_tail("router", 200))
     finally:
@@ -163,12 +183,12 @@ def test_stop_ends_a_grandchild_that_ignores_sigterm_and_frees_the_port(tmp_path
     reg = make_registry(tmp_path, service_yaml("router", [p], fake_command("--grandchild"), stop_timeout=1))
     sup = make_supervisor(reg)
     [out] = sup.start("router")
-    assert out.ok, out.error
+    assert out.ok, start_error(out)
     grandchildren = psutil.Process(out.pid).children(recursive=True)
     assert grandchildren
     [stopped] = sup.stop("router")
-    assert stopped.ok, stopped.message
-    assert "killed" in stopped.message
+    assert stopped.ok, stop_text(stopped)
+    assert stopped.forced and "(it ignored the request to stop and was killed)" in stop_text(stopped)
     assert not any(psutil.pid_exists(g.pid) and g.status() != psutil.STATUS_ZOMBIE for g in grandchildren)
     assert probe(p) is Availability.FREE
 
@@ -177,7 +197,7 @@ def test_fifty_megabytes_of_output_do_not_block_the_child(tmp_path, make_supervi
     [p] = free_ports(1)
     sup = make_supervisor(_router(tmp_path, [p], "--flood", "50"))
     [out] = sup.start("router")
-    assert out.ok, out.error
+    assert out.ok, start_error(out)
     log = sup.log_path("router")
     wait_for(lambda: f"listening on {p}" in "\n".join(sup.log_tail("router", 3)), message="the last line logged")
     sizes = [f.stat().st_size for f in (log, *(log.with_name(f"{log.name}.{i}") for i in (1, 2, 3)))]
@@ -190,7 +210,7 @@ def test_shell_metacharacters_in_arguments_stay_plain_text(tmp_path, make_superv
     evil = [f"; touch {x}", f"$(touch {y})", f"&& touch {x}", f"| touch {y}"]
     sup = make_supervisor(_router(tmp_path, [p], "--echo", *evil))
     [out] = sup.start("router")
-    assert out.ok, out.error
+    assert out.ok, start_error(out)
     assert not x.exists() and not y.exists()
     wait_for(lambda: repr(evil)[1:-1] in "\n".join(sup.log_tail("router")), message="the arguments, verbatim")
 
@@ -204,7 +224,9 @@ def test_a_copy_started_by_hand_is_adopted_not_started_twice(tmp_path, make_supe
         sup = make_supervisor(_router(tmp_path, [p]))
         [out] = sup.start("router")
         assert out.ok and out.adopted and out.pid == by_hand.pid and out.port == p
-        assert "adopted" in out.warnings[0]
+        assert out.adoption is Adoption.FOREIGN
+        assert start_warnings(out) == (f"router already answers on port {p} (pid {by_hand.pid}); "
+                                       "adopted it instead of starting a second copy",)
         [again] = sup.start("router")
         assert again.ok and again.adopted and again.pid == by_hand.pid
         [stopped] = sup.stop("router")
@@ -222,14 +244,19 @@ def test_already_running_start_is_not_a_second_copy(tmp_path, make_supervisor):
     [first] = sup.start("router")
     [second] = sup.start("router")
     assert first.ok and second.ok and second.adopted and second.pid == first.pid
-    assert "already running" in second.warnings[0]
+    assert second.adoption is Adoption.OURS
+    assert start_warnings(second) == (f"router is already running on port {first.port} (pid {first.pid})",)
 
 
 def test_a_crash_while_starting_reports_the_log_tail(tmp_path, make_supervisor):
     [p] = free_ports(1)
     sup = make_supervisor(_router(tmp_path, [p], "--exit", "3"))
     [out] = sup.start("router")
-    assert not out.ok and "exited with code 3" in out.error and "exiting with 3" in out.error
+    assert not out.ok and out.failure is StartFailure.EXITED and out.returncode == 3 and out.launch_port == p
+    assert any("exiting with 3" in line for line in out.log_tail) and out.log_path == str(sup.log_path("router"))
+    assert start_error(out).startswith(f"router exited with code 3 before it was running on port {p}\n"
+                                       f"Last lines of {out.log_path}:\n  ")
+    assert "exiting with 3" in start_error(out)
     assert sup.records() == []
 
 
@@ -238,7 +265,10 @@ def test_a_service_that_never_listens_times_out_and_is_stopped(tmp_path, make_su
     cmd = ["{python}", "-c", "import threading; print('busy', flush=True); threading.Event().wait()"]
     sup = make_supervisor(make_registry(tmp_path, service_yaml("router", [p], cmd, start_timeout=1)))
     [out] = sup.start("router")
-    assert not out.ok and "after 1 s" in out.error and "start_timeout" in out.error
+    assert not out.ok and out.failure is StartFailure.TIMEOUT and out.start_timeout == 1
+    assert out.check is CheckSaw.NOT_LISTENING and out.launch_port == p
+    assert start_error(out).startswith(f"router was not running on port {p} after 1 s (its port never started "
+                                       "listening); it was stopped. Raise start_timeout if it needs longer")
     assert out.pid is not None and has_ended(out.pid)
 
 
@@ -271,9 +301,9 @@ def test_unknown_names_and_missing_commands(tmp_path, make_supervisor):
     with pytest.raises(UnknownName):
         sup.units("nope")
     [out] = sup.start("router")
-    assert not out.ok and "has no command" in out.error
+    assert not out.ok and out.failure is StartFailure.NO_COMMAND and "has no command" in start_error(out)
     [stopped] = sup.stop("router")
-    assert stopped.ok and "not running" in stopped.message
+    assert stopped.ok and stopped.end is StopEnd.NOT_RUNNING and stop_text(stopped) == "router is not running"
 
 
 def test_a_missing_command_says_which_folders_were_searched(tmp_path, make_supervisor):
@@ -281,5 +311,8 @@ def test_a_missing_command_says_which_folders_were_searched(tmp_path, make_super
     reg = make_registry(tmp_path, service_yaml("router", [p], ["no-such-server-xyz", "--port", "{port}"]))
     [out] = make_supervisor(reg).start("router")
     assert not out.ok
-    assert "no-such-server-xyz" in out.error and "/usr/local/bin" in out.error
+    assert out.failure is StartFailure.EXITED and out.problem.trouble is LaunchTrouble.NOT_FOUND
+    assert out.problem.path == "no-such-server-xyz" and "/usr/local/bin" in out.problem.searched
+    assert start_error(out).startswith("Cannot start router: command 'no-such-server-xyz' was not found. Searched: ")
+    assert "/usr/local/bin" in start_error(out)
     assert probe(p) is Availability.FREE

@@ -1,4 +1,4 @@
-"""The supervisor's parts without processes: OS decisions, state record, logs, units, text."""
+"""The supervisor's parts without processes: OS decisions, state record, logs, units."""
 from __future__ import annotations
 
 import json
@@ -7,20 +7,13 @@ from types import MappingProxyType
 
 import pytest
 
-from portmanager_gui.core.occupancy.snapshot import Holder
 from portmanager_gui.core.paths import Paths
 from portmanager_gui.core.platform import LINUX, MACOS, WINDOWS
 from portmanager_gui.core.platform import process_tree as pt
-from portmanager_gui.core.ports.probe import Availability
 from portmanager_gui.core.supervisor import logfiles
 from portmanager_gui.core.supervisor.records import ManagedRecord, StateStore
 from portmanager_gui.core.supervisor.start_check import ADDRESS_IN_USE
-from portmanager_gui.core.supervisor.text import (
-    all_taken,
-    fallback_event,
-    fallback_line,
-)
-from portmanager_gui.core.supervisor.types import Skipped, SupervisorEvent
+from portmanager_gui.core.supervisor.types import SupervisorEvent
 from portmanager_gui.core.supervisor.unit_spec import (
     UnitSpec,
     argv_for,
@@ -152,27 +145,6 @@ def test_title_is_the_description_before_the_parenthesis():
     assert title_of("", "router") == "router"
 
 
-# -- user text --------------------------------------------------------------------------------
-
-def test_fallback_texts_name_the_holder():
-    nginx = Holder(812, "nginx")
-    skipped = [Skipped(3791, nginx)]
-    assert fallback_line(3791, 3003, skipped) == \
-        "Port 3791 is in use, using fallback port 3003 (3791 is held by nginx, pid 812)"
-    assert fallback_event(3791, 3003, skipped, "Model Router") == \
-        "Port 3791 is in use by nginx (pid 812); Model Router started on fallback port 3003"
-    reserved = [Skipped(3791, None, Availability.RESERVED), Skipped(3003, None)]
-    assert fallback_line(3791, 8080, reserved) == ("Port 3791 is in use, using fallback port 8080 "
-        "(3791 is reserved by the operating system; 3003 is held by a process Port Manager cannot see)")
-
-
-def test_all_taken_block_keeps_the_documents_lines_first():
-    lines = all_taken([3791, 3003], [Skipped(3791, Holder(1, "a")), Skipped(3003, Holder(2, "b"))], "router").split("\n")
-    assert lines[:7] == ["=" * 60, "ERROR: All preferred ports are in use!", "=" * 60, "",
-                         "Tried ports: 3791, 3003", "Please free up one of these ports and try again.", "=" * 60]
-    assert "  3791: held by a, pid 1" in lines and "  3003: held by b, pid 2" in lines
-
-
 @pytest.mark.parametrize("text", ["OSError: [Errno 98] Address already in use", "[Errno 48] Address already in use",
                                   "OSError: [WinError 10048] Only one usage of each socket address",
                                   "couldn't bind HTTP server socket, hostname: 127.0.0.1, port: 8080"])
@@ -182,7 +154,7 @@ def test_address_in_use_messages_are_recognised(text):
 
 def test_event_kinds_are_checked():
     with pytest.raises(ValueError):
-        SupervisorEvent("exploded", "router", None, "")
+        SupervisorEvent("exploded", "router", None)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="symlinks need privileges on Windows")

@@ -4,6 +4,8 @@ from __future__ import annotations
 import psutil
 
 from portmanager_gui.core.supervisor.restart_policy import RestartPolicy
+from portmanager_gui.core.supervisor.types import LaunchTrouble
+from portmanager_gui.text.supervisor import event_text, start_error
 from tests.helpers import has_ended, wait_for
 from tests.supervisor_helpers import (
     FakeClock,
@@ -67,8 +69,11 @@ def test_a_crash_loop_backs_off_then_gives_up(tmp_path, make_supervisor):
     assert delays == [1, 2, 4, 8]
     kinds = [e.kind for e in events]
     assert kinds.count("failed") == 5 and kinds[-1] == "gave_up"
-    assert "exiting with 3" in [e for e in events if e.kind == "failed"][-1].message  # the log tail
-    assert "failed 5 times" in events[-1].message and "portmanager logs router" in events[-1].message
+    last_failed = [e for e in events if e.kind == "failed"][-1]
+    assert any("exiting with 3" in line for line in last_failed.start.log_tail)  # the log tail
+    assert "exiting with 3" in event_text(last_failed)
+    assert events[-1].failures == 5 and events[-1].window > 0
+    assert "failed 5 times" in event_text(events[-1]) and "portmanager logs router" in event_text(events[-1])
     assert sup.records() == []
 
 
@@ -83,7 +88,9 @@ def test_a_crash_after_start_is_reported_and_restarted(tmp_path, make_supervisor
     psutil.Process(first.pid).kill()
     wait_for(lambda: (sup.poll(), [e for e in events if e.kind == "crashed"])[1], message="the crash event")
     crashed = [e for e in events if e.kind == "crashed"][0]
-    assert "exited with code -9" in crashed.message and f"listening on {p}" in crashed.message
+    assert crashed.returncode == -9 and any(f"listening on {p}" in line for line in crashed.log_tail)
+    assert event_text(crashed).startswith(f"router exited with code -9; last lines of {crashed.log_path}:\n")
+    assert f"listening on {p}" in event_text(crashed)
     assert sup.pending_restarts() == {"router": clock() + 1}
     clock.advance(1)
     sup.poll()
@@ -158,4 +165,6 @@ def test_a_missing_working_folder_is_named_as_such(tmp_path, make_supervisor):
     [p] = free_ports(1)
     reg = make_registry(tmp_path, service_yaml("router", [p], fake_command(), cwd=str(tmp_path / "nowhere")))
     [out] = make_supervisor(reg).start("router")
-    assert not out.ok and "cwd" in out.error and "nowhere" in out.error and "on PATH" not in out.error
+    assert not out.ok and out.problem.trouble is LaunchTrouble.NO_CWD and out.problem.path == str(tmp_path / "nowhere")
+    assert start_error(out).startswith(f"router: its working folder (cwd) {tmp_path / 'nowhere'} does not exist")
+    assert "on PATH" not in start_error(out)

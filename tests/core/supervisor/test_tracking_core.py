@@ -12,7 +12,19 @@ from portmanager_gui.core.platform import process_tree as pt
 from portmanager_gui.core.ports.probe import Availability, probe
 from portmanager_gui.core.supervisor.marker import MARKER_ENV
 from portmanager_gui.core.supervisor.records import StateStore
-from portmanager_gui.core.supervisor.types import StartFailure, StopFailure
+from portmanager_gui.core.supervisor.types import (
+    LaunchTrouble,
+    StartFailure,
+    StopEnd,
+    StopFailure,
+)
+from portmanager_gui.text.supervisor import (
+    describe,
+    event_text,
+    start_error,
+    start_warnings,
+    stop_text,
+)
 from tests.supervisor_helpers import (
     fake_command,
     free_ports,
@@ -48,7 +60,7 @@ def test_a_service_running_as_another_user_now_is_refused_and_its_record_kept(tm
     sup = make_supervisor(make_registry(tmp_path, service_yaml("web", [p], fake_command(), stop_timeout=2)),
                           on_event=events.append)
     [out] = sup.start("web")
-    assert out.ok, out.error
+    assert out.ok, start_error(out)
     real_owner = pt._owner
 
     def owner(proc, os_name, sender=False):      # the OS facts: we are uid 1000, the child runs as 65534 now
@@ -60,10 +72,12 @@ def test_a_service_running_as_another_user_now_is_refused_and_its_record_kept(tm
     before = sup.record_for("web")
     [stop] = sup.stop("web")
     assert not stop.ok and stop.failure is StopFailure.OTHER_OWNER and stop.owner == 65534
-    assert f"web (pid {out.pid}) is ours but cannot be stopped: owned by uid 65534 now" in stop.message
+    assert stop.end is StopEnd.REFUSED and stop.pid == out.pid and not stop.maybe
+    assert f"web (pid {out.pid}) is ours but cannot be stopped: owned by uid 65534 now" in stop_text(stop)
     assert psutil.pid_exists(out.pid) and probe(p) is Availability.IN_USE
     assert sup.record_for("web") == before                     # kept as it was (not even marked stopping)
-    assert events[-1].kind == "failed" and events[-1].message == stop.message   # the app notifies it
+    assert events[-1].kind == "failed" and events[-1].stop == stop   # the app notifies it
+    assert event_text(events[-1]) == stop_text(stop)
     monkeypatch.setattr(pt, "_owner", real_owner)
     assert sup.stop("web")[0].ok
 
@@ -100,8 +114,12 @@ def test_a_state_record_that_cannot_be_written_leaves_nothing_running(tmp_path, 
     _failing_writes(monkeypatch, fail_on)    # 1: the record written before the spawn; 2: the pid after it
     [out] = sup.start("web")
     assert not out.ok and out.failure is StartFailure.STATE
-    assert str(sup._store.path) in out.error and "No space left on device" in out.error
-    assert "free disk space" in out.error and ("stopped again" if stopped else "was not started") in out.error
+    problem = out.problem
+    assert problem.trouble is LaunchTrouble.STATE_NOT_WRITTEN and problem.path == str(sup._store.path)
+    assert problem.strerror == "No space left on device" and problem.stopped_again is stopped
+    error = start_error(out)
+    assert str(sup._store.path) in error and "No space left on device" in error
+    assert "free disk space" in error and ("stopped again" if stopped else "was not started") in error
     assert (out.pid is not None) is stopped
     assert not leftovers(pm_home) and probe(p) is Availability.FREE
     assert sup.pending_restarts() == {}       # not the service's fault: no restart
@@ -118,7 +136,10 @@ def test_a_log_that_cannot_be_written_is_a_clear_failure_and_leaves_nothing_runn
     (log / "in the way").mkdir(parents=True)                 # a folder where the log file goes
     [out] = sup.start("web")
     assert not out.ok and out.failure is StartFailure.STATE and out.pid is None
-    assert str(log) in out.error and "was not started" in out.error and "free disk space" in out.error
+    assert out.problem.trouble is LaunchTrouble.LOG_NOT_WRITTEN and out.problem.path == str(log)
+    assert not out.problem.stopped_again and out.problem.strerror
+    assert start_error(out).startswith(f"web was not started. Its log file {log} could not be written (")
+    assert "free disk space" in start_error(out)
     assert not leftovers(pm_home) and probe(p) is Availability.FREE and sup.record_for("web") is None
     assert sup.pending_restarts() == {}
 
@@ -152,14 +173,13 @@ def test_concurrent_starts_sharing_ports_through_so_reuseport_each_get_a_free_on
             t.start()
         for t in threads:
             t.join(timeout=120)
-        assert all(results[n].ok for n in sups), {n: results[n].error for n in results}
+        assert all(results[n].ok for n in sups), {n: start_error(results[n]) for n in results}
         assert {results["a"].port, results["b"].port} == {p, q}
         assert all(sups[n].stop(n)[0].ok for n in sups)
 
 
 def test_a_port_claimed_by_another_start_is_skipped_and_named_so(tmp_path, pm_home):
     from portmanager_gui.core.ports.probe import probe as real_probe
-    from portmanager_gui.core.supervisor import text
     from portmanager_gui.core.supervisor.port_claims import PortClaims
     from portmanager_gui.core.supervisor.start_plan import StartPlanner
     from portmanager_gui.core.supervisor.unit_spec import specs
@@ -170,7 +190,7 @@ def test_a_port_claimed_by_another_start_is_skipped_and_named_so(tmp_path, pm_ho
     assert other.claim(p)
     planner = StartPlanner(reg, StateStore(tmp_path / "s.json"), _NoHolders(), real_probe, lambda rec: None)
     plan = planner.plan(specs(reg, ["a"])[0], set(), mine)
-    assert plan.port == q and text.describe(plan.skipped[0]) == "another Port Manager start, about to launch on it"
+    assert plan.port == q and plan.skipped[0].starting and describe(plan.skipped[0]) == "another Port Manager start, about to launch on it"
     assert not other.claim(q)          # the chosen port stays claimed until the launch is over
     mine.release_all()
     other.release_all()
@@ -219,7 +239,7 @@ def test_our_own_child_seen_as_an_unseen_holder_for_a_moment_is_not_a_lost_race(
         sup = make_supervisor(make_registry(tmp_path, service_yaml("web", [p, q], fake_command(), health=None)),
                               scanner=scanner)
         [out] = sup.start("web")
-        assert out.ok and out.port == p and out.warnings == (), out
+        assert out.ok and out.port == p and start_warnings(out) == (), out
     finally:
         sup.stop_all()
         scanner.close()
@@ -232,7 +252,7 @@ def test_a_daemon_whose_mark_cannot_be_read_is_not_forgotten_while_it_holds_the_
     sup = make_supervisor(make_registry(tmp_path, service_yaml("web", [p], fake_command("--daemonize"),
                                                                stop_timeout=2)))
     [out] = sup.start("web")
-    assert out.ok, out.error
+    assert out.ok, start_error(out)
     real_environ, real_owner = psutil.Process.environ, pt._owner
 
     def denied(self):           # the OS facts of an ordinary user: another user's environment is closed
@@ -242,7 +262,8 @@ def test_a_daemon_whose_mark_cannot_be_read_is_not_forgotten_while_it_holds_the_
     monkeypatch.setattr(pt, "_owner", lambda proc, os_name, sender=False: (1000, 1000) if sender else (65534, 65534))
     [stop] = sup.stop("web")
     assert not stop.ok and stop.failure is StopFailure.OTHER_OWNER and stop.owner == 65534, stop
-    assert f"port {p} is held by pid {out.pid}, owned by uid 65534" in stop.message
+    assert stop.maybe and stop.pid == out.pid and stop.port == p
+    assert f"port {p} is held by pid {out.pid}, owned by uid 65534" in stop_text(stop)
     assert sup.record_for("web") is not None and probe(p) is Availability.IN_USE     # kept, nothing signalled
     monkeypatch.setattr(psutil.Process, "environ", real_environ)
     monkeypatch.setattr(pt, "_owner", real_owner)
