@@ -2,13 +2,14 @@
 
 ``build_rows`` turns (Registry, model slots, Snapshot, managed records, failures, the
 fallbacks the starts told) into one ``PortRow`` per registry port; the Qt table model, the tray menu and the tooltip
-only render these. No Qt and no I/O here, so every state rule is cheap to test.
+only render these. No Qt and no I/O here, so every state rule is cheap to test. A row says why it is in its
+state as facts (``RowNote``); the sentences are made at the edge (``portmanager_gui.text.rows``).
 """
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from .interop.live import serving_other
@@ -51,6 +52,51 @@ class Managed:
 
 
 @dataclass(frozen=True)
+class Fallback:
+    """What a start on a fallback port found: the preferred port, who held it then, the unit's title."""
+
+    preferred: int
+    port: int
+    title: str                     # "Model Router"
+    holder: Holder | None = None   # None: not seen (or reserved)
+    reserved: bool = False         # the OS reserves the preferred port
+    free_again: bool = False       # the latest snapshot sees the preferred port free (``fallback_now``)
+
+
+class NoteKind(str, Enum):
+    """Why a row is in its state: which facts of ``RowNote`` apply."""
+
+    NONE = "none"                 # nothing to say beyond the live note / the OS's note
+    FALLBACK = "fallback"         # runs on a fallback port: ``fallback`` (as the latest snapshot has it)
+    HELD_BY_OURS = "held by ours"  # held by other units Port Manager started: ``units``
+    ALSO_CLAIMED = "also claimed"  # taken, and other units claim the port too: ``units``
+    RESERVED = "reserved"         # the OS reserves the port: ``os_note`` (its own words) if it gave one
+    FAILED = "failed"             # the last start failed: ``failure`` (the presenter's text, as given)
+    ON_FALLBACK = "on fallback"   # the preferred port is taken; the unit runs on ``fallback_port``
+
+
+@dataclass(frozen=True)
+class RowNote:
+    """Why a row is in its state, as facts; ``portmanager_gui.text.rows.row_note`` words it.
+
+    ``wrong_model``: (the member whose model server holds the slot, the slot's model) when the
+    runtime's numbering moved; ``live``: the running llama-swap / ClaraCore's note on a model row;
+    ``os_note``: the scan's note on the port (foreign words from ``core/platform``), kept as given."""
+
+    kind: NoteKind = NoteKind.NONE
+    fallback: Fallback | None = None
+    units: tuple[str, ...] = ()
+    failure: str = ""
+    fallback_port: int | None = None
+    wrong_model: tuple[str, str] | None = None
+    live: str = ""
+    os_note: str = ""
+
+
+NO_NOTE = RowNote()
+
+
+@dataclass(frozen=True)
 class PortRow:
     """One row of the port table and the tray: a registry port and what holds it."""
 
@@ -62,7 +108,7 @@ class PortRow:
     url: str
     holders: tuple[Holder, ...] = ()
     since: float | None = None  # the holder's start (epoch seconds): uptime is computed when shown
-    note: str = ""              # the sentence to show in a tooltip / details pane
+    why: RowNote = NO_NOTE      # why the row is in its state, as facts (worded by text.rows)
     ours: bool = False          # a holder is a process Port Manager started (Stop applies, not Kill)
 
     def uptime(self, now: float) -> float | None:
@@ -99,17 +145,6 @@ def _claims(registry: Registry, slots: Sequence[ModelSlot]) -> dict[int, list[st
     return out
 
 
-@dataclass(frozen=True)
-class Fallback:
-    """What a start on a fallback port found: the preferred port, who held it then, the unit's title."""
-
-    preferred: int
-    port: int
-    title: str                     # "Model Router"
-    holder: Holder | None = None   # None: not seen (or reserved)
-    reserved: bool = False         # the OS reserves the preferred port
-
-
 def fallback_of(outcome) -> Fallback | None:
     """The ``Fallback`` of a ``StartOutcome`` that runs off its preferred port, else None."""
     if not outcome.ok or outcome.port is None or outcome.preferred is None or outcome.port == outcome.preferred:
@@ -120,18 +155,16 @@ def fallback_of(outcome) -> Fallback | None:
                     first is not None and first.availability is Availability.RESERVED)
 
 
-def fallback_note(told: Fallback, snap: Snapshot | None) -> str:
-    """Why the unit runs on its fallback port, as the latest snapshot has it: who holds the
-    preferred port (the holder the start found while it still holds it), or that it is free again."""
+def fallback_now(told: Fallback, snap: Snapshot | None) -> Fallback:
+    """What ``told`` is as the latest snapshot has it: who holds the preferred port (the holder the
+    start found while it still holds it), or that it is free again."""
     info = snap.info(told.preferred) if snap is not None else None
     if info is not None and not info.taken and info.status is not PortStatus.RESERVED and not told.reserved:
-        return f"Port {told.preferred} is free again; {told.title} still runs on fallback port {told.port}"
+        return replace(told, free_again=True)
     holder = told.holder
     if info is not None and info.holders and (holder is None or holder.pid not in {h.pid for h in info.holders}):
         holder = info.holders[0]
-    by = f" by {holder.describe()}" if holder is not None else \
-        " by the operating system (reserved port)" if told.reserved else ""
-    return f"Port {told.preferred} is in use{by}; {told.title} started on fallback port {told.port}"
+    return replace(told, holder=holder, free_again=False)
 
 
 def build_rows(registry: Registry, slots: Sequence[ModelSlot], snapshot: Snapshot | None,
@@ -164,15 +197,11 @@ def build_rows(registry: Registry, slots: Sequence[ModelSlot], snapshot: Snapsho
     return tuple(rows)
 
 
-def _wrong_model(unit: str, pool: str, port: int, holders: Sequence[Holder], members: Sequence[str]) -> str:
-    """A runtime-numbered slot held by the model server of another member: the runtime's numbering moved."""
+def _wrong_model(unit: str, holders: Sequence[Holder], members: Sequence[str]) -> tuple[str, str] | None:
+    """A runtime-numbered slot held by the model server of another member: (that member, the slot's model)."""
     model = unit.partition("/")[2]
     found = serving_other(model, members, (h.cmdline for h in holders)) if members else None
-    if found is None:
-        return ""
-    return (f"port {port} is held by the model server of {found[0]}, but the runtime's numbering gives it to "
-            f"{model}: the config changed since the runtime loaded it, or the registry is out of date "
-            "(import the config again)")
+    return (found[0], model) if found is not None else None
 
 
 def _row(unit: str, group: str, port: int, role: Role, url: str, snap: Snapshot,
@@ -184,40 +213,39 @@ def _row(unit: str, group: str, port: int, role: Role, url: str, snap: Snapshot,
     mine = by_unit.get(unit)
     owners = {by_pid[h.pid].unit for h in holders if h.pid in by_pid}
     others = [u for u in claims.get(port, []) if u != unit]
-    note = ""
+    note = NO_NOTE
     if mine is not None and mine.port == port:
         state = RowState.FALLBACK if role is Role.FALLBACK else RowState.OURS
         if state is RowState.FALLBACK and preferred is not None:
             told = fallbacks.get(unit)
             if told is None or (told.preferred, told.port) != (preferred, port):   # adopted, or an earlier run
                 told = Fallback(preferred, port, unit)
-            note = fallback_note(told, snap)
+            note = RowNote(NoteKind.FALLBACK, fallback=fallback_now(told, snap))
     elif owners - {unit}:
         state = RowState.CONFLICT
-        note = f"port {port} is held by {', '.join(sorted(owners - {unit}))}, started by Port Manager"
+        note = RowNote(NoteKind.HELD_BY_OURS, units=tuple(sorted(owners - {unit})))
     elif others and info.taken:
         state = RowState.CONFLICT
-        note = f"port {port} is also claimed by {', '.join(others)}"
+        note = RowNote(NoteKind.ALSO_CLAIMED, units=tuple(others))
     elif info.status is PortStatus.RESERVED:
         state = RowState.CONFLICT
-        note = info.note or f"the OS reserves port {port}; nothing can listen on it"
+        note = RowNote(NoteKind.RESERVED)
     elif unit in failures and (role is not Role.FALLBACK or not info.taken):
         state = RowState.FAILED
-        note = failures[unit]
+        note = RowNote(NoteKind.FAILED, failure=failures[unit])
     elif info.taken:
         state = RowState.FOREIGN
         if mine is not None and mine.port is not None and role is Role.PREFERRED:
             told = fallbacks.get(unit)
-            note = fallback_note(told, snap) if told is not None and told.port == mine.port \
-                else f"{unit} runs on fallback port {mine.port}"
+            note = RowNote(NoteKind.FALLBACK, fallback=fallback_now(told, snap)) \
+                if told is not None and told.port == mine.port \
+                else RowNote(NoteKind.ON_FALLBACK, fallback_port=mine.port)
     else:
         state = RowState.FREE
-    if live:
-        note = f"{note}; {live}" if note else live
-    elif not note and group and info.taken:
-        note = _wrong_model(unit, group, port, holders, members or ())
-    if not note and info.note:
-        note = info.note
+    says_nothing = note.kind is NoteKind.NONE or (note.kind is NoteKind.FAILED and not note.failure)
+    wrong = _wrong_model(unit, holders, members or ()) if not live and says_nothing and group and info.taken \
+        else None
+    note = replace(note, wrong_model=wrong, live=live, os_note=info.note)
     holder = holders[0] if holders else None
     since = holder.create_time if holder and holder.create_time else None
     ours = any(h.pid in by_pid for h in holders)
@@ -239,23 +267,6 @@ def overall(rows: Iterable[PortRow]) -> Overall:
     if RowState.FALLBACK in states:
         return Overall.FALLBACK
     return Overall.OK
-
-
-def summary(rows: Sequence[PortRow]) -> str:
-    """The tray tooltip: one line per kind of trouble, the first line the totals."""
-    running = sorted({r.unit for r in rows if r.state in (RowState.OURS, RowState.FALLBACK)})
-    lines = [f"Port Manager: {len(running)} running, "
-             f"{sum(1 for r in rows if r.state is RowState.FOREIGN)} ports held by other programs"]
-    for r in rows:
-        if r.state is RowState.FALLBACK:
-            lines.append(r.note or f"{r.unit} is on fallback port {r.port}")
-        elif r.state is RowState.FAILED:
-            lines.append(f"{r.unit} failed: {r.note}" if r.note else f"{r.unit} failed")
-        elif r.state is RowState.CONFLICT:
-            lines.append(f"conflict on {r.port} ({r.unit}): {r.note}")
-    if len(lines) == 1:
-        lines.append("All good")
-    return "\n".join(dict.fromkeys(lines))
 
 
 def format_uptime(seconds: float | None) -> str:

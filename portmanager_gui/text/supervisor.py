@@ -24,6 +24,7 @@ from ..core.supervisor.types import (
     StopOutcome,
     SupervisorEvent,
 )
+from .rows import RESERVED_BY, fallback_sentence
 
 UNSEEN = "a process Port Manager cannot see"
 STARTING = "another Port Manager start, about to launch on it"
@@ -43,7 +44,7 @@ def short(s: Skipped) -> str:
 def describe(s: Skipped) -> str:
     """``nginx (pid 812)`` -- for events."""
     if s.availability is Availability.RESERVED:
-        return "the operating system (reserved port)"
+        return RESERVED_BY
     if s.holder is None:
         return STARTING if s.starting else UNSEEN
     return s.holder.describe()
@@ -63,8 +64,7 @@ def fallback_line(preferred: int, port: int, skipped: Iterable[Skipped]) -> str:
 def fallback_event(preferred: int, port: int, skipped: Iterable[Skipped], title: str) -> str:
     """``Port 3791 is in use by nginx (pid 812); Model Router started on fallback port 3003``."""
     first = next((s for s in skipped if s.port == preferred), None)
-    by = f" by {describe(first)}" if first is not None else ""
-    return f"Port {preferred} is in use{by}; {title} started on fallback port {port}"
+    return fallback_sentence(preferred, port, title, describe(first) if first is not None else "")
 
 
 def all_taken(ports: Iterable[int], skipped: Iterable[Skipped], unit: str) -> str:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from ..core.platform.commands import command_line_text
 from ..core.port_rows import PortRow, format_uptime
+from ..text.rows import row_note
 
 
 def describe_row(row: PortRow) -> str:
@@ -19,8 +20,9 @@ def describe_row(row: PortRow) -> str:
 
     lines = [f"<b>{html.escape(row.unit)}</b> &middot; port {row.port} ({row.role.value}) &middot; "
              f"<b>{row.state.value}</b>"]
-    if row.note:
-        lines.append(html.escape(row.note))
+    note = row_note(row)
+    if note:
+        lines.append(html.escape(note))
     for h in row.holders:
         cmd = command_line_text(h.cmdline) if h.cmdline else (h.exe or "(command line not visible)")
         up = format_uptime(row.uptime(time.time()))

@@ -20,6 +20,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QFont
 
 from ..core.port_rows import PortRow, RowState, changed_keys, format_uptime
+from ..text.rows import row_note
 from .icons import HIGHLIGHT, ROW_BACKGROUNDS, ROW_DOTS, ROW_FOREGROUNDS, dot_icon
 from .row_table_model import RowTableModel
 
@@ -45,7 +46,7 @@ def _display(row: PortRow, column: int, now: float) -> str:
         return row.state.value
     if column == COL_HOLDER:
         if h is None:
-            return "(unknown process)" if row.state is not RowState.FREE and row.note else ""
+            return "(unknown process)" if row.state is not RowState.FREE and row_note(row) else ""
         more = f" +{len(row.holders) - 1}" if len(row.holders) > 1 else ""
         return (h.name or "?") + more
     if column == COL_PID:
@@ -61,8 +62,9 @@ def _display(row: PortRow, column: int, now: float) -> str:
 
 def _tooltip(row: PortRow) -> str:
     lines = [f"{row.unit} - port {row.port} ({row.role.value}): {row.state.value}"]
-    if row.note:
-        lines.append(row.note)
+    note = row_note(row)
+    if note:
+        lines.append(note)
     for h in row.holders:
         lines.append(f"{h.describe()} user {h.username or '?'}: {' '.join(h.cmdline) or h.exe}")
     return "\n".join(lines)

@@ -27,14 +27,13 @@ from ..core.port_rows import (
     PortRow,
     back_to_preferred,
     build_rows,
-    fallback_note,
     fallback_of,
-    summary,
 )
 from ..core.registry.model import Registry
 from ..core.settings import Settings
 from ..core.supervisor.records import StateDamage, StateRead
 from ..core.supervisor.types import EventKind, StartFailure
+from ..text.rows import fallback_text, summary
 from . import text
 from .dialogs import (
     AllTakenChoice,
@@ -272,7 +271,7 @@ class Presenter(QObject):
                 told = fallback_of(out)
                 if told is not None:
                     self.fallbacks[out.unit] = told
-                    self.notify(text.FALLBACK_TITLE, fallback_note(told, None))   # what the start found
+                    self.notify(text.FALLBACK_TITLE, fallback_text(told))   # what the start found
             else:
                 self.failures[out.unit] = text.start_failure_note(out)
                 if out.failure is StartFailure.ALL_TAKEN and self._all_taken(out):

@@ -24,9 +24,9 @@ from ..core.port_rows import (
     RowState,
     back_to_preferred,
     overall,
-    summary,
 )
 from ..core.registry.model import UNGROUPED, Registry
+from ..text.rows import summary
 from .icons import ROW_DOTS, dot_icon
 
 RUNNING = (RowState.OURS, RowState.FALLBACK)

@@ -5,19 +5,20 @@ from portmanager_gui.core.occupancy.snapshot import PortInfo, PortStatus, Snapsh
 from portmanager_gui.core.port_rows import (
     Fallback,
     Managed,
+    NoteKind,
     Overall,
     Role,
     RowState,
     back_to_preferred,
     build_rows,
     changed_keys,
-    fallback_note,
+    fallback_now,
     fallback_of,
     overall,
-    summary,
 )
 from portmanager_gui.core.ports.probe import Availability
 from portmanager_gui.core.supervisor.types import Skipped, StartFailure, StartOutcome
+from portmanager_gui.text.rows import fallback_text, row_note, summary
 from tests.ui.factories import holder, registry, slots, snapshot
 
 
@@ -32,10 +33,13 @@ def test_states():
     rows = _by_key(build_rows(reg, slots(), snap, [Managed("router", 4242, 3003)], failures={"large-models/model1": "boom"},
                               fallbacks={"router": Fallback(3791, 3003, "Model Router", holder(812))}, now=2000.0))
     assert rows[("router", 3791)].state is RowState.FOREIGN and rows[("router", 3791)].role is Role.PREFERRED
-    assert rows[("router", 3003)].state is RowState.FALLBACK and rows[("router", 3003)].note == \
+    assert rows[("router", 3003)].state is RowState.FALLBACK and row_note(rows[("router", 3003)]) == \
         "Port 3791 is in use by nginx (pid 812); Model Router started on fallback port 3003"
     assert rows[("backend", 8203)].state is RowState.FOREIGN and rows[("backend", 8203)].uptime(2000.0) == 100.0
-    assert rows[("redis", 6379)].state is RowState.CONFLICT
+    assert rows[("redis", 6379)].state is RowState.CONFLICT and rows[("redis", 6379)].why.kind is NoteKind.RESERVED
+    assert rows[("redis", 6379)].why.os_note == "excluded range" and row_note(rows[("redis", 6379)]) == "excluded range"
+    assert rows[("router", 3003)].why.fallback == Fallback(3791, 3003, "Model Router", holder(812))
+    assert rows[("large-models/model1", 8210)].why.failure == "boom"
     assert rows[("large-models/model1", 8210)].state is RowState.FAILED
     assert rows[("models/my-model", 8100)].state is RowState.FREE and rows[("models/my-model", 8100)].role is Role.MODEL
 
@@ -45,7 +49,8 @@ def test_ours_and_held_by_another_of_ours():
     snap = snapshot({3791: holder(4242), 8203: holder(4242)})
     rows = _by_key(build_rows(reg, slots(), snap, [Managed("router", 4242, 3791)]))
     assert rows[("router", 3791)].state is RowState.OURS
-    assert rows[("backend", 8203)].state is RowState.CONFLICT and "router" in rows[("backend", 8203)].note
+    assert rows[("backend", 8203)].state is RowState.CONFLICT and "router" in row_note(rows[("backend", 8203)])
+    assert rows[("backend", 8203)].why.kind is NoteKind.HELD_BY_OURS and rows[("backend", 8203)].why.units == ("router",)
 
 
 def test_overall_and_summary():
@@ -73,26 +78,26 @@ def test_a_fallback_note_follows_the_latest_snapshot():
     running = [Managed("router", 4242, 3003)]
     held = _by_key(build_rows(reg, slots(), snapshot({3791: holder(812), 3003: holder(4242)}), running,
                               fallbacks=told))
-    assert held[("router", 3003)].note == \
+    assert row_note(held[("router", 3003)]) == \
         "Port 3791 is in use by nginx (pid 812); Model Router started on fallback port 3003"
     assert back_to_preferred(tuple(held.values()), "router") is None
 
     other = _by_key(build_rows(reg, slots(), snapshot({3791: holder(900, "caddy"), 3003: holder(4242)}), running,
                                fallbacks=told))
-    assert other[("router", 3003)].note == \
+    assert row_note(other[("router", 3003)]) == \
         "Port 3791 is in use by caddy (pid 900); Model Router started on fallback port 3003"
 
     freed = build_rows(reg, slots(), snapshot({3003: holder(4242)}), running, fallbacks=told)
     row = _by_key(freed)[("router", 3003)]
-    assert row.state is RowState.FALLBACK and "812" not in row.note
-    assert row.note == "Port 3791 is free again; Model Router still runs on fallback port 3003"
+    assert row.state is RowState.FALLBACK and "812" not in row_note(row) and row.why.fallback.free_again
+    assert row_note(row) == "Port 3791 is free again; Model Router still runs on fallback port 3003"
     assert "812" not in summary(freed)
     assert back_to_preferred(freed, "router") == 3791
     assert back_to_preferred(freed, "backend") is None
 
     # Not started by this app (adopted, an earlier run): the unit's name, the holder seen now.
     unknown = _by_key(build_rows(reg, slots(), snapshot({3791: holder(812), 3003: holder(4242)}), running))
-    assert unknown[("router", 3003)].note == "Port 3791 is in use by nginx (pid 812); router started on fallback port 3003"
+    assert row_note(unknown[("router", 3003)]) == "Port 3791 is in use by nginx (pid 812); router started on fallback port 3003"
 
 
 def test_the_fallback_of_a_start_outcome_is_typed():
@@ -101,7 +106,7 @@ def test_the_fallback_of_a_start_outcome_is_typed():
     assert fallback_of(out) == Fallback(3791, 3003, "Model Router", nginx)
     reserved = StartOutcome("router", True, 3003, 3791, (Skipped(3791, None, Availability.RESERVED),))
     assert fallback_of(reserved) == Fallback(3791, 3003, "router", None, reserved=True)
-    assert fallback_note(fallback_of(reserved), snapshot()) == \
+    assert fallback_text(fallback_now(fallback_of(reserved), snapshot())) == \
         "Port 3791 is in use by the operating system (reserved port); router started on fallback port 3003"
     assert fallback_of(StartOutcome("router", True, 3791, 3791)) is None
     assert fallback_of(StartOutcome("router", False, None, 3791, failure=StartFailure.TIMEOUT)) is None
@@ -128,9 +133,10 @@ def test_a_runtime_numbered_slot_held_by_another_members_server_says_so():
     server = Holder(77, "llama-server", "/opt/llama-server", ("/opt/llama-server", "--port", "5800",
                                                                "--alias", "beta"), "alice", 1000.0, ("127.0.0.1",))
     rows = {r.unit: r for r in build_rows(reg, slots_, snapshot({5800: server}))}
-    assert "held by the model server of beta" in rows["models/alpha"].note
-    assert "gives it to alpha" in rows["models/alpha"].note
+    assert rows["models/alpha"].why.wrong_model == ("beta", "alpha")
+    assert "held by the model server of beta" in row_note(rows["models/alpha"])
+    assert "gives it to alpha" in row_note(rows["models/alpha"])
     # the right server there is no news
     right = replace(server, cmdline=("/opt/llama-server", "--port", "5800", "-m", "/m/alpha.gguf"))
     rows = {r.unit: r for r in build_rows(reg, slots_, snapshot({5800: right}))}
-    assert "model server of" not in rows["models/alpha"].note
+    assert "model server of" not in row_note(rows["models/alpha"]) and rows["models/alpha"].why.wrong_model is None

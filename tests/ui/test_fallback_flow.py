@@ -5,6 +5,7 @@ import pytest
 
 from portmanager_gui import app as gui_app
 from portmanager_gui.core.port_rows import RowState
+from portmanager_gui.text.rows import row_note
 from portmanager_gui.ui.dialogs import AllTakenChoice
 from portmanager_gui.ui.port_table_model import COL_STATE
 from tests.supervisor_helpers import free_ports
@@ -41,20 +42,20 @@ def test_start_on_fallback_is_visible_everywhere(qtbot, listener, parts_for):
     assert out.ok and out.fallback_from, out
     fallback = out.port
     qtbot.waitUntil(lambda: desk.row(parts, "router", fallback).state is RowState.FALLBACK, timeout=40000)
-    assert desk.row(parts, "router", fallback).note.startswith(f"Port {foreign.port} is in use by ")
+    assert row_note(desk.row(parts, "router", fallback)).startswith(f"Port {foreign.port} is in use by ")
     qtbot.waitUntil(lambda: bool(notes), timeout=40000)       # the supervisor's own sentence
 
     expected = f"Port {foreign.port} is in use by "
     row = desk.row(parts, "router", fallback)
-    assert row.note.startswith(expected)
-    assert row.note.endswith(f"; Model Router started on fallback port {fallback}")
-    assert f"(pid {foreign.pid})" in row.note
+    assert row_note(row).startswith(expected)
+    assert row_note(row).endswith(f"; Model Router started on fallback port {fallback}")
+    assert f"(pid {foreign.pid})" in row_note(row)
     i = parts.window.model.row_for("router", fallback)
     assert parts.window.model.index(i, COL_STATE).data() == "on fallback"
-    assert row.note in parts.window.model.index(i, COL_STATE).data(3)       # the row's tooltip
-    assert row.note in parts.tray.icon.toolTip()
+    assert row_note(row) in parts.window.model.index(i, COL_STATE).data(3)       # the row's tooltip
+    assert row_note(row) in parts.tray.icon.toolTip()
     assert parts.tray.state.value == "fallback"
-    assert any(n == row.note for n in notes)
+    assert any(n == row_note(row) for n in notes)
 
     parts.controller.stop("router")
     qtbot.waitUntil(lambda: desk.row(parts, "router", fallback).state is RowState.FREE, timeout=40000)
@@ -76,7 +77,7 @@ def test_all_ports_taken_asks_with_the_holders(qtbot, listener, parts_for):
     assert parts.window.tabs.currentWidget() is parts.window.services      # "Edit ports" opened the editor
     assert parts.window.services.current() == "router"
     assert desk.row(parts, "router", a.port).state is RowState.FAILED
-    assert desk.row(parts, "router", a.port).note == "All preferred ports are in use!"     # not the "====" ruler
+    assert row_note(desk.row(parts, "router", a.port)) == "All preferred ports are in use!"     # not the "====" ruler
 
 
 def test_a_freed_preferred_port_offers_the_way_back(qtbot, listener, parts_for):
@@ -101,7 +102,7 @@ def test_a_freed_preferred_port_offers_the_way_back(qtbot, listener, parts_for):
 
     foreign.stop()                                      # the holder of the preferred port is gone
     qtbot.waitUntil(lambda: desk.row(parts, "router", foreign.port).state is RowState.FREE, timeout=30000)
-    note = desk.row(parts, "router", fallback).note
+    note = row_note(desk.row(parts, "router", fallback))
     assert note == f"Port {foreign.port} is free again; Model Router still runs on fallback port {fallback}"
     assert f"pid {foreign.pid}" not in parts.tray.icon.toolTip()
     parts.tray.rebuild()

@@ -9,6 +9,7 @@ import os
 import pytest
 
 from portmanager_gui import app as gui_app
+from portmanager_gui.text.rows import row_note
 from tests.helpers import FakeLlamaServer, FakeLlamaSwap, free_port_block, free_ports
 from tests.ui import desk
 
@@ -43,7 +44,7 @@ def test_model_rows_show_the_real_port_and_a_difference_is_a_warning(qapp, qtbot
 
         def note(model: str, port: int) -> str:
             row = desk.row(parts, f"models/{model}", port)
-            return row.note if row is not None else ""
+            return row_note(row) if row is not None else ""
 
         qtbot.waitUntil(lambda: "WARNING" in note(BETA, start + 1), timeout=30000)
         assert note(BETA, start + 1).startswith(

@@ -13,6 +13,7 @@ from portmanager_gui.core.supervisor.types import (
     SupervisorEvent,
 )
 from portmanager_gui.services.controller import Operation, RequestFailure
+from portmanager_gui.text.rows import row_note
 from portmanager_gui.ui.dialogs import AllTakenChoice
 from tests.supervisor_helpers import free_ports
 from tests.ui import desk
@@ -78,7 +79,7 @@ def test_a_failed_start_is_told_once(qtbot, parts):
     parts.controller.started.emit("router", [out])
     parts.controller.supervisor_event.emit(SupervisorEvent("failed", "router", p, start=out))
     assert told == ["router failed to start"]
-    assert desk.row(parts, "router", p).note == (f"router was not running on port {p} after 30 s (its port never "
+    assert row_note(desk.row(parts, "router", p)) == (f"router was not running on port {p} after 30 s (its port never "
                                                  "started listening); it was stopped. Raise start_timeout if it "
                                                  "needs longer")
 
