@@ -394,7 +394,7 @@ def dispose(parts: Parts) -> None:
     They are all the window's children, so deleting the window deletes them. Left to Python's
     collector, a graph of them could be destroyed on whichever thread the collector ran on (a
     worker's), where a file watcher's or a tray menu's socket notifiers cannot be touched."""
-    if getattr(parts.app, "quit_handler", None) == parts.quit.intercept_quit:
+    if parts.app.quit_handler == parts.quit.intercept_quit:   # not a later app's (tests build several)
         parts.app.quit_handler = None     # the flow is deleted with the window
     parts.window.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)   # now (and the tray's menu)
