@@ -51,6 +51,7 @@ from .ui.tray import Tray, TrayActions, reopen_shows_window
 
 if TYPE_CHECKING:   # built after the first paint (build_rest): imported there
     from .core.occupancy.listener_groups import ListenerFeed
+    from .core.occupancy.owner_seed_linux import OwnerSeed
     from .services.facts_loader import FactsLoader
     from .services.live_models import LiveModels
     from .ui.all_ports_presenter import AllPortsPresenter
@@ -86,6 +87,7 @@ class Parts:
     occupancy: list[OccupancyScanner] = dataclasses.field(default_factory=list)   # closed at shutdown
     links: list[wiring.Link] = dataclasses.field(default_factory=list)   # every connection wiring made
     interop_asks: InteropAsks | None = None
+    owner_seed: OwnerSeed | None = None     # the launch's first walk of /proc, for the first scan
     rest_built: bool = False                # build_rest ran (facts, linked files, All ports)
     shut_down: bool = False                 # shutdown ran
 
@@ -122,14 +124,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def build(app: Application, args: argparse.Namespace, paths: core_paths.Paths, *,
           asks: Asks | None = None, desktop: Desktop | None = None,
           interop_asks: InteropAsks | None = None, exit_app: Callable[[int], None] | None = None,
-          paint_first: bool = False) -> Parts:
+          paint_first: bool = False, owner_seed: OwnerSeed | None = None) -> Parts:
     """Every object of the app, wired; nothing started yet.
 
     ``asks``, ``interop_asks`` and ``desktop`` replace the modal questions and the
     browser/clipboard, ``exit_app`` leaving the event loop (tests). With ``paint_first``
     (``main``), what the first painted snapshot does not need -- the Services and Groups
     editors, the OS facts, linked files and the All ports tab -- is left to ``build_rest``,
-    which ``start`` runs after that paint.
+    which ``start`` runs after that paint. ``owner_seed`` (Linux, from ``entry.run``) is the
+    launch's walk of /proc, taken by the first registry scan.
     """
     settings = core_settings.load(paths.settings_file)
     explicit = bool(args.registry)
@@ -140,7 +143,7 @@ def build(app: Application, args: argparse.Namespace, paths: core_paths.Paths, *
                         editors=not paint_first)
     store = RegistryStore(registry_path, allocations_file=paths.allocations_file, create_default=not explicit,
                           parent=window)
-    occupancy = OccupancyScanner()
+    occupancy = OccupancyScanner(owner_seed=owner_seed)
     kill_scanner = OccupancyScanner()   # its own: a kill runs on another thread than the scans
     cancel = threading.Event()          # set by Quit: a start in progress is abandoned
     controller = Controller(lambda reg, on_event: _supervisor(reg, paths, on_event, cancel),
@@ -171,7 +174,8 @@ def build(app: Application, args: argparse.Namespace, paths: core_paths.Paths, *
             load_tray_icons(current_os()), parent=window, notify=_notifier())
     keeper = SettingsKeeper(paths.settings_file, parent=window)
     parts = Parts(app, paths, store, scanner, controller, window, presenter, tray=tray, quit=quit_flow,
-                  settings_keeper=keeper, occupancy=[occupancy, kill_scanner], interop_asks=interop_asks)
+                  settings_keeper=keeper, occupancy=[occupancy, kill_scanner], interop_asks=interop_asks,
+                  owner_seed=owner_seed)
     parts.links = wiring.connect(wiring.presenter_links(presenter, window, store, scanner, controller, logs))
     parts.links += wiring.connect(wiring.shell_links(presenter, window, tray, keeper, quit_flow))
     app.quit_handler = parts.quit.intercept_quit   # macOS Quit, logout, QApplication.quit(): the same flow
@@ -308,6 +312,8 @@ def start(parts: Parts) -> None:
 
 
 def _start_rest(parts: Parts) -> None:
+    if parts.owner_seed is not None:
+        parts.owner_seed.discard()          # the first scan took it, or never will: end the helper
     build_rest(parts)
     if parts.settings_keeper is not None:
         parts.settings_keeper.check_at_start(parts.presenter.settings)
@@ -474,7 +480,17 @@ def _smoke(parts: Parts) -> list:
     return failed
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, owner_seed: OwnerSeed | None = None) -> int:
+    """The desktop app; ``owner_seed`` is the helper ``entry.run`` started (Linux), which ends
+    with this function whatever happens."""
+    try:
+        return _main(argv, owner_seed)
+    finally:
+        if owner_seed is not None:
+            owner_seed.discard()
+
+
+def _main(argv: list[str] | None, owner_seed: OwnerSeed | None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     gc.disable()              # until the first paint (resume_collector), as entry.run does
     drop_source_cache()       # what importing this module read
@@ -503,7 +519,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     if not args.registry and not paths.registry_file.exists():
         args.show = True      # first run: show the window, not only a new icon in the tray
-    parts = build(app, args, paths, paint_first=True)
+    parts = build(app, args, paths, paint_first=True, owner_seed=owner_seed)
     drop_source_cache()
     notifier = _install_signal_handlers(app, lambda: quit_app(parts))
     app.aboutToQuit.connect(lambda: shutdown(parts))

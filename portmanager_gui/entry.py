@@ -111,6 +111,13 @@ def run(argv: Sequence[str] | None = None) -> int:
     # start-up makes ~40,000 objects that live as long as the app and little garbage, and ~80
     # collections that walk them cost ~50 ms of it (issue 16).
     gc.disable()
+    # Linux: the first walk of /proc (who owns which socket) starts now in a helper process,
+    # on another core while the app imports its modules (``owner_seed_linux``).
+    owner_seed = None
+    if sys.platform.startswith("linux"):
+        from .core.occupancy import owner_seed_linux
+
+        owner_seed = owner_seed_linux.start()
     try:
         from .app import main
     except ModuleNotFoundError as exc:
@@ -119,5 +126,7 @@ def run(argv: Sequence[str] | None = None) -> int:
             raise
         python = sys.executable
         _tell(missing_dependency_text(top, python, str(resources.SOURCE_ROOT)), has_console)
+        if owner_seed is not None:
+            owner_seed.discard()
         return 1
-    return main() if given is None else main(argv[1:])
+    return main(owner_seed=owner_seed) if given is None else main(argv[1:], owner_seed=owner_seed)

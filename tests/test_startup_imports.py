@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 NOT_BEFORE_FIRST_PAINT = (
     "portmanager_gui.core.supervisor.supervisor",   # launch, stop, process trees: at the first start/stop
     "portmanager_gui.core.supervisor.launch",
@@ -125,3 +127,39 @@ def test_every_dataclass_has_a_docstring_of_its_own():
                     for d in node.decorator_list) and ast.get_docstring(node) is None:
                 missing.append(f"{path.relative_to(root.parent)}:{node.lineno} {node.name}")
     assert not missing, "dataclasses without a docstring:\n" + "\n".join(missing)
+
+
+# The double-click launch (``entry.run``): the registry's first scan on Linux takes the /proc walk
+# the launch's helper made while the app imported, so it reads no process's fds itself; at exit
+# the helper is gone (reaped: no zombie child left behind).
+SEEDED_LAUNCH = """
+import os, sys
+from portmanager_gui import app, entry
+seen, build = [], app.build
+def spy(*args, **kwargs):
+    parts = build(*args, **kwargs)
+    parts.presenter.rows_changed.connect(lambda _rows: seen.append(
+        parts.occupancy[0]._backends["linux"].full_scans) if parts.presenter.snapshot is not None else None)
+    return parts
+app.build = spy
+code = entry.run(["main.py", "--smoke", "--registry", sys.argv[1]])
+try:
+    os.waitpid(-1, os.WNOHANG)
+    children = "a child left"
+except ChildProcessError:
+    children = "no child left"
+print("walks before the first paint:", seen[0] if seen else "(never painted)", children)
+sys.exit(code)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the /proc walk is Linux-only")
+def test_a_launch_paints_its_first_scan_from_the_helpers_walk_of_proc(tmp_path: Path, listener):
+    held = listener.listen("127.0.0.1")
+    registry = tmp_path / "registry.yaml"
+    registry.write_text(f"version: 1\nservices:\n  web:\n    ports: [{held.port}]\n", encoding="utf-8")
+    env = dict(os.environ, PORTMANAGER_HOME=str(tmp_path / "home"), QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run([sys.executable, "-c", SEEDED_LAUNCH, str(registry)], capture_output=True, text=True,
+                          timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "walks before the first paint: 0 no child left" in done.stdout, (done.stdout, done.stderr)

@@ -21,10 +21,14 @@ import os
 import socket
 import struct
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from .backend import BackendUnavailable, Endpoint
 from .proc_owners_linux import InodeOwners, stat_token
 from .snapshot import Protocol
+
+if TYPE_CHECKING:
+    from .owner_seed_linux import OwnerSeed
 
 NETLINK_SOCK_DIAG = 4
 SOCK_DIAG_BY_FAMILY = 20
@@ -286,9 +290,9 @@ class LinuxBackend:
 
     name = "linux"
 
-    def __init__(self, proc: str = "/proc"):
+    def __init__(self, proc: str = "/proc", owner_seed: OwnerSeed | None = None):
         self._net = NetlinkSockets()
-        self._owners = InodeOwners(proc)
+        self._owners = InodeOwners(proc, owner_seed)
         self._last_rows: list[tuple] = []
         self._inodes: set[int] = set()
         self._last_version = -1

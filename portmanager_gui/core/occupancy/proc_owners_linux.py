@@ -7,11 +7,19 @@ of sockets: the machine-wide view, big registries) trusts a cached owner while i
 lives and reads only processes new since the last scan, which catches a listening socket
 inherited by a fork. Owners we may not read (other users' processes when not root) stay
 unknown. ``stat_token`` tells a process apart from a later one with the same pid.
+
+The first walk can come from a helper process started at launch (``owner_seed_linux``): the
+owners it found seed the cache as if a scan had made them, and the first call checks them
+like any cached owner.
 """
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .owner_seed_linux import OwnerSeed
 
 
 def _socket_link(inode: int) -> str:
@@ -21,8 +29,9 @@ def _socket_link(inode: int) -> str:
 class InodeOwners:
     """Socket inode -> pids holding it, kept across scans (see the module docstring)."""
 
-    def __init__(self, proc: str = "/proc"):
+    def __init__(self, proc: str = "/proc", seed: OwnerSeed | None = None):
         self.proc = proc
+        self._seed = seed                              # taken by the first resolve / resolve_all
         self._owners: dict[int, dict[int, int]] = {}    # inode -> {pid: fd}
         self._unseen: set[int] = set()                 # inodes no readable process holds
         self._pids: set[int] = set()                   # processes at the last resolve()
@@ -34,6 +43,7 @@ class InodeOwners:
 
     def resolve(self, inodes: set[int]) -> dict[int, tuple[int, ...]]:
         """Pids holding each inode (empty tuple: the owner cannot be seen)."""
+        self._take_seed(inodes)
         pids = self._list_pids()
         new_pids = pids - self._pids
         self._pids = pids
@@ -75,6 +85,7 @@ class InodeOwners:
         unique while it exists); new processes are read whole (new or inherited sockets),
         the others only while a socket has no known owner, and only until it has one.
         """
+        self._take_seed(inodes)
         names = set(os.listdir(self.proc))          # compared as text: no int() per process
         new_pids = {int(n) for n in names - self._names if n.isdigit()}
         self._names = names
@@ -111,8 +122,24 @@ class InodeOwners:
             self.version += 1
         return owners
 
+    def _take_seed(self, inodes: set[int]) -> None:
+        """Before the first walk: the helper's answer, as if this object had walked then.
+
+        Only the wanted sockets that existed when it looked count (one opened since is
+        unknown: a walk); of those, the ones it found no owner for are held by processes we
+        may not read, as a walk of ours would have concluded."""
+        seed_handle, self._seed = self._seed, None
+        seed = seed_handle.take() if seed_handle is not None else None
+        if seed is None:
+            return
+        known = inodes & seed.listening
+        self._owners = seed.owners(known)
+        self._unseen = known - self._owners.keys()
+        self._pids = seed.pids
+        self._names = {str(pid) for pid in seed.pids}
+
     def _list_pids(self) -> set[int]:
-        return {int(n) for n in os.listdir(self.proc) if n.isdigit()}
+        return list_pids(self.proc)
 
     def _holds(self, pid: int, fd: int, inode: int) -> bool:
         try:
@@ -122,33 +149,43 @@ class InodeOwners:
 
     def _scan(self, pids: Iterable[int], inodes: set[int], stop_when_found: bool = False
               ) -> dict[int, dict[int, int]]:
-        wanted = {_socket_link(i): i for i in inodes}
-        found: dict[int, dict[int, int]] = {}
-        for pid in pids:
-            if stop_when_found and len(found) == len(wanted):
-                break
-            # Each link is read relative to the open fd folder: the kernel then resolves one
-            # name per link, not the whole /proc/PID/fd/N path (a cold walk of a loaded
-            # machine's ~18,000 links: about 1.6x faster; it is most of the first scan).
-            try:
-                folder = os.open(f"{self.proc}/{pid}/fd", os.O_RDONLY | os.O_DIRECTORY)
-            except OSError:
-                continue     # gone, or another user's process we may not read
-            try:
-                fds = os.listdir(folder)
-                for fd in fds:
-                    try:
-                        link = os.readlink(fd, dir_fd=folder)
-                    except OSError:
-                        continue
-                    inode = wanted.get(link)
-                    if inode is not None:
-                        found.setdefault(inode, {}).setdefault(pid, int(fd))
-            except OSError:
-                continue     # ended while we read it
-            finally:
-                os.close(folder)
-        return found
+        return scan_owners(pids, inodes, self.proc, stop_when_found)
+
+
+def list_pids(proc: str = "/proc") -> set[int]:
+    return {int(n) for n in os.listdir(proc) if n.isdigit()}
+
+
+def scan_owners(pids: Iterable[int], inodes: set[int], proc: str = "/proc", stop_when_found: bool = False
+                ) -> dict[int, dict[int, int]]:
+    """inode -> {pid: fd} for the sockets ``inodes`` among the open files of ``pids``."""
+    wanted = {_socket_link(i): i for i in inodes}
+    found: dict[int, dict[int, int]] = {}
+    for pid in pids:
+        if stop_when_found and len(found) == len(wanted):
+            break
+        # Each link is read relative to the open fd folder: the kernel then resolves one
+        # name per link, not the whole /proc/PID/fd/N path (a cold walk of a loaded
+        # machine's ~18,000 links: about 1.6x faster; it is most of the first scan).
+        try:
+            folder = os.open(f"{proc}/{pid}/fd", os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            continue     # gone, or another user's process we may not read
+        try:
+            fds = os.listdir(folder)
+            for fd in fds:
+                try:
+                    link = os.readlink(fd, dir_fd=folder)
+                except OSError:
+                    continue
+                inode = wanted.get(link)
+                if inode is not None:
+                    found.setdefault(inode, {}).setdefault(pid, int(fd))
+        except OSError:
+            continue     # ended while we read it
+        finally:
+            os.close(folder)
+    return found
 
 
 def stat_token(pid: int, proc: str = "/proc") -> tuple[bytes, bytes] | None:

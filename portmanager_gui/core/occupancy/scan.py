@@ -20,6 +20,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from ..platform import current_os
 from ..platform import occupancy as pocc
@@ -28,13 +29,16 @@ from . import process_info
 from .backend import Backend, BackendUnavailable, Endpoint, port_set
 from .snapshot import Holder, PortInfo, PortStatus, Protocol, Snapshot
 
+if TYPE_CHECKING:
+    from .owner_seed_linux import OwnerSeed
+
 Probe = Callable[[int], Availability]
 
 
-def _make_backend(name: str) -> Backend:
+def _make_backend(name: str, owner_seed: OwnerSeed | None = None) -> Backend:
     if name == pocc.LINUX_FAST:
         from .netlink_linux import LinuxBackend
-        return LinuxBackend()
+        return LinuxBackend(owner_seed=owner_seed)
     from . import psutil_backends as op
     if name == pocc.PSUTIL:
         return op.PsutilBackend()
@@ -62,8 +66,11 @@ class OccupancyScanner:
     def __init__(self, backend: str = "auto", os_name: str | None = None, *,
                  probe: Probe | None = None,
                  backends: dict[str, Backend] | None = None,
-                 has_lsof: bool | None = None, elevated: bool | None = None):
+                 has_lsof: bool | None = None, elevated: bool | None = None,
+                 owner_seed: OwnerSeed | None = None):
         # elevated: running as root, so "run with sudo" is no advice (an injected OS is not ours)
+        # owner_seed: the launch's first walk of /proc (Linux: ``owner_seed_linux``), for the
+        # first scan of the netlink backend
         self.elevated = (_elevated() if os_name is None else False) if elevated is None else elevated
         self.os_name = os_name or current_os()
         if has_lsof is None:
@@ -84,6 +91,7 @@ class OccupancyScanner:
         self._port_eps: dict[int, list[Endpoint]] = {}
         self._scan_input: tuple = (None, frozenset(), (set(), {}))   # (endpoints, ports, their owners)
         self.last_backends: tuple[str, ...] = ()
+        self._owner_seed = owner_seed
 
     @staticmethod
     def _default_probe(port: int) -> Availability:
@@ -167,7 +175,7 @@ class OccupancyScanner:
             if step.backend in self._dead:
                 continue
             try:
-                backend = self._backends.get(step.backend) or _make_backend(step.backend)
+                backend = self._backends.get(step.backend) or _make_backend(step.backend, self._owner_seed)
                 self._backends[step.backend] = backend
                 got = backend.endpoints(ports)
             except BackendUnavailable:

@@ -1,0 +1,174 @@
+"""Linux: the first walk of /proc, in a helper process started before the app's imports.
+
+Sockets carry inodes, not pids: the first scan reads the fd links of every process
+(``InodeOwners``) -- on a busy machine ~9,000 links, 20-25 ms, and the whole of it lies on
+the way to the first painted snapshot. The walk needs nothing the app imports, so ``start``
+runs it in a child Python (``-I -S``: no site, no user paths) at launch, on another core
+while the app imports its modules (~100 ms). The first scan then takes the answer as if an
+earlier scan of its own had made it (``InodeOwners`` with a seed): each owner is checked with
+one readlink, processes newer than the walk are read whole, and a socket the helper did not
+see (opened since) costs the usual full walk. Nothing is trusted that a scan would not trust.
+
+A thread would not do: the walk takes the GIL back after each of its ~10,000 system calls,
+and the imports hold it -- measured, the walk on a thread beside the imports took 125 ms
+instead of 21, and the imports 10 ms longer. A fork would copy the importing parent's pages
+on every write; a fresh interpreter costs the parent one ``posix_spawn``.
+
+The helper's answer is ``marshal`` data from the same interpreter (our own child, never a
+file). Whatever goes wrong -- no Python to run, a frozen app, a slow machine, a garbled
+answer -- the scan walks /proc itself, as it did without a seed.
+"""
+from __future__ import annotations
+
+import marshal
+import os
+import select
+import signal
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..resources import is_frozen
+
+FORMAT = 2                 # changes with the shape of the answer
+F_SETPIPE_SZ = 1031        # linux/fcntl.h: the whole answer fits the pipe, the helper exits at once
+TAKE_TIMEOUT_S = 2.0       # the helper needs ~40 ms; past this the scan walks /proc itself
+_ROOT = Path(__file__).resolve().parents[3]      # the folder that holds portmanager_gui
+_CODE = ("import sys; sys.path.insert(0, sys.argv[1]); "
+         "from portmanager_gui.core.occupancy.owner_seed_linux import main; main(); "
+         "import os; os._exit(0)")          # answered: no interpreter teardown to wait for
+
+
+class Seed:
+    """What the helper saw: the processes it walked, the listening sockets (netlink, before the
+    walk) and their owners among those processes, as three parallel lists (inode, pid, fd):
+    a scan asks for the owners of a few sockets of thousands."""
+
+    __slots__ = ("pids", "listening", "_owned")
+
+    def __init__(self, pids: set[int], listening: set[int], owned: tuple[list[int], list[int], list[int]]):
+        self.pids, self.listening, self._owned = pids, listening, owned
+
+    def owners(self, inodes: set[int]) -> dict[int, dict[int, int]]:
+        """inode -> {pid: fd} of those of ``inodes`` the helper found an owner for."""
+        out: dict[int, dict[int, int]] = {}
+        for inode, pid, fd in zip(*self._owned):
+            if inode in inodes:
+                out.setdefault(inode, {})[pid] = fd
+        return out
+
+
+class OwnerSeed:
+    """The running helper; ``take`` its answer once (on a scan's worker thread: it waits)."""
+
+    def __init__(self, pid: int, fd: int):
+        self.pid, self._fd = pid, fd
+        self._done = False
+        self._lock = threading.Lock()     # ``discard`` on the GUI thread, ``take`` on a worker
+
+    def take(self, timeout: float = TAKE_TIMEOUT_S) -> Seed | None:
+        """The helper's answer, or None (it failed, garbled it or took longer than ``timeout``:
+        then it is killed). The helper is reaped either way; a second call returns None."""
+        with self._lock:
+            if self._done:
+                return None
+            self._done = True
+            return self._read(timeout)
+
+    def _read(self, timeout: float) -> Seed | None:
+        data = bytearray()
+        deadline = time.monotonic() + timeout
+        answered = False
+        try:
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([self._fd], [], [], left)[0]:
+                    return None
+                chunk = os.read(self._fd, 1 << 20)
+                if not chunk:
+                    answered = True
+                    break
+                data += chunk
+        except OSError:
+            return None
+        finally:
+            self._end(kill=not answered)
+        return parse(bytes(data))
+
+    def discard(self) -> None:
+        """Not needed after all (no scan took it): stop and reap the helper."""
+        with self._lock:
+            if not self._done:
+                self._done = True
+                self._end(kill=True)
+
+    def _end(self, kill: bool) -> None:
+        """Close our end and reap the helper; ``kill`` it first if it still runs (it timed out,
+        or is no longer wanted). One that answered is exiting: waited for."""
+        os.close(self._fd)
+        try:
+            if kill and os.waitpid(self.pid, os.WNOHANG) == (0, 0):
+                # Still running, and not reaped: its pid cannot have gone to another process.
+                os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
+
+
+def parse(data: bytes) -> Seed | None:
+    """The helper's ``marshal`` answer as a ``Seed``; None unless it has the expected shape."""
+    try:
+        fmt, pids, listening, inodes, owner_pids, fds = marshal.loads(data)
+    except (EOFError, ValueError, TypeError):
+        return None
+    lists = (pids, listening, inodes, owner_pids, fds)
+    if fmt != FORMAT or not all(isinstance(x, list) for x in lists) or not len(inodes) == len(owner_pids) == len(fds):
+        return None
+    return Seed(set(pids), set(listening), (inodes, owner_pids, fds))
+
+
+def start(argv: Sequence[str] | None = None) -> OwnerSeed | None:
+    """Start the helper (Linux, a plain Python); None where it cannot run -- the first scan
+    then walks /proc itself. ``argv`` replaces the helper's command (tests)."""
+    if argv is None:
+        if not sys.platform.startswith("linux") or is_frozen() or not sys.executable:
+            return None         # a frozen app's executable is the app, not a Python
+        argv = [sys.executable, "-I", "-S", "-c", _CODE, str(_ROOT)]
+    read_fd, write_fd = os.pipe()
+    try:
+        with open(os.devnull, "wb") as null:
+            pid = os.posix_spawn(argv[0], list(argv), dict(os.environ), file_actions=[
+                (os.POSIX_SPAWN_DUP2, write_fd, 1), (os.POSIX_SPAWN_DUP2, null.fileno(), 2),
+                (os.POSIX_SPAWN_CLOSE, read_fd)])
+    except OSError:
+        os.close(read_fd)
+        return None
+    finally:
+        os.close(write_fd)
+    return OwnerSeed(pid, read_fd)
+
+
+def main() -> None:
+    """The helper: listening sockets first, then their owners; the answer on stdout."""
+    from .netlink_linux import NetlinkSockets
+    from .proc_owners_linux import list_pids, scan_owners
+
+    net = NetlinkSockets()
+    try:
+        listening = {row[4] for row in net.sockets(None)}
+    finally:
+        net.close()
+    pids = list_pids()
+    owned = [(inode, pid, fd) for inode, holders in scan_owners(pids, listening).items()
+             for pid, fd in holders.items()]
+    inodes, owner_pids, fds = (list(column) for column in zip(*owned)) if owned else ([], [], [])
+    data = memoryview(marshal.dumps((FORMAT, sorted(pids), sorted(listening), inodes, owner_pids, fds)))
+    try:
+        import fcntl
+        fcntl.fcntl(1, F_SETPIPE_SZ, len(data))
+    except OSError:
+        pass          # over the system's pipe limit: written as the parent reads
+    while data:
+        data = data[os.write(1, data):]
