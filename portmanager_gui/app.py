@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEvent, QSocketNotifier, Qt, QTimer, QUrl
-from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
-from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+from PySide6.QtCore import QCoreApplication, QEvent, QSocketNotifier, Qt, QTimer
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication
 
 from . import qt_start, wiring  # noqa: F401  -- qt_start first: PySide6 tuned before the app's own modules load
 from .core import paths as core_paths
@@ -29,8 +29,7 @@ from .core import settings as core_settings
 from .core.interop import docker
 from .core.occupancy.container_names import ContainerNames
 from .core.occupancy.scan import OccupancyScanner
-from .core.platform import current_os, notify
-from .core.platform.desktop import foreground_handoff
+from .core.platform import current_os
 from .core.platform.display import read_display_problem
 from .core.port_rows import Overall
 from .core.resources import bundle_dir, resource_path
@@ -38,25 +37,24 @@ from .core.supervisor import logfiles
 from .core.supervisor import records as supervisor_records
 from .services.controller import Controller
 from .services.log_follower import LogFollower
-from .services.notifier import ScriptNotifier
 from .services.quit_flow import QuitFlow, QuitState
 from .services.registry_store import RegistryStore
 from .services.scanner import Scanner
-from .services.settings_keeper import SettingsKeeper
-from .ui import dialogs, icons, text
+from .ui import icons, text
 from .ui.application import Application
 from .ui.main_window import MainWindow
 from .ui.presenter import Asks, Desktop, Presenter
-from .ui.tray import Tray, TrayActions, reopen_shows_window
 
-if TYPE_CHECKING:   # built after the first paint (build_rest): imported there
+if TYPE_CHECKING:   # built after the first paint (build_rest) or for a real launch only: imported there
     from .core.occupancy.listener_groups import ListenerFeed
     from .core.occupancy.owner_seed_linux import OwnerSeed
     from .services.facts_loader import FactsLoader
     from .services.live_models import LiveModels
+    from .services.settings_keeper import SettingsKeeper
     from .ui.all_ports_presenter import AllPortsPresenter
     from .ui.all_ports_tab import AllPortsTab
     from .ui.interop_presenter import InteropAsks, InteropPresenter
+    from .ui.tray import Tray
 
 TRAY_WAIT_MS = 5000      # at login the tray host may start after us
 
@@ -139,7 +137,7 @@ def build(app: Application, args: argparse.Namespace, paths: core_paths.Paths, *
     registry_path = Path(args.registry).expanduser() if explicit else paths.registry_file
     # Every QObject is the window's child (or its child's): ``dispose`` deletes them all at once on
     # the GUI thread, never Python's collector from whatever thread it runs on.
-    window = MainWindow(confirm=lambda title, body: dialogs.ask_yes_no(window, title, body, "Yes", "No"),
+    window = MainWindow(confirm=lambda title, body: _ask_yes_no(window, title, body),
                         editors=not paint_first)
     store = RegistryStore(registry_path, allocations_file=paths.allocations_file, create_default=not explicit,
                           parent=window)
@@ -155,10 +153,9 @@ def build(app: Application, args: argparse.Namespace, paths: core_paths.Paths, *
     scanner = Scanner(lambda ports: containers(occupancy.scan(ports)), records=supervisor_records.store_for(paths).read,
                       interval_ms=settings.refresh_ms, parent=window)
     clipboard = QGuiApplication.clipboard()
-    desktop = desktop or Desktop(open_url=lambda url: QDesktopServices.openUrl(QUrl(url)),
-                                 copy=lambda url: clipboard.setText(url))
-    asks = asks or Asks(confirm=lambda t, x: dialogs.ask_yes_no(window, t, x, "Yes", "No"),
-                        kill=dialogs.ask_kill, all_taken=dialogs.ask_all_taken, settings=_ask_settings)
+    desktop = desktop or Desktop(open_url=_open_url, copy=lambda url: clipboard.setText(url))
+    asks = asks or Asks(confirm=lambda t, x: _ask_yes_no(window, t, x),
+                        kill=_ask_kill, all_taken=_ask_all_taken, settings=_ask_settings)
     logs = LogFollower(lambda unit: logfiles.log_path(paths, unit), logfiles.tail,
                        lambda: window.isVisible() and not window.isMinimized(), parent=window)
     presenter = Presenter(window, scanner, controller, store, settings=settings, asks=asks, desktop=desktop,
@@ -167,17 +164,18 @@ def build(app: Application, args: argparse.Namespace, paths: core_paths.Paths, *
                          parent=window)
     tray = None
     if not args.no_tray and not args.smoke:
+        # a real launch only: --smoke and --no-tray build no tray
+        from .ui.tray import Tray, TrayActions
+
         tray = Tray(current_os(), TrayActions(
             start=presenter.start, stop=controller.stop, restart=presenter.restart, open_url=desktop.open_url,
             copy_url=desktop.copy, kill=controller.plan_kill, show_window=window.bring_to_front,
             settings=presenter.edit_settings, quit=quit_flow.request, back=presenter.back_to_preferred),
             load_tray_icons(current_os()), parent=window, notify=_notifier())
-    keeper = SettingsKeeper(paths.settings_file, parent=window)
     parts = Parts(app, paths, store, scanner, controller, window, presenter, tray=tray, quit=quit_flow,
-                  settings_keeper=keeper, occupancy=[occupancy, kill_scanner], interop_asks=interop_asks,
-                  owner_seed=owner_seed)
+                  occupancy=[occupancy, kill_scanner], interop_asks=interop_asks, owner_seed=owner_seed)
     parts.links = wiring.connect(wiring.presenter_links(presenter, window, store, scanner, controller, logs))
-    parts.links += wiring.connect(wiring.shell_links(presenter, window, tray, keeper, quit_flow))
+    parts.links += wiring.connect(wiring.shell_links(presenter, window, tray, quit_flow))
     app.quit_handler = parts.quit.intercept_quit   # macOS Quit, logout, QApplication.quit(): the same flow
     app.aboutToQuit.connect(parts.quit.session_ending)   # Windows' end of session: no Quit event first
     if not paint_first:
@@ -186,10 +184,11 @@ def build(app: Application, args: argparse.Namespace, paths: core_paths.Paths, *
 
 
 def build_rest(parts: Parts) -> None:
-    """The parts the first painted snapshot does not need: the Services and Groups editors, OS
-    facts, linked files, All ports."""
+    """The parts the first painted snapshot does not need: the Services and Groups editors, the
+    settings keeper, OS facts, linked files, All ports."""
     from .services.facts_loader import FactsLoader
     from .services.interop_worker import InteropWorker
+    from .services.settings_keeper import SettingsKeeper
     from .ui.interop_presenter import InteropPresenter
 
     if parts.rest_built:
@@ -197,6 +196,8 @@ def build_rest(parts: Parts) -> None:
     parts.rest_built = True
     window = parts.window
     window.build_editors()
+    parts.settings_keeper = SettingsKeeper(parts.paths.settings_file, parent=window)
+    parts.links += wiring.connect(wiring.settings_links(parts.presenter, parts.settings_keeper))
     parts.facts = FactsLoader(parent=window)
     parts.interop = InteropPresenter(window, parts.store, InteropWorker(parts.paths, parent=window),
                                      parts.presenter.restart, asks=parts.interop_asks, parent=window)
@@ -237,6 +238,35 @@ def _supervisor(registry, paths: core_paths.Paths, on_event, cancel: threading.E
     return Supervisor(registry, paths, on_event=on_event, cancel=cancel)
 
 
+def _ask_yes_no(parent, title: str, text: str) -> bool:
+    # the questions' module (QMessageBox, the kill words), when the first question is asked
+    from .ui.dialogs import ask_yes_no
+
+    return ask_yes_no(parent, title, text, "Yes", "No")
+
+
+def _ask_kill(parent, question) -> bool:
+    # the questions' module, when the first kill is asked about
+    from .ui.dialogs import ask_kill
+
+    return ask_kill(parent, question)
+
+
+def _ask_all_taken(parent, question):
+    # the questions' module, when a start first finds all its ports taken
+    from .ui.dialogs import ask_all_taken
+
+    return ask_all_taken(parent, question)
+
+
+def _open_url(url: str) -> None:
+    # not needed to paint the first snapshot (issue 16): the Qt classes are made when first named
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    QDesktopServices.openUrl(QUrl(url))
+
+
 def _ask_settings(parent, settings: core_settings.Settings) -> core_settings.Settings | None:
     # the dialog's module, when it is first opened
     from .ui.settings_dialog import ask_settings
@@ -247,6 +277,10 @@ def _ask_settings(parent, settings: core_settings.Settings) -> core_settings.Set
 
 def _notifier():
     """macOS: Notification Center through osascript, not Qt's deprecated NSUserNotification."""
+    # with the tray only (a real launch, not --smoke)
+    from .core.platform import notify
+    from .services.notifier import ScriptNotifier
+
     route = notify.notify_route(current_os(), Path(notify.OSASCRIPT).is_file())
     return ScriptNotifier().show if route is notify.NotifyRoute.OSASCRIPT else None
 
@@ -407,6 +441,9 @@ def dispose(parts: Parts) -> None:
 
 
 def _on_app_state(parts: Parts, state: Qt.ApplicationState) -> None:
+    # its OS rule lives with the tray, which --smoke never builds (issue 16)
+    from .ui.tray import reopen_shows_window
+
     active = state == Qt.ApplicationState.ApplicationActive
     if reopen_shows_window(current_os(), active, parts.window.isVisible()):
         parts.window.bring_to_front()
@@ -414,6 +451,9 @@ def _on_app_state(parts: Parts, state: Qt.ApplicationState) -> None:
 
 def _show_tray_or_window(parts: Parts, args: argparse.Namespace, waited_ms: int = 0) -> None:
     """Wait briefly for a tray host (login races), then fall back to the window."""
+    # a real launch only (not --smoke)
+    from PySide6.QtWidgets import QSystemTrayIcon
+
     if parts.tray is not None and QSystemTrayIcon.isSystemTrayAvailable():
         parts.tray.show()
         if args.show:
@@ -509,7 +549,9 @@ def _main(argv: list[str] | None, owner_seed: OwnerSeed | None) -> int:
     paths = core_paths.resolve().ensure()
     single = None
     if not args.smoke:
-        from .single_instance import SingleInstance  # QtNetwork: not for --smoke
+        # a real launch only (QtNetwork, the OS's foreground rules): not for --smoke
+        from .core.platform.desktop import foreground_handoff
+        from .single_instance import SingleInstance
 
         single = SingleInstance(paths.state_dir / "gui.lock")
         if not single.acquire():

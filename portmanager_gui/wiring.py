@@ -88,13 +88,9 @@ def presenter_links(presenter: Presenter, window: MainWindow, store: RegistrySto
     ]
 
 
-def shell_links(presenter: Presenter, window: MainWindow, tray: Tray | None, keeper: SettingsKeeper,
-                quit_flow: QuitFlow) -> list[Link]:
-    """The tray, the settings file and the quit flow."""
+def shell_links(presenter: Presenter, window: MainWindow, tray: Tray | None, quit_flow: QuitFlow) -> list[Link]:
+    """The tray and the quit flow."""
     links: list[Link] = [
-        (presenter.settings_changed, keeper.apply),
-        (keeper.done, presenter.on_settings_outcome),
-        (keeper.failed, presenter.on_settings_failed),
         (quit_flow.quitting, window.quitting),
         (window.quit_requested, quit_flow.request),
     ]
@@ -105,6 +101,15 @@ def shell_links(presenter: Presenter, window: MainWindow, tray: Tray | None, kee
             (quit_flow.quitting, tray.stopping),
         ]
     return links
+
+
+def settings_links(presenter: Presenter, keeper: SettingsKeeper) -> list[Link]:
+    """The settings file and the start-at-login entry, kept in step with the presenter's settings."""
+    return [
+        (presenter.settings_changed, keeper.apply),
+        (keeper.done, presenter.on_settings_outcome),
+        (keeper.failed, presenter.on_settings_failed),
+    ]
 
 
 def interop_links(interop: InteropPresenter, window: MainWindow, store: RegistryStore,

@@ -28,6 +28,19 @@ NOT_BEFORE_FIRST_PAINT = (
     "PySide6.QtNetwork",
     "urllib.request",                               # llama-swap's /running: pulls in http, email, ssl
     "ssl",
+    "portmanager_gui.ui.dialogs",                   # the kill, all-taken and yes/no questions: when first asked
+    "portmanager_gui.text.kill",                    # a kill's words: at the first kill
+    "portmanager_gui.core.kill.refusal",
+    "portmanager_gui.ui.tray",                      # built by a real launch only (not --smoke)
+    "portmanager_gui.core.occupancy.listeners",     # the tray's "Other ports" and All ports
+    "portmanager_gui.core.occupancy.recognition",   # a holder named for a question, the tray or All ports
+    "portmanager_gui.core.platform.desktop",        # the tray's OS rules, a second launch's handoff
+    "portmanager_gui.services.notifier",            # macOS notifications: with the tray only
+    "portmanager_gui.core.platform.notify",
+    "portmanager_gui.services.settings_keeper",     # built after the first paint (build_rest)
+    "portmanager_gui.core.interop.live",            # a model row's live note: when a model server is seen
+    "portmanager_gui.core.supervisor.types",        # a start's outcomes and events: at the first start or stop
+    "portmanager_gui.text.supervisor",              # (the crash watch builds the supervisor after the paint)
 )
 
 

@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
 
-from .interop.live import serving_other
 from .occupancy.snapshot import Holder, PortStatus, Snapshot
 from .ports.probe import Availability
 from .ports.selection import ModelSlot
@@ -199,8 +198,13 @@ def build_rows(registry: Registry, slots: Sequence[ModelSlot], snapshot: Snapsho
 
 def _wrong_model(unit: str, holders: Sequence[Holder], members: Sequence[str]) -> tuple[str, str] | None:
     """A runtime-numbered slot held by the model server of another member: (that member, the slot's model)."""
+    if not members:
+        return None
+    # the model-server argv rules: only for runtime-numbered slots, not needed to paint others (issue 16)
+    from .interop.live import serving_other
+
     model = unit.partition("/")[2]
-    found = serving_other(model, members, (h.cmdline for h in holders)) if members else None
+    found = serving_other(model, members, (h.cmdline for h in holders))
     return (found[0], model) if found is not None else None
 
 

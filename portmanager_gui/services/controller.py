@@ -26,7 +26,6 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..core.registry.model import Registry
-from ..core.supervisor.types import EventKind
 from .background import Background
 
 log = logging.getLogger(__name__)
@@ -34,8 +33,6 @@ log = logging.getLogger(__name__)
 SupervisorFactory = Callable[[Registry, Callable[[Any], None]], Any]
 POLL_MS = 1000          # crash detection and due restarts (Supervisor.poll)
 RETIRED_KEPT = 4        # supervisors of earlier registries still watch the children they launched
-# Told by the ``StartOutcome`` of the start (asked for, or a restart after a crash), not as events.
-START_RESULT_KINDS = frozenset({EventKind.STARTED, EventKind.FALLBACK, EventKind.FAILED})
 
 
 class Operation(Enum):
@@ -119,6 +116,14 @@ class _Supervisors:
         return outcomes
 
 
+def _start_result(event: Any) -> bool:
+    """Told by the ``StartOutcome`` of the start (asked for, or a restart after a crash), not as events."""
+    # the supervisor that sent the event has loaded its types: not needed to paint (issue 16)
+    from ..core.supervisor.types import EventKind
+
+    return getattr(event, "kind", None) in (EventKind.STARTED, EventKind.FALLBACK, EventKind.FAILED)
+
+
 def _describe(exc: Exception) -> str:
     log.exception("a controller job failed")     # reported to the user; the worker thread lives on
     return str(exc) or type(exc).__name__
@@ -149,7 +154,7 @@ class Controller(QObject):
         events = self._events.event
 
         def on_event(event: Any) -> None:     # on a worker thread
-            if getattr(event, "kind", None) not in START_RESULT_KINDS:
+            if not _start_result(event):
                 events.emit(event)
 
         self._supervisors = _Supervisors(supervisor_factory, on_event)

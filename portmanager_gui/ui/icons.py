@@ -10,7 +10,6 @@ from __future__ import annotations
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPen, QPixmap
 
-from ..core.platform.desktop import tray_behaviour
 from ..core.port_rows import Overall, RowState
 
 STATE_COLORS = {
@@ -44,6 +43,9 @@ def tray_icon_files(state: Overall, os_name: str) -> tuple[tuple[str, ...], bool
     Where the OS wants a mask (macOS), the black "Template" images, which the menu bar tints
     for light and dark.
     """
+    # for the tray only (not --smoke)
+    from ..core.platform.desktop import tray_behaviour
+
     name = TRAY_FILE_STATE[state]
     if tray_behaviour(os_name).mask_icon:
         return (f"tray-{name}Template.png", f"tray-{name}Template@2x.png"), True

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelection, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -46,6 +46,10 @@ from .port_table_model import (
 from .restart_banner import RestartBanner
 
 if TYPE_CHECKING:   # the editors are built after the first paint (build_editors)
+    # hints only: PySide6 makes a class (and its enums) when its name is first imported (issue 16)
+    from PySide6.QtCore import QItemSelection
+    from PySide6.QtGui import QCloseEvent
+
     from .edit_panels import GroupsPanel, ServicesPanel
 
 RUNNING = (RowState.OURS, RowState.FALLBACK)

@@ -15,9 +15,9 @@ import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtCore import QObject, Signal
 
 from ..core.occupancy import snapshot_diff as watch
 from ..core.occupancy.snapshot import Snapshot
@@ -32,17 +32,12 @@ from ..core.port_rows import (
 from ..core.registry.model import Registry
 from ..core.settings import Settings
 from ..core.supervisor.records import StateDamage, StateRead
-from ..core.supervisor.types import EventKind, StartFailure
 from ..text.rows import fallback_text, summary
 from . import text
-from .dialogs import (
-    AllTakenChoice,
-    AllTakenQuestion,
-    KillQuestion,
-    all_taken_question,
-    kill_question,
-)
 from .main_window import MainWindow
+
+if TYPE_CHECKING:   # the questions' module is imported when the first question is asked (issue 16)
+    from .dialogs import AllTakenChoice, AllTakenQuestion, KillQuestion
 
 
 @dataclass(frozen=True)
@@ -116,6 +111,9 @@ class Presenter(QObject):
             self.window.show_status(
                 f"No log yet for {unit}: Port Manager writes {path} when it starts {unit}.", 8000)
             return
+        # not needed to paint the first snapshot (issue 16)
+        from PySide6.QtCore import QUrl
+
         self.desktop.open_url(QUrl.fromLocalFile(str(path)).toString())
 
     def open_url(self, url: str) -> None:
@@ -250,9 +248,13 @@ class Presenter(QObject):
 
     def on_event(self, event) -> None:
         """Crashes, restarts, stops: what happens outside a start (a start's result is ``on_started``)."""
-        if event.kind in text.EVENT_NOTIFIED:
+        # sent by the supervisor, which has loaded them: not needed to paint (issue 16)
+        from ..core.supervisor.types import EventKind
+        from ..text.supervisor import event_text
+
+        if event.kind in (EventKind.CRASHED, EventKind.GAVE_UP):
             self.failures[event.unit] = text.event_note(event)
-            self.notify(text.event_title(event), text.event_text(event), True)
+            self.notify(text.event_title(event), event_text(event), True)
         elif event.kind is EventKind.STOPPED:
             self.fallbacks.pop(event.unit, None)
             self.failures.pop(event.unit, None)
@@ -264,6 +266,9 @@ class Presenter(QObject):
 
     def on_started(self, _name: str, outcomes) -> None:
         """The one report of each start (asked for, or a restart after a crash): told once here."""
+        # with the outcomes, which the supervisor made: not needed to paint (issue 16)
+        from ..core.supervisor.types import StartFailure
+
         for out in outcomes:
             self.failures.pop(out.unit, None)
             self.fallbacks.pop(out.unit, None)
@@ -284,6 +289,9 @@ class Presenter(QObject):
 
     def _all_taken(self, out) -> bool:
         """The 'all ports taken' question; True when it was asked."""
+        # the questions' module, when it is first asked (issue 16)
+        from .dialogs import AllTakenChoice, all_taken_question
+
         if not out.tried:
             return False
         snap = self.snapshot
@@ -301,6 +309,9 @@ class Presenter(QObject):
         return ", ".join(dict.fromkeys(r.unit for r in self.rows if r.port == port))
 
     def on_kill_planned(self, port: int, plan) -> None:
+        # the questions' module, at the first kill (issue 16)
+        from .dialogs import kill_question
+
         question = kill_question(plan, self._service_of(port))
         if self.asks.kill(self.window, question) and question.can_kill:
             self.controller.kill(port, plan)

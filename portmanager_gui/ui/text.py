@@ -6,37 +6,40 @@ Nothing here reads text back: decisions are made on the kinds (``StartFailure``,
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..core.occupancy.snapshot import Holder
 from ..core.platform.display import DisplayProblem, DisplayTrouble
 from ..core.supervisor.state_damage import StateDamage
-from ..core.supervisor.types import (
-    EventKind,
-    StartFailure,
-    StartOutcome,
-    SupervisorEvent,
-)
 from ..services.background import Fault, JobFailure
 from ..services.controller import Operation, RequestFailure
 from ..services.registry_store import StoreProblem, StoreTrouble
-from ..text.kill import refusal_text
 from ..text.state import state_damage_found, state_damage_what
-from ..text.supervisor import event_text, start_error
+
+if TYPE_CHECKING:   # a start's and an event's words are made after the first paint: imported there (issue 16)
+    from ..core.supervisor.types import StartFailure, StartOutcome, SupervisorEvent
 
 UNSEEN = "a process that cannot be seen"
 
-_FAILURE_NOTES = {
-    StartFailure.NO_COMMAND: "no command in the registry",
-    StartFailure.ALL_TAKEN: "All preferred ports are in use!",
-    StartFailure.BLOCKED: "not started: another unit of the same start could not start",
-    StartFailure.CANCELLED: "the start was cancelled",
-    StartFailure.ENDED: "the copy to adopt ended",
-    StartFailure.EXITED: "failed to start",
-    StartFailure.TIMEOUT: "not running within its start_timeout",
-    StartFailure.BUSY: "another start of it was still running",
-}
+
+@functools.cache
+def _failure_notes() -> dict[StartFailure, str]:
+    """Each failure's row note, made when a start first fails (not needed to paint, issue 16)."""
+    from ..core.supervisor.types import StartFailure
+
+    return {
+        StartFailure.NO_COMMAND: "no command in the registry",
+        StartFailure.ALL_TAKEN: "All preferred ports are in use!",
+        StartFailure.BLOCKED: "not started: another unit of the same start could not start",
+        StartFailure.CANCELLED: "the start was cancelled",
+        StartFailure.ENDED: "the copy to adopt ended",
+        StartFailure.EXITED: "failed to start",
+        StartFailure.TIMEOUT: "not running within its start_timeout",
+        StartFailure.BUSY: "another start of it was still running",
+    }
 
 _REQUESTS = {
     Operation.START: "start {target}",
@@ -66,9 +69,13 @@ def holders_text(holders: Iterable[Holder], none: str = UNSEEN) -> str:
 
 def start_failure_note(out: StartOutcome) -> str:
     """The failed row's note: the all-taken headline, else the detail's first line."""
+    # a start's words: not needed to paint (issue 16)
+    from ..core.supervisor.types import StartFailure
+    from ..text.supervisor import start_error
+
     if out.failure is StartFailure.ALL_TAKEN:
-        return _FAILURE_NOTES[StartFailure.ALL_TAKEN]
-    return first_sentence(start_error(out)) or _FAILURE_NOTES.get(out.failure, "failed to start")
+        return _failure_notes()[StartFailure.ALL_TAKEN]
+    return first_sentence(start_error(out)) or _failure_notes().get(out.failure, "failed to start")
 
 
 def start_failure_title(out: StartOutcome) -> str:
@@ -76,6 +83,9 @@ def start_failure_title(out: StartOutcome) -> str:
 
 
 def start_failure_text(out: StartOutcome) -> str:
+    # a start's words: not needed to paint (issue 16)
+    from ..text.supervisor import start_error
+
     return start_error(out) or f"{out.unit}: {start_failure_note(out)}"
 
 
@@ -89,6 +99,9 @@ def event_title(event: SupervisorEvent) -> str:
 
 def event_note(event: SupervisorEvent) -> str:
     """A row's note for a crash or a restart given up."""
+    # an event's words: not needed to paint (issue 16)
+    from ..text.supervisor import event_text
+
     return first_sentence(event_text(event)) or event.kind.value.replace("_", " ")
 
 
@@ -105,11 +118,11 @@ def killed_text(port: int, result) -> str:
 
 def still_held_text(port: int, result) -> str:
     """The banner after a kill that left the port held, with the refusals' reasons."""
+    # a kill's words: not needed to paint the first snapshot (issue 16)
+    from ..text.kill import refusal_text
+
     why = "; ".join(refusal_text(r) for r in result.refused)
     return f"Port {port} is still held by {holders_text(result.still_holding)}. {why}".strip()
-
-
-EVENT_NOTIFIED = frozenset({EventKind.CRASHED, EventKind.GAVE_UP})
 
 
 STATE_DAMAGE_TITLE = "Port Manager's service record is damaged"

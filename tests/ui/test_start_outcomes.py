@@ -89,3 +89,12 @@ def test_a_failed_request_is_worded_in_the_ui(qtbot, parts):
     parts.presenter.notified.connect(lambda title, text: told.append(text))
     parts.controller.failed.emit(RequestFailure(Operation.KILL, 3791, "access denied"))
     assert told == ["Could not kill the holder of port 3791: access denied"]
+
+
+def test_a_crash_is_told_once_and_kept_as_the_rows_note(qtbot, parts):
+    p, _q = parts.ports
+    told = []
+    parts.presenter.notified.connect(lambda title, text: told.append((title, text)))
+    parts.controller.supervisor_event.emit(SupervisorEvent("crashed", "router", p, returncode=3))
+    assert told == [("router crashed", "router exited with code 3")]
+    assert parts.presenter.failures == {"router": "router exited with code 3"}
