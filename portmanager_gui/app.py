@@ -26,7 +26,6 @@ from PySide6.QtWidgets import QApplication
 from . import qt_start, wiring  # noqa: F401  -- qt_start first: PySide6 tuned before the app's own modules load
 from .core import paths as core_paths
 from .core import settings as core_settings
-from .core.interop import docker
 from .core.occupancy.container_names import ContainerNames
 from .core.occupancy.scan import OccupancyScanner
 from .core.platform import current_os
@@ -147,7 +146,7 @@ def build(app: Application, args: argparse.Namespace, paths: core_paths.Paths, *
     controller = Controller(lambda reg, on_event: _supervisor(reg, paths, on_event, cancel),
                             plan_kill=lambda port: _kill_policy().plan_kill(port, kill_scanner),
                             kill=lambda plan: _explicit_kill(plan, paths, kill_scanner),
-                            stop_container=lambda runtime, name: docker.stop_container(name, runtime=runtime),
+                            stop_container=_stop_container,
                             parent=window)
     containers = ContainerNames()       # asks Docker only when docker-proxy holds a port
     scanner = Scanner(lambda ports: containers(occupancy.scan(ports)), records=supervisor_records.store_for(paths).read,
@@ -211,6 +210,13 @@ def build_rest(parts: Parts) -> None:
             parts.live.set_registry(registry)
         if parts.all_presenter is not None:
             parts.all_presenter.on_registry(registry)
+
+
+def _stop_container(runtime: str, name: str):
+    """Stop a container through its engine's command line (imported at the first stop)."""
+    from .core.interop import docker
+
+    return docker.stop_container(name, runtime=runtime)
 
 
 def _kill_policy():

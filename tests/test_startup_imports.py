@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 NOT_BEFORE_FIRST_PAINT = (
+    "portmanager_gui.core.interop.docker",          # a container engine: once its forwarder holds a port
     "portmanager_gui.core.supervisor.supervisor",   # launch, stop, process trees: at the first start/stop
     "portmanager_gui.core.supervisor.launch",
     "portmanager_gui.core.platform.autostart",      # checked after the first paint

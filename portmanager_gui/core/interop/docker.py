@@ -19,19 +19,11 @@ from enum import Enum
 from types import MappingProxyType
 
 from ..platform.commands import CommandResult, run_command
+from .forwarders import DOCKER, FORWARDERS, PODMAN, RUNTIME_OF, is_forwarder, runtime_of  # noqa: F401
 
-DOCKER, PODMAN = "docker", "podman"
 PS_ARGS = {DOCKER: ("ps", "--format", "{{json .}}"), PODMAN: ("ps", "--format", "json")}
 DOCKER_PS = PS_ARGS[DOCKER]
 ENGINE = {DOCKER: "Docker", PODMAN: "Podman"}
-# The processes that hold a published port for a container, and whose runtime it is:
-# docker-proxy (Linux), Docker Desktop's backend (macOS, Windows), rootless Docker's
-# rootlesskit; Podman's rootlessport (rootless), conmon (rootful: it keeps the port open)
-# and gvproxy (the podman machine on macOS and Windows).
-RUNTIME_OF = {"docker-proxy": DOCKER, "com.docker.backend": DOCKER, "com.docker.vpnkit": DOCKER, "vpnkit": DOCKER,
-              "wslrelay": DOCKER, "rootlesskit": DOCKER, "rootlessport": PODMAN, "rootlessport-child": PODMAN,
-              "conmon": PODMAN, "gvproxy": PODMAN}
-FORWARDERS = frozenset(RUNTIME_OF)
 _MAPPING = re.compile(r"(?:(?P<ip>.*):)?(?P<host>\d+)(?:-(?P<host_end>\d+))?->(?P<target>\d+)(?:-\d+)?/(?P<proto>\w+)")
 
 
@@ -63,17 +55,6 @@ class DockerPorts:
     def container_for(self, port: int, protocol: str = "tcp") -> str | None:
         entry = self.ports.get((port, protocol))
         return entry.container if entry else None
-
-
-def runtime_of(process_name: str) -> str:
-    """``docker`` or ``podman`` when ``process_name`` is that runtime's port forwarder, else ""."""
-    name = process_name.lower()
-    return RUNTIME_OF.get(name[:-4] if name.endswith(".exe") else name, "")
-
-
-def is_forwarder(process_name: str) -> bool:
-    """True when ``process_name`` is a container runtime's port forwarder, not the service."""
-    return bool(runtime_of(process_name))
 
 
 def parse_ports(text: str, container: str) -> list[Published]:

@@ -14,9 +14,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from ..interop import docker
+from ..interop.forwarders import is_forwarder, runtime_of
 from .snapshot import Holder, Snapshot
+
+if TYPE_CHECKING:
+    from ..interop import docker
 
 MAX_AGE_S = 30.0
 
@@ -37,23 +41,30 @@ class ContainerNames:
         self._max_age_s = max_age_s
         self._clock = clock
         self._asked: dict[str, tuple[_Key, float, docker.DockerPorts]] = {}   # runtime -> (key, when, answer)
-        self._ports = docker.DockerPorts(False)
+        self._ports: docker.DockerPorts | None = None    # no runtime asked yet
         self.queries = 0          # how often a runtime was asked (tests and benchmarks read it)
 
     @property
     def last(self) -> docker.DockerPorts:
         """The runtimes' last answer (``.reason`` says why names are missing when not available)."""
+        if self._ports is None:
+            # The engines' code, imported once a forwarder holds a port (issue 16: paint first).
+            from ..interop import docker
+
+            self._ports = docker.DockerPorts(False)
         return self._ports
 
     def __call__(self, snapshot: Snapshot) -> Snapshot:
         forwarded = {port: info for port, info in snapshot.ports.items()
-                     if any(docker.is_forwarder(h.name) for h in info.holders)}
+                     if any(is_forwarder(h.name) for h in info.holders)}
         if not forwarded:
             return snapshot
+        from ..interop import docker
+
         keys: dict[str, set] = {}
         for port, info in forwarded.items():
             for h in info.holders:
-                runtime = docker.runtime_of(h.name)
+                runtime = runtime_of(h.name)
                 if runtime:
                     keys.setdefault(runtime, set()).add((port, h.pid, h.create_time))
         now = self._clock()
@@ -67,8 +78,9 @@ class ContainerNames:
                 self.queries += 1
             answers.append(asked[2])
         merged = docker.merged(answers)
-        if merged is not self._ports and (merged.available, merged.reason, dict(merged.ports)) != \
-                (self._ports.available, self._ports.reason, dict(self._ports.ports)):
+        last = self.last
+        if merged is not last and (merged.available, merged.reason, dict(merged.ports)) != \
+                (last.available, last.reason, dict(last.ports)):
             self._ports = merged          # the same answer stays the same value (callers compare identity)
         if not self._ports.available:
             return snapshot
@@ -83,10 +95,12 @@ class ContainerNames:
         if self._published is not None:
             return self._published(runtime)
         # Looked up here, not bound at import: tests stand in for the runtime via the module.
+        from ..interop import docker
+
         return docker.published_ports(runtime=runtime)
 
     def _named(self, holder: Holder, port: int) -> Holder:
-        if not docker.is_forwarder(holder.name):
+        if not is_forwarder(holder.name):
             return holder
         container = self._ports.container_for(port, holder.protocol.value)
         return replace(holder, name=f"{holder.name} (container {container})") if container else holder
