@@ -3,7 +3,7 @@
 Sockets carry inodes, not pids: the first scan reads the fd links of every process
 (``InodeOwners``) -- on a busy machine ~9,000 links, 20-25 ms, and the whole of it lies on
 the way to the first painted snapshot. The walk needs nothing the app imports, so ``start``
-runs it in a child Python (``-I -S``: no site, no user paths) at launch, on another core
+runs it in a child Python (``-I -S``: no site, no user paths; ``owner_walk_linux``) at launch, on another core
 while the app imports its modules (~100 ms). The first scan then takes the answer as if an
 earlier scan of its own had made it (``InodeOwners`` with a seed): each owner is checked with
 one readlink, processes newer than the walk are read whole, and a socket the helper did not
@@ -37,7 +37,7 @@ F_SETPIPE_SZ = 1031        # linux/fcntl.h: the whole answer fits the pipe, the 
 TAKE_TIMEOUT_S = 2.0       # the helper needs ~40 ms; past this the scan walks /proc itself
 _ROOT = Path(__file__).resolve().parents[3]      # the folder that holds portmanager_gui
 _CODE = ("import sys; sys.path.insert(0, sys.argv[1]); "
-         "from portmanager_gui.core.occupancy.owner_seed_linux import main; main(); "
+         "from portmanager_gui.core.occupancy.owner_walk_linux import main; main(); "
          "import os; os._exit(0)")          # answered: no interpreter teardown to wait for
 
 
@@ -148,27 +148,3 @@ def start(argv: Sequence[str] | None = None) -> OwnerSeed | None:
     finally:
         os.close(write_fd)
     return OwnerSeed(pid, read_fd)
-
-
-def main() -> None:
-    """The helper: listening sockets first, then their owners; the answer on stdout."""
-    from .netlink_linux import NetlinkSockets
-    from .proc_owners_linux import list_pids, scan_owners
-
-    net = NetlinkSockets()
-    try:
-        listening = {row[4] for row in net.sockets(None)}
-    finally:
-        net.close()
-    pids = list_pids()
-    owned = [(inode, pid, fd) for inode, holders in scan_owners(pids, listening).items()
-             for pid, fd in holders.items()]
-    inodes, owner_pids, fds = (list(column) for column in zip(*owned)) if owned else ([], [], [])
-    data = memoryview(marshal.dumps((FORMAT, sorted(pids), sorted(listening), inodes, owner_pids, fds)))
-    try:
-        import fcntl
-        fcntl.fcntl(1, F_SETPIPE_SZ, len(data))
-    except OSError:
-        pass          # over the system's pipe limit: written as the parent reads
-    while data:
-        data = data[os.write(1, data):]
