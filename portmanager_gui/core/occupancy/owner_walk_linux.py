@@ -1,13 +1,14 @@
 """The helper process of ``owner_seed_linux``: the listening sockets, then their owners.
 
 Runs as ``python -I -S -c ...`` (see ``owner_seed_linux.start``) and writes its answer on
-stdout, once, as ``marshal`` data: (FORMAT, pids walked, listening inodes, then the owned
-sockets as three parallel lists inode / pid / fd).
+stdout, once, as ``marshal`` data: (FORMAT, pids walked, then columns of 64-bit integers:
+the listening inodes, sorted, and the owned sockets as inode / pid / fd sorted by inode).
 """
 from __future__ import annotations
 
 import marshal
 import os
+from array import array
 
 from .netlink_linux import NetlinkSockets
 from .owner_seed_linux import F_SETPIPE_SZ, FORMAT
@@ -22,10 +23,11 @@ def main() -> None:
     finally:
         net.close()
     pids = list_pids()
-    owned = [(inode, pid, fd) for inode, holders in scan_owners(pids, listening).items()
-             for pid, fd in holders.items()]
-    inodes, owner_pids, fds = (list(column) for column in zip(*owned)) if owned else ([], [], [])
-    data = memoryview(marshal.dumps((FORMAT, sorted(pids), sorted(listening), inodes, owner_pids, fds)))
+    owned = sorted((inode, pid, fd) for inode, holders in scan_owners(pids, listening).items()
+                   for pid, fd in holders.items())
+    columns = [array("q", sorted(listening))] + [array("q", column) for column in zip(*owned)] \
+        if owned else [array("q", sorted(listening)), array("q"), array("q"), array("q")]
+    data = memoryview(marshal.dumps((FORMAT, sorted(pids), *(c.tobytes() for c in columns))))
     try:
         import fcntl
         fcntl.fcntl(1, F_SETPIPE_SZ, len(data))

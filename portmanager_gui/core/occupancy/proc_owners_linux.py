@@ -132,7 +132,7 @@ class InodeOwners:
         seed = seed_handle.take() if seed_handle is not None else None
         if seed is None:
             return
-        known = inodes & seed.listening
+        known = seed.listening(inodes)
         self._owners = seed.owners(known)
         self._unseen = known - self._owners.keys()
         self._pids = seed.pids

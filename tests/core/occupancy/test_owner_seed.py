@@ -111,7 +111,7 @@ def test_a_garbled_answer_is_no_seed(output):
 
 def test_an_answer_of_another_shape_is_no_seed():
     import marshal
-    assert owner_seed_linux.parse(marshal.dumps((owner_seed_linux.FORMAT, [1], [2], [3], [4], []))) is None
+    assert owner_seed_linux.parse(marshal.dumps((owner_seed_linux.FORMAT, [1], b"", bytes(8), bytes(16), b""))) is None
     assert owner_seed_linux.parse(marshal.dumps((owner_seed_linux.FORMAT - 1, [], [], [], [], []))) is None
     assert owner_seed_linux.parse(marshal.dumps({"a": 1})) is None
 
