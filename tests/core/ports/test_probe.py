@@ -18,6 +18,7 @@ from portmanager_gui.core.platform.sockets import (
     probe_options,
 )
 from portmanager_gui.core.ports.probe import Availability, probe
+from tests.helpers import free_ports
 
 
 @pytest.fixture
@@ -54,15 +55,19 @@ def test_an_ipv6_only_listener_is_seen_too(held, host):
 @pytest.mark.parametrize("reuseaddr", [False, True])
 def test_a_socket_bound_but_not_listening_yet(host, reuseaddr):
     """A server between bind() and listen(): its port is taken unless both sides set
-    SO_REUSEADDR (then the server's own bind would succeed as well)."""
+    SO_REUSEADDR (then the server's own bind would succeed as well).
+
+    The port is one below the ephemeral range, free on every address: a port the OS picks for
+    ``bind((host, 0))`` may be another program's client port on the other stack, which the
+    probe rightly reports in use (seen with a few thousand loopback connections open)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     if family == socket.AF_INET6 and not _has_ipv6():
         pytest.skip("no IPv6 loopback on this machine")
     with socket.socket(family, socket.SOCK_STREAM) as sock:
         if reuseaddr:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, 0))
-        port = sock.getsockname()[1]
+        port = free_ports(1)[0]
+        sock.bind((host, port))
         assert probe(port) is (Availability.FREE if reuseaddr else Availability.IN_USE)
         sock.listen()
         assert probe(port) is Availability.IN_USE
