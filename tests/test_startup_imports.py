@@ -177,3 +177,42 @@ def test_a_launch_paints_its_first_scan_from_the_helpers_walk_of_proc(tmp_path: 
                           timeout=120, env=env)
     assert done.returncode == 0, done.stderr
     assert "walks before the first paint: 0 no child left" in done.stdout, (done.stdout, done.stderr)
+
+
+# Qt classes the first paint does not need. PySide6 makes a class's Python type, with every one
+# of its enums, the first time the class is used from Python: QStyle alone is 11 enums (~4 ms),
+# QGradient and QImage come with a QBrush made from a colour. Checked where PySide6 makes its
+# classes lazily (6.8 and later: an unused class is not yet in its module's namespace).
+QT_NOT_BEFORE_FIRST_PAINT = ("QtWidgets.QStyle", "QtWidgets.QMessageBox", "QtGui.QGradient", "QtGui.QImage",
+                             "QtCore.QProcess", "QtCore.QUrl")
+QT_AT_FIRST_PAINT = """
+import sys
+import PySide6.QtCore, PySide6.QtGui, PySide6.QtWidgets
+from portmanager_gui import app
+def made():
+    return [name for name in {names!r}
+            if name.split(".")[1] in vars(getattr(PySide6, name.split(".")[0]))]
+lazy = "QWizard" not in vars(PySide6.QtWidgets)
+seen, build = [], app.build
+def spy(*args, **kwargs):
+    parts = build(*args, **kwargs)
+    parts.presenter.rows_changed.connect(lambda _rows: seen.append(made())
+                                         if parts.presenter.snapshot is not None and not seen else None)
+    return parts
+app.build = spy
+code = app.main(["--smoke", "--registry", sys.argv[1]])
+print("lazy" if lazy else "eager", "made at first paint:", *(seen[0] if seen else ["(never painted)"]))
+sys.exit(code)
+"""
+
+
+def test_the_first_paint_makes_no_python_type_of_qt_classes_it_does_not_use(tmp_path: Path):
+    registry = tmp_path / "registry.yaml"
+    registry.write_text("version: 1\nservices:\n  web:\n    ports: [8080, 8081]\n", encoding="utf-8")
+    env = dict(os.environ, PORTMANAGER_HOME=str(tmp_path / "home"), QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run([sys.executable, "-c", QT_AT_FIRST_PAINT.format(names=QT_NOT_BEFORE_FIRST_PAINT),
+                           str(registry)], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    if done.stdout.startswith("eager"):
+        pytest.skip("this PySide6 makes every class at import")
+    assert "lazy made at first paint:\n" in done.stdout, done.stdout

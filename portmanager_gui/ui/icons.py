@@ -8,7 +8,7 @@ dark bars, so there the state is a shape, not a colour.
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPen, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 
 from ..core.port_rows import Overall, RowState
 
@@ -59,7 +59,7 @@ def dot_icon(color: QColor, size: int = 12) -> QIcon:
     p = QPainter(pix)
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
     p.setPen(QPen(color.darker(130), 1))
-    p.setBrush(QBrush(color))
+    p.setBrush(color)   # not QBrush(color): choosing its overload makes QGradient's and QImage's enums
     p.drawEllipse(QRectF(1.5, 1.5, size - 3, size - 3))
     p.end()
     return QIcon(pix)

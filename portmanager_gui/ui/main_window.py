@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QPushButton,
     QSplitter,
-    QStyle,
     QTableView,
     QTabWidget,
     QToolBar,
@@ -54,6 +53,10 @@ if TYPE_CHECKING:   # the editors are built after the first paint (build_editors
 
 RUNNING = (RowState.OURS, RowState.FALLBACK)
 EDITOR_TABS = (1, 2)        # Services, Groups
+# Room beside a cell's text: Qt's item delegate adds 2 x (the style's focus frame margin + 1),
+# 2 px in Qt's own styles; 16 leaves more. Not asked of the window's style: its Python type
+# (QStyle: 11 enums, ~4 ms) would be made for that alone before the first paint (issue 16).
+CELL_PAD = 16
 BANNER_STYLES = {"error": "background:#f8d3d1; color:#5c1a16;", "warn": "background:#fde9b8; color:#4d3800;",
                  "info": "background:#dbeafe; color:#0f2e55;"}
 
@@ -247,8 +250,7 @@ class MainWindow(QMainWindow):
         text once, read from the model's rows (not a model index per cell): a 1,000-row fit
         ~300 -> ~60 ms."""
         metrics = self.table.fontMetrics()
-        pad = 2 * self.table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 12
-        return max(map(metrics.horizontalAdvance, self.model.column_texts(col)), default=0) + pad
+        return max(map(metrics.horizontalAdvance, self.model.column_texts(col)), default=0) + CELL_PAD
 
     def _grow_columns(self, columns: Sequence[int]) -> None:
         """Widen ``columns`` to fit their text."""
