@@ -39,6 +39,7 @@ from .services.log_follower import LogFollower
 from .services.quit_flow import QuitFlow, QuitState
 from .services.registry_store import RegistryStore
 from .services.scanner import Scanner
+from .services.settings_keeper import SettingsKeeper
 from .ui import icons, text
 from .ui.application import Application
 from .ui.main_window import MainWindow
@@ -49,7 +50,6 @@ if TYPE_CHECKING:   # built after the first paint (build_rest) or for a real lau
     from .core.occupancy.owner_seed_linux import OwnerSeed
     from .services.facts_loader import FactsLoader
     from .services.live_models import LiveModels
-    from .services.settings_keeper import SettingsKeeper
     from .ui.all_ports_presenter import AllPortsPresenter
     from .ui.all_ports_tab import AllPortsTab
     from .ui.interop_presenter import InteropAsks, InteropPresenter
@@ -175,6 +175,10 @@ def build(app: Application, args: argparse.Namespace, paths: core_paths.Paths, *
                   occupancy=[occupancy, kill_scanner], interop_asks=interop_asks, owner_seed=owner_seed)
     parts.links = wiring.connect(wiring.presenter_links(presenter, window, store, scanner, controller, logs))
     parts.links += wiring.connect(wiring.shell_links(presenter, window, tray, quit_flow))
+    # Built now, not with the rest: settings chosen before the first paint (a slow first scan)
+    # must reach the file.
+    parts.settings_keeper = SettingsKeeper(paths.settings_file, parent=window)
+    parts.links += wiring.connect(wiring.settings_links(presenter, parts.settings_keeper))
     app.quit_handler = parts.quit.intercept_quit   # macOS Quit, logout, QApplication.quit(): the same flow
     app.aboutToQuit.connect(parts.quit.session_ending)   # Windows' end of session: no Quit event first
     if not paint_first:
@@ -183,11 +187,10 @@ def build(app: Application, args: argparse.Namespace, paths: core_paths.Paths, *
 
 
 def build_rest(parts: Parts) -> None:
-    """The parts the first painted snapshot does not need: the Services and Groups editors, the
-    settings keeper, OS facts, linked files, All ports."""
+    """The parts the first painted snapshot does not need: the Services and Groups editors, OS
+    facts, linked files, All ports."""
     from .services.facts_loader import FactsLoader
     from .services.interop_worker import InteropWorker
-    from .services.settings_keeper import SettingsKeeper
     from .ui.interop_presenter import InteropPresenter
 
     if parts.rest_built:
@@ -195,8 +198,6 @@ def build_rest(parts: Parts) -> None:
     parts.rest_built = True
     window = parts.window
     window.build_editors()
-    parts.settings_keeper = SettingsKeeper(parts.paths.settings_file, parent=window)
-    parts.links += wiring.connect(wiring.settings_links(parts.presenter, parts.settings_keeper))
     parts.facts = FactsLoader(parent=window)
     parts.interop = InteropPresenter(window, parts.store, InteropWorker(parts.paths, parent=window),
                                      parts.presenter.restart, asks=parts.interop_asks, parent=window)

@@ -38,7 +38,6 @@ NOT_BEFORE_FIRST_PAINT = (
     "portmanager_gui.core.platform.desktop",        # the tray's OS rules, a second launch's handoff
     "portmanager_gui.services.notifier",            # macOS notifications: with the tray only
     "portmanager_gui.core.platform.notify",
-    "portmanager_gui.services.settings_keeper",     # built after the first paint (build_rest)
     "portmanager_gui.core.interop.live",            # a model row's live note: when a model server is seen
     "portmanager_gui.core.supervisor.types",        # a start's outcomes and events: at the first start or stop
     "portmanager_gui.text.supervisor",              # (the crash watch builds the supervisor after the paint)

@@ -66,3 +66,20 @@ def test_settings_and_the_autostart_entry_are_never_written_on_the_gui_thread(qa
         assert [what for what, thread in writes if thread is threading.main_thread()] == []
     finally:
         close(parts)
+
+
+def test_settings_chosen_before_the_first_paint_are_saved(qapp, qtbot, tmp_path):
+    """A real launch builds the rest after the first snapshot is painted; settings chosen in
+    the dialog before that (a slow first scan) are saved all the same."""
+    paths = gui_app.core_paths.resolve().ensure()
+    args = gui_app.parse_args(["--registry", str(router_registry(tmp_path / "r.yaml", [free_ports(1)[0]]))])
+    parts = gui_app.build(qapp, args, paths, asks=Answers().asks(), exit_app=lambda _code: None, paint_first=True)
+    try:
+        chosen = replace(parts.presenter.settings, refresh_s=7.0)
+        parts.presenter.asks = replace(parts.presenter.asks, settings=lambda _p, s: chosen)
+        assert parts.settings_keeper is not None
+        with qtbot.waitSignal(parts.settings_keeper.done, timeout=10000):
+            parts.presenter.edit_settings()
+        assert core_settings.load(parts.paths.settings_file) == chosen
+    finally:
+        close(parts)
