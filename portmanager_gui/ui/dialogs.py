@@ -36,7 +36,7 @@ class KillQuestion:
 
 def _holder_lines(h: Holder) -> list[str]:
     cmd = command_line_text(h.cmdline) if h.cmdline else (h.exe or "(command line not visible)")
-    return [f"{named(h)}  (pid {h.pid}, user {h.username or '?'})", f"    {cmd}"]
+    return [f"{named(h)} (pid {h.pid}, user {h.username or '?'})", f"    {cmd}"]
 
 
 def _shown(holders, limit: int = 160) -> str:

@@ -11,6 +11,7 @@ def test_kill_question_names_the_process():
     q = kill_question(KillPlan(3791, PortStatus.LISTENING, (holder(812, "nginx"),)), "router")
     assert q.can_kill and "Kill nginx (pid 812) on port 3791 (registered to router)?" in q.text
     assert "user alice" in q.details and "nginx -g 'daemon off;'" in q.details
+    assert "nginx (pid 812, user alice)" in q.text       # one space, as everywhere else
 
 
 def test_protected_process_says_why_not():
