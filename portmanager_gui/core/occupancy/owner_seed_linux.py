@@ -35,7 +35,7 @@ from ..resources import is_frozen
 
 FORMAT = 3                 # changes with the shape of the answer
 F_SETPIPE_SZ = 1031        # linux/fcntl.h: the whole answer fits the pipe, the helper exits at once
-TAKE_TIMEOUT_S = 2.0       # the helper needs ~40 ms; past this the scan walks /proc itself
+TAKE_TIMEOUT_S = 2.0       # the helper answers in ~70 ms; past this the scan walks /proc itself
 _ROOT = Path(__file__).resolve().parents[3]      # the folder that holds portmanager_gui
 _CODE = ("import sys; sys.path.insert(0, sys.argv[1]); "
          "from portmanager_gui.core.occupancy.owner_walk_linux import main; main(); "
