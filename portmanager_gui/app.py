@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import gc
-import linecache
 import logging
 import signal
 import socket
@@ -23,7 +22,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QSocketNotifier, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
-from . import qt_start, wiring  # noqa: F401  -- qt_start first: PySide6 tuned before the app's own modules load
+from . import first_use, qt_start, wiring  # noqa: F401  -- qt_start first: PySide6 tuned before the app's own modules load
 from .core import paths as core_paths
 from .core import settings as core_settings
 from .core.occupancy.container_names import ContainerNames
@@ -136,25 +135,25 @@ def build(app: Application, args: argparse.Namespace, paths: core_paths.Paths, *
     registry_path = Path(args.registry).expanduser() if explicit else paths.registry_file
     # Every QObject is the window's child (or its child's): ``dispose`` deletes them all at once on
     # the GUI thread, never Python's collector from whatever thread it runs on.
-    window = MainWindow(confirm=lambda title, body: _ask_yes_no(window, title, body),
+    window = MainWindow(confirm=lambda title, body: first_use.ask_yes_no(window, title, body),
                         editors=not paint_first)
     store = RegistryStore(registry_path, allocations_file=paths.allocations_file, create_default=not explicit,
                           parent=window)
     occupancy = OccupancyScanner(owner_seed=owner_seed)
     kill_scanner = OccupancyScanner()   # its own: a kill runs on another thread than the scans
     cancel = threading.Event()          # set by Quit: a start in progress is abandoned
-    controller = Controller(lambda reg, on_event: _supervisor(reg, paths, on_event, cancel),
-                            plan_kill=lambda port: _kill_policy().plan_kill(port, kill_scanner),
-                            kill=lambda plan: _explicit_kill(plan, paths, kill_scanner),
-                            stop_container=_stop_container,
+    controller = Controller(lambda reg, on_event: first_use.supervisor(reg, paths, on_event, cancel),
+                            plan_kill=lambda port: first_use.kill_policy().plan_kill(port, kill_scanner),
+                            kill=lambda plan: first_use.explicit_kill(plan, paths, kill_scanner),
+                            stop_container=first_use.stop_container,
                             parent=window)
     containers = ContainerNames()       # asks Docker only when docker-proxy holds a port
     scanner = Scanner(lambda ports: containers(occupancy.scan(ports)), records=supervisor_records.store_for(paths).read,
                       interval_ms=settings.refresh_ms, parent=window)
     clipboard = QGuiApplication.clipboard()
-    desktop = desktop or Desktop(open_url=_open_url, copy=lambda url: clipboard.setText(url))
-    asks = asks or Asks(confirm=lambda t, x: _ask_yes_no(window, t, x),
-                        kill=_ask_kill, all_taken=_ask_all_taken, settings=_ask_settings)
+    desktop = desktop or Desktop(open_url=first_use.open_url, copy=lambda url: clipboard.setText(url))
+    asks = asks or Asks(confirm=lambda t, x: first_use.ask_yes_no(window, t, x),
+                        kill=first_use.ask_kill, all_taken=first_use.ask_all_taken, settings=first_use.ask_settings)
     logs = LogFollower(lambda unit: logfiles.log_path(paths, unit), logfiles.tail,
                        lambda: window.isVisible() and not window.isMinimized(), parent=window)
     presenter = Presenter(window, scanner, controller, store, settings=settings, asks=asks, desktop=desktop,
@@ -170,7 +169,7 @@ def build(app: Application, args: argparse.Namespace, paths: core_paths.Paths, *
             start=presenter.start, stop=controller.stop, restart=presenter.restart, open_url=desktop.open_url,
             copy_url=desktop.copy, kill=controller.plan_kill, show_window=window.bring_to_front,
             settings=presenter.edit_settings, quit=quit_flow.request, back=presenter.back_to_preferred),
-            load_tray_icons(current_os()), parent=window, notify=_notifier())
+            load_tray_icons(current_os()), parent=window, notify=first_use.notifier())
     parts = Parts(app, paths, store, scanner, controller, window, presenter, tray=tray, quit=quit_flow,
                   occupancy=[occupancy, kill_scanner], interop_asks=interop_asks, owner_seed=owner_seed)
     parts.links = wiring.connect(wiring.presenter_links(presenter, window, store, scanner, controller, logs))
@@ -213,85 +212,6 @@ def build_rest(parts: Parts) -> None:
             parts.all_presenter.on_registry(registry)
 
 
-def _stop_container(runtime: str, name: str):
-    """Stop a container through its engine's command line (imported at the first stop)."""
-    from .core.interop import docker
-
-    return docker.stop_container(name, runtime=runtime)
-
-
-def _kill_policy():
-    """The kill safety check, imported at the first kill (not needed to paint)."""
-    from .core.kill import policy
-
-    drop_source_cache()
-    return policy
-
-
-def _explicit_kill(plan, paths: core_paths.Paths, scanner: OccupancyScanner):
-    """The safe kill; one of our own services killed is stopped on purpose (never restarted)."""
-    from .core.supervisor import explicit_kill
-
-    drop_source_cache()
-    return explicit_kill.kill(plan, paths, scanner=scanner)
-
-
-def _supervisor(registry, paths: core_paths.Paths, on_event, cancel: threading.Event):
-    """The supervisor, imported at the first start or stop: the launch, stop and process-tree
-    code is not needed to paint the first snapshot (issue 16: paint first)."""
-    from .core.supervisor.supervisor import Supervisor
-
-    drop_source_cache()
-    return Supervisor(registry, paths, on_event=on_event, cancel=cancel)
-
-
-def _ask_yes_no(parent, title: str, text: str) -> bool:
-    # the questions' module (QMessageBox, the kill words), when the first question is asked
-    from .ui.dialogs import ask_yes_no
-
-    return ask_yes_no(parent, title, text, "Yes", "No")
-
-
-def _ask_kill(parent, question) -> bool:
-    # the questions' module, when the first kill is asked about
-    from .ui.dialogs import ask_kill
-
-    return ask_kill(parent, question)
-
-
-def _ask_all_taken(parent, question):
-    # the questions' module, when a start first finds all its ports taken
-    from .ui.dialogs import ask_all_taken
-
-    return ask_all_taken(parent, question)
-
-
-def _open_url(url: str) -> None:
-    # not needed to paint the first snapshot (issue 16): the Qt classes are made when first named
-    from PySide6.QtCore import QUrl
-    from PySide6.QtGui import QDesktopServices
-
-    QDesktopServices.openUrl(QUrl(url))
-
-
-def _ask_settings(parent, settings: core_settings.Settings) -> core_settings.Settings | None:
-    # the dialog's module, when it is first opened
-    from .ui.settings_dialog import ask_settings
-
-    drop_source_cache()
-    return ask_settings(parent, settings)
-
-
-def _notifier():
-    """macOS: Notification Center through osascript, not Qt's deprecated NSUserNotification."""
-    # with the tray only (a real launch, not --smoke)
-    from .core.platform import notify
-    from .services.notifier import ScriptNotifier
-
-    route = notify.notify_route(current_os(), Path(notify.OSASCRIPT).is_file())
-    return ScriptNotifier().show if route is notify.NotifyRoute.OSASCRIPT else None
-
-
 def _build_all_ports(parts: Parts, interval_ms: int) -> None:
     """The All ports tab and the tray's "Other ports": one machine-wide scan on its own worker,
     run while the tab is shown or the tray menu opens (``AllPortsPresenter``)."""
@@ -299,7 +219,7 @@ def _build_all_ports(parts: Parts, interval_ms: int) -> None:
     from .ui.all_ports_presenter import AllPortsHooks, AllPortsPresenter
     from .ui.all_ports_tab import AllPortsTab
 
-    me_user = _kill_policy().Me.current().username
+    me_user = first_use.kill_policy().Me.current().username
     everything = OccupancyScanner()
     parts.occupancy.append(everything)
     containers = ContainerNames()       # asks a container runtime only when its forwarder holds a port
@@ -365,7 +285,7 @@ def _start_rest(parts: Parts) -> None:
     if parts.all_presenter is not None:
         parts.all_presenter.start()
     parts.controller.start_watching()
-    drop_source_cache()
+    first_use.drop_source_cache()
     resume_collector()
 
 
@@ -384,18 +304,6 @@ def resume_collector() -> None:
         gc.enable()
     elif not gc.get_freeze_count():
         gc.freeze()
-
-
-def drop_source_cache() -> None:
-    """Forget the source lines PySide6's import hook read, after a batch of imports.
-
-    PySide6 replaces ``__import__`` and, to support ``from __feature__ import ...``, reads the
-    source of every module imported after it (``inspect.getsource``, looking for "PySide6"),
-    through ``linecache``, which keeps every line for good: about 7 MB for the modules of this
-    app, which a bare PySide6 app never imports. A traceback reads the files again when needed.
-    (``qt_start`` stops those reads where it knows PySide6's hook; this covers the others.)
-    """
-    linecache.clearcache()
 
 
 def quit_app(parts: Parts) -> None:
@@ -540,7 +448,7 @@ def main(argv: list[str] | None = None, owner_seed: OwnerSeed | None = None) -> 
 def _main(argv: list[str] | None, owner_seed: OwnerSeed | None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     gc.disable()              # until the first paint (resume_collector), as entry.run does
-    drop_source_cache()       # what importing this module read
+    first_use.drop_source_cache()       # what importing this module read
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if QApplication.instance() is None:
         bundle = bundle_dir()
@@ -569,7 +477,7 @@ def _main(argv: list[str] | None, owner_seed: OwnerSeed | None) -> int:
     if not args.registry and not paths.registry_file.exists():
         args.show = True      # first run: show the window, not only a new icon in the tray
     parts = build(app, args, paths, paint_first=True, owner_seed=owner_seed)
-    drop_source_cache()
+    first_use.drop_source_cache()
     notifier = _install_signal_handlers(app, lambda: quit_app(parts))
     app.aboutToQuit.connect(lambda: shutdown(parts))
     if single is not None:
