@@ -72,13 +72,20 @@ sys.exit(code)
 """
 
 
-def test_a_launch_paints_its_first_snapshot_before_importing_what_that_does_not_need(tmp_path: Path):
+def _launch(tmp_path: Path, script: str, ports: tuple[int, ...] = (8080, 8081)) -> subprocess.CompletedProcess:
+    """``script`` run in a new Python with a one-service registry on ``ports`` as its argument."""
     registry = tmp_path / "registry.yaml"
-    registry.write_text("version: 1\nservices:\n  web:\n    ports: [8080, 8081]\n", encoding="utf-8")
+    registry.write_text(f"version: 1\nservices:\n  web:\n    ports: [{', '.join(map(str, ports))}]\n",
+                        encoding="utf-8")
     env = dict(os.environ, PORTMANAGER_HOME=str(tmp_path / "home"), QT_QPA_PLATFORM="offscreen")
-    done = subprocess.run([sys.executable, "-c", AT_FIRST_PAINT.format(modules=NOT_BEFORE_FIRST_PAINT_AT_RUN),
-                           str(registry)], capture_output=True, text=True, timeout=120, env=env)
+    done = subprocess.run([sys.executable, "-c", script, str(registry)], capture_output=True, text=True,
+                          timeout=120, env=env)
     assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_a_launch_paints_its_first_snapshot_before_importing_what_that_does_not_need(tmp_path: Path):
+    done = _launch(tmp_path, AT_FIRST_PAINT.format(modules=NOT_BEFORE_FIRST_PAINT_AT_RUN))
     assert "at first paint:\n" in done.stdout, done.stdout
 
 
@@ -169,12 +176,7 @@ sys.exit(code)
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the /proc walk is Linux-only")
 def test_a_launch_paints_its_first_scan_from_the_helpers_walk_of_proc(tmp_path: Path, listener):
     held = listener.listen("127.0.0.1")
-    registry = tmp_path / "registry.yaml"
-    registry.write_text(f"version: 1\nservices:\n  web:\n    ports: [{held.port}]\n", encoding="utf-8")
-    env = dict(os.environ, PORTMANAGER_HOME=str(tmp_path / "home"), QT_QPA_PLATFORM="offscreen")
-    done = subprocess.run([sys.executable, "-c", SEEDED_LAUNCH, str(registry)], capture_output=True, text=True,
-                          timeout=120, env=env)
-    assert done.returncode == 0, done.stderr
+    done = _launch(tmp_path, SEEDED_LAUNCH, (held.port,))
     assert "walks before the first paint: 0 no child left" in done.stdout, (done.stdout, done.stderr)
 
 
@@ -206,12 +208,7 @@ sys.exit(code)
 
 
 def test_the_first_paint_makes_no_python_type_of_qt_classes_it_does_not_use(tmp_path: Path):
-    registry = tmp_path / "registry.yaml"
-    registry.write_text("version: 1\nservices:\n  web:\n    ports: [8080, 8081]\n", encoding="utf-8")
-    env = dict(os.environ, PORTMANAGER_HOME=str(tmp_path / "home"), QT_QPA_PLATFORM="offscreen")
-    done = subprocess.run([sys.executable, "-c", QT_AT_FIRST_PAINT.format(names=QT_NOT_BEFORE_FIRST_PAINT),
-                           str(registry)], capture_output=True, text=True, timeout=120, env=env)
-    assert done.returncode == 0, done.stderr
+    done = _launch(tmp_path, QT_AT_FIRST_PAINT.format(names=QT_NOT_BEFORE_FIRST_PAINT))
     if done.stdout.startswith("eager"):
         pytest.skip("this PySide6 makes every class at import")
     assert "lazy made at first paint:\n" in done.stdout, done.stdout

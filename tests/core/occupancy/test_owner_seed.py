@@ -94,7 +94,7 @@ class _Given:
 
 def test_a_helper_that_never_answers_is_killed_reaped_and_the_scan_walks(listener):
     child = listener.listen("127.0.0.1")
-    seed = owner_seed_linux.start([sys.executable, "-c", "import time; time.sleep(60)"])
+    seed = owner_seed_linux.start([sys.executable, "-c", "import signal; signal.pause()"])
     assert seed.take(timeout=0.2) is None
     assert _reaped(seed.pid)
     with OccupancyScanner("linux", owner_seed=seed) as scanner:    # taken: the scan walks itself
@@ -117,7 +117,7 @@ def test_an_answer_of_another_shape_is_no_seed():
 
 
 def test_a_helper_no_one_took_is_stopped_and_reaped_by_discard():
-    seed = owner_seed_linux.start([sys.executable, "-c", "import time; time.sleep(60)"])
+    seed = owner_seed_linux.start([sys.executable, "-c", "import signal; signal.pause()"])
     seed.discard()
     assert _reaped(seed.pid)
     assert seed.take() is None
